@@ -1,0 +1,131 @@
+"""Policy Benchmark Tracker: follow-up of official overseas trip reports."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import CONFIGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the app is configured in a way that is unsafe to run."""
+
+
+def create_app(config: type[Config] | str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Application factory: config, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=os.environ.get("TRACKER_INSTANCE_PATH", str(ROOT / "instance")),
+    )
+    load_config(app, config, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app: Flask, config: type[Config] | str | None, overrides: dict[str, Any] | None) -> None:
+    if config is None or isinstance(config, str):
+        config = CONFIGS[(config or os.environ.get("TRACKER_ENV", "development")).lower()]
+    app.config.from_object(config)
+    # Environment variables win over class defaults (names as in config.py).
+    for key in list(app.config):
+        if key in os.environ and key not in {"SECRET_KEY", "SQLALCHEMY_DATABASE_URI"}:
+            app.config[key] = _coerce(app.config[key], os.environ[key])
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("DATABASE_URL") and config.ENV_NAME != "testing":
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if overrides:
+        app.config.update(overrides)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    env = app.config["ENV_NAME"]
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        if env == "production":
+            raise ConfigurationError("DATABASE_URL must be set in production")
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "tracker.sqlite3")
+    if not app.config.get("SECRET_KEY"):
+        if env == "production":
+            raise ConfigurationError("SECRET_KEY must be set in production (at least 32 random characters)")
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if env == "production" and (len(app.config["SECRET_KEY"]) < 32 or "change" in app.config["SECRET_KEY"].lower()):
+        raise ConfigurationError("SECRET_KEY is too short or a placeholder; use at least 32 random characters")
+    if not app.config.get("UPLOAD_FOLDER"):
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite: no pool pre-ping needed; WAL and foreign keys are set per connection.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+
+def _coerce(current: Any, raw: str) -> Any:
+    if isinstance(current, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(raw)
+    if isinstance(current, tuple):
+        return tuple(v for v in raw.split(",") if v)
+    return raw
+
+
+def _instance_secret(instance: Path) -> str:
+    """A development secret generated once and kept in the instance folder."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import api, babel, csrf, db, login_manager, migrate
+    from .locale import select_locale, select_timezone
+    from .db_setup import configure_engine_events
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    api.init_app(app, spec_kwargs={"info": {"description": "Read and write API of the Policy Benchmark Tracker."}})
+    from .locale import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import register_web
+    from .api import register_api
+
+    register_web(app)
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .web.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register_commands
+
+    register_commands(app)

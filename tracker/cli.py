@@ -1,0 +1,43 @@
+"""Command-line interface: ``flask --app tracker <command>``."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from .extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.command("seed")
+@click.option("--demo", is_flag=True, help="Also add demo accounts and a 2017–2018 update history.")
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Folder of seed YAML files (default: seed/data).")
+def seed_command(demo: bool, data_dir: Path | None) -> None:
+    """Load the report seed data (idempotent); with --demo, demo data too."""
+    from seed.loader import SeedError, load_seed
+
+    if demo and not current_app.config.get("ALLOW_DEMO_DATA", False):
+        raise click.ClickException("Demo data is refused in this configuration (production).")
+    try:
+        stats = load_seed(db.session, data_dir or ROOT / "seed" / "data")
+        db.session.commit()
+    except SeedError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    click.echo(stats.describe())
+    if demo:
+        from seed.demo import load_demo
+
+        accounts = load_demo(db.session)
+        db.session.commit()
+        click.echo("Demo accounts (role, e-mail, password):")
+        for role, email, password in accounts:
+            click.echo(f"  {role:9} {email:32} {password}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(seed_command)

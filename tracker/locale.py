@@ -1,0 +1,130 @@
+"""Language choice, 民國 (ROC) dates and number formats.
+
+Pure formatting helpers (``format_date``, ``roc_year``...) take the locale as an
+argument so exports can use them outside a request.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+
+SUPPORTED = ("zh_TW", "en")
+ROC_OFFSET = 1911
+
+
+def normalise_locale(value: str | None) -> str | None:
+    """Map 'zh-TW', 'zh_tw', 'en-US'... to a supported locale, or None."""
+    if not value:
+        return None
+    v = value.replace("-", "_").lower()
+    if v.startswith("zh"):
+        return "zh_TW"
+    if v.startswith("en"):
+        return "en"
+    return None
+
+
+def select_locale() -> str:
+    """Query ?lang= (remembered in the session), then the user's saved choice, then zh-TW."""
+    if request:
+        chosen = normalise_locale(request.args.get("lang"))
+        if chosen:
+            session["lang"] = chosen
+            return chosen
+        if session.get("lang") in SUPPORTED:
+            return session["lang"]
+        user = g.get("api_user")
+        if user is not None and user.locale in SUPPORTED:
+            return user.locale
+        header = request.headers.get("Accept-Language", "")
+        if request.path.startswith("/api/") and header:
+            best = request.accept_languages.best_match(["zh-TW", "zh", "en"])
+            return normalise_locale(best) or "zh_TW"
+    return "zh_TW"
+
+
+def select_timezone() -> str:
+    return "Asia/Taipei"
+
+
+def current_locale() -> str:
+    loc = get_locale()
+    return "en" if loc is not None and str(loc).startswith("en") else "zh_TW"
+
+
+def roc_year(year: int) -> int:
+    """民國 year of a Gregorian year (2017 -> 106)."""
+    return year - ROC_OFFSET
+
+
+def format_date(value: date | datetime | None, locale: str, empty: str = "—") -> str:
+    """106年12月31日 in zh-TW, 2017-12-31 in English."""
+    if value is None:
+        return empty
+    if isinstance(value, datetime):
+        value = value.date()
+    if locale.startswith("zh"):
+        return f"{roc_year(value.year)}年{value.month}月{value.day}日"
+    return value.isoformat()
+
+
+def format_datetime(value: datetime | None, locale: str, empty: str = "—") -> str:
+    if value is None:
+        return empty
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo("Asia/Taipei"))
+    if locale.startswith("zh"):
+        return f"{format_date(local.date(), locale)} {local:%H:%M}"
+    return f"{local:%Y-%m-%d %H:%M}"
+
+
+def format_year(year: int | None, locale: str, empty: str = "—") -> str:
+    if year is None:
+        return empty
+    return f"民國{roc_year(year)}年" if locale.startswith("zh") else str(year)
+
+
+def format_number(value: Decimal | float | int | None, digits: int = 2, empty: str = "—") -> str:
+    """Thousands separators, trailing zeros dropped (80.00 -> 80, 2.4900 -> 2.49)."""
+    if value is None:
+        return empty
+    q = round(float(value), digits)
+    if q == int(q):
+        return f"{int(q):,}"
+    return f"{q:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def format_percent(value: float | None, digits: int = 0, empty: str = "—") -> str:
+    if value is None:
+        return empty
+    return f"{value:.{digits}f}%"
+
+
+def localized(obj: Any, field: str, locale: str) -> str:
+    """obj.<field>_en in English (falling back to zh), obj.<field>_zh otherwise."""
+    zh = getattr(obj, f"{field}_zh", "") or ""
+    if locale.startswith("en"):
+        return getattr(obj, f"{field}_en", "") or zh
+    return zh or getattr(obj, f"{field}_en", "")
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _inject() -> dict[str, Any]:
+        loc = current_locale()
+        return {
+            "current_locale": loc,
+            "html_lang": "en" if loc == "en" else "zh-TW",
+            "l10n": lambda obj, field: localized(obj, field, loc),
+        }
+
+    app.jinja_env.filters["date"] = lambda v, empty="—": format_date(v, current_locale(), empty)
+    app.jinja_env.filters["datetime"] = lambda v, empty="—": format_datetime(v, current_locale(), empty)
+    app.jinja_env.filters["year"] = lambda v, empty="—": format_year(v, current_locale(), empty)
+    app.jinja_env.filters["num"] = format_number
+    app.jinja_env.filters["pct"] = format_percent

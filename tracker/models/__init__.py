@@ -1,0 +1,23 @@
+"""All models, importable from one place."""
+from .action import (
+    ActionItem, Attachment, ItemNote, Review, StatusUpdate, TrackingDecision,
+    action_item_indicator, action_item_practice, action_item_supporting,
+)
+from .audit import AuditLog, ReminderLog
+from .base import AppendOnlyError, utcnow
+from .department import ApiToken, Department, LoginThrottle, PasswordHistory, RecoveryCode, User
+from .enums import (
+    Adoption, BudgetSource, Direction, Role, ReviewDecision, Status, TrackingChoice, UpdateState,
+)
+from .report import (
+    AdoptionDecision, Indicator, Measurement, PracticeFigure, Recommendation, ReferencePractice, Report,
+)
+
+__all__ = [
+    "ActionItem", "Adoption", "AdoptionDecision", "ApiToken", "AppendOnlyError", "Attachment",
+    "AuditLog", "BudgetSource", "Department", "Direction", "Indicator", "ItemNote", "LoginThrottle",
+    "Measurement", "PasswordHistory", "PracticeFigure", "Recommendation", "RecoveryCode",
+    "ReferencePractice", "ReminderLog", "Report", "Review", "ReviewDecision", "Role", "Status",
+    "StatusUpdate", "TrackingChoice", "TrackingDecision", "UpdateState", "User",
+    "action_item_indicator", "action_item_practice", "action_item_supporting", "utcnow",
+]
