@@ -21,3 +21,8 @@ __all__ = [
     "StatusUpdate", "TrackingChoice", "TrackingDecision", "UpdateState", "User",
     "action_item_indicator", "action_item_practice", "action_item_supporting", "utcnow",
 ]
+
+from ..extensions import db as _db
+from .triggers import attach as _attach_triggers
+
+_attach_triggers(_db.metadata)

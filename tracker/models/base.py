@@ -5,8 +5,8 @@ import enum
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Enum, event
-from sqlalchemy.orm import Session
+from sqlalchemy import CheckConstraint, Enum, event, inspect
+from sqlalchemy.orm import ColumnProperty, Session
 
 
 def utcnow() -> datetime:
@@ -47,8 +47,17 @@ def _guard_append_only(session: Session, flush_context: Any, instances: Any) -> 
         if getattr(obj, "__append_only__", False):
             raise AppendOnlyError(f"{type(obj).__name__} records are append-only and cannot be deleted")
     for obj in session.dirty:
-        if getattr(obj, "__append_only__", False) and session.is_modified(obj, include_collections=False):
+        if getattr(obj, "__append_only__", False) and _columns_changed(obj):
             raise AppendOnlyError(f"{type(obj).__name__} records are append-only and cannot be changed")
+
+
+def _columns_changed(obj: Any) -> bool:
+    """True if a mapped column changed (relationship back-references do not count)."""
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        if state.attrs[attr.key].history.has_changes():
+            return True
+    return False
 
 
 def check(sql: str, name: str) -> CheckConstraint:

@@ -12,7 +12,10 @@ WEB_MODULES = [
 
 
 def register_web(app: Flask) -> None:
+    from .authn import register_authn
     from .nav import register_nav
+
+    register_authn(app)
 
     for name in WEB_MODULES:
         module = import_module(f"{__name__}.{name}")

@@ -1,0 +1,160 @@
+"""Shared fixtures: the app on SQLite (default) or PostgreSQL (TEST_DATABASE_URL),
+a client, the seeded report, factories, a role-login helper and a SQL counter.
+
+CI switches (environment): REQUIRE_POSTGRES=1 makes a missing PostgreSQL server an
+error instead of a skip; REQUIRE_BROWSER=1 does the same for Chromium.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker import create_app  # noqa: E402
+from tracker.extensions import db  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+IS_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def pytest_report_header(config):
+    return f"database: {TEST_DATABASE_URL.split('@')[-1]}"
+
+
+def _pg_admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """The database for this run. PostgreSQL: a fresh database per session."""
+    if not IS_POSTGRES:
+        yield TEST_DATABASE_URL
+        return
+    import sqlalchemy as sa
+
+    name = f"tracker_test_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(_pg_admin_url(TEST_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+_pg_schema_ready = False
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """A fresh app with an empty schema for each test."""
+    global _pg_schema_ready
+    application = create_app("testing", overrides={
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+    })
+    with application.app_context():
+        if IS_POSTGRES:
+            if not _pg_schema_ready:
+                db.drop_all()
+                db.create_all()
+                _pg_schema_ready = True
+        else:
+            db.create_all()
+        yield application
+        db.session.remove()
+        if IS_POSTGRES:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def seeded(app):
+    """The Israel 2016 report loaded from seed/data (committed)."""
+    from seed.loader import load_seed
+
+    load_seed(db.session, ROOT / "seed" / "data")
+    db.session.commit()
+    from tracker.models import Report
+
+    return db.session.scalar(db.select(Report).where(Report.code == "israel-2016"))
+
+
+@pytest.fixture
+def factory(app):
+    from tests.factories import Factory
+
+    return Factory(db.session)
+
+
+def login_as(client, user) -> None:
+    """Sign ``user`` in on ``client`` (session cookie, as the login page would)."""
+    from tests.factories import establish_session
+
+    establish_session(client, user)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        login_as(client, user)
+        return user
+    return _login
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Context manager counting SQL statements sent to the database."""
+
+    @contextmanager
+    def _count():
+        counter = QueryCounter()
+
+        def _before(conn, cursor, statement, parameters, context, executemany):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", _before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", _before)
+
+    return _count
