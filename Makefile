@@ -1,0 +1,135 @@
+# Policy Benchmark Tracker (政策標竿追蹤系統) — developer commands.
+#
+#   make run    install, migrate, seed and serve on http://127.0.0.1:5000 (SQLite)
+#   make test   install test dependencies and run the whole suite
+#
+# Needs only Python 3.11+ (Debian/Ubuntu). Browser tests and PDF/office checks
+# need system packages: sudo make deps-system.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(PY) -m flask --app tracker
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+# Test switches (all overridable: make test PYTEST_WORKERS=0 PYTEST_ARGS="-x -k seed").
+TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+CHROMIUM          ?= /usr/bin/chromium
+PYTEST_WORKERS    ?= 2
+PYTEST_ARGS       ?=
+REQUIRE_POSTGRES  ?= 0
+REQUIRE_BROWSER   ?= 0
+export REQUIRE_POSTGRES REQUIRE_BROWSER REQUIRE_OFFICE
+
+PYTEST := $(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) -rfEs $(PYTEST_ARGS)
+
+# Stamps record which requirements file was installed, so a second run skips pip.
+RUN_STAMP := $(VENV)/.installed-requirements
+DEV_STAMP := $(VENV)/.installed-requirements-dev
+
+.PHONY: help run serve install install-dev translations migrate seed demo test test-sqlite \
+        test-browser test-postgres deps-system bench lint clean
+
+help:
+	@echo "make run          install, migrate, seed and serve on http://$(HOST):$(PORT) (SQLite)"
+	@echo "make test         install test deps, run the suite on SQLite (+ browser) and PostgreSQL if reachable"
+	@echo "make deps-system  (root) apt-get install Chromium, CJK fonts, Pango, poppler, LibreOffice"
+	@echo "make migrate      flask db upgrade"
+	@echo "make seed         load the report seed (idempotent)"
+	@echo "make demo         seed plus demo accounts and update history (refused in production)"
+	@echo "make bench        run the performance benchmark"
+	@echo "make lint         byte-compile every module (and ruff if installed)"
+	@echo "make clean        remove the virtualenv, caches and compiled catalogs"
+
+# --- installation ----------------------------------------------------------
+
+$(PY):
+	@scripts/bootstrap_venv.sh $(VENV)
+
+$(RUN_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	@touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+# The merge/compile script belongs to the i18n work; skip quietly until it exists.
+translations: install
+	@if [ -f scripts/i18n.py ]; then $(PY) scripts/i18n.py compile; \
+	else echo "scripts/i18n.py not found: translations not compiled"; fi
+
+# --- running ---------------------------------------------------------------
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) seed
+
+demo: migrate
+	$(FLASK) seed --demo
+
+run: install translations seed
+	@$(MAKE) --no-print-directory serve
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# --- tests -----------------------------------------------------------------
+
+# One pass per database; the browser journey runs once (on SQLite). The
+# REQUIRE_* switches turn a missing server or browser into a failure.
+test: install-dev translations test-sqlite test-browser test-postgres
+
+test-sqlite: install-dev translations
+	@echo "=== Test pass 1/3: SQLite (unit and request-level) ==="
+	$(PYTEST) tests --ignore=tests/e2e
+
+test-browser: install-dev translations
+	@if [ -x "$(CHROMIUM)" ] || [ "$(REQUIRE_BROWSER)" = "1" ]; then \
+	    echo "=== Test pass 2/3: browser (Chromium $(CHROMIUM), SQLite) ==="; \
+	    $(PYTEST) tests/e2e; \
+	else \
+	    echo "=== Test pass 2/3: browser SKIPPED: $(CHROMIUM) not found (sudo make deps-system) ==="; \
+	fi
+
+test-postgres: install-dev translations
+	@if $(PY) scripts/pg_reachable.py "$(TEST_POSTGRES_URL)"; then \
+	    echo "=== Test pass 3/3: PostgreSQL ($(TEST_POSTGRES_URL)) ==="; \
+	    TEST_DATABASE_URL="$(TEST_POSTGRES_URL)" $(PYTEST) tests --ignore=tests/e2e; \
+	elif [ "$(REQUIRE_POSTGRES)" = "1" ]; then \
+	    echo "=== Test pass 3/3: PostgreSQL REQUIRED but unreachable at $(TEST_POSTGRES_URL) ===" >&2; \
+	    exit 1; \
+	else \
+	    echo "=== Test pass 3/3: PostgreSQL SKIPPED: no server at $(TEST_POSTGRES_URL) ==="; \
+	fi
+
+# --- other -----------------------------------------------------------------
+
+deps-system:
+	scripts/install_system_deps.sh
+
+bench: install-dev
+	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
+	else echo "bench/run.py not found: the benchmark is not written yet" >&2; exit 1; fi
+
+lint: install-dev
+	$(PY) -m compileall -q config.py tracker seed scripts tests migrations
+	@if $(PY) -m ruff --version >/dev/null 2>&1; then $(PY) -m ruff check .; \
+	else echo "ruff not installed: byte-compile only"; fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache build out
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find translations -name '*.mo' -delete

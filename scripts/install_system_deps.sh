@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages that the browser tests and the PDF/office
+# exports need; packages already installed are skipped. Must run as root.
+# Usage: scripts/install_system_deps.sh [extra packages...]
+set -euo pipefail
+
+packages=(
+    chromium                 # browser tests (Playwright drives /usr/bin/chromium)
+    fonts-noto-cjk           # Chinese glyphs in screenshots and PDFs
+    libpango-1.0-0           # WeasyPrint (PDF export)
+    libpangoft2-1.0-0        # WeasyPrint (PDF export)
+    poppler-utils            # pdftotext / pdftoppm in export tests
+    libreoffice-writer-nogui # soffice: ODT/DOCX round-trip checks
+    libreoffice-calc-nogui   # soffice: ODS/XLSX round-trip checks
+    "$@"
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
+    [[ "$status" == "installed" ]] || missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "System packages: all present (${packages[*]})."
+    exit 0
+fi
+
+if [[ "$(id -u)" -ne 0 ]]; then
+    echo "error: missing system packages: ${missing[*]}" >&2
+    echo "       run as root: sudo make deps-system" >&2
+    exit 1
+fi
+
+echo "Installing system packages: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

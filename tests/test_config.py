@@ -1,0 +1,136 @@
+"""Configuration: production refuses unsafe settings, development keeps a
+generated secret, and environment variables override class defaults."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+import config as config_module
+from tracker import ConfigurationError, create_app
+
+GOOD_SECRET = "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI"  # 38 random-looking characters
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """No secret or database in the environment or the class defaults; instance in tmp_path."""
+    for name in ("SECRET_KEY", "DATABASE_URL", "TRACKER_ENV", "STALE_DAYS", "DUE_SOON_DAYS",
+                 "SESSION_COOKIE_SECURE", "TOTP_REQUIRED_ROLES", "REPORTING_PERIOD_ENDS"):
+        monkeypatch.delenv(name, raising=False)
+    # Class attributes were read from the environment at import time.
+    monkeypatch.setattr(config_module.Config, "SECRET_KEY", None)
+    monkeypatch.setattr(config_module.Config, "SQLALCHEMY_DATABASE_URI", None)
+    monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
+    return tmp_path
+
+
+def sqlite_url(tmp_path) -> str:
+    return "sqlite:///" + str(tmp_path / "prod.sqlite3")
+
+
+class TestProduction:
+    def test_refuses_to_start_without_secret_key(self, clean_env, monkeypatch):
+        monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
+        with pytest.raises(ConfigurationError, match="SECRET_KEY must be set"):
+            create_app("production")
+
+    @pytest.mark.parametrize("secret", [
+        "short-secret",
+        "x" * 31,
+        "change-me-change-me-change-me-change-me",
+        "CHANGEME-please-0123456789-0123456789-abc",
+    ])
+    def test_refuses_short_or_placeholder_secret(self, clean_env, monkeypatch, secret):
+        monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
+        monkeypatch.setenv("SECRET_KEY", secret)
+        with pytest.raises(ConfigurationError, match="too short or a placeholder"):
+            create_app("production")
+
+    def test_refuses_to_start_without_database_url(self, clean_env, monkeypatch):
+        monkeypatch.setenv("SECRET_KEY", GOOD_SECRET)
+        with pytest.raises(ConfigurationError, match="DATABASE_URL must be set"):
+            create_app("production")
+
+    def test_starts_with_real_settings_and_secure_defaults(self, clean_env, monkeypatch):
+        monkeypatch.setenv("SECRET_KEY", GOOD_SECRET)
+        monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
+        app = create_app("production")
+        assert app.config["SECRET_KEY"] == GOOD_SECRET
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == sqlite_url(clean_env)
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["ALLOW_DEMO_DATA"] is False
+        assert not app.debug
+        # Production never generates a secret file of its own.
+        assert not (clean_env / "instance" / "secret_key").exists()
+
+    def test_tracker_env_selects_the_class(self, clean_env, monkeypatch):
+        monkeypatch.setenv("TRACKER_ENV", "production")
+        monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
+        with pytest.raises(ConfigurationError):
+            create_app()
+
+
+class TestDevelopment:
+    def test_generates_secret_once_in_instance_folder_and_reuses_it(self, clean_env):
+        first = create_app("development")
+        secret_file = clean_env / "instance" / "secret_key"
+        assert secret_file.exists()
+        assert len(first.config["SECRET_KEY"]) >= 32
+        assert secret_file.read_text().strip() == first.config["SECRET_KEY"]
+        # Only the owner may read it.
+        assert stat.S_IMODE(secret_file.stat().st_mode) == 0o600
+
+        second = create_app("development")
+        assert second.config["SECRET_KEY"] == first.config["SECRET_KEY"]
+
+    def test_defaults_to_sqlite_in_instance_folder(self, clean_env):
+        app = create_app("development")
+        expected = clean_env / "instance" / "tracker.sqlite3"
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///" + str(expected)
+        assert app.config["UPLOAD_FOLDER"] == str(clean_env / "instance" / "uploads")
+
+    def test_secret_key_from_environment_wins_over_generated_one(self, clean_env, monkeypatch):
+        monkeypatch.setenv("SECRET_KEY", GOOD_SECRET)
+        app = create_app("development")
+        assert app.config["SECRET_KEY"] == GOOD_SECRET
+        assert not (clean_env / "instance" / "secret_key").exists()
+
+    def test_default_is_development(self, clean_env):
+        app = create_app()
+        assert app.config["ENV_NAME"] == "development"
+
+
+class TestEnvironmentOverrides:
+    def test_integer_setting(self, clean_env, monkeypatch):
+        monkeypatch.setenv("STALE_DAYS", "90")
+        monkeypatch.setenv("DUE_SOON_DAYS", "14")
+        app = create_app("development")
+        assert app.config["STALE_DAYS"] == 90
+        assert app.config["DUE_SOON_DAYS"] == 14
+
+    def test_boolean_tuple_and_text_settings(self, clean_env, monkeypatch):
+        monkeypatch.setenv("SESSION_COOKIE_SECURE", "true")
+        monkeypatch.setenv("TOTP_REQUIRED_ROLES", "admin,reviewer")
+        monkeypatch.setenv("REPORTING_PERIOD_ENDS", "12-31")
+        app = create_app("development")
+        assert app.config["SESSION_COOKIE_SECURE"] is True
+        assert app.config["TOTP_REQUIRED_ROLES"] == ("admin", "reviewer")
+        assert app.config["REPORTING_PERIOD_ENDS"] == "12-31"
+
+    def test_database_url_overrides_development_default(self, clean_env, monkeypatch):
+        url = "sqlite:///" + str(clean_env / "other.sqlite3")
+        monkeypatch.setenv("DATABASE_URL", url)
+        app = create_app("development")
+        assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+
+    def test_testing_config_ignores_database_url(self, clean_env, monkeypatch):
+        # A developer's DATABASE_URL must never be wiped by the test suite.
+        monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(clean_env / "real.sqlite3"))
+        app = create_app("testing")
+        assert "real.sqlite3" not in app.config["SQLALCHEMY_DATABASE_URI"]
+
+    def test_explicit_overrides_win_over_environment(self, clean_env, monkeypatch):
+        monkeypatch.setenv("STALE_DAYS", "90")
+        app = create_app("development", overrides={"STALE_DAYS": 45})
+        assert app.config["STALE_DAYS"] == 45
