@@ -158,3 +158,88 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", _before)
 
     return _count
+
+
+# --- Browser tests (tests/e2e) ----------------------------------------------
+# Playwright drives the Debian Chromium (it cannot download its own browsers).
+# REQUIRE_BROWSER=1 turns a missing Chromium or Playwright into a failure.
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def _browser_unavailable(reason: str):
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser tests required (REQUIRE_BROWSER=1) but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium per test session (per xdist worker)."""
+    if not os.access(CHROMIUM, os.X_OK):
+        _browser_unavailable(f"{CHROMIUM} not found (sudo make deps-system)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        _browser_unavailable(f"Playwright is not installed: {exc}")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page; zh-TW like the city's users."""
+    context = browser.new_context(locale="zh-TW", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+class LiveServer:
+    """The app served over HTTP from a background thread, on a temporary SQLite file."""
+
+    def __init__(self, app, url: str):
+        self.app = app
+        self.url = url
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A seeded app on a free port (werkzeug, threaded), CSRF on as in production."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from seed.loader import load_seed
+
+    application = create_app("testing", overrides={
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "live.sqlite3"),
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "WTF_CSRF_ENABLED": True,
+    })
+    with application.app_context():
+        db.create_all()
+        load_seed(db.session, ROOT / "seed" / "data")
+        db.session.commit()
+        db.session.remove()
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(application, f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with application.app_context():
+            db.engine.dispose()
