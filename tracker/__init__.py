@@ -109,6 +109,11 @@ def register_extensions(app: Flask) -> None:
     from .locale import register_template_helpers
 
     register_template_helpers(app)
+    from .logging_setup import init_logging
+    from .security import init_security
+
+    init_logging(app)
+    init_security(app)
 
 
 def register_blueprints(app: Flask) -> None:

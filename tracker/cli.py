@@ -39,5 +39,33 @@ def seed_command(demo: bool, data_dir: Path | None) -> None:
             click.echo(f"  {role:9} {email:32} {password}")
 
 
+@click.command("backup")
+@click.argument("out", type=click.Path(path_type=Path))
+def backup_command(out: Path) -> None:
+    """Back up the database and attachments to OUT (.tar.gz, or a folder for a dated file)."""
+    from .services.backup import BackupError, create_backup
+
+    try:
+        result = create_backup(out)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written: {result.describe()}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Restore ARCHIVE into the configured empty database and attachment folder (checksums first)."""
+    from .services.backup import BackupError, restore_backup
+
+    try:
+        result = restore_backup(archive)
+    except BackupError as exc:
+        raise click.ClickException(f"Restore failed: {exc}") from exc
+    click.echo(f"Restored: {result.describe()}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

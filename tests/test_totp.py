@@ -1,0 +1,122 @@
+"""Second factor: TOTP enrolment and verification, one use per code, recovery codes,
+throttled guessing, and which roles must use it."""
+from __future__ import annotations
+
+import time
+
+import pyotp
+import pytest
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import AuditLog, RecoveryCode
+from tracker.services import DomainError
+from tracker.services import totp
+
+
+def enrol(user, *, earlier_steps: int = 0):
+    """Enrol with the current code; ``earlier_steps`` pretends it happened that many steps ago
+    (so the codes of the last minute count as unused)."""
+    secret = totp.new_secret()
+    codes = totp.enable(user, secret, pyotp.TOTP(secret).now())
+    user.totp_last_counter -= earlier_steps
+    db.session.commit()
+    return secret, codes
+
+
+def test_secret_has_160_bits_and_a_uri_for_authenticator_apps(app, factory):
+    user = factory.user("reviewer", email="lin@tainan.gov.tw")
+    secret = totp.new_secret()
+    assert len(secret) == 32  # base32: 5 bits per character
+    uri = totp.provisioning_uri(user, secret)
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri and "lin%40tainan.gov.tw" in uri
+
+
+def test_enable_needs_a_matching_code(app, factory):
+    user = factory.user("reviewer")
+    with pytest.raises(DomainError) as err:
+        totp.enable(user, totp.new_secret(), "000000")
+    assert err.value.field == "code"
+    assert not user.totp_enabled
+
+
+def test_enable_gives_ten_one_time_recovery_codes_stored_hashed(app, factory):
+    user = factory.user("reviewer")
+    _, codes = enrol(user)
+    assert user.totp_enabled and len(codes) == 10 and len(set(codes)) == 10
+    stored = db.session.scalars(select(RecoveryCode.code_hash).where(RecoveryCode.user_id == user.id)).all()
+    assert len(stored) == 10
+    assert not any(code in h or code.replace("-", "") in h for code in codes for h in stored)
+
+
+def test_current_code_accepted_within_one_step_of_drift(app, factory):
+    user = factory.user("reviewer")
+    secret, _ = enrol(user, earlier_steps=5)
+    assert totp.verify(user, pyotp.TOTP(secret).at(time.time() - 30))  # previous step: drift allowed
+    assert not totp.verify(user, pyotp.TOTP(secret).at(time.time() - 120))
+
+
+def test_a_code_is_accepted_only_once(app, factory):
+    user = factory.user("reviewer")
+    secret, _ = enrol(user, earlier_steps=5)
+    code = pyotp.TOTP(secret).now()
+    assert totp.verify(user, code)
+    db.session.commit()
+    assert not totp.verify(user, code)
+
+
+def test_the_enrolment_code_cannot_be_replayed_at_sign_in(app, factory):
+    user = factory.user("reviewer")
+    secret = totp.new_secret()
+    code = pyotp.TOTP(secret).now()
+    totp.enable(user, secret, code)
+    db.session.commit()
+    assert not totp.verify(user, code)
+
+
+def test_recovery_code_works_once(app, factory):
+    user = factory.user("admin")
+    _, codes = enrol(user)
+    assert totp.verify(user, codes[3].upper())
+    db.session.commit()
+    assert not totp.verify(user, codes[3])
+    assert totp.remaining_recovery_codes(user) == 9
+
+
+def test_wrong_codes_lock_the_second_step(app, factory):
+    user = factory.user("reviewer")
+    secret, _ = enrol(user, earlier_steps=5)
+    for _ in range(5):
+        assert not totp.verify(user, "123456" if pyotp.TOTP(secret).now() != "123456" else "654321")
+        db.session.commit()
+    with pytest.raises(DomainError):
+        totp.verify(user, pyotp.TOTP(secret).now())
+    actions = db.session.scalars(select(AuditLog.action)).all()
+    assert actions.count("login.second_factor_failure") == 5 and "login.second_factor_lock" in actions
+
+
+def test_required_roles_are_configurable(app, factory):
+    reviewer, editor = factory.user("reviewer"), factory.user("editor")
+    app.config["TOTP_REQUIRED_ROLES"] = ("reviewer", "admin")
+    assert totp.is_required(reviewer) and not totp.is_required(editor)
+    app.config["TOTP_REQUIRED_ROLES"] = ()
+    assert not totp.is_required(reviewer)
+
+
+def test_production_requires_it_for_reviewers_and_admins_by_default():
+    from config import ProductionConfig
+
+    assert set(ProductionConfig.TOTP_REQUIRED_ROLES) >= {"reviewer", "admin"}
+
+
+def test_required_role_cannot_turn_it_off(app, factory):
+    user = factory.user("reviewer")
+    enrol(user)
+    app.config["TOTP_REQUIRED_ROLES"] = ("reviewer",)
+    with pytest.raises(DomainError):
+        totp.disable(user)
+    app.config["TOTP_REQUIRED_ROLES"] = ()
+    totp.disable(user)
+    assert not user.totp_enabled and user.totp_secret is None
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)
+                             .where(RecoveryCode.user_id == user.id)) == 0

@@ -1,0 +1,85 @@
+"""Application log: one line per request and per event, with who (user id), what and when.
+
+Every line carries the request id shown on error pages, so a user's report can be
+matched to the log. Query strings, form bodies and headers are never logged, and a
+last-resort filter masks anything that looks like a credential (ASVS 7.1).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+
+from flask import Flask, g, has_request_context, request
+
+LOG_FORMAT = "%(asctime)s %(levelname)s [req=%(request_id)s user=%(user_id)s] %(name)s: %(message)s"
+
+# key=value, "key": "value" and Authorization-style secrets.
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)\b(password|passwd|pwd|secret|token|totp|otp|recovery[_-]?code|csrf_token|api[_-]?key)"
+               r"(\s*[=:]\s*|\"\s*:\s*\")([^\s&\",;]+)"),
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
+]
+# A long random-looking path segment is probably a token in a link (e.g. a reset link).
+_TOKEN_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_\-]{24,}(?=/|$)")
+
+
+def redact(text: str) -> str:
+    """Mask values that look like passwords, tokens or codes."""
+    text = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", text)
+    return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)} [redacted]", text)
+
+
+class RequestContextFilter(logging.Filter):
+    """Adds request_id and user_id to every record and scrubs secrets from the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = "-"
+        record.user_id = "-"
+        if has_request_context():
+            record.request_id = g.get("request_id", "-") or "-"
+            # Read the user Flask-Login already loaded; loading it here could query the
+            # database from inside a log call.
+            user = g.get("_login_user")
+            uid = getattr(user, "id", None) if user is not None else None
+            record.user_id = str(uid) if uid is not None else "anon"
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string must not kill logging
+            return True
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def init_logging(app: Flask) -> None:
+    """Log to stderr (gunicorn and systemd collect it) and log every request once."""
+    level = app.config.get("LOG_LEVEL") or ("DEBUG" if app.debug else "INFO")
+    logger = logging.getLogger("tracker")
+    logger.setLevel(level)
+    if not any(getattr(h, "_tracker", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler._tracker = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.addFilter(RequestContextFilter())
+        logger.addHandler(handler)
+    # Records that propagate to other handlers (pytest, gunicorn) get the same fields.
+    if not any(isinstance(f, RequestContextFilter) for f in logger.filters):
+        logger.addFilter(RequestContextFilter())
+    access = logging.getLogger("tracker.access")
+
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(resp):  # noqa: ANN001
+        if request.endpoint == "static":
+            return resp
+        ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        # request.path, never the full URL: query strings may carry tokens.
+        access.info("%s %s %s %.0fms", request.method, _TOKEN_SEGMENT.sub("[redacted]", request.path),
+                    resp.status_code, ms)
+        return resp
