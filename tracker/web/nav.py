@@ -1,10 +1,15 @@
-"""Main navigation: only endpoints that exist and that the user may open are shown."""
+"""Page chrome: the main navigation (only endpoints that exist and that the user may
+open are shown) and the template helpers every page and macro relies on."""
 from __future__ import annotations
 
 from typing import Any
 
+import flask_babel
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
+
+from .. import labels
+from ..locale import current_locale, localized
 
 # (endpoint, label, roles allowed or None for everyone signed in)
 NAV = [
@@ -29,7 +34,46 @@ def nav_items(user: Any) -> list[tuple[str, Any]]:
     return items
 
 
+def nav_current(endpoint: str | None, nav_endpoint: str) -> bool:
+    """A nav entry is current for its own page and for pages of the same blueprint."""
+    if not endpoint:
+        return False
+    return endpoint == nav_endpoint or endpoint.split(".", 1)[0] == nav_endpoint.split(".", 1)[0]
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def loc(obj: Any, field: str) -> str:
+    """``l10n`` usable inside imported macros (which do not see the request context)."""
+    return localized(obj, field, current_locale())
+
+
+def dept_name(dept: Any, empty: str = "—") -> str:
+    return dept.name(current_locale()) if dept is not None else empty
+
+
 def register_nav(app: Flask) -> None:
+    @app.before_request
+    def _fresh_locale() -> None:
+        # Flask-Babel caches the locale on `g`. When one app context outlives several
+        # requests (the test client inside an app context), the first request's language
+        # would otherwise stick and ?lang= would be ignored.
+        flask_babel.refresh()
+
     @app.context_processor
     def _nav() -> dict[str, Any]:
-        return {"nav_items": nav_items}
+        return {"nav_items": nav_items, "nav_current": nav_current}
+
+    # Globals (not context) so that macros imported without context can use them.
+    # current_app lets templates guard links to screens that may not be registered:
+    #   {% if 'actions.new_update' in current_app.view_functions %}
+    app.jinja_env.globals.update(
+        current_app=current_app,
+        has_endpoint=has_endpoint,
+        label=labels.label,
+        status_label=labels.status_label,
+        loc=loc,
+        dept_name=dept_name,
+    )
