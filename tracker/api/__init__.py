@@ -7,13 +7,17 @@ from flask import Flask
 
 API_MODULES = [
     "reports",
+    "updates",
+    "summary",
 ]
 
 
 def register_api(app: Flask) -> None:
     from ..extensions import api
+    from .common import document_api
     from .errors import register_api_errors
 
+    document_api(api, app)
     for name in API_MODULES:
         module = import_module(f"{__name__}.{name}")
         api.register_blueprint(module.blp)

@@ -1,6 +1,334 @@
-"""Read API: reports, recommendations, action items."""
+"""Read API: reports, recommendations, action items, each as of a date.
+
+Same numbers as the dashboard and the exports: item state from
+services.progress.item_states, roll-ups from progress.rollup / build_summary,
+indicators from services.benchmark.indicator_states. Each endpoint sends a fixed
+number of SQL statements whatever the amount of data (eager loading plus those
+set-based services).
+"""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
+from collections import Counter
+from datetime import date
+from typing import Any, Callable
 
-blp = Blueprint("api_reports", __name__, url_prefix="/api/v1", description="Reports and their recommendations")
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..extensions import db
+from ..models import (
+    ActionItem, AdoptionDecision, Department, Indicator, Recommendation, ReferencePractice, Report, Status,
+)
+from ..services import NotFound
+from ..services import benchmark, progress
+from ..services.progress import ItemState
+from . import schemas
+from .common import API_SECURITY, ApiBlueprint, AsOfArgsSchema, item_etag, require_reader, resolve_as_of
+
+blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1",
+                   description="Reports, their recommendations and action items, as of a date (read only)")
+
+
+@blp.before_request
+def _signed_in() -> None:
+    require_reader()
+
+
+def read_operation(func: Callable) -> Callable:
+    """OpenAPI for what every read operation shares: sign-in and error responses."""
+    func = blp.alt_response(403, response="FORBIDDEN")(func)
+    func = blp.alt_response(401, response="UNAUTHORIZED")(func)
+    return blp.doc(security=API_SECURITY)(func)
+
+
+# --- Endpoints ------------------------------------------------------------------
+
+@blp.get("/reports")
+@read_operation
+@blp.arguments(AsOfArgsSchema, location="query")
+@blp.response(200, schemas.ReportListSchema)
+def list_reports(args: dict) -> dict:
+    """Reports with their overall progress.
+
+    Progress is the mean of the recommendations' weighted roll-ups on the as-of date.
+    """
+    as_of = resolve_as_of(args)
+    summary = progress.build_summary(as_of)
+    per_report: dict[int, list[float | None]] = {}
+    for rs in summary.recommendations:
+        per_report.setdefault(rs.recommendation.report_id, []).append(rs.rollup.progress)
+    reports = sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
+    return {
+        "as_of": as_of,
+        "reports": [_report(r, progress.mean_progress(per_report.get(r.id, []))) for r in reports],
+    }
+
+
+@blp.get("/reports/<int:report_id>")
+@read_operation
+@blp.arguments(AsOfArgsSchema, location="query")
+@blp.response(200, schemas.ReportDetailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_report(args: dict, report_id: int) -> dict:
+    """One report with the roll-up of each recommendation and item counts by status."""
+    as_of = resolve_as_of(args)
+    report = _get_report(report_id)
+    summary = progress.build_summary(as_of, report_ids=[report.id])
+    data = _report(report, summary.overall_progress)
+    data.update(
+        as_of=as_of,
+        destination_zh=report.destination_zh, destination_en=report.destination_en,
+        summary_zh=report.summary_zh, summary_en=report.summary_en,
+        recommendations=[
+            {**_rec_ref(rs.recommendation), **_rollup(rs.rollup, rs.item_count, rs.status_counts)}
+            for rs in summary.recommendations
+        ],
+    )
+    return data
+
+
+@blp.get("/recommendations")
+@read_operation
+@blp.arguments(schemas.RecommendationArgsSchema, location="query")
+@blp.response(200, schemas.RecommendationListSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def list_recommendations(args: dict) -> dict:
+    """Recommendations with adoption, practices and figures, indicators and action items.
+
+    Filter with ?report=<id> (404 if there is no such report).
+    """
+    as_of = resolve_as_of(args)
+    where = []
+    if args.get("report") is not None:
+        report = _get_report(args["report"])
+        where.append(Recommendation.report_id == report.id)
+    return {"as_of": as_of, "recommendations": _recommendations(where, as_of)}
+
+
+@blp.get("/recommendations/<int:recommendation_id>")
+@read_operation
+@blp.arguments(AsOfArgsSchema, location="query")
+@blp.response(200, schemas.RecommendationDetailSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_recommendation(args: dict, recommendation_id: int) -> dict:
+    """One recommendation, nested as in the list."""
+    as_of = resolve_as_of(args)
+    found = _recommendations([Recommendation.id == recommendation_id], as_of)
+    if not found:
+        raise NotFound(_("There is no recommendation %(id)s.", id=recommendation_id))
+    return {**found[0], "as_of": as_of}
+
+
+@blp.get("/action-items/<int:item_id>")
+@read_operation
+@blp.arguments(AsOfArgsSchema, location="query")
+@blp.response(200, schemas.ActionItemDetailSchema, headers={
+    "ETag": {"description": 'Item version, e.g. W/"item-12-v3"; send it as If-Match when writing',
+             "schema": {"type": "string"}},
+})
+@blp.alt_response(404, response="NOT_FOUND")
+def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
+    """One action item: official state, pending update, tracking decision, schedule and budget.
+
+    The ETag header names the item's version; write requests send it back as If-Match.
+    """
+    as_of = resolve_as_of(args)
+    item = db.session.scalar(
+        select(ActionItem).where(ActionItem.id == item_id).options(
+            joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
+            joinedload(ActionItem.lead_department),
+            selectinload(ActionItem.supporting_departments),
+            selectinload(ActionItem.practices),
+            selectinload(ActionItem.indicators),
+        )
+    )
+    if item is None:
+        raise NotFound(_("There is no action item %(id)s.", id=item_id))
+    state = progress.item_states([item], as_of)[item.id]
+    rec, report = item.recommendation, item.recommendation.report
+    official, pending = state.official, state.pending
+    data = {
+        "as_of": as_of,
+        **_item_ref(item),
+        "report": {"id": report.id, "code": report.code, "title_zh": report.title_zh, "title_en": report.title_en},
+        "recommendation": _rec_ref(rec),
+        "description_zh": item.description_zh,
+        "description_en": item.description_en,
+        "practices": sorted(
+            ({"id": p.id, "code": p.code, "section": p.section, "title_zh": p.title_zh, "title_en": p.title_en}
+             for p in item.practices), key=lambda p: (p["code"], p["id"])),
+        "indicators": sorted(
+            ({"id": i.id, "code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit}
+             for i in item.indicators), key=lambda i: (i["code"], i["id"])),
+        **_state(state),
+        "effective_date": official.effective_date if official else None,
+        "official_update": None if official is None else {
+            "id": official.id, "status": official.status, "progress": official.progress,
+            "effective_date": official.effective_date, "approved_on": official.approved_on,
+            "narrative": official.narrative, "reason": official.reason,
+        },
+        "pending_update": None if pending is None else {
+            "id": pending.id, "status": pending.status, "progress": pending.progress,
+            "effective_date": pending.effective_date, "department_id": pending.department_id,
+        },
+        "schedule": {"start_date": item.start_date, "due_date": item.due_date},
+        "budget": {"amount": item.budget_amount, "source": item.budget_source, "note": item.budget_note},
+    }
+    return data, 200, {"ETag": item_etag(item)}
+
+
+# --- Queries ----------------------------------------------------------------------
+
+def _get_report(report_id: int) -> Report:
+    """The report or NotFound (404)."""
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise NotFound(_("There is no report %(id)s.", id=report_id), field="report")
+    return report
+
+
+def _recommendations(where: list[ColumnElement[bool]], as_of: date) -> list[dict]:
+    """Recommendations matching ``where``, fully nested, on ``as_of``.
+
+    Nine statements whatever the number of recommendations, items, practices or indicators.
+    """
+    rec_ids = select(Recommendation.id).where(*where)
+    recs = list(db.session.scalars(
+        select(Recommendation).where(*where).options(
+            selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
+            selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
+            selectinload(Recommendation.action_items).options(
+                joinedload(ActionItem.lead_department),
+                selectinload(ActionItem.supporting_departments),
+            ),
+        ).order_by(Recommendation.report_id, Recommendation.position, Recommendation.id)
+    ))
+    if not recs:
+        return []
+    items = [it for rec in recs for it in rec.action_items]
+    states = progress.item_states(
+        items, as_of, select(ActionItem.id).where(ActionItem.recommendation_id.in_(rec_ids))
+    ) if items else {}
+    indicator_states = benchmark.indicator_states([i for rec in recs for i in rec.indicators], as_of)
+    adoption: dict[int, AdoptionDecision] = {}
+    for decision in db.session.scalars(
+        select(AdoptionDecision)
+        .where(AdoptionDecision.recommendation_id.in_(rec_ids), AdoptionDecision.decided_on <= as_of)
+        .order_by(AdoptionDecision.decided_on, AdoptionDecision.id)
+    ):
+        adoption[decision.recommendation_id] = decision  # the latest wins
+
+    out = []
+    for rec in recs:
+        rec_items = rec.action_items
+        counts = Counter(states[i.id].status for i in rec_items)
+        decision = adoption.get(rec.id)
+        out.append({
+            **_rec_ref(rec),
+            "report_id": rec.report_id,
+            "text_zh": rec.text_zh,
+            "text_en": rec.text_en,
+            **_rollup(progress.rollup(rec_items, states), len(rec_items), counts),
+            "adoption": None if decision is None else {
+                "decision": decision.decision, "reason": decision.reason,
+                "decided_on": decision.decided_on, "decided_by": decision.decided_by,
+            },
+            "practices": [_practice(p) for p in rec.practices],
+            "indicators": [_indicator(indicator_states[i.id]) for i in rec.indicators],
+            "action_items": [{**_item_ref(it), **_state(states[it.id])} for it in rec_items],
+        })
+    return out
+
+
+# --- Presenters: ORM rows and service results as plain dicts for the schemas ------
+
+def _department(d: Department | None) -> dict | None:
+    if d is None:
+        return None
+    return {"id": d.id, "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en}
+
+
+def _report(r: Report, report_progress: float | None) -> dict:
+    return {
+        "id": r.id, "code": r.code, "title_zh": r.title_zh, "title_en": r.title_en,
+        "agency_zh": r.agency_zh, "agency_en": r.agency_en, "trip_start": r.trip_start,
+        "trip_end": r.trip_end, "report_date": r.report_date, "progress": report_progress,
+    }
+
+
+def _rec_ref(rec: Recommendation) -> dict:
+    return {"id": rec.id, "code": rec.code, "position": rec.position, "section": rec.section,
+            "title_zh": rec.title_zh, "title_en": rec.title_en}
+
+
+def _rollup(r: progress.RollUp, item_count: int, counts: Counter) -> dict:
+    return {
+        "progress": r.progress, "item_count": item_count, "items_counted": r.items_counted,
+        "items_excluded": r.items_excluded, "status_counts": _status_counts(counts),
+    }
+
+
+def _status_counts(counts: Counter) -> dict[str, int]:
+    return {s.value: counts.get(s, 0) for s in Status}
+
+
+def _practice(p: ReferencePractice) -> dict:
+    return {
+        "id": p.id, "code": p.code, "section": p.section, "place_zh": p.place_zh, "place_en": p.place_en,
+        "title_zh": p.title_zh, "title_en": p.title_en,
+        "description_zh": p.description_zh, "description_en": p.description_en,
+        "figures": [{
+            "id": f.id, "code": f.code, "label_zh": f.label_zh, "label_en": f.label_en, "value": f.value,
+            "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en, "unit": f.unit,
+            "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
+        } for f in p.figures],
+    }
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _indicator(st: benchmark.IndicatorState) -> dict:
+    ind = st.indicator
+    return {
+        "id": ind.id, "code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+        "direction": ind.direction, "practice_id": ind.practice_id,
+        "reference": {"value": ind.reference_value, "year": ind.reference_year,
+                      "place_zh": ind.reference_place_zh, "place_en": ind.reference_place_en,
+                      "source": ind.reference_source},
+        "baseline": {"value": ind.baseline_value, "year": ind.baseline_year, "source": ind.baseline_source},
+        "target": {"value": ind.target_value, "year": ind.target_year},
+        "latest": None if st.latest is None else {
+            "id": st.latest.measurement_id, "value": st.latest.value, "measured_on": st.latest.measured_on,
+        },
+        "gap_closure": _round(st.gap_closure, 4),
+        "ratio": _round(st.ratio, 4),
+        "on_track": st.on_track,
+        "missing": list(st.missing),
+        "data_department": _department(ind.data_department),
+        "notes_zh": ind.notes_zh, "notes_en": ind.notes_en,
+    }
+
+
+def _item_ref(it: ActionItem) -> dict:
+    return {
+        "id": it.id, "code": it.code, "title_zh": it.title_zh, "title_en": it.title_en,
+        "source_section": it.source_section,
+        "lead_department": _department(it.lead_department),
+        "supporting_departments": [_department(d) for d in it.supporting_departments],
+        "start_date": it.start_date, "due_date": it.due_date,
+        "weight": it.weight, "version": it.version,
+    }
+
+
+def _state(st: ItemState) -> dict[str, Any]:
+    d = st.decision
+    return {
+        "status": st.status, "progress": st.progress, "flags": st.flags, "pending": st.pending is not None,
+        "tracking_decision": None if d is None else {
+            "id": d.id, "decision": d.decision, "reason": d.reason, "effective_date": d.effective_date,
+        },
+    }
