@@ -65,7 +65,50 @@ def restore_command(archive: Path) -> None:
     click.echo(f"Restored: {result.describe()}")
 
 
+@click.command("send-reminders")
+@click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD",
+              help="The day the reminders are for (default: today in Taiwan).")
+@click.option("--dry-run", is_flag=True, help="List who would get which digest; send and record nothing.")
+def send_reminders_command(on_date: str | None, dry_run: bool) -> None:
+    """E-mail each department's editors and each reviewer their daily digest (at most once a day)."""
+    from datetime import date as _date
+
+    from .mail import Mailer, MailSettings
+    from .services import reminders
+    from .services.review import today
+
+    if on_date:
+        try:
+            day = _date.fromisoformat(on_date)
+        except ValueError:
+            raise click.BadParameter("use YYYY-MM-DD, for example 2017-12-31", param_hint="--date") from None
+        if day > today():
+            raise click.BadParameter(f"{day} is in the future", param_hint="--date")
+    else:
+        day = today()
+    todo, done = reminders.due_digests(day)
+    for line in reminders.describe(done):
+        click.echo(f"already sent: {line}")
+    if dry_run:
+        for line in reminders.describe(todo):
+            click.echo(f"would send: {line}")
+        click.echo(f"Dry run: {len(todo)} to send, {len(done)} already sent on {day}.")
+        db.session.rollback()
+        return
+    sent = 0
+    if todo:
+        with Mailer(MailSettings.from_config(current_app.config)) as mailer:
+            for digest in todo:
+                reminders.send_digest(digest, mailer)
+                # Commit per message: a later failure must not forget what was sent.
+                db.session.commit()
+                sent += 1
+                click.echo(f"sent: {reminders.describe([digest])[0]}")
+    click.echo(f"{sent} sent, {len(done)} already sent on {day}.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
+    app.cli.add_command(send_reminders_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

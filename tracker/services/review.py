@@ -13,12 +13,12 @@ from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
+from .. import labels
 from ..extensions import db
 from ..locale import current_locale, format_date
 from ..models import (
@@ -32,30 +32,6 @@ from .audit import record_event
 from .benchmark import Point, official_measurements
 
 TIMEZONE = ZoneInfo("Asia/Taipei")
-
-# Display labels of the domain enums (shared by the review and dashboard screens,
-# the reminder e-mails and the refusal messages below).
-STATUS_LABELS = {
-    Status.NOT_STARTED: _l("Not started"),
-    Status.PLANNING: _l("Planning"),
-    Status.IN_PROGRESS: _l("In progress"),
-    Status.ONGOING: _l("Ongoing"),
-    Status.COMPLETED: _l("Completed"),
-    Status.ON_HOLD: _l("On hold"),
-    Status.NOT_FEASIBLE: _l("Not feasible"),
-}
-TRACKING_LABELS = {
-    TrackingChoice.CONTINUE: _l("Continue tracking"),
-    TrackingChoice.RELEASE: _l("Release from tracking"),
-    TrackingChoice.SELF_TRACK: _l("Self-tracking by the department"),
-}
-ADOPTION_LABELS = {
-    Adoption.ADOPTED: _l("Adopted"),
-    Adoption.PARTLY_ADOPTED: _l("Partly adopted"),
-    Adoption.UNDER_STUDY: _l("Under study"),
-    Adoption.NOT_ADOPTED: _l("Not adopted"),
-}
-
 
 def today() -> date:
     """Today's date in Tainan (the date reviewers see on their calendar)."""
@@ -229,7 +205,7 @@ def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: st
             raise DomainError(
                 _("An item can be released only when its official status is completed, ongoing or not "
                   "feasible; on %(date)s it is “%(status)s”.",
-                  date=_fmt(effective_date), status=str(STATUS_LABELS[state.status])),
+                  date=_fmt(effective_date), status=labels.status_label(state.status)),
                 field="decision", code="not_releasable", status=state.status.value,
             )
     row = TrackingDecision(action_item_id=item.id, decision=decision, reason=reason,

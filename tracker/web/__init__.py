@@ -8,6 +8,8 @@ from flask import Flask
 # Add a module here when you add a screen family (order = registration order).
 WEB_MODULES = [
     "reports",
+    "review",
+    "dashboard",
 ]
 
 

@@ -1,0 +1,216 @@
+"""Summary API: the dashboard's numbers as JSON, as of any date.
+
+Built by services.progress.build_summary, the one function behind the dashboard page
+and the annual export, so the three cannot disagree.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import abort, g
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, fields
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Report, Status
+from ..services import permissions, progress
+from ..services.review import latest_adoptions
+from .common import API_SECURITY, ApiBlueprint, AsOfDate, require_reader, resolve_as_of
+from .schemas import Progress, StatusCountsSchema
+
+blp = ApiBlueprint("api_summary", __name__, url_prefix="/api/v1",
+                   description="Dashboard numbers as of a date (the same numbers as the dashboard page)")
+
+FORMULA = ("recommendation progress = Σ(weight × item progress) / Σ(weight) over applicable items "
+           "(not-feasible items left out); overall progress = mean of the recommendations' progress "
+           "(for several reports, the mean of the reports' means)")
+
+
+@blp.before_request
+def _signed_in() -> None:
+    require_reader()
+
+
+class SummaryArgsSchema(Schema):
+    as_of = AsOfDate(load_default=None, metadata={
+        "description": "State on this date (YYYY-MM-DD, not in the future). Default: today in Taiwan."})
+    report = fields.Integer(load_default=None, strict=False, metadata={
+        "description": "Limit to one report (its id). Default: every report."})
+
+
+class SummaryReportSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    title_zh = fields.String(required=True)
+    title_en = fields.String(required=True)
+
+
+class SummaryRollupSchema(Schema):
+    weight_total = fields.Float(required=True)
+    items_counted = fields.Integer(required=True)
+    items_excluded = fields.Integer(required=True, metadata={"description": "Not-feasible items left out"})
+
+
+class SummaryAdoptionSchema(Schema):
+    decision = fields.String(required=True)
+    decided_on = fields.Date(required=True)
+    decided_by = fields.String(required=True)
+
+
+class SummaryRecommendationSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    report_id = fields.Integer(required=True)
+    section = fields.String(required=True)
+    title_zh = fields.String(required=True)
+    title_en = fields.String(required=True)
+    progress = Progress(required=True)
+    rollup = fields.Nested(SummaryRollupSchema, required=True)
+    item_count = fields.Integer(required=True)
+    status_counts = fields.Nested(StatusCountsSchema, required=True)
+    adoption = fields.Nested(SummaryAdoptionSchema, allow_none=True, required=True)
+
+
+class SummaryDepartmentSchema(Schema):
+    department_id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name_zh = fields.String(required=True)
+    name_en = fields.String(required=True)
+    status_counts = fields.Nested(StatusCountsSchema, required=True)
+    total = fields.Integer(required=True)
+
+
+class SummaryFlaggedItemSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    recommendation_code = fields.String(required=True)
+    lead_department_code = fields.String(required=True)
+    due_date = fields.Date(allow_none=True, required=True)
+    status = fields.String(required=True)
+    progress = fields.Integer(required=True)
+    last_approved_effective_date = fields.Date(allow_none=True, required=True)
+
+
+class SummaryFlagsSchema(Schema):
+    overdue = fields.List(fields.Nested(SummaryFlaggedItemSchema), required=True)
+    due_soon = fields.List(fields.Nested(SummaryFlaggedItemSchema), required=True)
+    stale = fields.List(fields.Nested(SummaryFlaggedItemSchema), required=True)
+
+
+class SummaryDecisionSchema(Schema):
+    id = fields.Integer(required=True)
+    action_item_id = fields.Integer(required=True)
+    action_item_code = fields.String(required=True)
+    recommendation_code = fields.String(required=True)
+    decision = fields.String(required=True, metadata={"description": "continue, release or self_track"})
+    reason = fields.String(required=True)
+    effective_date = fields.Date(required=True)
+
+
+class SummarySchema(Schema):
+    as_of = fields.Date(required=True)
+    year = fields.Integer(required=True, metadata={"description": "Year whose tracking decisions are listed"})
+    reports = fields.List(fields.Nested(SummaryReportSchema), required=True)
+    formula = fields.String(required=True)
+    overall_progress = Progress(required=True)
+    item_count = fields.Integer(required=True)
+    status_counts = fields.Nested(StatusCountsSchema, required=True)
+    recommendations = fields.List(fields.Nested(SummaryRecommendationSchema), required=True)
+    departments = fields.List(fields.Nested(SummaryDepartmentSchema), required=True)
+    flags = fields.Nested(SummaryFlagsSchema, required=True)
+    decisions = fields.List(fields.Nested(SummaryDecisionSchema), required=True)
+    pending_count = fields.Integer(required=True, metadata={"description": "Updates submitted and not yet "
+                                                                           "reviewed on the as-of date"})
+
+
+def _counts(counter: Any) -> dict[str, int]:
+    return {s.value: int(counter.get(s, 0)) for s in Status}
+
+
+def summary_payload(summary: progress.Summary, adoptions: dict | None = None) -> dict:
+    """The Summary as plain data (dates stay dates: the schema formats them)."""
+    adoptions = adoptions or {}
+    states = summary.states
+
+    def flagged(item) -> dict:
+        st = states[item.id]
+        return {
+            "id": item.id, "code": item.code, "recommendation_code": item.recommendation.code,
+            "lead_department_code": item.lead_department.code, "due_date": item.due_date,
+            "status": st.status.value, "progress": st.progress,
+            "last_approved_effective_date": st.official.effective_date if st.official else None,
+        }
+
+    recs = []
+    for rs in summary.recommendations:
+        rec = rs.recommendation
+        ad = adoptions.get(rec.id)
+        recs.append({
+            "id": rec.id, "code": rec.code, "report_id": rec.report_id, "section": rec.section,
+            "title_zh": rec.title_zh, "title_en": rec.title_en, "progress": rs.rollup.progress,
+            "rollup": {"weight_total": float(rs.rollup.weight_total), "items_counted": rs.rollup.items_counted,
+                       "items_excluded": rs.rollup.items_excluded},
+            "item_count": rs.item_count, "status_counts": _counts(rs.status_counts),
+            "adoption": {"decision": ad.decision.value, "decided_on": ad.decided_on,
+                         "decided_by": ad.decided_by} if ad else None,
+        })
+    depts = []
+    for dept_id, counter in sorted(summary.department_counts.items(),
+                                   key=lambda kv: summary.departments[kv[0]].code):
+        d = summary.departments[dept_id]
+        depts.append({"department_id": d.id, "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
+                      "status_counts": _counts(counter), "total": sum(counter.values())})
+    return {
+        "as_of": summary.as_of,
+        "year": summary.as_of.year,
+        "reports": [{"id": r.id, "code": r.code, "title_zh": r.title_zh, "title_en": r.title_en}
+                    for r in summary.reports],
+        "formula": FORMULA,
+        "overall_progress": summary.overall_progress,
+        "item_count": len(summary.items),
+        "status_counts": _counts(summary.status_counts),
+        "recommendations": recs,
+        "departments": depts,
+        "flags": {"overdue": [flagged(i) for i in summary.overdue],
+                  "due_soon": [flagged(i) for i in summary.due_soon],
+                  "stale": [flagged(i) for i in summary.stale]},
+        "decisions": [{"id": d.id, "action_item_id": item.id, "action_item_code": item.code,
+                       "recommendation_code": item.recommendation.code, "decision": d.decision.value,
+                       "reason": d.reason, "effective_date": d.effective_date}
+                      for item, d in summary.decisions_in_year],
+        "pending_count": summary.pending_count,
+    }
+
+
+def build_payload(as_of: date, report_ids: list[int] | None) -> dict:
+    """build_summary plus the adoption decisions in force, as API data."""
+    summary = progress.build_summary(as_of, report_ids)
+    adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of)
+    return summary_payload(summary, adoptions)
+
+
+@blp.get("/summary")
+@blp.doc(security=API_SECURITY)
+@blp.arguments(SummaryArgsSchema, location="query")
+@blp.response(200, SummarySchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
+@blp.alt_response(404, response="NOT_FOUND")
+def get_summary(args: dict) -> dict:
+    """Dashboard numbers on the as-of date: overall and per-recommendation progress, status
+    counts overall and per lead department, overdue / due-soon / stale items, the year's
+    tracking decisions and the number of updates pending review."""
+    user = g.get("api_user") or current_user
+    if not permissions.can_view_dashboard(user):
+        abort(403, description=_("Only reviewers, viewers and administrators see the dashboard numbers."))
+    as_of = resolve_as_of(args)
+    report_ids = None
+    if args.get("report") is not None:
+        report = db.session.scalar(select(Report).where(Report.id == args["report"]))
+        if report is None:
+            abort(404, description=_("No such report: %(value)s.", value=args["report"]))
+        report_ids = [report.id]
+    return build_payload(as_of, report_ids)

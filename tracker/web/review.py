@@ -1,0 +1,276 @@
+"""Review screens: the queue (approve / return, one or many), tracking decisions,
+adoption decisions and "since last review"."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from .. import labels
+from ..extensions import db
+from ..models import (
+    ActionItem, Adoption, AdoptionDecision, Recommendation, Report, StatusUpdate, TrackingChoice,
+)
+from ..services import DomainError, permissions, progress
+from ..services import review as review_ops
+from ..services.changes import changes_since, default_since
+from .authz import require
+from .dashboard import parse_day, report_filter
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def _not_future(form, field) -> None:  # noqa: ANN001
+    if field.data and field.data > review_ops.today():
+        raise ValidationError(_("The date cannot be in the future."))
+
+
+class ReviewForm(FlaskForm):
+    """One update's approve / return form (prefixed per update on the queue page)."""
+
+    comment = TextAreaField(_l("Comment to the department"), validators=[Optional(), Length(max=4000)],
+                            description=_l("Required when returning; shown to the department."))
+    effective_date = DateField(_l("Review date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
+                               default=review_ops.today)
+
+
+class BatchForm(FlaskForm):
+    """Approve or return every checked update with one comment and date."""
+
+    comment = TextAreaField(_l("Comment for the selected updates"), validators=[Optional(), Length(max=4000)],
+                            description=_l("Required when returning; shown to each department."))
+    effective_date = DateField(_l("Review date for the selected updates"),
+                               validators=[DataRequired(_l("Enter a date.")), _not_future], default=review_ops.today)
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Tracking decision"),
+        choices=[SelectChoice(c.value, labels.TRACKING[c]) for c in TrackingChoice],
+        validators=[DataRequired(_l("Choose a decision."))],
+        description=_l("Release is possible only for completed, ongoing or not-feasible items."),
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the decision.")),
+                                                     Length(max=4000)])
+    effective_date = DateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
+                               default=review_ops.today)
+
+
+class AdoptionForm(FlaskForm):
+    decision = RadioField(
+        _l("Adoption decision"),
+        choices=[SelectChoice(c.value, labels.ADOPTION[c]) for c in Adoption],
+        validators=[DataRequired(_l("Choose a decision."))],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000)],
+                           description=_l("Required when the recommendation is not adopted."))
+    decided_on = DateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
+                           default=review_ops.today)
+    decided_by = StringField(_l("Decided by"), validators=[Optional(), Length(max=200)],
+                             description=_l("Who made the decision, e.g. the mayor or a commission meeting. "
+                                            "Default: you."))
+
+
+def _put_on_form(form: FlaskForm, exc: DomainError) -> bool:
+    """Attach a domain error to its field; False when it concerns no field of the form."""
+    if exc.field and exc.field in form:
+        form[exc.field].errors = list(form[exc.field].errors) + [exc.message]
+        return True
+    return False
+
+
+def item_url(item: ActionItem) -> str:
+    """The item's page if the browse pages are registered, else its decision page."""
+    for endpoint in ("reports.item", "actions.item", "items.show", "reports.action_item"):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, item_id=item.id)
+    return url_for("review.decision", item_id=item.id)
+
+
+def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm | None = None, status: int = 200):
+    groups = review_ops.review_queue()
+    forms = forms or {}
+    for group in groups:
+        for _dept, entries in group.department_groups:
+            for entry in entries:
+                forms.setdefault(entry.update.id, ReviewForm(prefix=f"u{entry.update.id}", formdata=None))
+    total = sum(len(e) for g in groups for _d, e in g.department_groups)
+    return render_template("review/queue.html", groups=groups, forms=forms, batch=batch or BatchForm(formdata=None),
+                           total=total, item_url=item_url), status
+
+
+@bp.get("/")
+@require(permissions.can_review)
+def queue():
+    return _render_queue()
+
+
+def _single(update_id: int, approve: bool):
+    upd = db.session.get(StatusUpdate, update_id)
+    if upd is None:
+        abort(404)
+    form = ReviewForm(prefix=f"u{update_id}")
+    if not form.validate():
+        return _render_queue({update_id: form}, status=422)
+    try:
+        if approve:
+            review_ops.approve_update(upd, current_user, form.effective_date.data, form.comment.data or "")
+        else:
+            review_ops.return_update(upd, current_user, form.comment.data or "", form.effective_date.data)
+    except DomainError as exc:
+        db.session.rollback()
+        if exc.code == "already_reviewed" or not _put_on_form(form, exc):
+            flash(exc.message, "error")
+            return redirect(url_for(".queue"))
+        return _render_queue({update_id: form}, status=422)
+    db.session.commit()
+    code = upd.action_item.code
+    if approve:
+        flash(_("Update #%(id)s (%(code)s) approved.", id=update_id, code=code), "success")
+    else:
+        flash(_("Update #%(id)s (%(code)s) returned to the department.", id=update_id, code=code), "success")
+    return redirect(url_for(".queue"))
+
+
+@bp.post("/updates/<int:update_id>/approve")
+@require(permissions.can_review)
+def approve(update_id: int):
+    return _single(update_id, approve=True)
+
+
+@bp.post("/updates/<int:update_id>/return")
+@require(permissions.can_review)
+def return_update(update_id: int):
+    return _single(update_id, approve=False)
+
+
+@bp.post("/batch")
+@require(permissions.can_review)
+def batch():
+    form = BatchForm()
+    action = request.form.get("action")
+    if action not in ("approve", "return"):
+        abort(400, description=_("Choose approve or return."))
+    try:
+        ids = [int(v) for v in request.form.getlist("update_ids")]
+    except ValueError:
+        abort(400, description=_("Update ids must be numbers."))
+    valid = form.validate()
+    if not ids:
+        flash(_("Select at least one update first."), "error")
+        valid = False
+    if action == "return" and not (form.comment.data or "").strip():
+        form.comment.errors = list(form.comment.errors) + [
+            _("Say why the updates are returned: the departments see this comment.")]
+        valid = False
+    if not valid:
+        return _render_queue(batch=form, status=422)
+    if action == "approve":
+        result = review_ops.approve_many(ids, current_user, form.effective_date.data, form.comment.data or "")
+    else:
+        result = review_ops.return_many(ids, current_user, form.comment.data or "", form.effective_date.data)
+    db.session.commit()
+    if result.done:
+        msg = (_("%(n)s updates approved.", n=len(result.done)) if action == "approve"
+               else _("%(n)s updates returned to their departments.", n=len(result.done)))
+        flash(msg, "success")
+    for uid, reason in result.refused:
+        flash(_("Update #%(id)s was not changed: %(reason)s", id=uid, reason=reason), "error")
+    return redirect(url_for(".queue"))
+
+
+def _load_item(item_id: int) -> ActionItem:
+    item = db.session.get(ActionItem, item_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.route("/items/<int:item_id>/decision", methods=["GET", "POST"])
+@require(permissions.can_review)
+def decision(item_id: int):
+    item = _load_item(item_id)
+    form = DecisionForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                review_ops.record_decision(item, form.decision.data, form.reason.data, form.effective_date.data,
+                                           current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                if not _put_on_form(form, exc):
+                    flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Tracking decision recorded for %(code)s.", code=item.code), "success")
+                return redirect(item_url(item))
+        status = 422
+    state = progress.item_states([item], review_ops.today())[item.id]
+    return render_template("review/decision.html", item=item, form=form, state=state,
+                           item_url=item_url), status
+
+
+@bp.route("/recommendations/<int:rec_id>/adoption", methods=["GET", "POST"])
+@require(permissions.can_review)
+def adoption(rec_id: int):
+    rec = db.session.get(Recommendation, rec_id)
+    if rec is None:
+        abort(404)
+    form = AdoptionForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                review_ops.record_adoption(rec, form.decision.data, form.reason.data or "", form.decided_on.data,
+                                           form.decided_by.data or "", current_user)
+            except DomainError as exc:
+                db.session.rollback()
+                if not _put_on_form(form, exc):
+                    flash(exc.message, "error")
+            else:
+                db.session.commit()
+                flash(_("Adoption decision recorded for %(code)s.", code=rec.code), "success")
+                return redirect(url_for(".adoption", rec_id=rec.id))
+        status = 422
+    history = list(db.session.scalars(
+        db.select(AdoptionDecision).where(AdoptionDecision.recommendation_id == rec.id)
+        .order_by(AdoptionDecision.decided_on.desc(), AdoptionDecision.id.desc())))
+    return render_template("review/adoption.html", rec=rec, form=form, history=history), status
+
+
+@bp.get("/changes")
+@require(permissions.can_review)
+def changes():
+    report_ids, report, error = report_filter(request.args.get("report"))
+    if error:
+        abort(404, description=error)
+    raw = request.args.get("since")
+    since_day, msg = parse_day(raw, "since")
+    if msg:
+        return render_template("review/changes.html", changes=None, error=msg, since_raw=raw,
+                               report=report, reports=_reports(), reason=None), 400
+    if since_day is not None:
+        since, reason = review_ops.local_midnight_utc(since_day), "chosen"
+    else:
+        since, reason = default_since(current_user)
+    found = changes_since(since, report_ids=report_ids)
+    return render_template("review/changes.html", changes=found, error=None, since=since, reason=reason,
+                           since_raw=raw or since.astimezone(review_ops.TIMEZONE).date().isoformat(),
+                           report=report, reports=_reports())
+
+
+def _reports() -> list[Report]:
+    return list(db.session.scalars(db.select(Report).order_by(Report.report_date.desc(), Report.id)))
+
+
+@bp.app_template_global()
+def review_today() -> date:
+    return review_ops.today()
