@@ -329,6 +329,15 @@ def test_every_endpoint_needs_a_signed_in_user(client, factory):
         assert resp.get_json()["error"]["status"] == 401
 
 
+def test_a_personal_token_reads_too(client, factory):
+    tokens = pytest.importorskip("tracker.services.tokens", reason="API tokens not written yet")
+    user = factory.user("viewer")
+    _, raw = tokens.create_token(user, "nightly export")
+    db.session.commit()
+    resp = client.get(f"{API}/reports", headers={"Authorization": f"Bearer {raw}"})
+    assert resp.status_code == 200 and resp.get_json()["reports"] == []
+
+
 @pytest.mark.parametrize("role", ["editor", "reviewer", "viewer", "admin"])
 def test_every_role_may_read(client, factory, login, role):
     login(factory.user(role))
