@@ -65,6 +65,62 @@ def restore_command(archive: Path) -> None:
     click.echo(f"Restored: {result.describe()}")
 
 
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(["editor", "reviewer", "viewer", "admin"]),
+              help="editor (department editor), reviewer, viewer or admin.")
+@click.option("--department", "department_code", default=None, help="Department code (required for editors).")
+@click.option("--name", default="", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
+def create_user_command(email: str, role: str, department_code: str | None, name: str, password_stdin: bool) -> None:
+    """Create an account; the password is prompted for (twice) unless --password-stdin."""
+    from flask_babel import force_locale
+
+    from .services import DomainError
+    from .services.accounts import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with force_locale("en"):
+        try:
+            user = create_user(email, role, password, department_code=department_code, name=name,
+                               actor_label="cli")
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            problems = exc.extra.get("errors") or {exc.field or "error": exc.message}
+            raise click.ClickException("; ".join(f"{k}: {v}" for k, v in problems.items())) from exc
+    dept = f" ({user.department.code})" if user.department else ""
+    click.echo(f"Created {user.role.value}{dept}: {user.email}")
+
+
+@click.command("create-token")
+@click.argument("email")
+@click.option("--name", default="command line", show_default=True, help="What the token is for.")
+def create_token_command(email: str, name: str) -> None:
+    """Create a personal API token for EMAIL; the token alone is printed on the last line (shown once)."""
+    from flask_babel import force_locale
+
+    from .services import DomainError
+    from .services.accounts import find_user_by_email
+    from .services.tokens import create_token
+
+    with force_locale("en"):
+        user = find_user_by_email(email)
+        if user is None:
+            raise click.ClickException(f"No account with e-mail {email}.")
+        try:
+            token, raw = create_token(user, name, actor_label="cli")
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            raise click.ClickException(exc.message) from exc
+    click.echo(f"Token {token.prefix}… created for {user.email}. Store it now; it is not shown again:")
+    click.echo(raw)
+
+
 @click.command("send-reminders")
 @click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD",
               help="The day the reminders are for (default: today in Taiwan).")
@@ -110,5 +166,7 @@ def send_reminders_command(on_date: str | None, dry_run: bool) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(create_token_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

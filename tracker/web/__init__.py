@@ -8,6 +8,10 @@ from flask import Flask
 # Add a module here when you add a screen family (order = registration order).
 WEB_MODULES = [
     "reports",
+    "auth",
+    "mydept",
+    "actions",
+    "admin",
     "review",
     "dashboard",
 ]

@@ -25,10 +25,17 @@ def json_error(status: int, message: str, code: str | None = None, **extra: obje
     return resp
 
 
+def ensure_request_id() -> str:
+    """The request id (from X-Request-Id or new); idempotent, so earlier hooks may call it."""
+    if not g.get("request_id"):
+        g.request_id = request.headers.get("X-Request-Id", "")[:40] or uuid.uuid4().hex[:16]
+    return g.request_id
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.before_request
     def _request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:40] or uuid.uuid4().hex[:16]
+        ensure_request_id()
 
     @app.after_request
     def _echo_request_id(resp):  # noqa: ANN001

@@ -1,0 +1,205 @@
+"""Status updates of an action item: read the history, submit a new update.
+
+POST goes through services.updates.submit_update, the operation behind the web form,
+so the same bad input gets the same messages (422, ``error.errors`` by field). The
+version the update is based on comes as ``version`` in the body or as ``If-Match``
+with the item's ETag; a stale one gets 409 with ``current_version``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, request, url_for
+from flask.views import MethodView
+from flask_login import current_user
+from marshmallow import RAISE, Schema, fields
+
+from ..extensions import db
+from ..models import StatusUpdate
+from ..services import DomainError, PermissionDenied, updates
+from .common import API_SECURITY, ApiBlueprint, ApiErrorSchema, item_etag, parse_if_match, require_reader
+
+blp = ApiBlueprint("api_updates", __name__, url_prefix="/api/v1",
+                   description="Status updates (辦理情形) of action items: history and submission")
+
+
+@blp.before_request
+def _signed_in() -> None:
+    require_reader()
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+class UpdateInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.Raw(metadata={"type": "string", "enum": [
+        "not_started", "planning", "in_progress", "ongoing", "completed", "on_hold", "not_feasible"]})
+    progress = fields.Raw(metadata={"type": "integer", "description": "0–100; completed means 100"})
+    effective_date = fields.Raw(metadata={"type": "string", "format": "date",
+                                          "description": "The date the update describes; not in the future"})
+    narrative = fields.Raw(metadata={"type": "string", "description": "What was done (辦理情形); required"})
+    reason = fields.Raw(metadata={"type": "string", "description": "Required for not_feasible"})
+    evidence_url = fields.Raw(metadata={"type": "string", "format": "uri",
+                                        "description": "http(s) link; completed needs evidence"})
+    measurements = fields.Raw(metadata={"type": "array", "items": {"type": "object", "properties": {
+        "indicator_id": {"type": "integer", "description": "An indicator linked to the item"},
+        "value": {"type": "number"},
+        "measured_on": {"type": "string", "format": "date", "description": "Not in the future"},
+        "source_note": {"type": "string", "description": "Where the figure comes from"},
+    }}})
+    corrects_id = fields.Raw(metadata={"type": "integer",
+                                       "description": "The update this one corrects or revises (e.g. a returned one)"})
+    version = fields.Raw(metadata={"type": "integer",
+                                   "description": "The item version this update is based on (or send If-Match)"})
+
+
+class ReviewOutSchema(Schema):
+    decision = fields.String()
+    comment = fields.String()
+    effective_date = fields.Date()
+    reviewer = fields.String(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class AttachmentOutSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    url = fields.String()
+
+
+class MeasurementOutSchema(Schema):
+    id = fields.Integer()
+    indicator_id = fields.Integer()
+    indicator_code = fields.String()
+    value = fields.Float()
+    measured_on = fields.Date()
+    source_note = fields.String()
+
+
+class UpdateOutSchema(Schema):
+    id = fields.Integer()
+    item_id = fields.Integer()
+    status = fields.String()
+    progress = fields.Integer()
+    effective_date = fields.Date()
+    narrative = fields.String()
+    reason = fields.String()
+    evidence_url = fields.String()
+    state = fields.String(metadata={"enum": ["submitted", "approved", "returned"]})
+    based_on_version = fields.Integer()
+    corrects_id = fields.Integer(allow_none=True)
+    department = fields.String()
+    submitted_by = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+    review = fields.Nested(ReviewOutSchema, allow_none=True)
+    attachments = fields.List(fields.Nested(AttachmentOutSchema))
+    measurements = fields.List(fields.Nested(MeasurementOutSchema))
+
+
+class HistorySchema(Schema):
+    item_id = fields.Integer()
+    version = fields.Integer()
+    updates = fields.List(fields.Nested(UpdateOutSchema), metadata={"description": "Newest first"})
+
+
+class CreatedSchema(Schema):
+    update = fields.Nested(UpdateOutSchema)
+    item_version = fields.Integer(metadata={"description": "The item's version after this update"})
+
+
+def serialize_update(su: StatusUpdate) -> dict[str, Any]:
+    review = su.review
+    return {
+        "id": su.id, "item_id": su.action_item_id, "status": su.status.value, "progress": su.progress,
+        "effective_date": su.effective_date, "narrative": su.narrative, "reason": su.reason,
+        "evidence_url": su.evidence_url, "state": updates.update_state(su).value,
+        "based_on_version": su.based_on_version, "corrects_id": su.corrects_id,
+        "department": su.department.code if su.department else None,
+        "submitted_by": (su.submitted_by.name or su.submitted_by.email) if su.submitted_by else None,
+        "submitted_at": su.submitted_at,
+        "review": None if review is None else {
+            "decision": review.decision.value, "comment": review.comment, "effective_date": review.effective_date,
+            "reviewer": (review.reviewer.name or review.reviewer.email) if review.reviewer else None,
+            "recorded_at": review.recorded_at,
+        },
+        "attachments": [{
+            "id": a.id, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+            "sha256": a.sha256, "url": url_for("actions.attachment", attachment_id=a.id),
+        } for a in su.attachments],
+        "measurements": [{
+            "id": m.id, "indicator_id": m.indicator_id, "indicator_code": m.indicator.code if m.indicator else "",
+            "value": float(m.value), "measured_on": m.measured_on, "source_note": m.source_note,
+        } for m in su.measurements],
+    }
+
+
+def _item(item_id: int):
+    return updates.get_item(item_id)  # NotFound -> 404 JSON
+
+
+# --- endpoints -------------------------------------------------------------------------------
+
+@blp.route("/action-items/<int:item_id>/updates")
+class ItemUpdates(MethodView):
+    @blp.doc(security=API_SECURITY)
+    @blp.response(200, HistorySchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, item_id: int):
+        """The item's status updates, newest first, with review state, evidence and measurements."""
+        item = _item(item_id)
+        return {"item_id": item.id, "version": item.version,
+                "updates": [serialize_update(su) for su in updates.item_updates(item.id)]}
+
+    @blp.doc(security=API_SECURITY, parameters=[{
+        "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+        "description": "The item's ETag (instead of `version` in the body)"}])
+    @blp.arguments(UpdateInSchema)
+    @blp.response(201, CreatedSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, schema=ApiErrorSchema, description="Not an editor of the lead department")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, schema=ApiErrorSchema, description="The item changed: `current_version` says to what")
+    @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `errors` maps each to its message")
+    def post(self, data: dict, item_id: int):
+        """Submit a status update (pending review). Only editors of the lead department may."""
+        item = _item(item_id)
+        version = data.pop("version", None)
+        if version is None:
+            version = parse_if_match(request.headers.get("If-Match"), item.id)
+        try:
+            su = updates.submit_update(
+                item, current_user._get_current_object(), status=data.get("status"),
+                progress=data.get("progress"), effective_date=data.get("effective_date"),
+                narrative=data.get("narrative"), reason=data.get("reason") or "",
+                evidence_url=data.get("evidence_url") or "", measurements=data.get("measurements") or [],
+                corrects_id=data.get("corrects_id"), based_on_version=version,
+            )
+        except PermissionDenied:
+            db.session.commit()  # keep the "update.denied" audit row
+            g.denial_logged = True
+            raise
+        except DomainError:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        su = updates.get_update(item.id, su.id)
+        location = url_for("api_updates.get_update", item_id=item.id, update_id=su.id)
+        return ({"update": serialize_update(su), "item_version": item.version}, 201,
+                {"Location": location, "ETag": item_etag(item)})
+
+
+@blp.get("/action-items/<int:item_id>/updates/<int:update_id>")
+@blp.doc(security=API_SECURITY)
+@blp.response(200, UpdateOutSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(404, response="NOT_FOUND")
+def get_update(item_id: int, update_id: int):
+    """One status update of the item."""
+    return serialize_update(updates.get_update(item_id, update_id))
+

@@ -1,0 +1,332 @@
+"""Administration: users, departments, action items and the audit log (administrators only)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta, timezone
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..locale import current_locale
+from ..models import ActionItem, AuditLog, Department, Recommendation, Role, User
+from ..services import ConflictError, DomainError, accounts, permissions, updates
+from .forms import AuditFilterForm, ConfirmForm, DepartmentForm, ItemForm, UserForm, apply_errors
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.before_request
+def _administrators_only():
+    # The global guard has already required a signed-in user.
+    if not permissions.can_administer(current_user):
+        abort(403)
+
+
+def _get_or_404(model, ident: int):  # noqa: ANN001
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _department_choices(by: str = "code", keep: set[int] | None = None) -> list[tuple[str, str]]:
+    """Active departments as (code or id, "CODE · name"); ``keep`` adds inactive ones already chosen."""
+    keep = keep or set()
+    depts = db.session.scalars(select(Department).order_by(Department.code)).all()
+    choices = [("", _("— none —"))] if by == "code" else []
+    for d in depts:
+        if d.active or d.id in keep:
+            text = f"{d.code} · {d.name(current_locale())}"
+            if not d.active:
+                text += f" ({_('deactivated')})"
+            choices.append((d.code if by == "code" else str(d.id), text))
+    return choices
+
+
+@bp.get("/")
+def index():
+    counts = {
+        "users": db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True))),
+        "departments": db.session.scalar(select(func.count()).select_from(Department)
+                                         .where(Department.active.is_(True))),
+        "items": db.session.scalar(select(func.count()).select_from(ActionItem)),
+        "audit": db.session.scalar(select(func.count()).select_from(AuditLog)),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+# --- users -----------------------------------------------------------------------------------
+
+@bp.get("/users")
+def users():
+    q = (request.args.get("q") or "").strip().lower()
+    stmt = select(User).options(selectinload(User.department)).order_by(User.active.desc(), User.email)
+    if q:
+        stmt = stmt.where(or_(User.email.contains(q), func.lower(User.name).contains(q)))
+    return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    form = UserForm()
+    form.department.choices = _department_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(form.email.data or "", form.role.data or "", form.password.data or "",
+                                        department_code=form.department.data or None, name=form.name.data or "",
+                                        actor=current_user)
+            if form.locale.data:
+                user.locale = form.locale.data
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.extra.get("errors") or {exc.field or "email": exc.message})
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    form.password.description = _("At least 12 characters. Give it to the person in a safe way.")
+    form.password.data = ""
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+def user_edit(user_id: int):
+    user = _get_or_404(User, user_id)
+    form = UserForm(obj=None)
+    form.department.choices = _department_choices(keep={user.department_id} if user.department_id else None)
+    status = 200
+    if request.method == "GET":
+        form.email.data, form.name.data, form.role.data = user.email, user.name, user.role.value
+        form.department.data = user.department.code if user.department else ""
+        form.locale.data = user.locale or ""
+    elif form.validate_on_submit():
+        try:
+            accounts.update_user(user, accounts.UserChanges(
+                email=form.email.data or "", name=form.name.data or "", role=form.role.data or "",
+                department_code=form.department.data or "", locale=form.locale.data or ""), actor=current_user)
+            if form.password.data:
+                accounts.set_password(user, form.password.data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.extra.get("errors") or {exc.field or "email": exc.message})
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("admin.users"))
+    form.password.data = ""
+    return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm()), status
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def user_deactivate(user_id: int):
+    user = _get_or_404(User, user_id)
+    try:
+        accounts.deactivate_user(user, actor=current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
+              "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def user_reactivate(user_id: int):
+    user = _get_or_404(User, user_id)
+    accounts.reactivate_user(user, actor=current_user)
+    db.session.commit()
+    flash(_("Account %(email)s reactivated.", email=user.email), "success")
+    return redirect(url_for("admin.users"))
+
+
+# --- departments --------------------------------------------------------------------------
+
+@bp.get("/departments")
+def departments():
+    depts = db.session.scalars(select(Department).order_by(Department.active.desc(), Department.code)).all()
+    editor_counts = dict(db.session.execute(
+        select(User.department_id, func.count()).where(User.role == Role.EDITOR, User.active.is_(True))
+        .group_by(User.department_id)
+    ).all())
+    return render_template("admin/departments.html", departments=depts, editor_counts=editor_counts,
+                           confirm=ConfirmForm())
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+def department_new():
+    form = DepartmentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            dept = accounts.create_department(form.code.data or "", form.name_zh.data or "", form.name_en.data or "",
+                                              actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.extra.get("errors") or {exc.field or "code": exc.message})
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Department %(code)s created.", code=dept.code), "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=None), status
+
+
+@bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
+def department_edit(department_id: int):
+    dept = _get_or_404(Department, department_id)
+    form = DepartmentForm()
+    status = 200
+    if request.method == "GET":
+        form.code.data, form.name_zh.data, form.name_en.data = dept.code, dept.name_zh, dept.name_en
+    elif form.validate_on_submit():
+        try:
+            accounts.update_department(dept, form.code.data or "", form.name_zh.data or "", form.name_en.data or "",
+                                       actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.extra.get("errors") or {exc.field or "code": exc.message})
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Department %(code)s saved.", code=dept.code), "success")
+            return redirect(url_for("admin.departments"))
+    return render_template("admin/department_form.html", form=form, department=dept), status
+
+
+@bp.post("/departments/<int:department_id>/deactivate")
+def department_deactivate(department_id: int):
+    dept = _get_or_404(Department, department_id)
+    accounts.set_department_active(dept, False, actor=current_user)
+    db.session.commit()
+    flash(_("Department %(code)s deactivated. Its items and history stay.", code=dept.code), "success")
+    return redirect(url_for("admin.departments"))
+
+
+@bp.post("/departments/<int:department_id>/reactivate")
+def department_reactivate(department_id: int):
+    dept = _get_or_404(Department, department_id)
+    accounts.set_department_active(dept, True, actor=current_user)
+    db.session.commit()
+    flash(_("Department %(code)s reactivated.", code=dept.code), "success")
+    return redirect(url_for("admin.departments"))
+
+
+# --- action items ---------------------------------------------------------------------------
+
+@bp.get("/items")
+def items():
+    q = (request.args.get("q") or "").strip()
+    stmt = (select(ActionItem).join(Recommendation)
+            .options(selectinload(ActionItem.lead_department), selectinload(ActionItem.recommendation),
+                     selectinload(ActionItem.supporting_departments))
+            .order_by(Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.id))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(ActionItem.code).like(like), func.lower(ActionItem.title_zh).like(like),
+                              func.lower(ActionItem.title_en).like(like)))
+    return render_template("admin/items.html", items=db.session.scalars(stmt).all(), q=q)
+
+
+@bp.route("/items/<int:item_id>", methods=["GET", "POST"])
+def item_edit(item_id: int):
+    """Edit an item; the hidden version makes a concurrent edit come back as a conflict (409)."""
+    item = _get_or_404(ActionItem, item_id)
+    form = ItemForm()
+    keep = {item.lead_department_id} | {d.id for d in item.supporting_departments}
+    choices = _department_choices(by="id", keep=keep)
+    form.lead_department_id.choices = choices
+    form.supporting_department_ids.choices = choices
+    status = 200
+    conflict = None
+    if request.method == "GET":
+        for key in ("title_zh", "title_en", "description_zh", "description_en", "budget_note"):
+            form[key].data = getattr(item, key) or ""
+        form.lead_department_id.data = str(item.lead_department_id)
+        form.supporting_department_ids.data = [str(d.id) for d in item.supporting_departments]
+        form.weight.data = f"{item.weight.normalize():f}" if item.weight is not None else "1"
+        form.start_date.data = item.start_date.isoformat() if item.start_date else ""
+        form.due_date.data = item.due_date.isoformat() if item.due_date else ""
+        form.budget_amount.data = f"{item.budget_amount:f}" if item.budget_amount is not None else ""
+        form.budget_source.data = item.budget_source.value if item.budget_source else ""
+        form.version.data = str(item.version)
+    elif form.validate_on_submit():
+        values = {key: form[key].data for key in updates.ITEM_FIELDS}
+        try:
+            updates.edit_item(item, current_user, values, based_on_version=form.version.data)
+        except ConflictError as exc:
+            db.session.rollback()
+            conflict = {"current": exc.current_version, "based_on": form.version.data}
+            form.version.data = str(exc.current_version)
+            status = 409
+        except DomainError as exc:
+            db.session.rollback()
+            apply_errors(form, exc.extra.get("errors") or {exc.field or "title_zh": exc.message})
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Action item %(code)s saved.", code=item.code), "success")
+            return redirect(url_for("admin.items"))
+    return render_template("admin/item_form.html", form=form, item=item, conflict=conflict), status
+
+
+# --- audit log --------------------------------------------------------------------------------
+
+def _local_day_start(day) -> datetime:  # noqa: ANN001
+    return datetime.combine(day, time.min, tzinfo=updates.TAIPEI).astimezone(timezone.utc)
+
+
+@bp.get("/audit")
+def audit():
+    """The audit log, newest first, filtered by user, action, object and local (Taipei) dates."""
+    form = AuditFilterForm(request.args)
+    actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
+    form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
+    stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
+    status = 200
+    user_q = (form.user.data or "").strip().lower()
+    if user_q:
+        stmt = stmt.where(func.lower(AuditLog.actor).contains(user_q))
+    if form.action.data:
+        stmt = stmt.where(AuditLog.action == form.action.data)
+    if (form.object_type.data or "").strip():
+        stmt = stmt.where(AuditLog.object_type == form.object_type.data.strip())
+    if (form.object_id.data or "").strip():
+        stmt = stmt.where(AuditLog.object_id == form.object_id.data.strip())
+    for key, op in (("date_from", "ge"), ("date_to", "lt")):
+        raw = (form[key].data or "").strip()
+        if not raw:
+            continue
+        day = updates.parse_date(raw)
+        if day is None:
+            form[key].errors = [_("Enter a real date as YYYY-MM-DD.")]
+            status = 400
+            continue
+        if op == "ge":
+            stmt = stmt.where(AuditLog.at >= _local_day_start(day))
+        else:
+            stmt = stmt.where(AuditLog.at < _local_day_start(day + timedelta(days=1)))
+    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=AUDIT_PAGE_SIZE,
+                       error_out=False)
+    rows = [(row, _summary(row.summary)) for row in page.items]
+    filters = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("admin/audit.html", form=form, page=page, rows=rows, filters=filters), status
+
+
+def _summary(raw: str) -> dict:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {"note": raw}
+    return data if isinstance(data, dict) else {"note": raw}

@@ -1,0 +1,89 @@
+"""Signing in and out, and personal API tokens."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..services import DomainError, NotFound, accounts
+from ..services import tokens as token_service
+from ..services.audit import record_event
+from .authn import end_session, landing_url, safe_next, start_session
+from .forms import ConfirmForm, LoginForm, TokenForm
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(safe_next(request.args.get("next"), landing_url(current_user)))
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+        except DomainError as exc:
+            db.session.commit()  # keep the failure's audit row
+            form.password.errors = [exc.message]
+            status = 200
+        else:
+            start_session(user)
+            db.session.commit()
+            return redirect(safe_next(form.next.data, landing_url(user)))
+    form.password.data = ""
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and end every other session of this user too (a copied cookie stops working)."""
+    user = current_user._get_current_object()
+    accounts.end_sessions(user)
+    record_event("logout", user=user, obj=user)
+    db.session.commit()
+    end_session()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+def tokens():
+    """The user's API tokens; a new token is shown once, on the page that creates it."""
+    form = TokenForm()
+    new_token = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _token, new_token = token_service.create_token(current_user, form.name.data or "", actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            form.name.errors = [exc.message]
+            status = 422
+        else:
+            db.session.commit()
+            form = TokenForm(formdata=None)
+    resp = make_response(render_template("auth/tokens.html", form=form, new_token=new_token,
+                                         tokens=token_service.user_tokens(current_user), revoke_form=ConfirmForm()),
+                         status)
+    # The raw token appears in this one response only: never cache it.
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    try:
+        token = token_service.get_own_token(current_user, token_id)
+    except NotFound:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    token_service.revoke_token(token, actor=current_user)
+    db.session.commit()
+    flash(_("The token %(prefix)s… no longer works.", prefix=token.prefix), "success")
+    return redirect(url_for("auth.tokens"))
+

@@ -1,0 +1,217 @@
+"""WTForms for sign-in, tokens, status updates, notes and administration.
+
+These forms collect input and carry CSRF; the rules live in the operations
+(services/*), which report problems by field. ``apply_errors`` puts those messages
+next to the fields, so a form and the API refuse the same input with the same words.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField, FieldList, Form, FormField, HiddenField, MultipleFileField, PasswordField, SelectField,
+    SelectMultipleField, StringField, TextAreaField, URLField,
+)
+from wtforms.widgets import DateInput, NumberInput
+
+from ..models import BudgetSource, Role, Status
+
+STATUS_LABELS = {
+    Status.NOT_STARTED: _l("Not started"),
+    Status.PLANNING: _l("Planning"),
+    Status.IN_PROGRESS: _l("In progress"),
+    Status.ONGOING: _l("Ongoing (regular business)"),
+    Status.COMPLETED: _l("Completed"),
+    Status.ON_HOLD: _l("On hold"),
+    Status.NOT_FEASIBLE: _l("Not feasible"),
+}
+ROLE_LABELS = {
+    Role.EDITOR: _l("Department editor"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.VIEWER: _l("Viewer"),
+    Role.ADMIN: _l("Administrator"),
+}
+BUDGET_SOURCE_LABELS = {
+    BudgetSource.CITY: _l("City annual budget"),
+    BudgetSource.CENTRAL: _l("Central-government subsidy"),
+    BudgetSource.OTHER: _l("Other"),
+}
+
+
+def apply_errors(form: Form, errors: dict[str, str], aliases: dict[str, str] | None = None) -> list[str]:
+    """Attach an operation's {field: message} errors to the form's fields.
+
+    ``aliases`` maps operation keys to form field names ("evidence" -> "files").
+    Keys like "measurements.0.value" reach sub-forms. Returns messages that fit no field.
+    """
+    aliases = aliases or {}
+    leftover = []
+    for key, message in errors.items():
+        name = aliases.get(key, key)
+        field = _find_field(form, name)
+        if field is None:
+            leftover.append(message)
+            continue
+        field.errors = list(field.errors or []) + [message]
+    return leftover
+
+
+def _find_field(form: Any, dotted: str) -> Any:
+    node: Any = form
+    for part in dotted.split("."):
+        if hasattr(node, "entries"):  # FieldList
+            try:
+                node = node.entries[int(part)]
+            except (ValueError, IndexError):
+                return None
+        else:
+            form_obj = getattr(node, "form", node)  # FormField wraps a form
+            try:
+                node = form_obj[part]
+            except (KeyError, TypeError):
+                return None
+    return node
+
+
+class Required:
+    """Marks a field as required on the page (label mark, ``required`` attribute).
+
+    It checks nothing: the operation decides, so the form and the API agree.
+    """
+
+    field_flags = {"required": True}
+
+    def __call__(self, form: Any, field: Any) -> None:
+        return None
+
+
+# --- sign-in and tokens ---------------------------------------------------------------------
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), [Required()], render_kw={"autocomplete": "username", "spellcheck": "false"})
+    password = PasswordField(_l("Password"), [Required()], render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Token name"), [Required()], description=_l("What will use it, e.g. “monthly import script”."),
+                       render_kw={"maxlength": 120})
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that carries only the CSRF token."""
+
+
+# --- status updates and notes -------------------------------------------------------------------
+
+class MeasurementForm(Form):
+    indicator_id = HiddenField()
+    value = StringField(_l("Value"), render_kw={"inputmode": "decimal"})
+    measured_on = StringField(_l("Measured on"), widget=DateInput())
+    source_note = StringField(_l("Source"), description=_l("Where the figure comes from, e.g. a statistics table."))
+
+
+class UpdateForm(FlaskForm):
+    status = SelectField(_l("Status"), [Required()], choices=[("", _l("Choose a status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()],
+                         validate_choice=False)
+    progress = StringField(_l("Progress (%)"), [Required()], widget=NumberInput(min=0, max=100, step=1),
+                           description=_l("A whole number from 0 to 100. Completed means 100."))
+    effective_date = StringField(_l("Effective date"), [Required()], widget=DateInput(),
+                                 description=_l("The date this update describes; not in the future."))
+    narrative = TextAreaField(_l("Progress report (辦理情形)"), [Required()], render_kw={"rows": 8})
+    reason = TextAreaField(_l("Reason"), render_kw={"rows": 3},
+                           description=_l("Required when the item is not feasible; optional otherwise."))
+    files = MultipleFileField(_l("Evidence files"),
+                              description=_l("PDF, images, ODF, Word, Excel, PowerPoint, CSV or text; at most 10 MB each."))
+    evidence_url = URLField(_l("Evidence link"), description=_l("A web address starting with http:// or https://."))
+    measurements = FieldList(FormField(MeasurementForm), min_entries=0)
+    version = HiddenField()
+    corrects_id = HiddenField()
+
+    def operation_values(self) -> dict[str, Any]:
+        """The raw values the operation validates (blank measurement rows dropped)."""
+        rows = []
+        for entry in self.measurements.entries:
+            sub = entry.form
+            if any((sub[k].data or "").strip() for k in ("value", "measured_on", "source_note")):
+                rows.append({k: sub[k].data for k in ("indicator_id", "value", "measured_on", "source_note")})
+        return {
+            "status": self.status.data, "progress": self.progress.data,
+            "effective_date": self.effective_date.data, "narrative": self.narrative.data,
+            "reason": self.reason.data, "evidence_url": self.evidence_url.data, "measurements": rows,
+            "based_on_version": self.version.data, "corrects_id": self.corrects_id.data or None,
+        }
+
+    def measurement_index(self) -> dict[int, int]:
+        """Operation row number -> form row number (blank rows are not sent to the operation)."""
+        mapping, n = {}, 0
+        for i, entry in enumerate(self.measurements.entries):
+            sub = entry.form
+            if any((sub[k].data or "").strip() for k in ("value", "measured_on", "source_note")):
+                mapping[n] = i
+                n += 1
+        return mapping
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), [Required()], render_kw={"rows": 6})
+    effective_date = StringField(_l("Effective date"), [Required()], widget=DateInput(),
+                                 description=_l("The date this note describes; not in the future."))
+    corrects_id = HiddenField()
+
+
+# --- administration -----------------------------------------------------------------------
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), [Required()], render_kw={"autocomplete": "off", "spellcheck": "false"})
+    name = StringField(_l("Name"), render_kw={"maxlength": 120})
+    role = SelectField(_l("Role"), [Required()], choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+                       validate_choice=False)
+    department = SelectField(_l("Department"), validate_choice=False,
+                             description=_l("Required for department editors."))
+    locale = SelectField(_l("Language"), choices=[("", _l("Default (Chinese)")), ("zh_TW", "中文"),
+                                                  ("en", "English")], validate_choice=False)
+    password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"},
+                             description=_l("At least 12 characters. Leave empty to keep the current password."))
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField(_l("Code"), [Required()], description=_l("A short code shown in the API, e.g. WRB."),
+                       render_kw={"maxlength": 40})
+    name_zh = StringField(_l("Chinese name"), [Required()], render_kw={"maxlength": 120, "lang": "zh-TW"})
+    name_en = StringField(_l("English name"), [Required()], render_kw={"maxlength": 200, "lang": "en"})
+
+
+class ItemForm(FlaskForm):
+    title_zh = StringField(_l("Title (Chinese)"), [Required()], render_kw={"maxlength": 300, "lang": "zh-TW"})
+    title_en = StringField(_l("Title (English)"), [Required()], render_kw={"maxlength": 300, "lang": "en"})
+    description_zh = TextAreaField(_l("Description (Chinese)"), render_kw={"rows": 4, "lang": "zh-TW"})
+    description_en = TextAreaField(_l("Description (English)"), render_kw={"rows": 4, "lang": "en"})
+    lead_department_id = SelectField(_l("Lead department"), [Required()], validate_choice=False)
+    supporting_department_ids = SelectMultipleField(_l("Supporting departments"), validate_choice=False,
+                                                    render_kw={"size": 8})
+    weight = StringField(_l("Weight"), [Required()], render_kw={"inputmode": "decimal"},
+                         description=_l("Weight in the recommendation's progress; 1 is the default."))
+    start_date = StringField(_l("Start date"), widget=DateInput())
+    due_date = StringField(_l("Due date"), widget=DateInput())
+    budget_amount = StringField(_l("Budget (NT$)"), render_kw={"inputmode": "numeric"})
+    budget_source = SelectField(_l("Budget source"), validate_choice=False,
+                                choices=[("", _l("No budget"))] + [(s.value, l) for s, l in BUDGET_SOURCE_LABELS.items()])
+    budget_note = TextAreaField(_l("Budget note"), render_kw={"rows": 2})
+    version = HiddenField()
+
+
+class AuditFilterForm(FlaskForm):
+    """GET filters of the audit log (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    user = StringField(_l("User (e-mail)"))
+    action = SelectField(_l("Action"), validate_choice=False)
+    object_type = StringField(_l("Object type"))
+    object_id = StringField(_l("Object id"))
+    date_from = StringField(_l("From"), widget=DateInput())
+    date_to = StringField(_l("To"), widget=DateInput())
