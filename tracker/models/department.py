@@ -63,14 +63,15 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
-    # Last accepted TOTP time step: a code is accepted once only (ASVS 2.8.4).
-    totp_last_counter: Mapped[int | None] = mapped_column()
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_review_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last accepted TOTP time step: a code is accepted once only (ASVS 2.8.4). Declared
+    # last because migration sec1 appends it, so both schemas list columns alike.
+    totp_last_counter: Mapped[int | None] = mapped_column()
 
     department: Mapped[Department | None] = relationship(back_populates="users")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
