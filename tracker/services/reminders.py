@@ -129,8 +129,8 @@ def collect_digests(as_of: date, session: Session | None = None) -> list[Digest]
 def already_sent(as_of: date, session: Session | None = None) -> set[tuple[int, str]]:
     """(user id, kind) pairs already sent on ``as_of``."""
     session = session or db.session
-    return set(session.execute(
-        select(ReminderLog.user_id, ReminderLog.kind).where(ReminderLog.sent_on == as_of)).tuples())
+    rows = session.execute(select(ReminderLog.user_id, ReminderLog.kind).where(ReminderLog.sent_on == as_of))
+    return {(user_id, kind) for user_id, kind in rows}
 
 
 def _link(endpoint: str, fallback: str = "reports.index", **values) -> str:

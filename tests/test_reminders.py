@@ -1,0 +1,157 @@
+"""send-reminders against a real SMTP server (aiosmtpd) started by the test."""
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import ReminderLog, Status
+from tracker.services import reminders
+from tracker.services import review as ops
+
+DAY = date(2018, 1, 10)
+
+
+class Inbox:
+    """aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for rcpts, m in self.messages if address in rcpts]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
+                      MAIL_USERNAME=None, MAIL_DEFAULT_SENDER="tracker@tainan.example",
+                      BASE_URL="https://tracker.tainan.example")
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def world(factory):
+    """Water bureau with work to report; a quiet bureau; reviewers; a viewer."""
+    water = factory.department("water", name_zh="水利局", name_en="Water Resources Bureau")
+    quiet = factory.department("quiet")
+    zh_editor = factory.user("editor", water, email="zh.editor@tainan.example", name="王小明")
+    en_editor = factory.user("editor", water, email="en.editor@tainan.example", name="Ann", locale="en")
+    factory.user("editor", water, email="gone@tainan.example", active=False)
+    factory.user("editor", quiet, email="quiet@tainan.example")
+    reviewer = factory.user("reviewer", email="reviewer@tainan.example", name="研考會審核員")
+    factory.user("viewer", email="viewer@tainan.example")
+
+    rec = factory.recommendation(code="R1")
+    overdue = factory.item(rec, lead=water, code="A1.1", title_zh="再生水廠擴建", title_en="Reclaimed water plant",
+                           start_date=date(2017, 1, 1), due_date=date(2017, 12, 31))
+    soon = factory.item(rec, lead=water, code="A1.2", title_zh="滴灌示範", title_en="Drip irrigation pilot",
+                        start_date=date(2017, 1, 1), due_date=date(2018, 1, 31))
+    factory.update(soon, progress=40, effective=date(2017, 12, 1), approved_on=date(2017, 12, 5))
+    returned = factory.item(rec, lead=water, code="A1.3", title_zh="雨水回收", title_en="Rainwater harvesting",
+                            start_date=date(2017, 11, 1), due_date=date(2019, 12, 31))
+    factory.update(returned, progress=20, effective=date(2017, 12, 1), returned_on=date(2017, 12, 6),
+                   reviewer=reviewer)
+    done = factory.item(rec, lead=quiet, code="A1.4", start_date=date(2017, 1, 1), due_date=date(2017, 6, 30))
+    factory.update(done, status=Status.COMPLETED, progress=100, effective=date(2017, 6, 1),
+                   approved_on=date(2017, 6, 2), evidence_url="https://example.org")
+    pending = factory.update(overdue, progress=70, effective=date(2018, 1, 5))
+    db.session.commit()
+    return {"zh": zh_editor, "en": en_editor, "reviewer": reviewer, "pending": pending}
+
+
+def _parts(msg):
+    plain = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    return plain, html
+
+
+def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
+    result = runner.invoke(args=["send-reminders", "--date", DAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    recipients = sorted(r for rcpts, _m in smtp.messages for r in rcpts)
+    assert recipients == ["en.editor@tainan.example", "reviewer@tainan.example", "zh.editor@tainan.example"]
+
+    zh, = smtp.to("zh.editor@tainan.example")
+    assert zh.get_content_type() == "multipart/alternative"
+    assert "水利局" in zh["Subject"] and "需留意" in zh["Subject"]
+    plain, html = _parts(zh)
+    assert "A1.1 再生水廠擴建" in plain and "逾期" in plain  # overdue
+    assert "A1.2 滴灌示範" in plain and "即將到期" in plain  # due soon
+    assert "A1.3" in plain and "請補充" in plain  # returned, with the reviewer's comment
+    assert "107年1月10日" in plain  # 民國 date
+    assert "https://tracker.tainan.example/" in plain and "<ul>" in html and "請補充" in html
+
+    en, = smtp.to("en.editor@tainan.example")
+    assert "need attention" in en["Subject"] and "Water Resources Bureau" in en["Subject"]
+    plain, _ = _parts(en)
+    assert "A1.1 Reclaimed water plant" in plain and "Overdue" in plain and "2018-01-10" in plain
+
+    rv, = smtp.to("reviewer@tainan.example")
+    plain, html = _parts(rv)
+    assert "1" in rv["Subject"] and "審核" in rv["Subject"]
+    assert "A1.1" in plain and "https://tracker.tainan.example/review/" in plain
+
+    # Running again the same day sends nothing new.
+    again = runner.invoke(args=["send-reminders", "--date", DAY.isoformat()])
+    assert again.exit_code == 0, again.output
+    assert len(smtp.messages) == 3 and "0 sent, 3 already sent" in again.output
+    assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 3
+
+
+def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, world):
+    assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
+    ops.approve_update(db.session.merge(world["pending"]), db.session.merge(world["reviewer"]),
+                       effective_date=DAY)
+    db.session.commit()
+    assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
+    assert len(smtp.messages) == 3
+    # The next day is a new day.
+    assert runner.invoke(args=["send-reminders", "--date", "2018-01-11"]).exit_code == 0
+    assert len(smtp.messages) == 5  # the reviewer has nothing pending any more
+
+
+def test_dry_run_sends_and_records_nothing(runner, smtp, world):
+    result = runner.invoke(args=["send-reminders", "--date", DAY.isoformat(), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert smtp.messages == [] and "would send: zh.editor@tainan.example" in result.output
+    assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 0
+
+
+@pytest.mark.parametrize("value", ["2018-13-01", "tomorrow", "2999-01-01"])
+def test_bad_dates_are_refused(runner, smtp, world, value):
+    result = runner.invoke(args=["send-reminders", "--date", value])
+    assert result.exit_code != 0 and "--date" in result.output
+    assert smtp.messages == []
+
+
+def test_people_with_nothing_to_report_get_nothing(app, world):
+    digests = reminders.collect_digests(DAY)
+    assert {d.user.email for d in digests} == {"zh.editor@tainan.example", "en.editor@tainan.example",
+                                              "reviewer@tainan.example"}
+    assert all(not d.empty for d in digests)
