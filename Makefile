@@ -16,6 +16,9 @@ PY     := $(VENV)/bin/python
 FLASK  := $(PY) -m flask --app tracker
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# `make run` adds demo accounts (new passwords printed on every run) so there is
+# someone to sign in as; `make run RUN_SEED_FLAGS=` loads the report only.
+RUN_SEED_FLAGS ?= --demo
 
 # Test switches (all overridable: make test PYTEST_WORKERS=0 PYTEST_ARGS="-x -k seed").
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
@@ -33,16 +36,17 @@ RUN_STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
 
 .PHONY: help run serve install install-dev translations migrate seed demo test test-sqlite \
-        test-browser test-postgres deps-system bench lint clean
+        test-browser test-postgres deps-system bench screenshots lint clean
 
 help:
-	@echo "make run          install, migrate, seed and serve on http://$(HOST):$(PORT) (SQLite)"
+	@echo "make run          install, migrate, seed (+ demo accounts) and serve on http://$(HOST):$(PORT) (SQLite)"
 	@echo "make test         install test deps, run the suite on SQLite (+ browser) and PostgreSQL if reachable"
 	@echo "make deps-system  (root) apt-get install Chromium, CJK fonts, Pango, poppler, LibreOffice"
 	@echo "make migrate      flask db upgrade"
 	@echo "make seed         load the report seed (idempotent)"
 	@echo "make demo         seed plus demo accounts and update history (refused in production)"
 	@echo "make bench        run the performance benchmark"
+	@echo "make screenshots  retake the README screenshots (needs Chromium)"
 	@echo "make lint         byte-compile every module (and ruff if installed)"
 	@echo "make clean        remove the virtualenv, caches and compiled catalogs"
 
@@ -79,7 +83,8 @@ seed: migrate
 demo: migrate
 	$(FLASK) seed --demo
 
-run: install translations seed
+run: install translations migrate
+	$(FLASK) seed $(RUN_SEED_FLAGS)
 	@$(MAKE) --no-print-directory serve
 
 serve:
@@ -123,6 +128,9 @@ deps-system:
 bench: install-dev
 	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
 	else echo "bench/run.py not found: the benchmark is not written yet" >&2; exit 1; fi
+
+screenshots: install-dev translations
+	$(PY) scripts/screenshot.py docs/screenshots
 
 lint: install-dev
 	$(PY) -m compileall -q config.py tracker seed scripts tests migrations
