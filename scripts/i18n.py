@@ -115,7 +115,7 @@ def _directory_filter(dirpath: str) -> bool:
 def cmd_extract(_args: argparse.Namespace) -> int:
     catalog = extract_catalog()
     _atomic_write(POT, _po_bytes(catalog, sort_by_file=True))
-    print(f"{len(catalog)} msgids written to {POT.relative_to(ROOT)}")
+    print(f"{len(catalog)} msgids written to {_rel(POT)}")
     return 0
 
 
@@ -144,11 +144,11 @@ def read_fragment(path: Path) -> _FragmentCatalog:
     return catalog
 
 
-def fragment_paths(src: Path = SRC) -> list[Path]:
-    return sorted(p for p in src.glob("*.po") if p.is_file())
+def fragment_paths(src: Path | None = None) -> list[Path]:
+    return sorted(p for p in (src or SRC).glob("*.po") if p.is_file())
 
 
-def merge_fragments(src: Path = SRC) -> MergeResult:
+def merge_fragments(src: Path | None = None) -> MergeResult:
     """Merge every fragment into one zh-TW catalog, collecting conflicts and bad placeholders."""
     merged = Catalog(locale=LOCALE, project=PROJECT, charset="utf-8", fuzzy=False,
                      language_team="Tainan City Government <tracker@localhost>")
@@ -233,7 +233,7 @@ def compile_catalog(allow_conflicts: bool = True, quiet: bool = False) -> MergeR
     if not quiet:
         n = sum(1 for m in catalog if m.id and _translated(m))
         print(f"{n} translations from {len(result.fragments)} fragment(s) -> "
-              f"{(CATALOG_DIR / 'messages.mo').relative_to(ROOT)}")
+              f"{_rel(CATALOG_DIR / 'messages.mo')}")
     for problem in result.problems:
         print(f"{problem.kind}: {problem.message}", file=sys.stderr)
     if result.problems and not allow_conflicts:
@@ -316,6 +316,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------- helpers
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
 
 
 def _po_bytes(catalog: Catalog, **kwargs: Any) -> bytes:

@@ -29,6 +29,19 @@ def pytest_report_header(config):
     return f"database: {TEST_DATABASE_URL.split('@')[-1]}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Merge translations/src/*.po and compile the zh-TW catalog once per run (the .mo is not in git)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    # Conflicts are reported on stderr here and fail tests/test_i18n.py, not every test.
+    return module.compile_catalog(allow_conflicts=True, quiet=True)
+
+
 def _pg_admin_url(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/postgres"
 
