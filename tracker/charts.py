@@ -367,7 +367,7 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
 
 
-def table_html(chart: Chart, caption: str | None = None, css_class: str = "data-table chart-table") -> str:
+def table_html(chart: Chart, caption: str | None = None, css_class: str = "table chart-table") -> str:
     """The chart's data as an HTML table (for templates and HTML exports alike)."""
     cap = caption if caption is not None else chart.title
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in chart.headers)

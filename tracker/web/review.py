@@ -103,7 +103,14 @@ def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm |
                 forms.setdefault(entry.update.id, ReviewForm(prefix=f"u{entry.update.id}", formdata=None))
     total = sum(len(e) for g in groups for _d, e in g.department_groups)
     return render_template("review/queue.html", groups=groups, forms=forms, batch=batch or BatchForm(formdata=None),
-                           total=total, item_url=item_url), status
+                           total=total, item_url=item_url, attachment_url=_attachment_url()), status
+
+
+def _attachment_url():
+    """Link builder for evidence files when the attachments screen is registered."""
+    if "actions.attachment" not in current_app.view_functions:
+        return None
+    return lambda a: url_for("actions.attachment", attachment_id=a.id)
 
 
 @bp.get("/")
