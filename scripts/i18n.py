@@ -219,10 +219,38 @@ def _placeholder_mismatch(message: Message) -> str | None:
 # --------------------------------------------------------------------- compile
 
 
+def vendor_catalogs() -> list[Path]:
+    """Libraries' own zh-TW catalogs merged in as defaults (our fragments win).
+
+    WTForms ships Traditional Chinese validator messages, but Flask-WTF looks them up as
+    zh_Hant_TW and falls back to its Simplified "zh" catalog; with them in our catalog a
+    form whose Meta uses Flask-Babel's translations shows 此欄位為必填。 instead.
+    """
+    try:
+        import wtforms
+    except ImportError:  # pragma: no cover - WTForms is a runtime dependency
+        return []
+    po = Path(wtforms.__file__).parent / "locale" / LOCALE / "LC_MESSAGES" / "wtforms.po"
+    return [po] if po.is_file() else []
+
+
+def _add_defaults(catalog: Catalog, paths: Iterable[Path]) -> int:
+    added = 0
+    for path in paths:
+        for message in read_fragment(path):
+            if message.id and catalog.get(message.id, message.context) is None \
+                    and _translated(message) and not _placeholder_mismatch(message):
+                catalog[message.id] = Message(message.id, message.string, context=message.context,
+                                              flags=message.flags)
+                added += 1
+    return added
+
+
 def compile_catalog(allow_conflicts: bool = True, quiet: bool = False) -> MergeResult:
-    """Merge the fragments and write zh_TW messages.po and messages.mo (atomically)."""
+    """Merge the fragments (plus vendor defaults) and write zh_TW messages.po and .mo atomically."""
     result = merge_fragments()
     catalog = result.catalog
+    _add_defaults(catalog, vendor_catalogs())
     catalog.revision_date = datetime.now(timezone.utc)
     CATALOG_DIR.mkdir(parents=True, exist_ok=True)
     _atomic_write(CATALOG_DIR / "messages.po", _po_bytes(catalog))
