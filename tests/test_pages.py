@@ -50,6 +50,8 @@ def test_report_list_shows_the_seeded_report_with_roc_dates(client, seeded, view
     assert "105年11月12日" in page and "105年11月19日" in page  # trip dates in 民國
     assert "105年12月23日" in page  # report date
     assert "整體進度" in page and "%" in page
+    items = db.session.scalar(db.select(db.func.count(ActionItem.id)))
+    assert f"建議事項 5 項・辦理事項 {items} 項" in page
     assert f'href="/reports/{seeded.id}"' in resp.get_data(as_text=True)
 
 

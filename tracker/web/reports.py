@@ -127,8 +127,8 @@ def index():
         {
             "report": r,
             "progress": progress.mean_progress(per_report.get(r.id, [])),
-            "recommendations": len(per_report.get(r.id, [])),
-            "items": items_per_report.get(r.id, 0),
+            "rec_count": len(per_report.get(r.id, [])),
+            "item_count": items_per_report.get(r.id, 0),
         }
         for r in sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
     ]
