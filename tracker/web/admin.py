@@ -14,7 +14,7 @@ from ..extensions import db
 from ..locale import current_locale
 from ..models import ActionItem, AuditLog, Department, Recommendation, Role, User
 from ..services import ConflictError, DomainError, accounts, permissions, updates
-from .forms import AuditFilterForm, ConfirmForm, DepartmentForm, ItemForm, UserForm, apply_errors
+from .forms import AuditFilterForm, choices, ConfirmForm, DepartmentForm, ItemForm, UserForm, apply_errors
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -35,18 +35,18 @@ def _get_or_404(model, ident: int):  # noqa: ANN001
     return obj
 
 
-def _department_choices(by: str = "code", keep: set[int] | None = None) -> list[tuple[str, str]]:
+def _department_choices(by: str = "code", keep: set[int] | None = None) -> list:
     """Active departments as (code or id, "CODE · name"); ``keep`` adds inactive ones already chosen."""
     keep = keep or set()
     depts = db.session.scalars(select(Department).order_by(Department.code)).all()
-    choices = [("", _("— none —"))] if by == "code" else []
+    pairs = [("", _("— none —"))] if by == "code" else []
     for d in depts:
         if d.active or d.id in keep:
             text = f"{d.code} · {d.name(current_locale())}"
             if not d.active:
                 text += f" ({_('deactivated')})"
-            choices.append((d.code if by == "code" else str(d.id), text))
-    return choices
+            pairs.append((d.code if by == "code" else str(d.id), text))
+    return choices(pairs)
 
 
 @bp.get("/")
@@ -245,9 +245,9 @@ def item_edit(item_id: int):
     item = _get_or_404(ActionItem, item_id)
     form = ItemForm()
     keep = {item.lead_department_id} | {d.id for d in item.supporting_departments}
-    choices = _department_choices(by="id", keep=keep)
-    form.lead_department_id.choices = choices
-    form.supporting_department_ids.choices = choices
+    dept_choices = _department_choices(by="id", keep=keep)
+    form.lead_department_id.choices = dept_choices
+    form.supporting_department_ids.choices = dept_choices
     status = 200
     conflict = None
     if request.method == "GET":
@@ -292,7 +292,7 @@ def audit():
     """The audit log, newest first, filtered by user, action, object and local (Taipei) dates."""
     form = AuditFilterForm(request.args)
     actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
-    form.action.choices = [("", _("All actions"))] + [(a, a) for a in actions]
+    form.action.choices = choices([("", _("All actions"))] + [(a, a) for a in actions])
     stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
     status = 200
     user_q = (form.user.data or "").strip().lower()

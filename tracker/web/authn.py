@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from flask_login import current_user, login_user
 
 from ..extensions import csrf, db, login_manager
 from ..models import User
+from ..services.sessions import LOGIN_AT, SEEN_AT
 
 # Endpoints anyone may open. Prefer the @public decorator for new ones.
 PUBLIC_ENDPOINTS = {"auth.login", "static"}
@@ -70,14 +72,17 @@ def load_user_from_token(req: Any) -> User | None:
 
 
 def session_payload(user: User) -> dict:
-    """Session keys set at login (Flask-Login's user id carries the session version)."""
-    return {"_user_id": user.get_id(), "_fresh": True}
+    """Session keys set at login (Flask-Login's user id carries the session version;
+    the time stamps start the idle and absolute timeouts, see services/sessions.py)."""
+    now = int(time.time())
+    return {"_user_id": user.get_id(), "_fresh": True, LOGIN_AT: now, SEEN_AT: now}
 
 
 def start_session(user: User) -> None:
     """A brand-new session for ``user`` (no fixation: the old session's contents are dropped)."""
     kept = {k: session[k] for k in KEPT_SESSION_KEYS if k in session}
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the old session's token for this request
     login_user(user, fresh=True)
     session.update(session_payload(user))
     session.update(kept)
@@ -188,7 +193,8 @@ def _audit_forbidden(response):  # noqa: ANN001
 
 # Per-request values kept on ``g``. Cleared when a request starts because ``g`` belongs to
 # the app context, which outlives a request when one is already pushed (tests, CLI).
-REQUEST_SCOPED_G = ("_login_user", "request_id", "auth_via_token", "api_user", "denial_logged")
+REQUEST_SCOPED_G = ("_login_user", "request_id", "auth_via_token", "api_user", "denial_logged", "csrf_token",
+                    "csrf_valid")
 
 
 def _fresh_request_state(sender: Flask, **extra: Any) -> None:

@@ -11,33 +11,22 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    EmailField, FieldList, Form, FormField, HiddenField, MultipleFileField, PasswordField, SelectField,
+    SelectChoice, EmailField, FieldList, Form, FormField, HiddenField, MultipleFileField, PasswordField, SelectField,
     SelectMultipleField, StringField, TextAreaField, URLField,
 )
 from wtforms.widgets import DateInput, NumberInput
 
-from ..models import BudgetSource, Role, Status
+from .. import labels
 
-STATUS_LABELS = {
-    Status.NOT_STARTED: _l("Not started"),
-    Status.PLANNING: _l("Planning"),
-    Status.IN_PROGRESS: _l("In progress"),
-    Status.ONGOING: _l("Ongoing (regular business)"),
-    Status.COMPLETED: _l("Completed"),
-    Status.ON_HOLD: _l("On hold"),
-    Status.NOT_FEASIBLE: _l("Not feasible"),
-}
-ROLE_LABELS = {
-    Role.EDITOR: _l("Department editor"),
-    Role.REVIEWER: _l("Reviewer"),
-    Role.VIEWER: _l("Viewer"),
-    Role.ADMIN: _l("Administrator"),
-}
-BUDGET_SOURCE_LABELS = {
-    BudgetSource.CITY: _l("City annual budget"),
-    BudgetSource.CENTRAL: _l("Central-government subsidy"),
-    BudgetSource.OTHER: _l("Other"),
-}
+# One wording of each enum everywhere (tracker/labels.py).
+STATUS_LABELS = labels.STATUS
+ROLE_LABELS = labels.ROLE
+BUDGET_SOURCE_LABELS = labels.BUDGET_SOURCE
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def apply_errors(form: Form, errors: dict[str, str], aliases: dict[str, str] | None = None) -> list[str]:
@@ -114,7 +103,7 @@ class MeasurementForm(Form):
 
 
 class UpdateForm(FlaskForm):
-    status = SelectField(_l("Status"), [Required()], choices=[("", _l("Choose a status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()],
+    status = SelectField(_l("Status"), [Required()], choices=choices([("", _l("Choose a status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]),
                          validate_choice=False)
     progress = StringField(_l("Progress (%)"), [Required()], widget=NumberInput(min=0, max=100, step=1),
                            description=_l("A whole number from 0 to 100. Completed means 100."))
@@ -167,12 +156,12 @@ class NoteForm(FlaskForm):
 class UserForm(FlaskForm):
     email = EmailField(_l("E-mail address"), [Required()], render_kw={"autocomplete": "off", "spellcheck": "false"})
     name = StringField(_l("Name"), render_kw={"maxlength": 120})
-    role = SelectField(_l("Role"), [Required()], choices=[(r.value, label) for r, label in ROLE_LABELS.items()],
+    role = SelectField(_l("Role"), [Required()], choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
                        validate_choice=False)
     department = SelectField(_l("Department"), validate_choice=False,
                              description=_l("Required for department editors."))
-    locale = SelectField(_l("Language"), choices=[("", _l("Default (Chinese)")), ("zh_TW", "中文"),
-                                                  ("en", "English")], validate_choice=False)
+    locale = SelectField(_l("Language"), choices=choices([("", _l("Default (Chinese)")), ("zh_TW", "中文"),
+                                                          ("en", "English")]), validate_choice=False)
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"},
                              description=_l("At least 12 characters. Leave empty to keep the current password."))
 
@@ -198,7 +187,7 @@ class ItemForm(FlaskForm):
     due_date = StringField(_l("Due date"), widget=DateInput())
     budget_amount = StringField(_l("Budget (NT$)"), render_kw={"inputmode": "numeric"})
     budget_source = SelectField(_l("Budget source"), validate_choice=False,
-                                choices=[("", _l("No budget"))] + [(s.value, l) for s, l in BUDGET_SOURCE_LABELS.items()])
+                                choices=choices([("", _l("No budget"))] + [(s.value, l) for s, l in BUDGET_SOURCE_LABELS.items()]))
     budget_note = TextAreaField(_l("Budget note"), render_kw={"rows": 2})
     version = HiddenField()
 
