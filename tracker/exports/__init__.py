@@ -1,0 +1,178 @@
+"""Exports of the annual follow-up summary (年度追蹤辦理情形報告).
+
+``resolve_options`` validates what the CLI or the web form asked for (one set of error
+messages for both), ``render_summary`` builds the document model (summary.py) and turns
+it into bytes with the writer of the format. Nothing here knows about HTTP.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Report
+from ..services import DomainError
+
+# format -> (file extension, MIME type)
+FORMATS: dict[str, tuple[str, str]] = {
+    "odt": ("odt", "application/vnd.oasis.opendocument.text"),
+    "ods": ("ods", "application/vnd.oasis.opendocument.spreadsheet"),
+    "pdf": ("pdf", "application/pdf"),
+    "docx": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "csv": ("csv", "text/csv; charset=utf-8"),
+}
+# language tag in file names and options -> Babel locale
+LANGUAGES: dict[str, str] = {"zh-TW": "zh_TW", "en": "en"}
+# The Republic of China calendar starts in 1912; nothing earlier can be a 民國 year.
+FIRST_YEAR = 1912
+
+ProgressFn = Callable[[float, str], None]
+
+
+class ExportError(DomainError):
+    """An export option is wrong (the message names it); nothing was written."""
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    year: int
+    as_of: date
+    format: str
+    lang: str  # "zh-TW" | "en"
+    report: Report | None  # None: every report
+
+    @property
+    def locale(self) -> str:
+        return LANGUAGES[self.lang]
+
+    @property
+    def report_ids(self) -> list[int] | None:
+        return [self.report.id] if self.report is not None else None
+
+    @property
+    def mimetype(self) -> str:
+        return FORMATS[self.format][1]
+
+    @property
+    def filename(self) -> str:
+        """E.g. israel-2016_summary_2017_asof-2017-12-31_zh-TW.odt."""
+        who = self.report.code if self.report is not None else "all-reports"
+        return (f"{_safe(who)}_summary_{self.year}_asof-{self.as_of.isoformat()}_{self.lang}."
+                f"{FORMATS[self.format][0]}")
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text) or "report"
+
+
+def normalise_lang(raw: str | None) -> str | None:
+    """'zh-TW', 'zh_TW', 'zh-tw', 'zh' -> 'zh-TW'; 'en', 'en-US' -> 'en'; else None."""
+    if not raw:
+        return None
+    v = raw.strip().replace("_", "-").lower()
+    if v in ("zh", "zh-tw", "zh-hant", "zh-hant-tw"):
+        return "zh-TW"
+    if v == "en" or v.startswith("en-"):
+        return "en"
+    return None
+
+
+def default_as_of(year: int, today: date) -> date:
+    """31 December of the year, or today while the year is still running."""
+    return today if year == today.year else date(year, 12, 31)
+
+
+def find_report(raw: str | int | None) -> Report | None:
+    """The report given by id or code; None when not given. Raises ExportError if unknown."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = str(raw).strip()
+    stmt = select(Report).where(Report.id == int(value)) if value.isdigit() else \
+        select(Report).where(Report.code == value)
+    report = db.session.scalar(stmt)
+    if report is None:
+        raise ExportError(_("There is no report “%(value)s” (give its id or code).", value=value[:60]),
+                          field="report", code="unknown_report")
+    return report
+
+
+def resolve_options(*, year: int | str | None, as_of: date | str | None, fmt: str | None,
+                    lang: str | None, report: str | int | None, today: date) -> ExportOptions:
+    """Validated export options. Raises ExportError naming the field at the first problem."""
+    fmt_value = (fmt or "").strip().lower()
+    if fmt_value not in FORMATS:
+        raise ExportError(_("Unknown format “%(value)s”: choose one of %(choices)s.",
+                            value=(fmt or "")[:20], choices=", ".join(FORMATS)), field="format",
+                          code="unknown_format")
+    lang_value = normalise_lang(lang)
+    if lang_value is None:
+        raise ExportError(_("Unknown language “%(value)s”: choose zh-TW or en.", value=(lang or "")[:20]),
+                          field="lang", code="unknown_language")
+    try:
+        year_value = int(str(year).strip()) if year is not None and str(year).strip() else None
+    except ValueError:
+        year_value = None
+        raise ExportError(_("The year must be a number such as 2017; “%(value)s” is not.", value=str(year)[:20]),
+                          field="year", code="bad_year") from None
+    if year_value is None:
+        raise ExportError(_("Choose the year of the summary."), field="year", code="missing_year")
+    if year_value < FIRST_YEAR or year_value > today.year:
+        raise ExportError(_("The year must be between %(first)s and %(last)s; %(value)s is not.",
+                            first=FIRST_YEAR, last=today.year, value=year_value), field="year", code="bad_year")
+    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
+        as_of_value = default_as_of(year_value, today)
+    elif isinstance(as_of, date):
+        as_of_value = as_of
+    else:
+        try:
+            as_of_value = date.fromisoformat(as_of.strip())
+        except ValueError:
+            raise ExportError(_("The as-of date must be written YYYY-MM-DD, for example 2017-12-31; "
+                                "“%(value)s” is not.", value=as_of[:20]), field="as_of", code="bad_date") from None
+    if as_of_value.year != year_value:
+        raise ExportError(_("The as-of date %(date)s is outside the year %(year)s: choose a date from "
+                            "%(year)s-01-01 to %(year)s-12-31.", date=as_of_value.isoformat(), year=year_value),
+                          field="as_of", code="as_of_outside_year")
+    if as_of_value > today:
+        raise ExportError(_("The as-of date %(date)s is in the future: the state is only known up to today "
+                            "(%(today)s).", date=as_of_value.isoformat(), today=today.isoformat()),
+                          field="as_of", code="as_of_in_future")
+    return ExportOptions(year=year_value, as_of=as_of_value, format=fmt_value, lang=lang_value,
+                         report=find_report(report))
+
+
+def render_summary(options: ExportOptions, on_progress: ProgressFn | None = None) -> bytes:
+    """The summary in the requested format, as bytes (needs an app context)."""
+    from .summary import build_document
+
+    tick = on_progress or (lambda fraction, stage: None)
+    doc = build_document(options.year, options.as_of, options.locale, options.report_ids, on_progress=tick)
+    tick(0.7, _("Writing the %(format)s file", format=options.format.upper()))
+    data = writer(options.format)(doc)
+    tick(1.0, _("Done"))
+    return data
+
+
+def writer(fmt: str) -> Callable:
+    """The function turning a SummaryDocument into bytes for ``fmt``."""
+    if fmt == "odt":
+        from .odf import write_odt as fn
+    elif fmt == "ods":
+        from .odf import write_ods as fn
+    elif fmt == "docx":
+        from .office import write_docx as fn
+    elif fmt == "xlsx":
+        from .office import write_xlsx as fn
+    elif fmt == "pdf":
+        from .pdf import write_pdf as fn
+    elif fmt == "csv":
+        from .tabular import write_csv as fn
+    else:
+        raise ExportError(_("Unknown format “%(value)s”: choose one of %(choices)s.",
+                            value=fmt, choices=", ".join(FORMATS)), field="format", code="unknown_format")
+    return fn

@@ -1,0 +1,325 @@
+"""DOCX (python-docx) and XLSX (XlsxWriter) writers of the annual summary.
+
+Big tables are where the time goes: python-docx's cell API re-walks the whole table on
+every access, so table rows are built as WordprocessingML elements directly (the same
+XML python-docx would write), and XlsxWriter runs in constant-memory mode, streaming
+rows to disk in order.
+"""
+from __future__ import annotations
+
+import io
+import re
+from copy import deepcopy
+from datetime import date
+from typing import Any
+
+from .summary import (
+    DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
+    SummaryDocument, Table, cell_text,
+)
+from .tabular import sheet_value
+
+FONT_ZH = "Noto Sans CJK TC"
+# Windows and macOS fallbacks are the readers' business; the east-Asian font slot is
+# what makes Word pick a Chinese face for 漢字.
+
+
+# --- XLSX -------------------------------------------------------------------------------
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    base = _SHEET_BAD.sub(" ", name)[:31] or "Sheet"
+    out, n = base, 2
+    while out.lower() in used:
+        out = f"{base[:28]}~{n}"
+        n += 1
+    used.add(out.lower())
+    return out
+
+
+def write_xlsx(doc: SummaryDocument) -> bytes:
+    """One workbook: Overview, Recommendations, Action items, Indicators, Appendix."""
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    # constant_memory streams each finished row to a temp file: 10,000 items stay flat.
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": False,
+                                   "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False})
+    wb.set_properties({"title": doc.title, "subject": doc.cover.title, "company": doc.cover.fields[0][1],
+                       "comments": doc.cover.subtitle})
+    font = {"font_name": FONT_ZH, "font_size": 10}
+    fmt = {
+        "title": wb.add_format({**font, "bold": True, "font_size": 12}),
+        "header": wb.add_format({**font, "bold": True, "bg_color": "#E5E7EB", "border": 1, "text_wrap": True,
+                                 "valign": "top"}),
+        "text": wb.add_format({**font, "text_wrap": True, "valign": "top"}),
+        "int": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
+        "num": wb.add_format({**font, "num_format": "#,##0.###", "valign": "top"}),
+        "pct": wb.add_format({**font, "num_format": "0.0", "valign": "top"}),
+        "money": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
+        "year": wb.add_format({**font, "num_format": "0", "valign": "top"}),
+        "date": wb.add_format({**font, "num_format": "yyyy-mm-dd", "valign": "top"}),
+    }
+    kind_fmt = {INT: fmt["int"], NUM: fmt["num"], PCT: fmt["pct"], MONEY: fmt["money"], YEAR: fmt["year"],
+                DATE: fmt["date"]}
+    footer = doc.footer.replace("&", "&&").replace("{page}", "&P").replace("{pages}", "&N")
+    used: set[str] = set()
+    for sheet in doc.sheets:
+        ws = wb.add_worksheet(_sheet_name(sheet.name, used))
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.set_footer(f"&C{footer}")
+        single = len(sheet.tables) == 1
+        widths = _column_widths(sheet.tables)
+        for c, w in enumerate(widths):
+            ws.set_column(c, c, w)
+        row = 0
+        for table in sheet.tables:
+            if not single:
+                ws.write_string(row, 0, sheet_value(table.title, "text", doc.locale) or "", fmt["title"])
+                row += 1
+            header_row = row
+            for c, col in enumerate(table.columns):
+                ws.write_string(row, c, sheet_value(col.label, "text", doc.locale) or "", fmt["header"])
+            row += 1
+            kinds = [col.kind for col in table.columns]
+            for values in table.rows:
+                for c, (value, kind) in enumerate(zip(values, kinds)):
+                    v = sheet_value(value, kind, doc.locale)
+                    if v is None:
+                        continue
+                    if isinstance(v, date):
+                        ws.write_datetime(row, c, v, fmt["date"])
+                    elif isinstance(v, (int, float)):
+                        ws.write_number(row, c, v, kind_fmt.get(kind, fmt["num"]))
+                    else:
+                        ws.write_string(row, c, v, fmt["text"])
+                row += 1
+            if not table.rows and table.empty:
+                ws.write_string(row, 0, sheet_value(table.empty, "text", doc.locale) or "", fmt["text"])
+                row += 1
+            if single:
+                ws.freeze_panes(header_row + 1, 0)
+                ws.repeat_rows(header_row)
+                if table.rows:
+                    ws.autofilter(header_row, 0, header_row + len(table.rows), len(table.columns) - 1)
+            row += 1
+    wb.close()
+    return buf.getvalue()
+
+
+def _column_widths(tables: list[Table]) -> list[float]:
+    n = max((len(t.columns) for t in tables), default=1)
+    widths = [12.0] * n
+    for t in tables:
+        for c, col in enumerate(t.columns):
+            widths[c] = max(widths[c], min(60.0, 10.0 + 8.0 * (col.width - 1) + (4 if col.kind == DATE else 0)))
+    return widths
+
+
+# --- DOCX -------------------------------------------------------------------------------
+
+def write_docx(doc: SummaryDocument) -> bytes:
+    """A Word document: cover page, headings, tables with repeated header rows, the chart,
+    a PAGE / NUMPAGES footer; A4 landscape."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt, RGBColor
+
+    d = Document()
+    section = d.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Cm(1.8))
+    section.top_margin = section.bottom_margin = Cm(1.6)
+    text_width_cm = 29.7 - 3.6
+
+    lang = "zh-TW" if doc.locale == "zh_TW" else "en-US"
+    _set_styles(d, lang, qn, Pt, RGBColor)
+    d.core_properties.title = doc.title
+    d.core_properties.subject = doc.cover.title.replace("\n", " / ")
+    d.core_properties.language = lang
+
+    # Footer: "Page X of Y" with live fields.
+    fp = section.footer.paragraphs[0]
+    fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    before, _, rest = doc.footer.partition("{page}")
+    middle, _, after = rest.partition("{pages}")
+    fp.add_run(before)
+    _add_field(fp, "PAGE", qn)
+    fp.add_run(middle)
+    _add_field(fp, "NUMPAGES", qn)
+    fp.add_run(after)
+
+    _docx_cover(d, doc.cover, "：" if doc.locale == "zh_TW" else ": ", WD_ALIGN_PARAGRAPH, WD_BREAK, Pt)
+    for block in doc.body:
+        if isinstance(block, Heading):
+            d.add_heading(block.text, level=min(block.level, 3))
+        elif isinstance(block, Para):
+            style = {"quote": "Quote", "bullet": "List Bullet"}.get(block.style)
+            p = d.add_paragraph(style=style)
+            run = p.add_run(block.text)
+            if block.style == "strong":
+                run.bold = True
+            elif block.style == "note":
+                run.italic = True
+        elif isinstance(block, Fields):
+            for label, value in block.rows:
+                p = d.add_paragraph()
+                p.add_run(f"{label}{'：' if doc.locale == 'zh_TW' else ': '}").bold = True
+                p.add_run(value)
+        elif isinstance(block, Table):
+            _docx_table(d, block, doc.locale, text_width_cm, qn, Cm)
+        elif isinstance(block, Image):
+            width_cm = min(text_width_cm, block.width_px / 96 * 2.54 * 1.2)
+            d.add_picture(io.BytesIO(block.png), width=Cm(width_cm))
+            pic_par = d.paragraphs[-1]
+            _set_alt_text(pic_par, block.alt, qn)
+            cap = d.add_paragraph(block.caption, style="Caption")
+            cap.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        elif isinstance(block, PageBreak):
+            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def _set_styles(d: Any, lang: str, qn: Any, Pt: Any, RGBColor: Any) -> None:
+    for name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Quote", "Caption",
+                 "List Bullet"):
+        style = d.styles[name]
+        style.font.name = FONT_ZH
+        rpr = style.element.get_or_add_rPr()
+        fonts = rpr.find(qn("w:rFonts"))
+        if fonts is None:
+            fonts = rpr.makeelement(qn("w:rFonts"), {})
+            rpr.append(fonts)
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(attr), FONT_ZH)
+        lang_el = rpr.find(qn("w:lang"))
+        if lang_el is None:
+            lang_el = rpr.makeelement(qn("w:lang"), {})
+            rpr.append(lang_el)
+        lang_el.set(qn("w:val"), lang)
+        lang_el.set(qn("w:eastAsia"), "zh-TW")
+        if name.startswith("Heading") or name in ("Title", "Subtitle"):
+            style.font.color.rgb = RGBColor(0x1F, 0x29, 0x37)
+    d.styles["Normal"].font.size = Pt(10)
+
+
+def _add_field(paragraph: Any, instr: str, qn: Any) -> None:
+    """A complex field (PAGE, NUMPAGES) that Word and LibreOffice update when laid out."""
+    run = paragraph.add_run()
+    r = run._r
+    begin = r.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): "begin"})
+    text = r.makeelement(qn("w:instrText"), {qn("xml:space"): "preserve"})
+    text.text = f" {instr} "
+    sep = r.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): "separate"})
+    shown = r.makeelement(qn("w:t"), {})
+    shown.text = "1"
+    end = r.makeelement(qn("w:fldChar"), {qn("w:fldCharType"): "end"})
+    for el in (begin, text, sep, shown, end):
+        r.append(el)
+
+
+def _set_alt_text(paragraph: Any, alt: str, qn: Any) -> None:
+    for doc_pr in paragraph._p.iter(qn("wp:docPr")):
+        doc_pr.set("descr", alt)
+
+
+def _docx_cover(d: Any, cover: Cover, colon: str, WD_ALIGN_PARAGRAPH: Any, WD_BREAK: Any, Pt: Any) -> None:
+    for _ in range(3):
+        d.add_paragraph()
+    t = d.add_paragraph(cover.title, style="Title")
+    t.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    s = d.add_paragraph(cover.subtitle, style="Subtitle")
+    s.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    d.add_paragraph()
+    for label, value in cover.fields:
+        p = d.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        r = p.add_run(f"{label}{colon}")
+        r.bold = True
+        r.font.size = Pt(12)
+        p.add_run(value).font.size = Pt(12)
+    d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any, Cm: Any) -> None:
+    if not table.rows:
+        if table.empty:
+            d.add_paragraph(table.empty).runs[0].italic = True
+        return
+    cols = table.columns
+    total = sum(c.width for c in cols)
+    widths_twips = [int(text_width_cm * c.width / total / 2.54 * 1440) for c in cols]
+    t = d.add_table(rows=1, cols=len(cols))
+    t.style = "Table Grid"
+    tbl = t._tbl
+    # Fixed layout: Word need not measure 10,000 rows to size the columns.
+    tbl_pr = tbl.tblPr
+    layout = tbl_pr.makeelement(qn("w:tblLayout"), {qn("w:type"): "fixed"})
+    tbl_pr.append(layout)
+    for gc, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_twips):
+        gc.set(qn("w:w"), str(w))
+    header = t.rows[0]
+    tr_pr = header._tr.get_or_add_trPr()
+    tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))  # repeated on every page
+    for cell, col, w in zip(header.cells, cols, widths_twips):
+        cell.width = Cm(w / 1440 * 2.54)
+        run = cell.paragraphs[0].add_run(col.label)
+        run.bold = True
+    # Body rows: build one template row, deep-copy it per data row and fill the texts.
+    template = _row_template(tbl, widths_twips, qn)
+    numeric = [c.kind in (INT, NUM, PCT, MONEY) for c in cols]
+    kinds = [c.kind for c in cols]
+    w_t, w_br, w_r = qn("w:t"), qn("w:br"), qn("w:r")
+    space = qn("xml:space")
+    for values in table.rows:
+        tr = deepcopy(template)
+        for tc, value, kind, right in zip(tr.iterchildren(qn("w:tc")), values, kinds, numeric):
+            text = cell_text(value, kind, locale)
+            if not text:
+                continue
+            p = tc.find(qn("w:p"))
+            if right:
+                ppr = p.makeelement(qn("w:pPr"), {})
+                ppr.append(ppr.makeelement(qn("w:jc"), {qn("w:val"): "right"}))
+                p.insert(0, ppr)
+            r = p.makeelement(w_r, {})
+            for k, line in enumerate(text.split("\n")):
+                if k:
+                    r.append(r.makeelement(w_br, {}))
+                el = r.makeelement(w_t, {space: "preserve"})
+                el.text = _xml_safe(line)
+                r.append(el)
+            p.append(r)
+        tbl.append(tr)
+    d.add_paragraph()
+
+
+def _row_template(tbl: Any, widths_twips: list[int], qn: Any) -> Any:
+    tr = tbl.makeelement(qn("w:tr"), {})
+    for w in widths_twips:
+        tc = tr.makeelement(qn("w:tc"), {})
+        tc_pr = tc.makeelement(qn("w:tcPr"), {})
+        tc_pr.append(tc_pr.makeelement(qn("w:tcW"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
+        tc.append(tc_pr)
+        tc.append(tc.makeelement(qn("w:p"), {}))
+        tr.append(tc)
+    return tr
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Characters XML 1.0 cannot hold (control characters pasted into a narrative) removed."""
+    return _XML_BAD.sub("", text)

@@ -1,0 +1,72 @@
+"""CSV (one row per action item) and the cell rules shared by every spreadsheet format.
+
+Formula injection: a text cell starting with = + - @, a tab or a carriage return is
+read as a formula (or a DDE call) by Excel and LibreOffice when the file is opened or
+re-imported. Such cells get a leading apostrophe in CSV, XLSX and ODS alike. Numbers,
+dates and percentages are written as typed values and are never touched.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .summary import DATE, INT, MONEY, NUM, PCT, TEXT, YEAR, SummaryDocument, Table, cell_text
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell made inert: prefixed with an apostrophe if a spreadsheet would evaluate it."""
+    if text and text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+def sheet_value(value: Any, kind: str, locale: str) -> Any:
+    """The typed value a spreadsheet cell stores: numbers stay numbers, text is neutralised.
+
+    Dates: real dates in English; in zh-TW the 民國 date as text, because no spreadsheet
+    format shows 106年12月31日 portably."""
+    if value is None or value == "":
+        return None
+    if kind in (INT, NUM, PCT, MONEY, YEAR):
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        if isinstance(value, (int, float)):
+            return value
+        return neutralise(str(value))
+    if kind == DATE and isinstance(value, date):
+        return value if locale == "en" else cell_text(value, DATE, locale)
+    return neutralise(str(value))
+
+
+def csv_cell(value: Any, kind: str, locale: str) -> str:
+    v = sheet_value(value, kind, locale)
+    if v is None:
+        return ""
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return f"{v:.6g}" if abs(v) < 1e15 else repr(v)
+    return str(v)
+
+
+def write_table_csv(table: Table, locale: str, stream: io.StringIO) -> None:
+    w = csv.writer(stream, lineterminator="\r\n")
+    w.writerow([neutralise(c.label) for c in table.columns])
+    kinds = [c.kind for c in table.columns]
+    w.writerows([csv_cell(v, k, locale) for v, k in zip(row, kinds)] for row in table.rows)
+
+
+def write_csv(doc: SummaryDocument) -> bytes:
+    """UTF-8 with a byte-order mark (so Excel on Windows reads the Chinese right),
+    CRLF line ends, a header row, one row per action item."""
+    out = io.StringIO()
+    write_table_csv(doc.items, doc.locale, out)
+    return out.getvalue().encode("utf-8-sig")
+
+
+__all__ = ["FORMULA_TRIGGERS", "TEXT", "neutralise", "sheet_value", "write_csv"]
