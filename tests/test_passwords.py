@@ -18,6 +18,15 @@ from tests.factories import DEFAULT_PASSWORD
 GOOD = "violet otter under the lamp"
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are checked by their English wording."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 class TestLength:
     @pytest.mark.parametrize("password, ok", [
         ("v" * 0, False),

@@ -11,21 +11,25 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.models import AuditLog, LoginThrottle, User, utcnow
 from tracker.services import DomainError
-from tracker.services.throttle import check_login, locked_until, register_failure
+from tracker.services.throttle import check_login, generic_message, locked_until, register_failure
 from tests.factories import DEFAULT_PASSWORD
 
-GENERIC = "E-mail or password is incorrect, or the account is temporarily locked."
+
+@pytest.fixture
+def GENERIC(app):
+    """The one message for every failure, in the page's language (zh-TW by default)."""
+    return generic_message()
 
 
 def fail(email: str, times: int = 1) -> None:
     for _ in range(times):
         with pytest.raises(DomainError) as err:
             check_login(email, "wrong password here")
-        assert err.value.message == GENERIC
+        assert err.value.message == generic_message()
         db.session.commit()
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(app, factory):
+def test_five_failures_lock_the_account_even_for_the_right_password(app, factory, GENERIC):
     user = factory.user("editor")
     db.session.commit()
     fail(user.email, 4)
@@ -124,3 +128,18 @@ def test_concurrent_failures_are_all_counted(app, tmp_path):
         if shared is not app:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_login_page_locks_after_five_failures_with_one_generic_message(app, client, factory, GENERIC):
+    user = factory.user("editor")
+    db.session.commit()
+    for _ in range(5):
+        resp = client.post("/login", data={"email": user.email, "password": "not the password"})
+        assert resp.status_code == 200 and GENERIC in resp.get_data(as_text=True)
+    resp = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert resp.status_code == 200 and GENERIC in resp.get_data(as_text=True)
+    with client.session_transaction() as sess:
+        assert "_user_id" not in sess
+    # An unknown address reads exactly the same.
+    resp = client.post("/login", data={"email": "nobody@example.org", "password": "whatever it is"})
+    assert GENERIC in resp.get_data(as_text=True)

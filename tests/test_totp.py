@@ -120,3 +120,94 @@ def test_required_role_cannot_turn_it_off(app, factory):
     assert not user.totp_enabled and user.totp_secret is None
     assert db.session.scalar(select(func.count()).select_from(RecoveryCode)
                              .where(RecoveryCode.user_id == user.id)) == 0
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+from tests.factories import DEFAULT_PASSWORD  # noqa: E402
+
+
+def sign_in(client, user):
+    resp = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
+    assert resp.status_code == 302
+    return resp
+
+
+class TestSignInWithSecondStep:
+    def test_password_alone_opens_nothing_until_the_code_is_given(self, app, client, factory):
+        user = factory.user("reviewer")
+        secret, _ = enrol(user, earlier_steps=5)
+        sign_in(client, user)
+        resp = client.get("/account/")
+        assert resp.status_code == 302 and "/account/verify" in resp.headers["Location"]
+        assert client.get("/api/v1/reports").status_code == 401
+        resp = client.post("/account/verify", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000"
+                                                    else "111111", "next": "/account/"})
+        assert resp.status_code == 422
+        resp = client.post("/account/verify", data={"code": pyotp.TOTP(secret).now(), "next": "/account/"})
+        assert resp.status_code == 302 and resp.headers["Location"].endswith("/account/")
+        assert client.get("/account/").status_code == 200
+
+    def test_recovery_code_signs_in_once(self, app, client, factory):
+        user = factory.user("admin")
+        _, codes = enrol(user)
+        sign_in(client, user)
+        assert client.post("/account/verify", data={"code": codes[0]}).status_code == 302
+        assert client.get("/account/").status_code == 200
+        other = app.test_client()
+        sign_in(other, user)
+        assert other.post("/account/verify", data={"code": codes[0]}).status_code == 422
+
+    def test_api_token_is_not_held_at_the_second_step(self, app, client, factory):
+        from tracker.services.tokens import create_token
+
+        user = factory.user("reviewer")
+        enrol(user)
+        _, raw = create_token(user, "script")
+        db.session.commit()
+        resp = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {raw}"})
+        assert resp.status_code == 200
+
+
+class TestRequiredEnrolment:
+    def test_required_role_must_enrol_before_anything_else(self, app, client, factory):
+        app.config["TOTP_REQUIRED_ROLES"] = ("reviewer", "admin")
+        reviewer = factory.user("reviewer")
+        db.session.commit()
+        sign_in(client, reviewer)
+        resp = client.get("/")
+        assert resp.status_code == 302 and "/account/two-factor" in resp.headers["Location"]
+        page = client.get("/account/two-factor")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "<svg" in html and "otpauth://totp/" in html  # QR drawn locally, no external service
+        with client.session_transaction() as sess:
+            secret = sess["_totp_pending"]
+        resp = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
+        assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+        assert resp.get_data(as_text=True).count("<li><code>") == 10
+        assert client.get("/").status_code == 200
+
+    def test_other_roles_are_not_forced(self, app, client, factory):
+        app.config["TOTP_REQUIRED_ROLES"] = ("reviewer", "admin")
+        editor = factory.user("editor")
+        db.session.commit()
+        sign_in(client, editor)
+        assert client.get("/account/").status_code == 200
+
+    def test_any_user_may_turn_it_on_and_off(self, app, client, factory):
+        viewer = factory.user("viewer")
+        db.session.commit()
+        sign_in(client, viewer)
+        client.get("/account/two-factor")
+        with client.session_transaction() as sess:
+            secret = sess["_totp_pending"]
+        assert client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+        db.session.refresh(viewer)
+        assert viewer.totp_enabled
+        resp = client.post("/account/two-factor/disable", data={"disable-password": "wrong password guess"})
+        db.session.refresh(viewer)
+        assert viewer.totp_enabled
+        client.post("/account/two-factor/disable", data={"disable-password": DEFAULT_PASSWORD})
+        db.session.refresh(viewer)
+        assert not viewer.totp_enabled and resp.status_code == 302

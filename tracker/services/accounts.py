@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Department, Role, User, utcnow
 from . import DomainError, NotFound
 from .audit import record_event
+from .passwords import remember_old_password, validate_new_password
 
 MAX_EMAIL = 254
 MAX_NAME = 120
@@ -59,15 +60,10 @@ def verify_password(user: User, password: str) -> bool:
     return True
 
 
-def password_problem(password: str | None) -> str | None:
-    """The reason a new password is refused, or None (ASVS: length only, no composition rules)."""
-    low = current_app.config.get("PASSWORD_MIN_LENGTH", 12)
-    high = current_app.config.get("PASSWORD_MAX_LENGTH", 128)
-    if not password or len(password) < low:
-        return _("Use a password of at least %(n)d characters.", n=low)
-    if len(password) > high:
-        return _("Use a password of at most %(n)d characters.", n=high)
-    return None
+def password_problem(password: str | None, user: User | None = None) -> str | None:
+    """The reasons a new password is refused, or None (the policy is services/passwords.py:
+    ASVS length and common-password list; 防護基準 rules when configured)."""
+    return " ".join(validate_new_password(user, password)) or None
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -239,9 +235,10 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
 
 def set_password(user: User, password: str, *, actor: User | None = None) -> None:
     """Replace the password and end the user's other sessions. Raises DomainError(field="password")."""
-    problem = password_problem(password)
+    problem = password_problem(password, user)
     if problem:
         raise DomainError(problem, field="password", errors={"password": problem})
+    remember_old_password(user)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     end_sessions(user)

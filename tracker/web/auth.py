@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..services import DomainError, NotFound, accounts
+from ..services import throttle
 from ..services import tokens as token_service
 from ..services.audit import record_event
 from .authn import end_session, landing_url, safe_next, start_session
@@ -25,7 +26,8 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(form.email.data or "", form.password.data or "")
+            # Throttled per account in the database (5 failures: locked 15 minutes).
+            user = throttle.check_login(form.email.data or "", form.password.data or "")
         except DomainError as exc:
             db.session.commit()  # keep the failure's audit row
             form.password.errors = [exc.message]
