@@ -166,6 +166,26 @@ def _check_zip_bomb(data: bytes, name: str) -> None:
         raise UploadRefused(_("%(name)s: the file is damaged or encrypted.", name=name)) from None
 
 
+# Entries that carry executable macros: VBA in OOXML (a .docx/.xlsx with these is really a
+# .docm/.xlsm renamed), Basic and script libraries in ODF. Evidence never needs them.
+_MACRO_PARTS = ("vbaproject.bin", "vbadata.xml", "activex/")
+_MACRO_DIRS = ("basic/", "scripts/")
+# Library indexes LibreOffice may leave behind without any macro in them.
+_EMPTY_LIBRARY_FILES = ("script-lc.xml", "script-lb.xml", "dialog-lc.xml", "dialog-lb.xml")
+
+
+def _check_macros(data: bytes, name: str) -> None:
+    """Refuse Office/ODF files with embedded macros (the zip was already checked as sound)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for entry in zf.namelist():
+            low = entry.lower()
+            in_macro_dir = (low.startswith(_MACRO_DIRS) and not low.endswith("/")
+                            and not low.endswith(_EMPTY_LIBRARY_FILES))
+            if in_macro_dir or any(part in low for part in _MACRO_PARTS):
+                raise UploadRefused(_("%(name)s: the document contains macros; save it without macros "
+                                      "(or as PDF) and upload it again.", name=name))
+
+
 def check_file(incoming: IncomingFile) -> CheckedFile:
     """Size, type by content, extension matching the content, zip bomb. Raises UploadRefused."""
     name = clean_filename(incoming.filename)
@@ -187,6 +207,7 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
                               name=name, ext=ext))
     if data.startswith(b"PK\x03\x04"):
         _check_zip_bomb(data, name)
+        _check_macros(data, name)
     return CheckedFile(name, data, detected, hashlib.sha256(data).hexdigest())
 
 
