@@ -7,6 +7,7 @@ last-resort filter masks anything that looks like a credential (ASVS 7.1).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
@@ -56,7 +57,7 @@ class RequestContextFilter(logging.Filter):
 
 def init_logging(app: Flask) -> None:
     """Log to stderr (gunicorn and systemd collect it) and log every request once."""
-    level = app.config.get("LOG_LEVEL") or ("DEBUG" if app.debug else "INFO")
+    level = (app.config.get("LOG_LEVEL") or os.environ.get("LOG_LEVEL") or ("DEBUG" if app.debug else "INFO")).upper()
     logger = logging.getLogger("tracker")
     logger.setLevel(level)
     if not any(getattr(h, "_tracker", False) for h in logger.handlers):
