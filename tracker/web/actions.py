@@ -21,9 +21,9 @@ bp = Blueprint("actions", __name__)
 def _item_links() -> dict:
     def item_page_url(item) -> str:  # noqa: ANN001
         """The item's own page when the reports screens offer one, else its history here."""
-        if "reports.item" in current_app.view_functions:
+        if "reports.action_item" in current_app.view_functions:
             try:
-                return url_for("reports.item", item_id=item.id)
+                return url_for("reports.action_item", item_id=item.id)
             except BuildError:
                 pass
         return url_for("actions.history", item_id=item.id)

@@ -1,0 +1,273 @@
+"""Authorization matrix: every rule of the URL map, for every kind of caller.
+
+HOW TO CLASSIFY A NEW ROUTE (the test fails with "classify this route" until you do):
+  1. Add one line to EXPECTED below: (endpoint, METHOD): (anon, lead, other, reviewer, viewer, admin)
+     with the HTTP status each caller must get, in that order:
+       anon      not signed in (pages: 302 to the login page, API: 401)
+       lead      editor of the item's lead department (WRB)
+       other     editor of another department (EDU)
+       reviewer, viewer, admin
+     Use the named constants (LOGIN, UNAUTH, OK, FORBIDDEN...) where they fit.
+  2. If the URL has a parameter this file does not know yet, add it to url_values() (built
+     from the seeded world in _world()). GET rules run all six callers on one world; for
+     POST (and other writes) the database is emptied and the world rebuilt before each
+     caller, so a successful write cannot change what the next caller sees. POSTs send an empty form / JSON body: the table checks who
+     gets through, not what a valid submission does.
+Only ``static`` is skipped.
+"""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from tests.conftest import IS_POSTGRES
+from tests.factories import Factory, establish_session
+from tests.update_world import build_world, tiny_pdf
+from tracker.extensions import db
+from tracker.models import Review, ReviewDecision
+from tracker.services import tokens, updates, uploads
+
+ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
+LOGIN = 302        # page, not signed in: redirect to the login page
+UNAUTH = 401       # API, not signed in
+OK = 200
+CREATED = 201
+REDIRECT = 302     # done (or nothing to do), go elsewhere
+BAD = 400          # signed in and allowed, but the empty request is malformed
+FORBIDDEN = 403
+NOT_FOUND = 404    # e.g. someone else's token: existence not revealed
+METHOD_NOT_ALLOWED = 405
+INVALID = 422      # allowed; the empty form is refused by the rules
+ALL_PAGES = (LOGIN, OK, OK, OK, OK, OK)
+ALL_API = (UNAUTH, OK, OK, OK, OK, OK)
+ADMIN_PAGE = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
+ADMIN_POST = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, REDIRECT)
+ADMIN_FORM_POST = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID)
+
+EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
+    # --- sign-in and the user's own account (auth, account) ---
+    ("auth.login", "GET"): (OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    ("auth.login", "POST"): (OK, OK, OK, OK, OK, OK),  # empty form: shown again with the error
+    ("auth.logout", "POST"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    ("auth.tokens", "GET"): ALL_PAGES,
+    ("auth.tokens", "POST"): (LOGIN, INVALID, INVALID, INVALID, INVALID, INVALID),
+    ("auth.revoke_token", "POST"): (LOGIN, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
+    ("account.index", "GET"): ALL_PAGES,
+    ("account.change_password", "GET"): ALL_PAGES,
+    ("account.change_password", "POST"): (LOGIN, INVALID, INVALID, INVALID, INVALID, INVALID),
+    ("account.two_factor", "GET"): ALL_PAGES,
+    ("account.two_factor", "POST"): (LOGIN, INVALID, INVALID, INVALID, INVALID, INVALID),
+    ("account.disable_two_factor", "POST"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    ("account.recovery_codes", "POST"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    ("account.sign_out_others", "POST"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    ("account.verify", "GET"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    ("account.verify", "POST"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    # --- read pages ---
+    ("reports.index", "GET"): ALL_PAGES,
+    ("reports.report", "GET"): ALL_PAGES,
+    ("reports.recommendation", "GET"): ALL_PAGES,
+    ("reports.action_item", "GET"): ALL_PAGES,
+    ("actions.history", "GET"): ALL_PAGES,
+    ("actions.attachment", "GET"): ALL_PAGES,
+    # --- department work ---
+    ("mydept.index", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, OK),
+    ("actions.new_update", "GET"): (LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("actions.new_update", "POST"): (LOGIN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("actions.new_note", "GET"): (LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("actions.new_note", "POST"): (LOGIN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # --- review (reviewers and admins) ---
+    ("review.queue", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    ("review.approve", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
+    ("review.return_update", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, INVALID, FORBIDDEN, INVALID),
+    ("review.batch", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, BAD, FORBIDDEN, BAD),
+    ("review.decision", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    ("review.decision", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, INVALID, FORBIDDEN, INVALID),
+    ("review.adoption", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    ("review.adoption", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, INVALID, FORBIDDEN, INVALID),
+    ("review.changes", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    # --- dashboard (reviewers, viewers, admins) ---
+    ("dashboard.index", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    ("dashboard.benchmark_page", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    # --- administration ---
+    ("admin.index", "GET"): ADMIN_PAGE,
+    ("admin.users", "GET"): ADMIN_PAGE,
+    ("admin.user_new", "GET"): ADMIN_PAGE,
+    ("admin.user_new", "POST"): ADMIN_FORM_POST,
+    ("admin.user_edit", "GET"): ADMIN_PAGE,
+    ("admin.user_edit", "POST"): ADMIN_FORM_POST,
+    ("admin.user_deactivate", "POST"): ADMIN_POST,
+    ("admin.user_reactivate", "POST"): ADMIN_POST,
+    ("admin.departments", "GET"): ADMIN_PAGE,
+    ("admin.department_new", "GET"): ADMIN_PAGE,
+    ("admin.department_new", "POST"): ADMIN_FORM_POST,
+    ("admin.department_edit", "GET"): ADMIN_PAGE,
+    ("admin.department_edit", "POST"): ADMIN_FORM_POST,
+    ("admin.department_deactivate", "POST"): ADMIN_POST,
+    ("admin.department_reactivate", "POST"): ADMIN_POST,
+    ("admin.items", "GET"): ADMIN_PAGE,
+    ("admin.item_edit", "GET"): ADMIN_PAGE,
+    ("admin.item_edit", "POST"): ADMIN_FORM_POST,
+    ("admin.audit", "GET"): ADMIN_PAGE,
+    # --- API ---
+    ("api-docs.openapi_json", "GET"): ALL_API,
+    ("api_reports.list_reports", "GET"): ALL_API,
+    ("api_reports.get_report", "GET"): ALL_API,
+    ("api_reports.list_recommendations", "GET"): ALL_API,
+    ("api_reports.get_recommendation", "GET"): ALL_API,
+    ("api_reports.get_action_item", "GET"): ALL_API,
+    ("api_summary.get_summary", "GET"): (UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    ("api_updates.ItemUpdates", "GET"): ALL_API,
+    ("api_updates.ItemUpdates", "POST"): (UNAUTH, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("api_updates.get_update", "GET"): ALL_API,
+}
+
+SKIPPED = {"static"}
+SAFE_METHODS = {"GET"}
+
+
+PDF = tiny_pdf()
+
+
+def _reset_database() -> None:
+    """Empty every table (history tables refuse DELETE, so drop/create or TRUNCATE)."""
+    db.session.remove()
+    if IS_POSTGRES:
+        from sqlalchemy import text
+
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        db.drop_all()
+        db.create_all()
+
+
+def _world(factory):
+    """The seeded world every rule is checked against (ids in url_values)."""
+    w = build_world(factory)
+    pending = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=30,
+                                    effective_date="2017-06-30", narrative="n", based_on_version=w.item.version,
+                                    files=[uploads.IncomingFile("evidence.pdf", PDF)])
+    returned = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=20,
+                                     effective_date="2017-05-31", narrative="older", based_on_version=w.item.version)
+    db.session.add(Review(update=returned, decision=ReviewDecision.RETURN, comment="請補充",
+                          effective_date=date(2017, 7, 1), reviewer=w.reviewer))
+    token, _raw = tokens.create_token(w.lead_editor, "matrix")
+    target_user = factory.user("viewer", email="target@example.org")
+    spare_dept = factory.department("SPARE")
+    db.session.commit()
+    w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept}
+    return w
+
+
+def url_values(w) -> dict[str, int]:
+    """A value for every URL parameter name used in the URL map."""
+    rec = w.item.recommendation
+    return {
+        "item_id": w.item.id,
+        "update_id": w.extra["pending"].id,
+        "attachment_id": w.extra["pending"].attachments[0].id,
+        "token_id": w.extra["token"].id,
+        "user_id": w.extra["target_user"].id,
+        "department_id": w.extra["spare_dept"].id,
+        "report_id": rec.report_id,
+        "rec_id": rec.id,
+        "recommendation_id": rec.id,
+    }
+
+
+def _user_for(w, role: str):
+    return {"lead": w.lead_editor, "other": w.other_editor, "reviewer": w.reviewer, "viewer": w.viewer,
+            "admin": w.admin, "anon": None}[role]
+
+
+def _rules(app):
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, method))
+    return sorted(out)
+
+
+def _call(app, w, endpoint: str, method: str, role: str) -> int:
+    client = app.test_client()
+    user = _user_for(w, role)
+    if user is not None:
+        establish_session(client, user)
+    with app.test_request_context():
+        rule = next(r for r in app.url_map.iter_rules(endpoint=endpoint))
+        values = {k: v for k, v in url_values(w).items() if k in rule.arguments}
+        url = url_for(endpoint, **values)
+    if method == "GET":
+        resp = client.get(url)
+    elif url.startswith("/api/"):
+        resp = client.open(url, method=method, json={})
+    else:
+        resp = client.open(url, method=method, data={})
+    if role == "anon" and resp.status_code == 302:
+        assert "/login" in resp.headers["Location"], f"{endpoint} {method}: anonymous redirected elsewhere"
+    return resp.status_code
+
+
+def _all_rules() -> list[tuple[str, str]]:
+    from tracker import create_app
+
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return _rules(app)
+
+
+ALL_RULES = _all_rules()
+
+
+def test_every_route_is_classified(app):
+    missing = [r for r in _rules(app) if r not in EXPECTED]
+    assert not missing, ("classify this route in tests/test_authz_matrix.py EXPECTED: "
+                         + ", ".join(f"{e} {m}" for e, m in missing))
+    stale = [r for r in EXPECTED if r not in _rules(app)]
+    assert not stale, f"EXPECTED lists routes that no longer exist: {stale}"
+
+
+GET_RULES = [r for r in ALL_RULES if r[1] in SAFE_METHODS]
+WRITE_RULES = [r for r in ALL_RULES if r[1] not in SAFE_METHODS]
+
+
+@pytest.mark.parametrize("endpoint,method", GET_RULES, ids=[f"{e}-{m}" for e, m in GET_RULES])
+def test_read_rule(app, factory, endpoint, method):
+    if (endpoint, method) not in EXPECTED:
+        pytest.fail(f"classify this route: {endpoint} {method}")
+    w = _world(factory)
+    got = tuple(_call(app, w, endpoint, method, role) for role in ROLES)
+    if os.environ.get("AUTHZ_PRINT"):
+        print(f"\n    ({endpoint!r}, {method!r}): {got},")
+    assert got == EXPECTED[(endpoint, method)], dict(zip(ROLES, got))
+
+
+@pytest.mark.parametrize("endpoint,method", WRITE_RULES, ids=[f"{e}-{m}" for e, m in WRITE_RULES])
+def test_write_rule(app, endpoint, method):
+    if (endpoint, method) not in EXPECTED:
+        pytest.fail(f"classify this route: {endpoint} {method}")
+    got = []
+    for role in ROLES:
+        _reset_database()
+        w = _world(Factory(db.session))
+        got.append(_call(app, w, endpoint, method, role))
+    got = tuple(got)
+    if os.environ.get("AUTHZ_PRINT"):
+        print(f"\n    ({endpoint!r}, {method!r}): {got},")
+    assert got == EXPECTED[(endpoint, method)], dict(zip(ROLES, got))
+
+
+def test_refusals_are_in_the_audit_log(app, factory):
+    from tracker.models import AuditLog
+
+    w = _world(factory)
+    _call(app, w, "admin.users", "GET", "viewer")
+    _call(app, w, "actions.new_update", "POST", "other")
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action.in_(["access.denied", "update.denied"]))).all()
+    assert {(r.action, r.user_id) for r in rows} >= {("access.denied", w.viewer.id), ("access.denied", w.other_editor.id)}
