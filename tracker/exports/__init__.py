@@ -26,6 +26,7 @@ FORMATS: dict[str, tuple[str, str]] = {
     "xlsx": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("csv", "text/csv; charset=utf-8"),
 }
+TEXT_FORMATS = frozenset({"odt", "pdf", "docx"})
 # language tag in file names and options -> Babel locale
 LANGUAGES: dict[str, str] = {"zh-TW": "zh_TW", "en": "en"}
 # The Republic of China calendar starts in 1912; nothing earlier can be a 民國 year.
@@ -151,7 +152,9 @@ def render_summary(options: ExportOptions, on_progress: ProgressFn | None = None
     from .summary import build_document
 
     tick = on_progress or (lambda fraction, stage: None)
-    doc = build_document(options.year, options.as_of, options.locale, options.report_ids, on_progress=tick)
+    parts = ("body",) if options.format in TEXT_FORMATS else ("sheets",)
+    doc = build_document(options.year, options.as_of, options.locale, options.report_ids, on_progress=tick,
+                         parts=parts)
     tick(0.7, _("Writing the %(format)s file", format=options.format.upper()))
     data = writer(options.format)(doc)
     tick(1.0, _("Done"))

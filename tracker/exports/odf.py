@@ -9,6 +9,7 @@ appended directly take well under a second.
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from typing import Any, Iterable
 
@@ -18,6 +19,7 @@ from .summary import (
     DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
     SummaryDocument, Table, cell_text,
 )
+from .streaming import marker, splice, xml_escape
 from .tabular import sheet_value
 
 NS = {
@@ -64,7 +66,7 @@ def _mirror_asian(tp: Any) -> None:
 
 def _add_text(parent: Any, text: str) -> None:
     """Text into a text:p / text:h: newlines become line breaks, tabs and runs of spaces
-    are kept (ODF collapses plain white space)."""
+    are kept (ODF collapses plain white space). For the few elements built as trees."""
     last = None
 
     def put(s: str) -> None:
@@ -104,6 +106,21 @@ def _add_text(parent: Any, text: str) -> None:
                     j += 1
                 put(line[i:j])
                 i = j
+
+
+_SPACES = re.compile(r"  +")
+
+
+def odf_text(text: str) -> str:
+    """Text as the XML content of a text:p (string form of ``_add_text``, for streamed rows)."""
+    out = xml_escape(text)
+    if "  " in out:
+        out = _SPACES.sub(lambda m: f' <text:s text:c="{len(m.group(0)) - 1}"/>', out)
+    if "\t" in out:
+        out = out.replace("\t", "<text:tab/>")
+    if "\n" in out or "\r" in out:
+        out = out.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<text:line-break/>")
+    return out
 
 
 def _xml_safe(text: str) -> str:
@@ -254,7 +271,7 @@ class _OdtBody:
         self.locale = locale
         self.text_width_cm = text_width_cm
         self.tables = 0
-        self.pending_break = False
+        self.row_sources: dict[int, Any] = {}
 
     def p(self, text: str, style: str = "P_Body") -> Any:
         el = etree.SubElement(self.body, q("text:p"), {q("text:style-name"): style})
@@ -316,20 +333,21 @@ class _OdtBody:
             cell = etree.SubElement(head, q("table:table-cell"), {q("table:style-name"): "C_Head",
                                                                   q("office:value-type"): "string"})
             _add_text(etree.SubElement(cell, q("text:p"), {q("text:style-name"): "P_CellHead"}), c.label)
-        kinds = [c.kind for c in cols]
-        para_style = ["P_CellNum" if k in (INT, NUM, PCT, MONEY) else "P_Cell" for k in kinds]
-        cell_tag, p_tag, row_tag = q("table:table-cell"), q("text:p"), q("table:table-row")
-        cell_attrs = {q("table:style-name"): "C_Body", q("office:value-type"): "string"}
-        for values in table.rows:
-            row = etree.SubElement(t, row_tag)
-            for value, kind, ps in zip(values, kinds, para_style):
-                cell = etree.SubElement(row, cell_tag, cell_attrs)
-                p = etree.SubElement(cell, p_tag, {q("text:style-name"): ps})
-                text = cell_text(value, kind, self.locale)
-                if "\n" in text or "  " in text or "\t" in text:
-                    _add_text(p, text)
-                else:
-                    p.text = _xml_safe(text)
+        # Body rows are streamed into content.xml after saving (streaming.py).
+        t.append(etree.Comment(marker(self.tables)))
+        self.row_sources[self.tables] = lambda: _odt_rows(table, self.locale)
+
+
+def _odt_rows(table: Table, locale: str) -> Iterable[str]:
+    kinds = [c.kind for c in table.columns]
+    starts = ['<table:table-cell table:style-name="C_Body" office:value-type="string">'
+              f'<text:p text:style-name="{"P_CellNum" if k in (INT, NUM, PCT, MONEY) else "P_Cell"}">'
+              for k in kinds]
+    end = "</text:p></table:table-cell>"
+    for values in table.rows:
+        yield "<table:table-row>" + "".join(
+            f"{start}{odf_text(cell_text(v, k, locale))}{end}" for v, k, start in zip(values, kinds, starts)
+        ) + "</table:table-row>"
 
 
 def write_odt(doc: SummaryDocument) -> bytes:
@@ -367,7 +385,7 @@ def write_odt(doc: SummaryDocument) -> bytes:
             out.table(block)
         elif isinstance(block, Image):
             out.image(block)
-    return _save(odt)
+    return splice(_save(odt), "content.xml", out.row_sources)
 
 
 def _odt_cover(out: _OdtBody, cover: Cover) -> None:
@@ -444,6 +462,7 @@ def write_ods(doc: SummaryDocument) -> bytes:
         body.remove(old)
     auto = ods.content.get_element("//office:automatic-styles")._xml_element
     used: set[str] = set()
+    sources: dict[int, Any] = {}
     for n, sheet in enumerate(doc.sheets):
         name = _unique_sheet_name(sheet.name, used)
         t = etree.SubElement(body, q("table:table"), {q("table:name"): name})
@@ -464,14 +483,14 @@ def write_ods(doc: SummaryDocument) -> bytes:
                 _ods_row(t, [(tb.title, "S_Title")], doc.locale)
             header_parent = etree.SubElement(t, q("table:table-header-rows")) if single else t
             _ods_row(header_parent, [(c.label, "S_Head") for c in tb.columns], doc.locale)
-            kinds = [c.kind for c in tb.columns]
-            for values in tb.rows:
-                _ods_typed_row(t, values, kinds, doc.locale)
+            if tb.rows:
+                t.append(etree.Comment(marker(len(sources))))
+                sources[len(sources)] = (lambda tb=tb: _ods_rows(tb, doc.locale))
             if not tb.rows and tb.empty:
                 _ods_row(t, [(tb.empty, "S_Text")], doc.locale)
             if not single:
                 etree.SubElement(t, q("table:table-row"))
-    return _save(ods)
+    return splice(_save(ods), "content.xml", sources)
 
 
 def _unique_sheet_name(name: str, used: set[str]) -> str:
@@ -492,26 +511,25 @@ def _ods_row(parent: Any, cells: list[tuple[str, str]], locale: str) -> None:
         _add_text(etree.SubElement(cell, q("text:p")), sheet_value(text, "text", locale) or "")
 
 
-def _ods_typed_row(parent: Any, values: list[Any], kinds: list[str], locale: str) -> None:
-    row = etree.SubElement(parent, q("table:table-row"))
-    cell_tag, p_tag = q("table:table-cell"), q("text:p")
-    vt, val, dv, sn = q("office:value-type"), q("office:value"), q("office:date-value"), q("table:style-name")
-    for value, kind in zip(values, kinds):
-        v = sheet_value(value, kind, locale)
-        if v is None:
-            etree.SubElement(row, cell_tag)
-            continue
-        if isinstance(v, date):
-            cell = etree.SubElement(row, cell_tag, {vt: "date", dv: v.isoformat(), sn: "S_Date"})
-            etree.SubElement(cell, p_tag).text = v.isoformat()
-        elif isinstance(v, (int, float)):
-            cell = etree.SubElement(row, cell_tag, {vt: "float", val: repr(v) if isinstance(v, float) else str(v),
-                                                    sn: _NUMERIC_STYLE.get(kind, "S_Num")})
-            etree.SubElement(cell, p_tag).text = str(v)
-        else:
-            cell = etree.SubElement(row, cell_tag, {vt: "string", sn: "S_Text"})
-            p = etree.SubElement(cell, p_tag)
-            if "\n" in v or "  " in v or "\t" in v:
-                _add_text(p, v)
+def _ods_rows(table: Table, locale: str) -> Iterable[str]:
+    """Typed cells as XML text: numbers as floats, English dates as dates, text neutralised."""
+    kinds = [c.kind for c in table.columns]
+    for values in table.rows:
+        cells = []
+        for value, kind in zip(values, kinds):
+            v = sheet_value(value, kind, locale)
+            if v is None:
+                cells.append("<table:table-cell/>")
+            elif isinstance(v, date):
+                iso = v.isoformat()
+                cells.append(f'<table:table-cell office:value-type="date" office:date-value="{iso}" '
+                             f'table:style-name="S_Date"><text:p>{iso}</text:p></table:table-cell>')
+            elif isinstance(v, (int, float)):
+                num = repr(v) if isinstance(v, float) else str(v)
+                cells.append(f'<table:table-cell office:value-type="float" office:value="{num}" '
+                             f'table:style-name="{_NUMERIC_STYLE.get(kind, "S_Num")}"><text:p>{num}</text:p>'
+                             f"</table:table-cell>")
             else:
-                p.text = _xml_safe(v)
+                cells.append('<table:table-cell office:value-type="string" table:style-name="S_Text">'
+                             f"<text:p>{odf_text(v)}</text:p></table:table-cell>")
+        yield "<table:table-row>" + "".join(cells) + "</table:table-row>"

@@ -1,22 +1,24 @@
 """DOCX (python-docx) and XLSX (XlsxWriter) writers of the annual summary.
 
-Big tables are where the time goes: python-docx's cell API re-walks the whole table on
-every access, so table rows are built as WordprocessingML elements directly (the same
-XML python-docx would write), and XlsxWriter runs in constant-memory mode, streaming
-rows to disk in order.
+Big tables are where time and memory go: python-docx's cell API re-walks the whole table
+on every access and an lxml tree of 10,000 rows takes hundreds of MB, so table body rows
+are written as WordprocessingML text into the saved package (streaming.py); XlsxWriter
+runs in constant-memory mode, streaming rows to disk in order.
 """
 from __future__ import annotations
 
 import io
 import re
-from copy import deepcopy
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
+
+from lxml import etree
 
 from .summary import (
     DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
     SummaryDocument, Table, cell_text,
 )
+from .streaming import marker, splice, xml_escape
 from .tabular import sheet_value
 
 FONT_ZH = "Noto Sans CJK TC"
@@ -158,6 +160,7 @@ def write_docx(doc: SummaryDocument) -> bytes:
     _add_field(fp, "NUMPAGES", qn)
     fp.add_run(after)
 
+    sources: dict[int, Any] = {}
     _docx_cover(d, doc.cover, "：" if doc.locale == "zh_TW" else ": ", WD_ALIGN_PARAGRAPH, WD_BREAK, Pt)
     for block in doc.body:
         if isinstance(block, Heading):
@@ -176,7 +179,7 @@ def write_docx(doc: SummaryDocument) -> bytes:
                 p.add_run(f"{label}{'：' if doc.locale == 'zh_TW' else ': '}").bold = True
                 p.add_run(value)
         elif isinstance(block, Table):
-            _docx_table(d, block, doc.locale, text_width_cm, qn, Cm)
+            _docx_table(d, block, doc.locale, text_width_cm, qn, Cm, sources)
         elif isinstance(block, Image):
             width_cm = min(text_width_cm, block.width_px / 96 * 2.54 * 1.2)
             d.add_picture(io.BytesIO(block.png), width=Cm(width_cm))
@@ -188,7 +191,7 @@ def write_docx(doc: SummaryDocument) -> bytes:
             d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     buf = io.BytesIO()
     d.save(buf)
-    return buf.getvalue()
+    return splice(buf.getvalue(), "word/document.xml", sources)
 
 
 def _set_styles(d: Any, lang: str, qn: Any, Pt: Any, RGBColor: Any) -> None:
@@ -252,7 +255,8 @@ def _docx_cover(d: Any, cover: Cover, colon: str, WD_ALIGN_PARAGRAPH: Any, WD_BR
     d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any, Cm: Any) -> None:
+def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any, Cm: Any,
+                sources: dict[int, Any]) -> None:
     if not table.rows:
         if table.empty:
             d.add_paragraph(table.empty).runs[0].italic = True
@@ -276,50 +280,25 @@ def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any
         cell.width = Cm(w / 1440 * 2.54)
         run = cell.paragraphs[0].add_run(col.label)
         run.bold = True
-    # Body rows: build one template row, deep-copy it per data row and fill the texts.
-    template = _row_template(tbl, widths_twips, qn)
-    numeric = [c.kind in (INT, NUM, PCT, MONEY) for c in cols]
-    kinds = [c.kind for c in cols]
-    w_t, w_br, w_r = qn("w:t"), qn("w:br"), qn("w:r")
-    space = qn("xml:space")
-    for values in table.rows:
-        tr = deepcopy(template)
-        for tc, value, kind, right in zip(tr.iterchildren(qn("w:tc")), values, kinds, numeric):
-            text = cell_text(value, kind, locale)
-            if not text:
-                continue
-            p = tc.find(qn("w:p"))
-            if right:
-                ppr = p.makeelement(qn("w:pPr"), {})
-                ppr.append(ppr.makeelement(qn("w:jc"), {qn("w:val"): "right"}))
-                p.insert(0, ppr)
-            r = p.makeelement(w_r, {})
-            for k, line in enumerate(text.split("\n")):
-                if k:
-                    r.append(r.makeelement(w_br, {}))
-                el = r.makeelement(w_t, {space: "preserve"})
-                el.text = _xml_safe(line)
-                r.append(el)
-            p.append(r)
-        tbl.append(tr)
+    # Body rows are streamed into document.xml after saving (streaming.py).
+    n = len(sources)
+    tbl.append(etree.Comment(marker(n)))
+    sources[n] = lambda: _docx_rows(table, locale, widths_twips)
     d.add_paragraph()
 
 
-def _row_template(tbl: Any, widths_twips: list[int], qn: Any) -> Any:
-    tr = tbl.makeelement(qn("w:tr"), {})
-    for w in widths_twips:
-        tc = tr.makeelement(qn("w:tc"), {})
-        tc_pr = tc.makeelement(qn("w:tcPr"), {})
-        tc_pr.append(tc_pr.makeelement(qn("w:tcW"), {qn("w:w"): str(w), qn("w:type"): "dxa"}))
-        tc.append(tc_pr)
-        tc.append(tc.makeelement(qn("w:p"), {}))
-        tr.append(tc)
-    return tr
-
-
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_safe(text: str) -> str:
-    """Characters XML 1.0 cannot hold (control characters pasted into a narrative) removed."""
-    return _XML_BAD.sub("", text)
+def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[str]:
+    kinds = [c.kind for c in table.columns]
+    starts = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p>'
+              + ('<w:pPr><w:jc w:val="right"/></w:pPr>' if k in (INT, NUM, PCT, MONEY) else "")
+              for w, k in zip(widths_twips, kinds)]
+    for values in table.rows:
+        cells = []
+        for value, kind, start in zip(values, kinds, starts):
+            text = cell_text(value, kind, locale)
+            run = ""
+            if text:
+                run = "<w:r>" + "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>'
+                                               for line in text.split("\n")) + "</w:r>"
+            cells.append(f"{start}{run}</w:p></w:tc>")
+        yield "<w:tr>" + "".join(cells) + "</w:tr>"

@@ -206,7 +206,11 @@ def year_updates(item_scope: Any, year: int, as_of: date) -> dict[int, list[_Yea
 
 class _Builder:
     def __init__(self, locale: str, year: int, as_of: date, generated_on: date,
-                 on_progress: ProgressFn | None):
+                 on_progress: ProgressFn | None, parts: frozenset[str] = frozenset({"body", "sheets"})):
+        # "body" for the text documents, "sheets" for spreadsheets and the CSV: a format
+        # only pays for what it writes.
+        self.want_body = "body" in parts
+        self.want_sheets = "sheets" in parts
         self.loc = locale
         self.year = year
         self.as_of = as_of
@@ -390,7 +394,7 @@ class _Builder:
                                     rs.rollup.items_counted, rs.rollup.items_excluded,
                                     _round(rs.rollup.progress)])
         body.append(Heading(2, prog_table.title))
-        if summary.recommendations:
+        if summary.recommendations and self.want_body:
             body.append(self.chart(summary))
         body.append(prog_table)
 
@@ -506,9 +510,28 @@ class _Builder:
             empty=_("No action items."))
         lead_l, sup_l = _("Lead"), _("Supporting")
         none_this_year = _("None approved in %(year)s", year=self.year_label())
+        want_body, want_sheets = self.want_body, self.want_sheets
+        yes = _("Yes")
         for it in items:
             st = states[it.id]
             sup = self.sep().join(self.dept(d) for d in it.supporting_departments)
+            ups = updates.get(it.id, [])
+            upd_lines = "\n".join(self.update_line(u) for u in ups)
+            dec = st.decision
+            if want_sheets:
+                items_flat.rows.append([
+                    rec.report.code, rec.code, it.code, self.l10n(it, "title"), it.source_section,
+                    self.dept(it.lead_department), sup, it.start_date, it.due_date,
+                    _dec(it.budget_amount), self.budget_source[it.budget_source] if it.budget_source else "",
+                    self.status[st.status], st.progress, _dec(it.weight),
+                    st.official.effective_date if st.official else None, upd_lines,
+                    yes if st.pending is not None else "",
+                    self.tracking[dec.decision] if dec else "", dec.effective_date if dec else None,
+                    dec.reason if dec else "",
+                    self.sep().join(self.flag[f] for f in st.flags),
+                ])
+            if not want_body:
+                continue
             depts = f"{lead_l}{self.colon()}{self.dept(it.lead_department)}"
             if sup:
                 depts += f"\n{sup_l}{self.colon()}{sup}"
@@ -520,26 +543,12 @@ class _Builder:
             flags = [self.flag[f] for f in st.flags if f != "due_soon"]
             if flags:
                 status += "\n" + self.sep().join(flags)
-            ups = updates.get(it.id, [])
-            upd_text = "\n".join(self.update_line(u) for u in ups) or none_this_year
-            dec = st.decision
+            upd_text = upd_lines or none_this_year
             decision = f"{self.tracking[dec.decision]}\n{self.d(dec.effective_date)}" if dec else "—"
             title = f"{it.code} {self.l10n(it, 'title')}"
             if it.source_section:
                 title += self.paren(it.source_section)
             item_table.rows.append([title, depts, schedule, budget, status, f"{st.progress}%", upd_text, decision])
-            items_flat.rows.append([
-                rec.report.code, rec.code, it.code, self.l10n(it, "title"), it.source_section,
-                self.dept(it.lead_department), sup, it.start_date, it.due_date,
-                _dec(it.budget_amount), self.budget_source[it.budget_source] if it.budget_source else "",
-                self.status[st.status], st.progress, _dec(it.weight),
-                st.official.effective_date if st.official else None,
-                "\n".join(self.update_line(u) for u in ups),
-                _("Yes") if st.pending is not None else "",
-                self.tracking[dec.decision] if dec else "", dec.effective_date if dec else None,
-                dec.reason if dec else "",
-                self.sep().join(self.flag[f] for f in st.flags),
-            ])
         body += [Heading(2, item_table.title), item_table]
 
     def valued(self, value: Any, unit: str, when: str) -> str:
@@ -628,7 +637,8 @@ def _dec(value: Decimal | None) -> int | float | None:
 
 
 def build_document(year: int, as_of: date, locale: str, report_ids: list[int] | None = None,
-                   generated_on: date | None = None, on_progress: ProgressFn | None = None) -> SummaryDocument:
+                   generated_on: date | None = None, on_progress: ProgressFn | None = None,
+                   parts: Iterable[str] = ("body", "sheets")) -> SummaryDocument:
     """The annual summary of ``year`` as of ``as_of`` in ``locale`` ("zh_TW" or "en").
 
     Needs an app context (database, translations); no request. Options are assumed
@@ -639,7 +649,7 @@ def build_document(year: int, as_of: date, locale: str, report_ids: list[int] | 
         if report_ids is not None:
             q = q.where(Report.id.in_(report_ids))
         reports = list(db.session.scalars(q))
-        return _Builder(locale, year, as_of, generated_on, on_progress).build(reports, report_ids)
+        return _Builder(locale, year, as_of, generated_on, on_progress, frozenset(parts)).build(reports, report_ids)
 
 
 def iter_text_rows(table: Table, locale: str) -> Iterable[list[str]]:
