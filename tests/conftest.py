@@ -73,6 +73,31 @@ def database_url():
 _pg_schema_ready = False
 
 
+def _empty_pg_tables() -> None:
+    """Empty every table and restart its ids between tests.
+
+    DELETE with triggers switched off (the append-only triggers refuse it otherwise)
+    takes ~15 ms; TRUNCATE rewrites every table's files and took ~0.5 s a test, which
+    made the PostgreSQL pass several minutes longer. Roles that may not switch
+    triggers off (not superuser) fall back to TRUNCATE.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    with db.engine.begin() as conn:
+        try:
+            with conn.begin_nested():
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+        except DBAPIError:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            return
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                          "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                          "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
     """A fresh app with an empty schema for each test."""
@@ -92,9 +117,7 @@ def app(database_url, tmp_path):
         yield application
         db.session.remove()
         if IS_POSTGRES:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _empty_pg_tables()
         else:
             db.drop_all()
         db.engine.dispose()
