@@ -2,7 +2,8 @@
 a client, the seeded report, factories, a role-login helper and a SQL counter.
 
 CI switches (environment): REQUIRE_POSTGRES=1 makes a missing PostgreSQL server an
-error instead of a skip; REQUIRE_BROWSER=1 does the same for Chromium.
+error instead of a skip; REQUIRE_BROWSER=1 does the same for Chromium (fixture
+``browser``), REQUIRE_OFFICE=1 for LibreOffice and poppler (``soffice``, ``pdftotext``).
 """
 from __future__ import annotations
 
@@ -236,6 +237,34 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def _tool_unavailable(switch: str, reason: str):
+    if os.environ.get(switch) == "1":
+        pytest.fail(f"{switch}=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """Path of LibreOffice's soffice; skips without it (fails under REQUIRE_OFFICE=1)."""
+    import shutil
+
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        _tool_unavailable("REQUIRE_OFFICE", "LibreOffice (soffice) not installed (sudo make deps-system)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pdftotext() -> str:
+    """Path of poppler's pdftotext; skips without it (fails under REQUIRE_OFFICE=1)."""
+    import shutil
+
+    path = shutil.which("pdftotext")
+    if path is None:
+        _tool_unavailable("REQUIRE_OFFICE", "pdftotext (poppler-utils) not installed (sudo make deps-system)")
+    return path
 
 
 class LiveServer:
