@@ -28,6 +28,14 @@ def world(factory) -> World:
     return build_world(factory)
 
 
+@pytest.fixture
+def english(app):
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 def _file(data: bytes, name: str):
     import io
 
@@ -47,12 +55,13 @@ def _uploaded_files(app) -> list[Path]:
     return [p for p in root.iterdir() if p.is_file()] if root.exists() else []
 
 
-def _post_update(client, world, **fields):
+def _post_update(client, world, lang: str | None = None, **fields):
     files = fields.pop("files", None)
     data = update_form(world, **fields)
     if files is not None:
         data["files"] = files
-    return client.post(f"/items/{world.item.id}/updates/new", data=data, content_type="multipart/form-data")
+    query = f"?lang={lang}" if lang else ""
+    return client.post(f"/items/{world.item.id}/updates/new{query}", data=data, content_type="multipart/form-data")
 
 
 # --- a good update ----------------------------------------------------------------------------
@@ -139,9 +148,8 @@ def test_every_broken_rule_is_reported_next_to_its_field_at_once(client, login, 
     ({"measurements-0-value": "1e400", "measurements-0-measured_on": "2017-01-01"}, "measurements-0-value", "number"),
 ])
 def test_single_rule(client, login, world, fields, field, fragment, app):
-    app.config["BABEL_DEFAULT_LOCALE"] = "en"
     login(world.lead_editor)
-    resp = _post_update(client, world, **fields)
+    resp = _post_update(client, world, lang="en", **fields)
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     errors = _errors(html)
@@ -233,7 +241,7 @@ def test_upload_type_is_checked_by_content(app, name, data, ok):
             uploads.check_file(uploads.IncomingFile(name, data))
 
 
-def test_oversized_and_zip_bomb_uploads_are_refused(app):
+def test_oversized_and_zip_bomb_uploads_are_refused(app, english):
     app.config["MAX_UPLOAD_BYTES"] = 1000
     with pytest.raises(uploads.UploadRefused, match="larger"):
         uploads.check_file(uploads.IncomingFile("a.pdf", b"%PDF-" + b"0" * 1000))
