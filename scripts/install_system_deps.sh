@@ -9,6 +9,8 @@ packages=(
     fonts-noto-cjk           # Chinese glyphs in screenshots and PDFs
     libpango-1.0-0           # WeasyPrint (PDF export)
     libpangoft2-1.0-0        # WeasyPrint (PDF export)
+    libcairo2                # cairosvg: charts rasterised for DOCX/XLSX/PDF exports
+    fontconfig               # fc-match: the PDF export finds the Noto CJK font
     poppler-utils            # pdftotext / pdftoppm in export tests
     libreoffice-writer-nogui # soffice: ODT/DOCX round-trip checks
     libreoffice-calc-nogui   # soffice: ODS/XLSX round-trip checks
