@@ -133,3 +133,24 @@ class TestChangePassword:
                                  .where(AuditLog.action == "account.password_change")) == 1
         log = db.session.scalar(select(AuditLog).where(AuditLog.action == "account.password_change"))
         assert GOOD not in log.summary and DEFAULT_PASSWORD not in log.summary
+
+
+def test_password_page_lists_the_stricter_rules_in_force(app, client, factory, login):
+    login(factory.user("viewer"))
+    assert "Password rules" not in client.get("/account/password?lang=en").get_data(as_text=True)
+    app.config.update(PASSWORD_REQUIRE_COMPLEXITY=True, PASSWORD_HISTORY=3, PASSWORD_MAX_AGE_DAYS=90)
+    html = client.get("/account/password?lang=en").get_data(as_text=True)
+    assert "digits and symbols" in html and "last 3 passwords" in html and "90 days" in html
+
+
+def test_expired_password_must_be_changed_before_anything_else(app, client, factory, login):
+    user = login(factory.user("viewer"))
+    user.password_changed_at = utcnow() - timedelta(days=100)
+    db.session.commit()
+    app.config["PASSWORD_MAX_AGE_DAYS"] = 90
+    resp = client.get("/")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/account/password")
+    resp = client.post("/account/password", data={"current_password": DEFAULT_PASSWORD, "new_password": GOOD,
+                                                  "confirm": GOOD})
+    assert resp.status_code == 302
+    assert client.get("/").status_code == 200

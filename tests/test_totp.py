@@ -211,3 +211,15 @@ class TestRequiredEnrolment:
         client.post("/account/two-factor/disable", data={"disable-password": DEFAULT_PASSWORD})
         db.session.refresh(viewer)
         assert not viewer.totp_enabled and resp.status_code == 302
+
+
+def test_operator_resets_a_lost_second_factor_from_the_command_line(app, factory):
+    user = factory.user("reviewer", email="lost.phone@example.org")
+    enrol(user)
+    app.config["TOTP_REQUIRED_ROLES"] = ("reviewer",)
+    result = app.test_cli_runner().invoke(args=["reset-second-factor", "lost.phone@example.org"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(user)
+    assert not user.totp_enabled and user.totp_secret is None
+    assert db.session.scalar(select(AuditLog).where(AuditLog.action == "account.totp_disable")).actor == "command line"
+    assert app.test_cli_runner().invoke(args=["reset-second-factor", "nobody@example.org"]).exit_code != 0

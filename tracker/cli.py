@@ -163,6 +163,21 @@ def send_reminders_command(on_date: str | None, dry_run: bool) -> None:
     click.echo(f"{sent} sent, {len(done)} already sent on {day}.")
 
 
+@click.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor_command(email: str) -> None:
+    """Turn off EMAIL's TOTP and recovery codes (lost phone); a required role sets it up again at sign-in."""
+    from .services.accounts import find_user_by_email
+    from .services.totp import disable
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with e-mail {email}.")
+    disable(user, actor=None, by_operator=True)
+    db.session.commit()
+    click.echo(f"Second factor turned off for {user.email}; their next sign-in asks for a new set-up if required.")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(send_reminders_command)
@@ -170,3 +185,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_token_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(reset_second_factor_command)

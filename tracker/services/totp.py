@@ -123,9 +123,11 @@ def enable(user: User, secret: str, code: str | None) -> list[str]:
     return regenerate_recovery_codes(user)
 
 
-def disable(user: User, *, actor: User | None = None) -> None:
-    """Turn TOTP off (the caller checked the password). Raises DomainError if the role requires it."""
-    if is_required(user) and (actor is None or actor.id == user.id):
+def disable(user: User, *, actor: User | None = None, by_operator: bool = False) -> None:
+    """Turn TOTP off (the caller checked the password, or an administrator or operator resets it).
+
+    Raises DomainError if the user's own role requires it."""
+    if is_required(user) and not by_operator and (actor is None or actor.id == user.id):
         raise DomainError(_("Your role must use a second factor; it cannot be turned off."),
                           code="totp_required")
     user.totp_secret = None
@@ -133,7 +135,8 @@ def disable(user: User, *, actor: User | None = None) -> None:
     user.totp_last_counter = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
-    record_event("account.totp_disable", user=actor or user, obj=user, note="second factor turned off")
+    record_event("account.totp_disable", user=actor or (None if by_operator else user), obj=user,
+                 actor="command line" if by_operator and actor is None else "", note="second factor turned off")
 
 
 def verify(user: User, code: str | None) -> bool:

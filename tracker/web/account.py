@@ -178,8 +178,22 @@ def change_password():
         status = 422
     for field in (form.current_password, form.new_password, form.confirm):
         field.data = ""
-    return _no_store(make_response(render_template("account/password.html", form=form,
+    return _no_store(make_response(render_template("account/password.html", form=form, rules=_password_rules(),
                                                    expired=passwords.password_expired(current_user)), status))
+
+
+def _password_rules() -> list[str]:
+    """The stricter 資通系統防護基準 rules in force, to show next to the form."""
+    cfg = current_app.config
+    rules = []
+    if cfg.get("PASSWORD_REQUIRE_COMPLEXITY"):
+        rules.append(_("Use upper-case and lower-case letters, digits and symbols."))
+    if int(cfg.get("PASSWORD_HISTORY") or 0) > 0:
+        rules.append(_("Choose a password you have not used for your last %(n)d passwords.",
+                       n=int(cfg["PASSWORD_HISTORY"])))
+    if int(cfg.get("PASSWORD_MAX_AGE_DAYS") or 0) > 0:
+        rules.append(_("Passwords expire after %(n)d days.", n=int(cfg["PASSWORD_MAX_AGE_DAYS"])))
+    return rules
 
 
 def _qr_svg(uri: str) -> str:
