@@ -105,10 +105,14 @@ class _Layout:
         pdf.set_creator("Policy Benchmark Tracker")
         pdf.set_lang(doc.lang)
         self.pdf = pdf
+        self._rg = "0 g"
         self.y = MARGIN_TOP
         self._font: tuple[bool, float] | None = None
         self._color: tuple[int, int, int] | None = None
         self._widths: dict[bool, dict[str, float]] = {False: {}, True: {}}
+        self._wide: set[str] = set()
+        self._wrapped: dict[tuple[str, float, bool, float], list[str]] = {}
+        self._encoded: dict[tuple[bool, str], str] = {}
 
     # --- measurement and wrapping --------------------------------------------------------
 
@@ -121,6 +125,7 @@ class _Layout:
         if self._color != color:
             self.pdf.set_text_color(*color)
             self._color = color
+            self._rg = " ".join(f"{c / 255:.3f}" for c in color) + " rg"
 
     def char_width(self, ch: str, bold: bool) -> float:
         """Width of ``ch`` at 1 pt (cached: a document uses a few thousand distinct characters)."""
@@ -133,6 +138,8 @@ class _Layout:
             if saved:
                 self.set_font(*saved)
             table[ch] = w
+            if _is_wide(ch):
+                self._wide.add(ch)
         return w
 
     def width(self, text: str, bold: bool, size: float) -> float:
@@ -147,9 +154,20 @@ class _Layout:
 
     def wrap(self, text: str, max_w: float, bold: bool, size: float) -> list[str]:
         """Greedy line breaking: after spaces, between wide (CJK) characters, never before
-        closing punctuation; a Latin word longer than the line is cut."""
+        closing punctuation; a Latin word longer than the line is cut. Memoised: tables
+        repeat the same department names, dates and statuses thousands of times."""
+        key = (text, max_w, bold, size)
+        hit = self._wrapped.get(key)
+        if hit is None:
+            hit = self._wrap(text, max_w, bold, size)
+            if len(text) < 80:
+                self._wrapped[key] = hit
+        return hit
+
+    def _wrap(self, text: str, max_w: float, bold: bool, size: float) -> list[str]:
         lines: list[str] = []
         cw = self._widths[bold]
+        wide = self._wide
         limit = max_w / size
         for para in text.split("\n"):
             if not para:
@@ -176,7 +194,7 @@ class _Layout:
                 w += c
                 if ch == " ":
                     brk = i + 1
-                elif _is_wide(ch):
+                elif ch in wide:
                     if ch not in NO_LINE_START and i > start and para[i - 1] not in NO_LINE_END:
                         brk = max(brk, i)
                     if ch not in NO_LINE_END and (i + 1 >= n or para[i + 1] not in NO_LINE_START):
@@ -184,6 +202,36 @@ class _Layout:
                 i += 1
             lines.append(para[start:].rstrip(" "))
         return lines
+
+    # --- drawing primitives (direct content-stream operators: fpdf2's text() and line()
+    # cost ~30 µs a call, and a 10,000-item table makes 300,000 of them) -------------------
+
+    def draw_text(self, x: float, y: float, lines: list[str], leading: float) -> None:
+        """Lines of text in the current font and colour; (x, y) is the first baseline, top-down."""
+        pdf = self.pdf
+        font = pdf.current_font
+        if not pdf.current_font_is_set_on_page:
+            pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
+        enc = self._encoded
+        bold = self._font[0] if self._font else False
+        ops = [f"q {self._rg} BT {x:.2f} {PAGE_H - y:.2f} Td {leading:.2f} TL"]
+        for k, line in enumerate(lines):
+            code = enc.get((bold, line))
+            if code is None:
+                code = font.encode_text(line)
+                if len(line) < 80:
+                    enc[(bold, line)] = code
+            ops.append(code if k == 0 else f"T* {code}")
+        ops.append("ET Q")
+        pdf._out(" ".join(ops))
+
+    def draw_grid(self, top: float, height: float, xs: list[float], fill: bool = False) -> None:
+        """A row box with its column separators, in one operator string."""
+        y0, y1 = PAGE_H - top, PAGE_H - top - height
+        ops = [f"{MARGIN_X:.2f} {y1:.2f} {CONTENT_W:.2f} {height:.2f} re {'B' if fill else 'S'}"]
+        ops += [f"{x:.2f} {y0:.2f} m {x:.2f} {y1:.2f} l" for x in xs[1:]]
+        ops.append("S")
+        self.pdf._out(" ".join(ops))
 
     # --- pages -------------------------------------------------------------------------------
 
@@ -211,7 +259,7 @@ class _Layout:
             text = template.replace("{page}", str(n)).replace("{pages}", str(total))
             self.set_font(False, 8)
             self.set_color(MUTED)
-            pdf.text((PAGE_W - self.width(text, False, 8)) / 2, PAGE_H - 24, text)
+            self.draw_text((PAGE_W - self.width(text, False, 8)) / 2, PAGE_H - 24, [text], 10)
         pdf.page = last
 
     # --- blocks --------------------------------------------------------------------------------
@@ -229,7 +277,7 @@ class _Layout:
                 if align != "left":
                     lw = self.width(line, style.bold, style.size)
                     dx = (width - lw) / (2 if align == "center" else 1)
-                self.pdf.text(x + dx, self.y + style.size * 1.05, line)
+                self.draw_text(x + dx, self.y + style.size * 1.05, [line], lh)
             self.y += lh
 
     def paragraph(self, text: str, style: _Style, indent: float = 0.0, space_after: float = 4.0,
@@ -262,7 +310,7 @@ class _Layout:
             self.ensure(lh * min(len(value_lines), 3))
             self.set_font(True, size)
             self.set_color(bold.color)
-            self.pdf.text(x, self.y + size * 1.05, head)
+            self.draw_text(x, self.y + size * 1.05, [head], lh)
             self.lines(value_lines, x + hw, regular)
             self.y += 1.5
 
@@ -298,16 +346,14 @@ class _Layout:
             pdf.set_fill_color(*HEAD_FILL)
             pdf.set_draw_color(*RULE)
             pdf.set_line_width(0.5)
-            pdf.rect(MARGIN_X, self.y, CONTENT_W, head_h, style="DF")
-            for x in xs[1:]:
-                pdf.line(x, self.y, x, self.y + head_h)
+            self.draw_grid(self.y, head_h, xs, fill=True)
             self.set_font(True, hsize)
             self.set_color(TEXT_COLOR)
             for x, lines in zip(xs, head_lines):
-                for k, line in enumerate(lines):
-                    pdf.text(x + pad, self.y + pad + hsize * 1.05 + k * hsize * 1.38, line)
+                self.draw_text(x + pad, self.y + pad + hsize * 1.05, lines, hsize * 1.38)
             self.y += head_h
 
+        page_lines = int((BOTTOM - MARGIN_TOP - head_h - 2 * pad) // lh)
         self.ensure(head_h + lh + 2 * pad)
         header()
         pdf.set_draw_color(*RULE)
@@ -319,24 +365,28 @@ class _Layout:
             offset = 0
             while offset < n:
                 room = int((BOTTOM - self.y - 2 * pad) // lh)
-                if room < min(n - offset, 3):
+                # A row moves whole to the next page; only a row taller than a page is split.
+                if room < min(n - offset, page_lines):
                     self.new_page()
                     header()
                     pdf.set_draw_color(*RULE)
                     continue
                 take = min(n - offset, room)
                 h = take * lh + 2 * pad
-                pdf.rect(MARGIN_X, self.y, CONTENT_W, h)
-                for x in xs[1:]:
-                    pdf.line(x, self.y, x, self.y + h)
+                self.draw_grid(self.y, h, xs)
                 self.set_font(False, size)
                 self.set_color(TEXT_COLOR)
+                base = self.y + pad + size * 1.05
                 for x, w, lines, r in zip(xs, widths, cells, right):
-                    for k, line in enumerate(lines[offset:offset + take]):
-                        if not line:
-                            continue
-                        dx = (w - 2 * pad - self.width(line, False, size)) if r else 0.0
-                        pdf.text(x + pad + dx, self.y + pad + size * 1.05 + k * lh, line)
+                    part = lines[offset:offset + take] if (offset or take < len(lines)) else lines
+                    if not part:
+                        continue
+                    if r:
+                        for k, line in enumerate(part):
+                            dx = w - 2 * pad - self.width(line, False, size)
+                            self.draw_text(x + pad + dx, base + k * lh, [line], lh)
+                    else:
+                        self.draw_text(x + pad, base, part, lh)
                 self.y += h
                 offset += take
         self.y += 8
