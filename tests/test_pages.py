@@ -309,3 +309,43 @@ def test_report_and_item_pages_statement_counts_are_constant(client, factory, vi
             == _statements(client, count_queries, f"/action-items/{many}"))
     assert (_statements(client, count_queries, "/")
             == _statements(client, count_queries, "/")) > 0
+
+
+def test_unexpected_errors_show_the_500_page(app, client, viewer):
+    def boom():
+        raise RuntimeError("simulated failure")
+
+    app.add_url_rule("/boom-for-test", "boom_for_test", boom)
+    resp = client.get("/boom-for-test")
+    assert resp.status_code == 500
+    page = text_of(resp)
+    assert "系統發生錯誤" in page and "請求編號" in page
+    assert "simulated failure" not in page  # no internals leak to the browser
+
+
+def test_render_field_ties_description_and_errors_to_the_input(app):
+    """The form macro every screen uses: label, description and errors reach assistive technology."""
+    from flask import render_template_string
+    from flask_wtf import FlaskForm
+    from wtforms import BooleanField, RadioField, SelectChoice, StringField
+    from wtforms.validators import DataRequired
+
+    class Form(FlaskForm):
+        title = StringField("Title", validators=[DataRequired()], description="Short and plain.",
+                            render_kw={"class": "wide"})
+        agree = BooleanField("I agree")
+        choice = RadioField("Pick one", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")], validators=[DataRequired()])
+
+    with app.test_request_context("/", method="POST", data={}):
+        form = Form()
+        assert not form.validate()
+        html = render_template_string(
+            '{% import "_macros/ui.html" as ui %}{{ ui.form_errors(form) }}'
+            '{% for f in form if f.type != "CSRFTokenField" %}{{ ui.render_field(f) }}{% endfor %}', form=form)
+    assert '<label class="field-label" for="title">Title' in html
+    assert 'aria-describedby="title-desc title-error"' in html and 'aria-invalid="true"' in html
+    assert 'id="title-desc"' in html and 'id="title-error"' in html
+    assert 'class="input wide"' in html  # the field's own render_kw class is kept
+    assert '<label for="agree">I agree</label>' in html
+    assert re.search(r'<fieldset class="field field-choices has-error[^"]*"\s*aria-describedby="choice-error">', html)
+    assert "<legend" in html and 'href="#title"' in html  # the error summary links to the field
