@@ -179,6 +179,9 @@ def reset_second_factor_command(email: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .exports.cli import export_summary_command
+
+    app.cli.add_command(export_summary_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(create_user_command)

@@ -143,8 +143,13 @@ def resolve_options(*, year: int | str | None, as_of: date | str | None, fmt: st
         raise ExportError(_("The as-of date %(date)s is in the future: the state is only known up to today "
                             "(%(today)s).", date=as_of_value.isoformat(), today=today.isoformat()),
                           field="as_of", code="as_of_in_future")
+    chosen = find_report(report)
+    if chosen is None:
+        # With a single report, "every report" is that report: name the file after it.
+        only = list(db.session.scalars(select(Report).limit(2)))
+        chosen = only[0] if len(only) == 1 else None
     return ExportOptions(year=year_value, as_of=as_of_value, format=fmt_value, lang=lang_value,
-                         report=find_report(report))
+                         report=chosen)
 
 
 def render_summary(options: ExportOptions, on_progress: ProgressFn | None = None) -> bytes:

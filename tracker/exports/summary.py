@@ -562,7 +562,8 @@ class _Builder:
     def appendix(self, summary: progress.Summary, body: list[Block]) -> Table:
         body.append(Heading(1, _("Appendix: items needing attention on %(date)s", date=self.d(self.as_of))))
         body.append(Para(_("Overdue: the due date has passed and the item is not completed. Stale: no approved "
-                           "status update for more than the reporting cycle (180 days)."), "note"))
+                           "status update for more than %(days)s days (the half-yearly reporting cycle).",
+                           days=_stale_days()), "note"))
         flat = Table("appendix", _("Items overdue or stale"), [
             Column("flag", _("Flag"), TEXT, 1), Column("recommendation", _("Recommendation"), TEXT, 1),
             Column("code", _("Code"), TEXT, 1), Column("item", _("Action item"), TEXT, 4),
@@ -623,6 +624,12 @@ class _Builder:
             Column("items", _("Action items"), INT), Column("excluded", _("Not feasible (left out)"), INT),
             Column("progress", _("Progress (%)"), PCT), Column("practices", _("Israeli practices"), TEXT, 4),
         ], empty=_("No recommendations."))
+
+
+def _stale_days() -> int:
+    from flask import current_app
+
+    return int(current_app.config.get("STALE_DAYS", 180))
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

@@ -14,6 +14,7 @@ WEB_MODULES = [
     "admin",
     "review",
     "dashboard",
+    "exports",
     "account",
 ]
 

@@ -1,0 +1,77 @@
+"""``flask --app tracker export-summary``: the annual summary written to a file."""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from flask_babel import force_locale
+
+from . import FORMATS, ExportError, render_summary, resolve_options
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and rename it into place, so a
+    reader never sees a partial file and a failure leaves nothing behind."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("export-summary")
+@click.option("--year", required=True, help="Year of the summary, e.g. 2017.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="State on this date, within the year (default: 31 December, or today for the current year).")
+@click.option("--report", default=None, help="Report id or code (default: every report).")
+@click.option("--format", "fmt", required=True, metavar="|".join(FORMATS), help="File format.")
+@click.option("--lang", default="zh-TW", show_default=True, metavar="zh-TW|en", help="Document language.")
+@click.option("--output", "-o", default=None, type=click.Path(path_type=Path),
+              help="File to write (or a folder); default: the standard file name in the current folder.")
+def export_summary_command(year: str, as_of: str | None, report: str | None, fmt: str, lang: str,
+                           output: Path | None) -> None:
+    """Write the annual follow-up summary (年度追蹤辦理情形報告) as ODT, ODS, PDF, DOCX, XLSX or CSV."""
+    from ..services.review import today
+
+    # Error messages in the language asked for (English when that is what is wrong).
+    message_locale = "zh_TW" if (lang or "").lower().replace("_", "-") in ("zh-tw", "zh") else "en"
+    with force_locale(message_locale):
+        try:
+            options = resolve_options(year=year, as_of=as_of, fmt=fmt, lang=lang, report=report, today=today())
+        except ExportError as exc:
+            raise click.ClickException(exc.message) from None
+    target = output if output is not None else Path.cwd() / options.filename
+    if target.is_dir():
+        target = target / options.filename
+    if not target.parent.is_dir():
+        raise click.ClickException(f"The folder {target.parent} does not exist; nothing was written.")
+
+    if sys.stdout.isatty():
+        with click.progressbar(length=100, label="export-summary", show_percent=True,
+                               show_eta=False) as bar:
+            done = [0]
+
+            def tick(fraction: float, stage: str) -> None:
+                step = int(fraction * 100)
+                if step > done[0]:
+                    bar.label = stage
+                    bar.update(step - done[0])
+                    done[0] = step
+
+            data = render_summary(options, on_progress=tick)
+    else:
+        data = render_summary(options)
+    write_atomically(target, data)
+    click.echo(f"{target} ({len(data):,} bytes): summary {options.year} as of {options.as_of.isoformat()}, "
+               f"{options.lang}, {options.format}")
