@@ -172,3 +172,31 @@ def test_openapi_documents_the_summary(client, signin, factory):
     spec = client.get("/api/v1/openapi.json").get_json()
     op = spec["paths"]["/api/v1/summary"]["get"]
     assert {p["name"] for p in op["parameters"]} >= {"as_of", "report"}
+
+
+def test_a_personal_token_reads_the_summary(app, factory):
+    from tracker.services.tokens import create_token
+
+    viewer = factory.user("viewer")
+    _token, raw = create_token(viewer, "dashboard script", actor_label="test")
+    db.session.commit()
+    client = app.test_client()
+    r = client.get("/api/v1/summary", headers={"Authorization": f"Bearer {raw}"})
+    assert r.status_code == 200 and "overall_progress" in r.get_json()
+
+
+def test_summary_statement_count_is_constant(client, signin, factory, count_queries):
+    small, _ = build(factory, 5)
+    signin(factory.user("viewer"))
+    client.get("/api/v1/summary")
+
+    def measure(url):
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        return q.count
+
+    before = (measure(f"/api/v1/summary?report={small.id}&as_of=2018-12-31"), measure("/api/v1/summary"))
+    big, _ = build(factory, 300)
+    after = (measure(f"/api/v1/summary?report={big.id}&as_of=2018-12-31"), measure("/api/v1/summary"))
+    assert before == after, (before, after)
+    print("summary API SQL statements (5 items -> 300 items):", before, after)
