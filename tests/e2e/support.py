@@ -14,6 +14,8 @@ import hashlib
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
+from itertools import count
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -28,6 +30,7 @@ HTML_LANG = {"zh-TW": "zh-TW", "en": "en"}
 # The demo editor of the department that leads the most items with indicators (經濟發展局):
 # its items have measurement rows on the update form.
 EDITOR = "editor2"
+_positions = count()
 
 
 @dataclass
@@ -63,6 +66,60 @@ class DemoSite:
             db.session.remove()
         self.passwords[email] = DEFAULT_PASSWORD
         return email
+
+    def make_items(self, tag: str, n: int, lead: str = "econ", indicator: str | None = None) -> list[dict]:
+        """``n`` fresh action items under R1 led by department ``lead`` (the first linked to
+        ``indicator``), coded R1-<tag><n>: journeys work on items nobody else touches."""
+        from sqlalchemy import select
+
+        from tests.factories import Factory
+        from tracker.models import Department, Indicator, Recommendation
+
+        def create(session):  # noqa: ANN001, ANN202
+            f = Factory(session)
+            rec = session.scalar(select(Recommendation).where(Recommendation.code == "R1"))
+            dept = session.scalar(select(Department).where(Department.code == lead))
+            out = []
+            for i in range(n):
+                item = f.item(rec, lead=dept, code=f"R1-{tag}{i + 1}", title_zh=f"測試事項 {tag}{i + 1}",
+                              title_en=f"Test item {tag}{i + 1}", position=100 + next(_positions),
+                              start_date=date(2017, 1, 1), due_date=date(2030, 12, 31))
+                if i == 0 and indicator:
+                    item.indicators.append(session.scalar(select(Indicator).where(Indicator.code == indicator)))
+                session.flush()
+                out.append({"id": item.id, "code": item.code})
+            return out
+
+        return self.query(create)
+
+    def submitted_update(self, item_id: int, editor: str, progress: int, narrative: str,
+                         returned_with: str | None = None) -> int:
+        """A status update submitted by ``editor`` (a demo account) some days ago; returned by
+        the demo reviewer with the comment ``returned_with`` when given. Returns its id."""
+        from datetime import timedelta
+
+        from sqlalchemy import select
+
+        from tracker.models import ActionItem, Status, StatusUpdate, User
+        from tracker.services.review import return_update, today
+
+        def submit(session):  # noqa: ANN001, ANN202
+            item = session.get(ActionItem, item_id)
+            author = session.scalar(select(User).where(User.email == self.account(editor)[0]))
+            su = StatusUpdate(action_item=item, status=Status.IN_PROGRESS if progress else Status.PLANNING,
+                              progress=progress, narrative=narrative, effective_date=today() - timedelta(days=20),
+                              based_on_version=item.version, department_id=item.lead_department_id,
+                              submitted_by=author)
+            session.add(su)
+            item.version += 1
+            session.flush()
+            if returned_with:
+                reviewer = session.scalar(select(User).where(User.email == self.account("reviewer")[0]))
+                return_update(su, reviewer, returned_with, today() - timedelta(days=2))
+                session.flush()
+            return su.id
+
+        return self.query(submit)
 
     def query(self, fn):  # noqa: ANN001, ANN201
         """Run ``fn(session)`` in an app context and return its (plain) result."""

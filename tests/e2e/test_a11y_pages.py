@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.support import EDITOR, HTML_LANG, LANGS, Accessibility, demo_site, format_violations, new_context, sign_in
+from tests.e2e.support import EDITOR, HTML_LANG, LANGS, demo_site, format_violations, new_context, sign_in
 
 # Arguments of page URLs, filled from the demo database (see ``world``).
 URL_ARGS = ("report_id", "rec_id", "item_id", "user_id", "department_id")
@@ -106,11 +106,6 @@ def urls_for(site, world: World, role: str) -> list[tuple[str, str]]:  # noqa: A
             values = {a: world.args[a] for a in rule.arguments}
             out.append((rule.endpoint, url_for(rule.endpoint, **values)))
     return out + [(path, path) for path in world.extra.get(role, [])]
-
-
-@pytest.fixture(scope="module")
-def axe():
-    return Accessibility()
 
 
 def test_every_page_is_classified(site):

@@ -66,37 +66,6 @@ def url_of(site, endpoint: str, **values) -> str:  # noqa: ANN001
         return url_for(endpoint, **values)
 
 
-def code_for(prefix: str, lang: str) -> str:
-    return f"{prefix}-{lang.split('-')[0].upper()}"
-
-
-def make_items(site, tag: str, lang: str, n: int, lead: str = "econ",  # noqa: ANN001
-               indicator: str | None = None) -> list[dict]:
-    """``n`` fresh action items under R1 led by ``lead`` (the first linked to ``indicator``)."""
-    from sqlalchemy import select
-
-    from tests.factories import Factory
-    from tracker.models import Department, Indicator, Recommendation
-
-    def create(session):  # noqa: ANN001, ANN202
-        f = Factory(session)
-        rec = session.scalar(select(Recommendation).where(Recommendation.code == "R1"))
-        dept = session.scalar(select(Department).where(Department.code == lead))
-        out = []
-        for i in range(n):
-            code = code_for(f"R1-{tag}{i + 1}", lang)
-            item = f.item(rec, lead=dept, code=code, title_zh=f"旅程測試事項{i + 1}（{lang}）",
-                          title_en=f"Journey test item {i + 1} ({lang})", position=100 + i,
-                          start_date=date(2017, 1, 1), due_date=date(2030, 12, 31))
-            if i == 0 and indicator:
-                item.indicators.append(session.scalar(select(Indicator).where(Indicator.code == indicator)))
-            session.flush()
-            out.append({"id": item.id, "code": item.code, "version": item.version})
-        return out
-
-    return site.query(create)
-
-
 # --------------------------------------------------------------------------- annual summary
 
 
@@ -164,31 +133,12 @@ def read_odf_text(path) -> str:  # noqa: ANN001
 def editor_world(site, request):
     """Two fresh items of the demo editor's department (經濟發展局): the first with an
     indicator; the second with an update a reviewer returned."""
-    from sqlalchemy import select
-
-    from tracker.models import ActionItem, Status, StatusUpdate, User
-    from tracker.services.review import return_update, today
-
     lang = request.node.callspec.params["lang"]
-    items = make_items(site, "E", lang, 2, indicator="tech-companies")
+    tag = "E" + lang[:2].upper()
+    items = site.make_items(tag, 2, indicator="tech-companies")
     comment = f"請補充佐證資料並說明經費執行情形（{lang}）"
-
-    def returned(session):  # noqa: ANN001, ANN202
-        item = session.get(ActionItem, items[1]["id"])
-        editor = session.scalar(select(User).where(User.email == site.account(EDITOR)[0]))
-        reviewer = session.scalar(select(User).where(User.email == site.account("reviewer")[0]))
-        su = StatusUpdate(action_item=item, status=Status.PLANNING, progress=10, narrative="完成初步規劃。",
-                          effective_date=today() - timedelta(days=20), based_on_version=item.version,
-                          department_id=item.lead_department_id, submitted_by=editor)
-        session.add(su)
-        item.version += 1
-        session.flush()
-        return_update(su, reviewer, comment, today() - timedelta(days=2))
-        session.flush()
-        return su.id
-
-    return {"lang": lang, "submit": items[0], "revise": items[1], "returned": site.query(returned),
-            "comment": comment}
+    returned = site.submitted_update(items[1]["id"], EDITOR, 10, "完成初步規劃。", returned_with=comment)
+    return {"lang": lang, "submit": items[0], "revise": items[1], "returned": returned, "comment": comment}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -279,31 +229,11 @@ def test_editor_submits_an_update_with_evidence_and_answers_a_returned_one(
 
 @pytest.fixture
 def review_world(site, request):
-    """Two fresh items of 經濟發展局 with one submitted update each."""
-    from sqlalchemy import select
-
-    from tracker.models import ActionItem, Status, StatusUpdate, User
-    from tracker.services.review import today
-
+    """Two fresh items of 經濟發展局 with one submitted update each (30 % and 50 %)."""
     lang = request.node.callspec.params["lang"]
-    items = make_items(site, "R", lang, 2, lead="econ")
-
-    def submit(session):  # noqa: ANN001, ANN202
-        editor = session.scalar(select(User).where(User.email == site.account(EDITOR)[0]))
-        ids = []
-        for n, data in enumerate(items):
-            item = session.get(ActionItem, data["id"])
-            su = StatusUpdate(action_item=item, status=Status.IN_PROGRESS, progress=30 + 20 * n,
-                              narrative=f"第{n + 1}季進度：完成招標。（{lang}）", effective_date=today() - timedelta(days=5),
-                              based_on_version=item.version, department_id=item.lead_department_id,
-                              submitted_by=editor)
-            session.add(su)
-            item.version += 1
-            session.flush()
-            ids.append(su.id)
-        return ids
-
-    approve, ret = site.query(submit)
+    items = site.make_items("R" + lang[:2].upper(), 2)
+    approve, ret = (site.submitted_update(item["id"], EDITOR, 30 + 20 * n, f"第{n + 1}季進度：完成招標。（{lang}）")
+                    for n, item in enumerate(items))
     return {"lang": lang, "items": items, "approve": approve, "return": ret}
 
 
@@ -480,7 +410,7 @@ def test_admin_creates_a_user_and_a_department_and_edits_an_action_item(browser_
     axe.check(page, "after creating a user")
 
     # Edit an action item: English title, due date and weight.
-    items = make_items(site, "A", lang, 1, lead="edu")
+    items = site.make_items("A" + lang[:2].upper(), 1, lead="edu")
     item = items[0]
     page.goto(site("/admin/items"))
     axe.check(page, "action items")
