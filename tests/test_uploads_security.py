@@ -16,6 +16,15 @@ from tracker.services import updates, uploads
 ODT_MIME = ("mimetype", b"application/vnd.oasis.opendocument.text")
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are checked by their English wording."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
+
+
 @pytest.fixture
 def world(factory):
     return build_world(factory)

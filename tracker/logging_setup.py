@@ -60,6 +60,11 @@ def init_logging(app: Flask) -> None:
     level = (app.config.get("LOG_LEVEL") or os.environ.get("LOG_LEVEL") or ("DEBUG" if app.debug else "INFO")).upper()
     logger = logging.getLogger("tracker")
     logger.setLevel(level)
+    # Alembic's env.py runs logging.config.fileConfig, which disables every logger it does
+    # not name (after `flask db upgrade` in the same process our lines would vanish).
+    for name, existing in list(logging.root.manager.loggerDict.items()):
+        if (name == "tracker" or name.startswith("tracker.")) and isinstance(existing, logging.Logger):
+            existing.disabled = False
     if not any(getattr(h, "_tracker", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stderr)
         handler._tracker = True  # type: ignore[attr-defined]
