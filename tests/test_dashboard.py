@@ -118,7 +118,7 @@ def test_benchmark_page(client, signin, factory):
                             reference_value=Decimal("80"), reference_year=2016, reference_place_zh="以色列",
                             reference_place_en="Israel", baseline_value=Decimal("5"), baseline_year=2016,
                             target_value=Decimal("30"), target_year=2020)
-    empty = factory.indicator(rec, name_zh="滴灌面積", name_en="Drip-irrigated area", unit="ha",
+    factory.indicator(rec, name_zh="滴灌面積", name_en="Drip-irrigated area", unit="ha",
                               reference_value=Decimal("75"), data_department=water)
     it = factory.item(rec, lead=water)
     upd = factory.update(it, effective=date(2018, 6, 30), approved_on=date(2018, 7, 10))

@@ -266,7 +266,7 @@ def test_queue_groups_pending_updates_against_the_official_state(client, signin,
     signin(reviewer)
     html = client.get("/review/").get_data(as_text=True)
     assert "水資源再利用" in html and "水利局" in html and "完成第二期工程" in html
-    assert f'data-before="30"' in html and f'data-after="70"' in html
+    assert 'data-before="30"' in html and 'data-after="70"' in html
     assert f'value="{pending.id}" form="batch-form"' in html
 
 

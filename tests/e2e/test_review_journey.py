@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import DEFAULT_PASSWORD, Factory
 from tracker.extensions import db
-from tracker.models import ActionItem, Report, Status, User
+from tracker.models import ActionItem, Report, Status
 from tracker.services.review import today
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -116,7 +116,7 @@ def test_reviewer_approves_one_returns_one_and_the_department_sees_the_comment(p
     assert dashboard_numbers(page) == before
     assert_accessible(axe, page)
     # A bad date is explained on the page.
-    page.goto(live_server(f"/dashboard/?as_of=2017-02-30"))
+    page.goto(live_server("/dashboard/?as_of=2017-02-30"))
     assert page.locator("[role=alert]").is_visible()
     assert_accessible(axe, page)
 

@@ -23,7 +23,7 @@ from ..extensions import db
 from ..locale import current_locale, format_date
 from ..models import (
     ActionItem, Adoption, AdoptionDecision, Measurement, Recommendation, Review, ReviewDecision,
-    Status, StatusUpdate, TrackingChoice, TrackingDecision, User,
+    StatusUpdate, TrackingChoice, TrackingDecision, User,
 )
 from ..models.enums import RELEASABLE_STATUSES
 from . import DomainError, NotFound, PermissionDenied, permissions

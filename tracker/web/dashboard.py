@@ -14,9 +14,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import charts, labels
+from .. import charts
+from ..summary_charts import indicator_chart, summary_charts
 from ..extensions import db
-from ..locale import current_locale, format_date, format_number, format_year, localized
+from ..locale import current_locale
 from ..models import Indicator, Recommendation, ReferencePractice, Report, Status
 from ..services import benchmark, permissions, progress
 from ..services.review import latest_adoptions, today
@@ -64,34 +65,6 @@ def _reports() -> list[Report]:
     return list(db.session.scalars(select(Report).order_by(Report.report_date.desc(), Report.id)))
 
 
-def _number(v: float | None) -> str:
-    return format_number(v, 1)
-
-
-def dashboard_charts(summary: progress.Summary, locale: str) -> dict[str, charts.Chart]:
-    """The dashboard's charts (also usable by exports: pass the locale explicitly)."""
-    rec_rows = [(f"{rs.recommendation.code} {localized(rs.recommendation, 'title', locale)}", rs.rollup.progress)
-                for rs in summary.recommendations]
-    by_rec = charts.progress_bars(
-        rec_rows, chart_id="chart-rec-progress",
-        title=_("Progress per recommendation"),
-        desc=_("Horizontal bars: weighted mean progress of each recommendation's action items, 0 to 100 %."),
-        label_header=_("Recommendation"), value_header=_("Progress"), number=_number,
-    )
-    series = [(s, labels.status_label(s), None) for s in Status]
-    dept_rows = []
-    for dept_id, counts in sorted(summary.department_counts.items(),
-                                  key=lambda kv: summary.departments[kv[0]].code):
-        dept_rows.append((summary.departments[dept_id].name(locale), counts))
-    by_dept = charts.stacked_bars(
-        dept_rows, series, chart_id="chart-dept-status",
-        title=_("Action items by status for each lead department"),
-        desc=_("Stacked horizontal bars: the number of action items in each status, one bar per lead department."),
-        label_header=_("Lead department"), total_header=_("Total"),
-    )
-    return {"by_rec": by_rec, "by_dept": by_dept}
-
-
 @bp.get("/")
 @require(permissions.can_view_dashboard)
 def index():
@@ -108,34 +81,9 @@ def index():
     adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of)
     return render_template(
         "dashboard/index.html", summary=summary, error=None, as_of=as_of, as_of_raw=as_of.isoformat(),
-        report=report, reports=_reports(), charts=dashboard_charts(summary, current_locale()),
+        report=report, reports=_reports(), charts=summary_charts(summary, current_locale()),
         adoptions=adoptions, statuses=list(Status), today=today(), table_html=charts.table_html,
         can_review=permissions.can_review(current_user),
-    )
-
-
-def indicator_chart(state: benchmark.IndicatorState, locale: str) -> charts.Chart:
-    """Trajectory of one indicator toward its target, with the reference as a line."""
-    ind = state.indicator
-    name = localized(ind, "name", locale)
-    place = localized(ind, "reference_place", locale)
-    return charts.trajectory_chart(
-        [(p.measured_on, float(p.value)) for p in state.points],
-        chart_id=f"chart-ind-{ind.id}",
-        title=_("%(name)s: trajectory toward the target", name=name),
-        desc=_("Line chart of the official measurements from the baseline, the straight path to the target "
-               "(dashed grey) and the reference value of %(place)s (dashed red).", place=place or "—"),
-        baseline=(ind.baseline_year, float(ind.baseline_value))
-        if ind.baseline_value is not None and ind.baseline_year else None,
-        target=(ind.target_year, float(ind.target_value)) if ind.target_value is not None and ind.target_year else None,
-        reference=(ind.reference_year, float(ind.reference_value)) if ind.reference_value is not None else None,
-        reference_label=place or _("Reference"), unit=ind.unit,
-        labels=charts.TrajectoryLabels(when=_("Date or year"), value=_("Value"), series=_("Series"),
-                                       baseline=_("Baseline"), measurement=_("Measurement"), target=_("Target"),
-                                       reference=_("Reference"), needed=_("Path to target")),
-        number=lambda v: format_number(v, 2),
-        date_label=lambda d: format_date(d, locale),
-        year_label=lambda y: format_year(y, locale) if locale.startswith("zh") else str(y),
     )
 
 
