@@ -1,0 +1,147 @@
+"""Phone and print: the main pages at 390 px wide, and the print stylesheet.
+
+At 390 px (a phone held upright) no page scrolls sideways (wide tables scroll inside
+their own box), the main navigation's links are all reachable and big enough to tap, and
+following one works. Printing the dashboard or an item page leaves out the navigation,
+the header tools, the skip link and the forms, and keeps the content and the charts.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.support import EDITOR, LANGS, demo_site, new_context, sign_in
+
+PHONE = 390
+MIN_TARGET = 24  # px, WCAG 2.2's minimum target size (2.5.8), a good floor for a phone
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with demo_site(tmp_path_factory.mktemp("responsive")) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def ids(site) -> dict:
+    from sqlalchemy import select
+
+    from tracker.models import ActionItem, Report
+
+    def load(session):  # noqa: ANN001, ANN202
+        item = session.scalar(select(ActionItem).where(ActionItem.code == "R3-01"))
+        report = session.scalar(select(Report).where(Report.code == "israel-2016"))
+        return {"item": item.id, "rec": item.recommendation_id, "report": report.id}
+
+    return site.query(load)
+
+
+def pages_for(role: str, ids: dict) -> list[str]:
+    if role == "editor":
+        return ["/my-department/", f"/items/{ids['item']}/updates/new", f"/items/{ids['item']}/history"]
+    return [
+        "/", f"/reports/{ids['report']}", f"/recommendations/{ids['rec']}", f"/action-items/{ids['item']}",
+        "/review/", "/review/changes", "/dashboard/", f"/dashboard/recommendations/{ids['rec']}/benchmark",
+        "/exports/", f"/review/items/{ids['item']}/decision", "/admin/", "/admin/users", "/admin/items",
+        "/admin/audit", "/account/",
+    ]
+
+
+WHO = {"editor": EDITOR, "admin": "admin"}
+
+OVERFLOW_PROBE = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [...document.querySelectorAll('body *')].filter(el => {
+      const r = el.getBoundingClientRect();
+      return r.right > width + 1 && getComputedStyle(el).position !== 'fixed'
+             && !el.closest('.table-wrap, .chart-box, [data-scroll]');
+  }).slice(0, 5).map(el => `<${el.tagName.toLowerCase()} class="${el.className}"> right=${Math.round(el.getBoundingClientRect().right)}`);
+  return {scrollWidth: document.scrollingElement.scrollWidth, wide};
+}"""
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("role", ["admin", "editor"])
+def test_main_pages_fit_a_phone(browser, site, ids, role, lang):
+    context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True,
+                          device_scale_factor=1)
+    page = context.new_page()
+    problems = []
+    try:
+        sign_in(page, site, WHO[role], lang=lang)
+        for path in pages_for(role, ids):
+            response = page.goto(site(path))
+            if response.status != 200:
+                problems.append(f"{path}: HTTP {response.status}")
+                continue
+            found = page.evaluate(OVERFLOW_PROBE)
+            if found["scrollWidth"] > PHONE + 1:
+                problems.append(f"{path}: the page is {found['scrollWidth']} px wide; too wide: {found['wide']}")
+        assert not problems, f"{role}/{lang} at {PHONE} px:\n" + "\n".join(problems)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_navigation_is_usable_on_a_phone(browser, site, lang):
+    context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True,
+                          device_scale_factor=1)
+    page = context.new_page()
+    try:
+        sign_in(page, site, "admin", lang=lang)
+        page.goto(site("/"))
+        links = page.locator("nav.main-nav a")
+        hrefs = links.evaluate_all("as => as.map(a => a.getAttribute('href'))")
+        assert len(hrefs) >= 5, hrefs  # admins see every section
+        for i, href in enumerate(hrefs):
+            link = links.nth(i)
+            link.scroll_into_view_if_needed()
+            box = link.bounding_box()
+            assert box and box["height"] >= MIN_TARGET and box["width"] >= MIN_TARGET, f"{href}: {box}"
+            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE + 1, f"{href} is off screen: {box}"
+        # The header's tools (language switch, user menu) fit and work too.
+        for selector in ("a.lang-switch", "details.user-menu > summary"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["x"] + box["width"] <= PHONE + 1 and box["height"] >= MIN_TARGET, (selector, box)
+        # Tapping the last section's link opens it.
+        last = links.nth(len(hrefs) - 1)
+        last.scroll_into_view_if_needed()
+        with page.expect_navigation():
+            last.tap()
+        assert page.url.split("?")[0].endswith(hrefs[-1])
+        page.locator("details.user-menu > summary").tap()
+        assert page.locator("details.user-menu .user-menu-panel").is_visible()
+        box = page.locator("details.user-menu .user-menu-panel").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE + 1, f"the user menu is off screen: {box}"
+    finally:
+        context.close()
+
+
+HIDDEN_IN_PRINT = ("nav.main-nav", ".header-tools", ".skip-link", ".site-footer", "form.as-of-form", ".actions-bar")
+
+
+@pytest.mark.parametrize("path_of", [
+    lambda ids: "/dashboard/",
+    lambda ids: f"/action-items/{ids['item']}",
+    lambda ids: f"/items/{ids['item']}/history",
+], ids=["dashboard", "action-item", "item-history"])
+def test_print_leaves_out_navigation_and_keeps_content(browser, site, ids, path_of):
+    context = new_context(browser, "zh-TW")
+    page = context.new_page()
+    try:
+        sign_in(page, site, "admin")
+        page.goto(site(path_of(ids)))
+        assert page.locator("link[rel=stylesheet][media=print]").count() == 1
+        screen_visible = {s: page.locator(s).first.is_visible() for s in HIDDEN_IN_PRINT if page.locator(s).count()}
+        assert screen_visible.get("nav.main-nav"), "the navigation should show on screen"
+        page.emulate_media(media="print")
+        still = [s for s in screen_visible if page.locator(s).first.is_visible()]
+        assert not still, f"visible in print: {still}"
+        assert page.locator("main h1").is_visible()
+        for table in page.locator("main table").all()[:5]:
+            assert table.is_visible()
+        if page.locator(".chart-box svg").count():
+            assert page.locator(".chart-box svg").first.is_visible(), "the chart is not printed"
+        pdf = page.pdf(format="A4")
+        assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+    finally:
+        context.close()
