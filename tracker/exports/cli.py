@@ -30,6 +30,11 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def _is_terminal() -> bool:
+    """A progress bar only for a person watching; logs and pipes get the last line alone."""
+    return sys.stdout.isatty()
+
+
 @click.command("export-summary")
 @click.option("--year", required=True, help="Year of the summary, e.g. 2017.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
@@ -57,7 +62,7 @@ def export_summary_command(year: str, as_of: str | None, report: str | None, fmt
     if not target.parent.is_dir():
         raise click.ClickException(f"The folder {target.parent} does not exist; nothing was written.")
 
-    if sys.stdout.isatty():
+    if _is_terminal():
         with click.progressbar(length=100, label="export-summary", show_percent=True,
                                show_eta=False) as bar:
             done = [0]

@@ -17,7 +17,7 @@ from ..models import Report
 from ..services import permissions
 from ..services.review import today
 from .authz import require
-from .forms import apply_errors
+from .forms import apply_errors, choices
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
 
@@ -39,9 +39,10 @@ class ExportForm(Form):
     as_of = StringField(_l("As of"), widget=DateInput(), description=_l(
         "Optional. The state on this date, within the year (YYYY-MM-DD). Default: 31 December of the "
         "year, or today for the current year."))
-    format = SelectField(_l("Format"), choices=[(k, FORMAT_LABELS[k]) for k in FORMATS], default="odt",
+    format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="odt",
                          validate_choice=False)
-    lang = SelectField(_l("Language"), choices=[("zh-TW", "中文（臺灣）"), ("en", "English")],
+    # Not "lang": ?lang= switches the language of the whole interface (tracker/locale.py).
+    language = SelectField(_l("Language"), choices=choices([("zh-TW", "中文（臺灣）"), ("en", "English")]),
                        validate_choice=False)
     submit = SubmitField(_l("Download"))
 
@@ -50,14 +51,14 @@ def _form() -> ExportForm:
     form = ExportForm(request.args)
     reports = list(db.session.scalars(select(Report).order_by(Report.report_date.desc(), Report.id)))
     locale = current_locale()
-    form.report.choices = [("", str(_l("All reports")))] + [
-        (str(r.id), r.title_en if locale == "en" else r.title_zh) for r in reports]
+    form.report.choices = choices([("", str(_l("All reports")))] + [
+        (str(r.id), r.title_en if locale == "en" else r.title_zh) for r in reports])
     now = today()
     first = min((r.trip_start.year for r in reports), default=now.year)
-    form.year.choices = [(str(y), format_year(y, locale)) for y in range(now.year, first - 1, -1)]
+    form.year.choices = choices((str(y), format_year(y, locale)) for y in range(now.year, first - 1, -1))
     if not request.args:
         form.year.data = str(now.year)
-        form.lang.data = "en" if locale == "en" else "zh-TW"
+        form.language.data = "en" if locale == "en" else "zh-TW"
         if len(reports) == 1:
             form.report.data = str(reports[0].id)
     return form
@@ -76,9 +77,9 @@ def download():
     form = _form()
     try:
         options = resolve_options(year=form.year.data, as_of=form.as_of.data, fmt=form.format.data,
-                                  lang=form.lang.data, report=form.report.data, today=today())
+                                  lang=form.language.data, report=form.report.data, today=today())
     except ExportError as exc:
-        leftover = apply_errors(form, {exc.field or "": exc.message})
+        leftover = apply_errors(form, {exc.field or "": exc.message}, aliases={"lang": "language"})
         return render_template("exports/index.html", form=form, errors=leftover), 400
     data = render_summary(options)
     return send_file(io.BytesIO(data), mimetype=options.mimetype, as_attachment=True,

@@ -1,0 +1,97 @@
+"""The annual summary page: who may use it, the download, and bad input next to its field."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.export_world import build_world
+
+
+@pytest.fixture
+def world(seeded, factory):
+    return build_world(seeded, factory)
+
+
+@pytest.fixture
+def sign_in(login, factory):
+    """Sign in a new user of ``role`` (committed: a refused request rolls back)."""
+    from tracker.extensions import db
+
+    def _sign_in(role: str):
+        user = factory.user(role)
+        db.session.commit()
+        return login(user)
+    return _sign_in
+
+
+@pytest.mark.parametrize("role", ["reviewer", "viewer", "admin"])
+def test_readers_see_the_form(world, client, sign_in, role):
+    sign_in(role)
+    resp = client.get("/exports/")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    for name in ("report", "year", "as_of", "format", "language"):
+        assert f'id="{name}"' in html and f'for="{name}"' in html
+    assert 'href="/exports/"' in html  # in the main navigation
+
+
+def test_editors_may_not_export(world, client, sign_in):
+    sign_in("editor")
+    assert client.get("/exports/").status_code == 403
+    assert client.get("/exports/download?year=2017&format=csv&language=en").status_code == 403
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(world, client):
+    resp = client.get("/exports/download?year=2017&format=csv&language=en")
+    assert resp.status_code in (302, 401)
+
+
+@pytest.mark.parametrize("fmt, mimetype", [
+    ("odt", "application/vnd.oasis.opendocument.text"),
+    ("pdf", "application/pdf"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("csv", "text/csv"),
+])
+def test_download(world, client, sign_in, fmt, mimetype):
+    sign_in("viewer")
+    resp = client.get(f"/exports/download?report={world.report.id}&year=2017&as_of=2017-12-31"
+                      f"&format={fmt}&language=zh-TW")
+    assert resp.status_code == 200
+    assert resp.mimetype == mimetype
+    disposition = resp.headers["Content-Disposition"]
+    assert "attachment" in disposition
+    assert f"israel-2016_summary_2017_asof-2017-12-31_zh-TW.{fmt}" in disposition
+    body = resp.get_data()
+    if fmt == "odt":
+        from odfdo import Document
+
+        assert "106年12月31日" in Document(io.BytesIO(body)).get_formatted_text()
+    elif fmt == "csv":
+        assert body.startswith(b"\xef\xbb\xbf")
+
+
+def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
+    sign_in("reviewer")
+    resp = client.get(f"/exports/download?report={world.report.id}&year=2017&as_of=&format=csv&language=en")
+    assert resp.status_code == 200
+    assert "asof-2017-12-31_en.csv" in resp.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ("year=2017&as_of=2018-02-01&format=odt&language=en", "as_of", "outside the year 2017"),
+    ("year=2017&as_of=soon&format=odt&language=en", "as_of", "YYYY-MM-DD"),
+    ("year=2017&format=exe&language=en", "format", "Unknown format"),
+    ("year=2017&format=odt&language=fr", "language", "Unknown language"),
+    ("year=2017&format=odt&language=en&report=999", "report", "There is no report"),
+    ("year=1800&format=odt&language=en", "year", "between"),
+])
+def test_bad_input_is_shown_next_to_its_field(world, client, sign_in, query, field, message):
+    sign_in("viewer")
+    resp = client.get(f"/exports/download?{query}&lang=en")  # lang: the interface language
+    assert resp.status_code == 400
+    assert resp.mimetype == "text/html"
+    html = resp.get_data(as_text=True)
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert "aria-invalid" in html
