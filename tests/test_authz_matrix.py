@@ -92,6 +92,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # --- dashboard (reviewers, viewers, admins) ---
     ("dashboard.index", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
     ("dashboard.benchmark_page", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    # --- annual summary exports (reviewers, viewers, admins) ---
+    ("exports.index", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    ("exports.download", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
     # --- administration ---
     ("admin.index", "GET"): ADMIN_PAGE,
     ("admin.users", "GET"): ADMIN_PAGE,
