@@ -113,7 +113,33 @@ def localized(obj: Any, field: str, locale: str) -> str:
     return zh or getattr(obj, f"{field}_en", "")
 
 
+class _CatalogForWTForms:
+    """WTForms' built-in messages ("This field is required.") from our catalog.
+
+    Flask-WTF looks WTForms' own catalog up as zh_Hant_TW, finds none and falls back to
+    the Simplified "zh" one (该字段是必填字段。); our catalog holds WTForms' zh-TW messages
+    (scripts/i18n.py merges them), so asking it gives 此欄位為必填。.
+    """
+
+    def ugettext(self, string: str) -> str:
+        from flask_babel import get_translations
+
+        return get_translations().ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        from flask_babel import get_translations
+
+        return get_translations().ungettext(singular, plural, n)
+
+
+def _wtforms_translations() -> None:
+    # flask_wtf.i18n reads this request attribute before loading its own catalog.
+    request.wtforms_translations = _CatalogForWTForms()
+
+
 def register_template_helpers(app: Flask) -> None:
+    app.before_request(_wtforms_translations)
+
     @app.context_processor
     def _inject() -> dict[str, Any]:
         loc = current_locale()
