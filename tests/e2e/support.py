@@ -187,6 +187,27 @@ def demo_site(tmp_dir: Path, **overrides: Any) -> Iterator[DemoSite]:
         yield site
 
 
+# --------------------------------------------------------------------------- the pages
+
+# GET endpoints that are not pages (they answer with a file) and the URL prefixes of
+# machine interfaces (JSON): everything else in the URL map is a page.
+NOT_PAGES = {
+    "actions.attachment": "evidence download (a file, sent as an attachment)",
+    "static": "static files",
+}
+API_PREFIXES = ("/api/",)
+
+
+def page_rules(app) -> list:  # noqa: ANN001
+    """GET rules that render pages (not the API, not static files, not downloads)."""
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(API_PREFIXES) or rule.endpoint in NOT_PAGES:
+            continue
+        rules.append(rule)
+    return sorted(rules, key=lambda r: r.rule)
+
+
 # --------------------------------------------------------------------------- browser helpers
 
 

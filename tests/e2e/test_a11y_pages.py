@@ -19,29 +19,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.support import EDITOR, HTML_LANG, LANGS, demo_site, format_violations, new_context, sign_in
+from tests.e2e.support import EDITOR, HTML_LANG, LANGS, demo_site, format_violations, new_context, page_rules, sign_in
 
 # Arguments of page URLs, filled from the demo database (see ``world``).
 URL_ARGS = ("report_id", "rec_id", "item_id", "user_id", "department_id")
-# GET endpoints that are not pages (they answer with a file).
-NOT_PAGES = {
-    "actions.attachment": "evidence download (a file, sent as an attachment)",
-    "static": "static files",
-}
-# Rules under these prefixes are machine interfaces (JSON), not pages.
-API_PREFIXES = ("/api/",)
 ROLES = ("editor", "reviewer", "viewer", "admin")
 WHO = {"editor": EDITOR, "reviewer": "reviewer", "viewer": "viewer", "admin": "admin"}
-
-
-def page_rules(app) -> list:  # noqa: ANN001
-    """GET rules that render pages (not the API, not static files, not downloads)."""
-    rules = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.rule.startswith(API_PREFIXES) or rule.endpoint in NOT_PAGES:
-            continue
-        rules.append(rule)
-    return sorted(rules, key=lambda r: r.rule)
 
 
 @dataclass
@@ -112,7 +95,7 @@ def test_every_page_is_classified(site):
     """A page whose URL needs an id we cannot fill is a page the crawl would miss."""
     unknown = {rule.endpoint: sorted(set(rule.arguments) - set(URL_ARGS)) for rule in page_rules(site.app)
                if set(rule.arguments) - set(URL_ARGS)}
-    assert not unknown, f"add these URL arguments to URL_ARGS/world (or the endpoint to NOT_PAGES): {unknown}"
+    assert not unknown, f"add these URL arguments to URL_ARGS/world (or the endpoint to support.NOT_PAGES): {unknown}"
 
 
 SKIP_LINK_PROBE = """() => {

@@ -78,7 +78,7 @@ def download_annual_summary(page, site, axe, fmt: str, tmp_path, lang: str):  # 
     _choose(form, "year", str(YEAR))
     _choose(form, "as_of", AS_OF)
     _choose(form, "format", fmt)
-    _choose(form, "lang", lang, required=False)
+    _choose(form, "language", lang)
     with page.expect_download() as info:
         form.locator("button[type=submit], input[type=submit]").first.click()
     download = info.value

@@ -300,7 +300,7 @@ class OfficialUpdateSchema(Schema):
     progress = Progress(required=True)
     effective_date = fields.Date(required=True, metadata={"description": "The date the update describes"})
     approved_on = fields.Date(required=True)
-    narrative = fields.String(required=True, metadata={"description": "辦理情形"})
+    narrative = fields.String(required=True, metadata={"description": "What was done (辦理情形)"})
     reason = fields.String(required=True)
 
 
