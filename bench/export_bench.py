@@ -104,6 +104,7 @@ def main() -> None:
                   f"{r['bytes'] / 1e6:6.2f} MB file  {'ok' if r['ok'] else 'OVER TARGET'}", flush=True)
 
     meta = {"items": args.items, "year": args.year, "python": platform.python_version(),
+            "load_average": [round(x, 1) for x in os.getloadavg()],
             "machine": platform.machine(), "cpus": os.cpu_count(), "date": date.today().isoformat()}
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "export.json").write_text(

@@ -208,6 +208,10 @@ class _Layout:
 
     def draw_text(self, x: float, y: float, lines: list[str], leading: float) -> None:
         """Lines of text in the current font and colour; (x, y) is the first baseline, top-down."""
+        self.pdf._out(self.text_op(x, y, lines, leading))
+
+    def text_op(self, x: float, y: float, lines: list[str], leading: float) -> str:
+        """The content-stream operators of ``draw_text`` (a table row joins them into one write)."""
         pdf = self.pdf
         font = pdf.current_font
         if not pdf.current_font_is_set_on_page:
@@ -223,15 +227,19 @@ class _Layout:
                     enc[(bold, line)] = code
             ops.append(code if k == 0 else f"T* {code}")
         ops.append("ET Q")
-        pdf._out(" ".join(ops))
+        return " ".join(ops)
 
     def draw_grid(self, top: float, height: float, xs: list[float], fill: bool = False) -> None:
-        """A row box with its column separators, in one operator string."""
+        self.pdf._out(self.grid_op(top, height, xs, fill))
+
+    @staticmethod
+    def grid_op(top: float, height: float, xs: list[float], fill: bool = False) -> str:
+        """A row box with its column separators, as one operator string."""
         y0, y1 = PAGE_H - top, PAGE_H - top - height
         ops = [f"{MARGIN_X:.2f} {y1:.2f} {CONTENT_W:.2f} {height:.2f} re {'B' if fill else 'S'}"]
         ops += [f"{x:.2f} {y0:.2f} m {x:.2f} {y1:.2f} l" for x in xs[1:]]
         ops.append("S")
-        self.pdf._out(" ".join(ops))
+        return " ".join(ops)
 
     # --- pages -------------------------------------------------------------------------------
 
@@ -373,9 +381,9 @@ class _Layout:
                     continue
                 take = min(n - offset, room)
                 h = take * lh + 2 * pad
-                self.draw_grid(self.y, h, xs)
                 self.set_font(False, size)
                 self.set_color(TEXT_COLOR)
+                ops = [self.grid_op(self.y, h, xs)]
                 base = self.y + pad + size * 1.05
                 for x, w, lines, r in zip(xs, widths, cells, right):
                     part = lines[offset:offset + take] if (offset or take < len(lines)) else lines
@@ -384,9 +392,10 @@ class _Layout:
                     if r:
                         for k, line in enumerate(part):
                             dx = w - 2 * pad - self.width(line, False, size)
-                            self.draw_text(x + pad + dx, base + k * lh, [line], lh)
+                            ops.append(self.text_op(x + pad + dx, base + k * lh, [line], lh))
                     else:
-                        self.draw_text(x + pad, base, part, lh)
+                        ops.append(self.text_op(x + pad, base, part, lh))
+                pdf._out("\n".join(ops))
                 self.y += h
                 offset += take
         self.y += 8

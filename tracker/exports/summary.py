@@ -458,8 +458,9 @@ class _Builder:
         if not practices:
             body.append(Para(_("The report cites no practice for this recommendation."), "note"))
         for p in practices:
-            body.append(Para(f"{self.l10n(p, 'place')}{self.colon()}{self.l10n(p, 'title')}"
-                             f"{self.paren(_('report section %(section)s', section=p.section))}", "strong"))
+            where = _("report section %(section)s", section=p.section)
+            body.append(Para(f"{self.l10n(p, 'place')}{self.colon()}{self.l10n(p, 'title')}{self.paren(where)}",
+                             "strong"))
             desc = self.l10n(p, "description")
             if desc:
                 body.append(Para(desc))
