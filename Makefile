@@ -45,7 +45,7 @@ help:
 	@echo "make migrate      flask db upgrade"
 	@echo "make seed         load the report seed (idempotent)"
 	@echo "make demo         seed plus demo accounts and update history (refused in production)"
-	@echo "make bench        run the performance benchmark"
+	@echo "make bench        run the benchmarks in bench/ (BENCH_ARGS=... passed to each)"
 	@echo "make screenshots  retake the README screenshots (needs Chromium)"
 	@echo "make lint         byte-compile every module (and ruff if installed)"
 	@echo "make clean        remove the virtualenv, caches and compiled catalogs"
@@ -125,12 +125,16 @@ test-postgres: install-dev translations
 deps-system:
 	scripts/install_system_deps.sh
 
-bench: install-dev
-	@if [ -f bench/run.py ]; then $(PY) bench/run.py; \
-	else echo "bench/run.py not found: the benchmark is not written yet" >&2; exit 1; fi
+# Every bench/*_bench.py in turn (each prints a table and writes bench/results/*.json).
+bench: install-dev translations
+	@set -e; found=0; for script in bench/*_bench.py; do \
+	    [ -f "$$script" ] || continue; found=1; \
+	    echo "=== $$script ==="; $(PY) "$$script" $(BENCH_ARGS); \
+	done; \
+	if [ "$$found" = 0 ]; then echo "no bench/*_bench.py found" >&2; exit 1; fi
 
 screenshots: install-dev translations
-	$(PY) scripts/screenshot.py docs/screenshots
+	$(PY) scripts/screenshots.py docs/screenshots
 
 lint: install-dev
 	$(PY) -m compileall -q config.py tracker seed scripts tests migrations
