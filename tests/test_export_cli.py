@@ -122,3 +122,15 @@ def test_progress_bar_on_a_terminal(world, runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert stages and stages[-1] == 1.0
     assert "完成" in result.output  # the stages are shown (click draws the bar itself on a real terminal)
+
+
+def test_missing_pdf_font_is_a_clear_error(world, runner, tmp_path, monkeypatch):
+    import tracker.exports.pdf as pdf
+
+    def no_font(style):
+        raise pdf.FontMissing("The PDF export needs the Noto Sans CJK TC font (fonts-noto-cjk).", field="format")
+
+    monkeypatch.setattr(pdf, "find_font", no_font)
+    result = run(runner, "--year", "2017", "--format", "pdf", "--output", str(tmp_path / "x.pdf"))
+    assert result.exit_code != 0 and "Noto Sans CJK TC" in result.output and "Nothing was written" in result.output
+    assert list(tmp_path.iterdir()) == []

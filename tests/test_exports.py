@@ -277,7 +277,7 @@ def test_csv(world, lang):
     data = export(world, "csv", lang)
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    header, body = rows[0], rows[1:]
+    body = rows[1:]
     summary = progress.build_summary(AS_OF, [world.report.id], year=2017)
     assert len(body) == len(summary.items)  # one row per action item
     status_col = 11

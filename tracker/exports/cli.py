@@ -62,6 +62,16 @@ def export_summary_command(year: str, as_of: str | None, report: str | None, fmt
     if not target.parent.is_dir():
         raise click.ClickException(f"The folder {target.parent} does not exist; nothing was written.")
 
+    try:
+        data = _render(options)
+    except ExportError as exc:
+        raise click.ClickException(f"{exc.message} Nothing was written.") from None
+    write_atomically(target, data)
+    click.echo(f"{target} ({len(data):,} bytes): summary {options.year} as of {options.as_of.isoformat()}, "
+               f"{options.lang}, {options.format}")
+
+
+def _render(options) -> bytes:
     if _is_terminal():
         with click.progressbar(length=100, label="export-summary", show_percent=True,
                                show_eta=False) as bar:
@@ -74,9 +84,5 @@ def export_summary_command(year: str, as_of: str | None, report: str | None, fmt
                     bar.update(step - done[0])
                     done[0] = step
 
-            data = render_summary(options, on_progress=tick)
-    else:
-        data = render_summary(options)
-    write_atomically(target, data)
-    click.echo(f"{target} ({len(data):,} bytes): summary {options.year} as of {options.as_of.isoformat()}, "
-               f"{options.lang}, {options.format}")
+            return render_summary(options, on_progress=tick)
+    return render_summary(options)

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from lxml import etree
 
 from .summary import (
-    DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
+    INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
     SummaryDocument, Table, cell_text,
 )
 from .streaming import marker, splice, xml_escape
@@ -70,7 +70,6 @@ def _add_text(parent: Any, text: str) -> None:
     last = None
 
     def put(s: str) -> None:
-        nonlocal last
         if not s:
             return
         if last is None:
@@ -211,8 +210,8 @@ def _text_styles(doc: Any, locale: str) -> None:
         for k, v in _lang_attrs(locale).items():
             tp.set(q(k), v)
     common = [
-        f'<style:style style:name="SummaryFooter" style:family="paragraph" style:parent-style-name="Standard">'
-        f'<style:paragraph-properties fo:text-align="center"/><style:text-properties fo:font-size="8pt"/></style:style>',
+        '<style:style style:name="SummaryFooter" style:family="paragraph" style:parent-style-name="Standard">'
+        '<style:paragraph-properties fo:text-align="center"/><style:text-properties fo:font-size="8pt"/></style:style>',
     ]
     for xml in common:
         doc.insert_style(_el(xml), automatic=False)

@@ -17,8 +17,8 @@ import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
+from . import ExportError
 from .summary import (
     INT, MONEY, NUM, PCT, Cover, Fields, Heading, Image, PageBreak, Para, SummaryDocument, Table,
     cell_text,
@@ -45,7 +45,7 @@ NO_LINE_START = set("，。、；：！？）」』】》〉％%,.;:!?)]}…—�
 NO_LINE_END = set("（「『【《〈([{")
 
 
-class FontMissing(RuntimeError):
+class FontMissing(ExportError):
     """The CJK font the PDF needs is not installed."""
 
 
@@ -66,7 +66,8 @@ def find_font(style: str) -> tuple[str, int]:
     path, index = FALLBACK_FONTS[style]
     if Path(path).exists():
         return path, index
-    raise FontMissing(f"The PDF export needs the {FAMILY} font (Debian/Ubuntu package fonts-noto-cjk).")
+    raise FontMissing(f"The PDF export needs the {FAMILY} font (Debian/Ubuntu package fonts-noto-cjk).",
+                      field="format", code="font_missing")
 
 
 def _is_wide(ch: str) -> bool:

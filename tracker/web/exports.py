@@ -78,9 +78,9 @@ def download():
     try:
         options = resolve_options(year=form.year.data, as_of=form.as_of.data, fmt=form.format.data,
                                   lang=form.language.data, report=form.report.data, today=today())
+        data = render_summary(options)
     except ExportError as exc:
         leftover = apply_errors(form, {exc.field or "": exc.message}, aliases={"lang": "language"})
         return render_template("exports/index.html", form=form, errors=leftover), 400
-    data = render_summary(options)
     return send_file(io.BytesIO(data), mimetype=options.mimetype, as_attachment=True,
                      download_name=options.filename, max_age=0)
