@@ -98,13 +98,10 @@ def end_session() -> None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only a path on this host: no scheme, no host, no '//' or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return False
-    if any(ord(ch) < 32 for ch in target):
-        return False
-    parts = urlsplit(target)
-    return not parts.scheme and not parts.netloc
+    """Only a path on this host (the one rule lives in tracker/security.py)."""
+    from ..security import is_safe_redirect
+
+    return is_safe_redirect(target)
 
 
 def safe_next(target: str | None, default: str) -> str:
