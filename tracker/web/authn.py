@@ -98,10 +98,16 @@ def end_session() -> None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only a path on this host (the one rule lives in tracker/security.py)."""
-    from ..security import is_safe_redirect
+    """Only a path on this host: no scheme, no host, no '//' or backslash tricks.
 
-    return is_safe_redirect(target)
+    Browsers drop tabs and newlines and read "\\" as "/", so "/\\t/evil" means "//evil".
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def safe_next(target: str | None, default: str) -> str:
