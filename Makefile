@@ -85,6 +85,8 @@ demo: migrate
 
 run: install translations migrate
 	$(FLASK) seed $(RUN_SEED_FLAGS)
+	@if [ -n "$(RUN_SEED_FLAGS)" ]; then echo "Sign in with one of the demo accounts above."; \
+	else echo "Create an account: $(FLASK) create-user EMAIL --role admin"; fi
 	@$(MAKE) --no-print-directory serve
 
 serve:
