@@ -193,6 +193,8 @@ def _text_styles(doc: Any, locale: str) -> None:
         level.set(q("style:num-format"), "")
         for attr in ("style:num-suffix", "style:num-prefix"):
             level.attrib.pop(q(attr), None)
+        for name in [a for a in level.attrib if a.endswith("}num-list-format")]:
+            del level.attrib[name]  # LibreOffice's own "%1%." pattern would still print the dot
     for name in ("Heading_20_1", "Heading_20_2", "Heading_20_3"):
         st = doc.get_style("paragraph", name)
         if st is not None:
