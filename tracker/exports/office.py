@@ -267,10 +267,12 @@ def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any
     t = d.add_table(rows=1, cols=len(cols))
     t.style = "Table Grid"
     tbl = t._tbl
-    # Fixed layout: Word need not measure 10,000 rows to size the columns.
-    tbl_pr = tbl.tblPr
-    layout = tbl_pr.makeelement(qn("w:tblLayout"), {qn("w:type"): "fixed"})
-    tbl_pr.append(layout)
+    # Fixed layout and an explicit width: Word need not measure 10,000 rows to size the columns.
+    t.autofit = False
+    tbl_w = tbl.tblPr.find(qn("w:tblW"))
+    if tbl_w is not None:
+        tbl_w.set(qn("w:w"), str(sum(widths_twips)))
+        tbl_w.set(qn("w:type"), "dxa")
     for gc, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_twips):
         gc.set(qn("w:w"), str(w))
     header = t.rows[0]
