@@ -108,6 +108,7 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-3000:]}")
             if len(children(self.proc.pid)) >= 2:
                 try:
@@ -117,7 +118,13 @@ class Server:
                 except OSError:
                     pass
             time.sleep(0.2)
+        self.stop()
         raise RuntimeError(f"gunicorn did not start: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        """Leave nothing running, whatever state the test ended in."""
+        if self.proc is not None and (self.proc.poll() is None or self.workers()):
+            self.kill_all()
 
     def workers(self) -> list[int]:
         return children(self.proc.pid) if self.proc else []
@@ -139,7 +146,10 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self.proc.wait(timeout=10)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
         for pid in victims[1:]:
             _wait_gone(pid)
         return victims
@@ -241,6 +251,15 @@ def database(tmp_path):
             admin.dispose()
 
 
+@pytest.fixture
+def servers():
+    """Every server a test starts is stopped at teardown, even after a failure."""
+    started: list[Server] = []
+    yield started
+    for server in started:
+        server.stop()
+
+
 def writer(port: int, token: str, item_id: int, w: int, stop: threading.Event, stats: Stats) -> None:
     """POST updates for one item, carrying the version each answer returns."""
     version = 1
@@ -331,7 +350,7 @@ def check_database(url: str, stats: Stats, items: list[int]) -> dict:
     return report
 
 
-def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(database, tmp_path):
+def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(database, servers, tmp_path):
     url, token, items = database
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "TRACKER_", "TEST_"))}
@@ -339,6 +358,7 @@ def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(databa
                TRACKER_INSTANCE_PATH=str(tmp_path / "instance"), UPLOAD_FOLDER=str(tmp_path / "uploads"),
                PYTHONPATH=str(ROOT))
     server = Server(env, port, tmp_path / "gunicorn.log", token)
+    servers.append(server)
     server.start()
     stats, stop = Stats(), threading.Event()
     threads = [threading.Thread(target=writer, args=(port, token, item, w, stop, stats), daemon=True)
@@ -361,12 +381,12 @@ def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(databa
         stop.set()
         for t in threads:
             t.join(timeout=30)
-        if server.proc and server.proc.poll() is None:
-            server.kill_all()
+        server.stop()
     load_time = time.monotonic() - started
 
     # Restart on the same database: the acknowledged updates are served again.
     server = Server(env, free_port(), tmp_path / "gunicorn-restart.log", token)
+    servers.append(server)
     server.start()
     try:
         served = 0
