@@ -66,7 +66,8 @@ def world(site) -> World:
             "reviewer": [f"/dashboard/?as_of=2017-12-31&report={report.id}",
                          "/dashboard/?as_of=2017-02-30",  # a bad date, explained on the page
                          f"/dashboard/recommendations/{item.recommendation_id}/benchmark?as_of=2018-06-30",
-                         "/review/changes?since=2018-01-01"],
+                         "/review/changes?since=2018-01-01",
+                         "/exports/download?year=2017&as_of=2016-06-30&format=odt"],  # as-of outside the year
             "viewer": [f"/reports/{report.id}?as_of=2017-12-31",
                        f"/action-items/{returned.id}",
                        f"/action-items/{released.id}",  # released (解除列管)

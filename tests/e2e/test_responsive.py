@@ -81,6 +81,24 @@ def test_main_pages_fit_a_phone(browser, site, ids, role, lang):
         context.close()
 
 
+def test_reflow_at_320_css_pixels(browser, site, ids):
+    """WCAG 1.4.10 (Reflow, AA): at 320 CSS px (1280 px zoomed to 400 %) nothing scrolls sideways."""
+    context = new_context(browser, "en", width=320, height=640)
+    page = context.new_page()
+    problems = []
+    try:
+        sign_in(page, site, "admin", lang="en")
+        for path in ("/", f"/reports/{ids['report']}", f"/action-items/{ids['item']}", "/dashboard/",
+                     "/review/", "/exports/", "/admin/items"):
+            page.goto(site(path))
+            found = page.evaluate(OVERFLOW_PROBE)
+            if found["scrollWidth"] > 321:
+                problems.append(f"{path}: {found['scrollWidth']} px wide: {found['wide']}")
+        assert not problems, "\n".join(problems)
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_navigation_is_usable_on_a_phone(browser, site, lang):
     context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True,
