@@ -70,6 +70,8 @@ class Config:
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
+    # argon2id parameters (argon2-cffi); empty = the library's RFC 9106 defaults.
+    ARGON2_PARAMS: dict = {}
 
     # E-mail (reminders).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -104,6 +106,8 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
     PASSWORD_MIN_LENGTH = 12
+    # Cheap hashing keeps the suite fast; production keeps the defaults.
+    ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 class ProductionConfig(Config):
