@@ -242,6 +242,7 @@ FIGURE = {
     "value_text_zh": F("line", max_len=120, default=""),
     "value_text_en": F("line", max_len=120, default=""),
     "unit": F("line", max_len=40, default=""),
+    "unit_en": F("line", max_len=40, default=""),
     "year": F("year"),
     "section": F("line", True, 40),
     "quote_zh": F("text", True),
@@ -273,6 +274,7 @@ INDICATOR = {
     "name_zh": F("line", True, 300),
     "name_en": F("line", True, 300),
     "unit": F("line", True, 40),
+    "unit_en": F("line", max_len=40, default=""),
     "direction": F("enum", True, enum=Direction),
     "practice": F("code", max_len=40),
     "reference": F("map", schema=REFERENCE),
@@ -788,7 +790,8 @@ def _write_practices(session: Session, bundle: _ReportBundle, recs: dict[str, Re
             fchanged = _apply(fobj, {
                 "position": fpos, "label_zh": fig["label_zh"], "label_en": fig["label_en"],
                 "value": fig["value"], "value_text_zh": fig["value_text_zh"],
-                "value_text_en": fig["value_text_en"], "unit": fig["unit"], "year": fig["year"],
+                "value_text_en": fig["value_text_en"], "unit": fig["unit"], "unit_en": fig["unit_en"],
+                "year": fig["year"],
                 "section": fig["section"], "quote_zh": fig["quote_zh"],
             }, creating=fcreated)
             _outcome(stats, "figure", fcreated, fchanged)
@@ -812,6 +815,7 @@ def _write_indicators(session: Session, bundle: _ReportBundle, recs: dict[str, R
             owned={
                 "recommendation": recs[rec["recommendation"]], "position": position,
                 "name_zh": rec["name_zh"], "name_en": rec["name_en"], "unit": rec["unit"],
+                "unit_en": rec["unit_en"],
                 "direction": rec["direction"], "reference_value": ref["value"], "reference_year": ref["year"],
                 "reference_place_zh": ref["place_zh"], "reference_place_en": ref["place_en"],
                 "reference_source": ref["source"], "notes_zh": rec["notes_zh"], "notes_en": rec["notes_en"],

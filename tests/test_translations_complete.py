@@ -545,18 +545,36 @@ def test_annual_summary_csv_speaks_the_chosen_language(demo):
     assert len(headers["zh-TW"]) == len(headers["en"])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known gap: indicator and figure units are stored once, as the report writes them (家, 個, 人, 百萬度, "
-    "公噸, 小時/日...), and the English interface shows them as stored; needs an English unit per "
-    "indicator/figure (a unit_en column or a unit table). Remove this mark when fixed."))
 def test_indicator_units_have_an_english_form(demo):
+    """`unit` keeps the report's zh-TW wording; the English interface shows unit_en
+    (model helper, indicator pages and the annual summary alike)."""
     from sqlalchemy import select
 
+    from tests.factories import establish_session
     from tracker.extensions import db
-    from tracker.models import Indicator, PracticeFigure
+    from tracker.locale import unit_label
+    from tracker.models import Indicator, PracticeFigure, User
 
-    application, _ids, _users = demo
-    with application.test_request_context("/?lang=en"), force_locale("en"):
-        units = {u for (u,) in db.session.execute(select(Indicator.unit).union(select(PracticeFigure.unit)))}
+    application, ids, users = demo
+    with application.app_context():
+        objs = [*db.session.scalars(select(Indicator)), *db.session.scalars(select(PracticeFigure))]
+        zh_units = {o.unit for o in objs if o.unit and CJK.search(o.unit)}
+        en_units = {unit_label(o, "en") for o in objs}
+        missing = sorted(f"{type(o).__name__} {o.code}" for o in objs if o.unit and not o.unit_en)
+        rec_id = next(o.recommendation_id for o in objs if o.code == "pv-co2-reduction")
         db.session.remove()
-    assert not [u for u in units if u and CJK.search(u)], sorted(units)
+    assert {"家", "百萬度", "公噸"} <= zh_units
+    assert not missing, missing
+    assert not [u for u in en_units if CJK.search(u)], sorted(en_units)
+    assert {"companies", "million kWh", "tonnes"} <= en_units
+
+    client = application.test_client()
+    with application.app_context():
+        establish_session(client, db.session.get(User, users["admin"]))
+        db.session.remove()
+    for lang, shown, hidden in (("en", "(tonnes,", "(公噸,"), ("zh-TW", "(公噸,", "(tonnes,")):
+        client.get(f"/?lang={lang}")
+        page = client.get(f"/dashboard/recommendations/{rec_id}/benchmark")
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert shown in html and hidden not in html, lang

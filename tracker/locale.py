@@ -113,6 +113,15 @@ def localized(obj: Any, field: str, locale: str) -> str:
     return zh or getattr(obj, f"{field}_en", "")
 
 
+def unit_label(obj: Any, locale: str) -> str:
+    """The unit of an indicator or practice figure in `locale`: unit_en in English
+    (falling back to the zh-TW unit while none is given), unit otherwise."""
+    zh = getattr(obj, "unit", "") or ""
+    if locale.startswith("en"):
+        return getattr(obj, "unit_en", "") or zh
+    return zh
+
+
 class _CatalogForWTForms:
     """WTForms' built-in messages ("This field is required.") from our catalog.
 
@@ -154,3 +163,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["year"] = lambda v, empty="—": format_year(v, current_locale(), empty)
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["pct"] = format_percent
+    # A global, not context, so macros imported without context can use it.
+    app.jinja_env.globals["unit_label"] = lambda obj: unit_label(obj, current_locale())

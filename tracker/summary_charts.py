@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from . import charts, labels
-from .locale import format_date, format_number, format_year, localized
+from .locale import format_date, format_number, format_year, localized, unit_label
 from .models import Status
 from .services import benchmark, progress
 
@@ -57,7 +57,7 @@ def indicator_chart(state: benchmark.IndicatorState, locale: str) -> charts.Char
         if ind.baseline_value is not None and ind.baseline_year else None,
         target=(ind.target_year, float(ind.target_value)) if ind.target_value is not None and ind.target_year else None,
         reference=(ind.reference_year, float(ind.reference_value)) if ind.reference_value is not None else None,
-        reference_label=place or _("Reference"), unit=ind.unit,
+        reference_label=place or _("Reference"), unit=unit_label(ind, locale),
         labels=charts.TrajectoryLabels(when=_("Date or year"), value=_("Value"), series=_("Series"),
                                        baseline=_("Baseline"), measurement=_("Measurement"), target=_("Target"),
                                        reference=_("Reference"), needed=_("Path to target")),

@@ -160,7 +160,8 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
             ({"id": p.id, "code": p.code, "section": p.section, "title_zh": p.title_zh, "title_en": p.title_en}
              for p in item.practices), key=lambda p: (p["code"], p["id"])),
         "indicators": sorted(
-            ({"id": i.id, "code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit}
+            ({"id": i.id, "code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit,
+              "unit_en": i.unit_en}
              for i in item.indicators), key=lambda i: (i["code"], i["id"])),
         **_state(state),
         "effective_date": official.effective_date if official else None,
@@ -282,6 +283,7 @@ def _practice(p: ReferencePractice) -> dict:
         "figures": [{
             "id": f.id, "code": f.code, "label_zh": f.label_zh, "label_en": f.label_en, "value": f.value,
             "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en, "unit": f.unit,
+            "unit_en": f.unit_en,
             "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
         } for f in p.figures],
     }
@@ -295,6 +297,7 @@ def _indicator(st: benchmark.IndicatorState) -> dict:
     ind = st.indicator
     return {
         "id": ind.id, "code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+        "unit_en": ind.unit_en,
         "direction": ind.direction, "practice_id": ind.practice_id,
         "reference": {"value": ind.reference_value, "year": ind.reference_year,
                       "place_zh": ind.reference_place_zh, "place_en": ind.reference_place_en,

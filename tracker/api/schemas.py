@@ -125,7 +125,9 @@ class PracticeFigureSchema(Schema):
     value = _number("Numeric value; null when the report gives it only as text", required=True)
     value_text_zh = fields.String(required=True)
     value_text_en = fields.String(required=True)
-    unit = fields.String(required=True)
+    unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
+    unit_en = fields.String(required=True, metadata={
+        "description": "English form of the unit; empty when none is recorded (show unit instead)"})
     year = fields.Integer(required=True, allow_none=True)
     section = fields.String(required=True)
     quote_zh = fields.String(required=True, metadata={"description": "Verbatim quote from the report"})
@@ -174,7 +176,9 @@ class IndicatorSchema(Schema):
     code = fields.String(required=True)
     name_zh = fields.String(required=True)
     name_en = fields.String(required=True)
-    unit = fields.String(required=True)
+    unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
+    unit_en = fields.String(required=True, metadata={
+        "description": "English form of the unit; empty when none is recorded (show unit instead)"})
     direction = _enum(Direction, "Which way is better", required=True)
     practice_id = fields.Integer(required=True, allow_none=True)
     reference = fields.Nested(ReferenceValueSchema, required=True)
@@ -291,7 +295,9 @@ class IndicatorRefSchema(Schema):
     code = fields.String(required=True)
     name_zh = fields.String(required=True)
     name_en = fields.String(required=True)
-    unit = fields.String(required=True)
+    unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
+    unit_en = fields.String(required=True, metadata={
+        "description": "English form of the unit; empty when none is recorded (show unit instead)"})
 
 
 class OfficialUpdateSchema(Schema):

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import labels
 from ..extensions import db
-from ..locale import format_date, format_number, format_year, localized, roc_year
+from ..locale import format_date, format_number, format_year, localized, roc_year, unit_label
 from ..models import (
     ActionItem, Indicator, Recommendation, ReferencePractice, Report, Review, ReviewDecision,
     Status, StatusUpdate,
@@ -465,7 +465,7 @@ class _Builder:
             if desc:
                 body.append(Para(desc))
             for f in p.figures:
-                value = (self.l10n(f, "value_text") or with_unit(f.value, f.unit))
+                value = (self.l10n(f, "value_text") or with_unit(f.value, unit_label(f, self.loc)))
                 extra = self.sep().join(filter(None, [format_year(f.year, self.loc, "") if f.year else "",
                                                       _("section %(section)s", section=f.section)]))
                 body.append(Para(f"{self.l10n(f, 'label')}{self.colon()}{value}{self.paren(extra)}", "bullet"))
@@ -478,7 +478,7 @@ class _Builder:
             empty=_("No indicator is defined for this recommendation."))
         for ind in indicators:
             st = ind_states[ind.id]
-            unit = ind.unit
+            unit = unit_label(ind, self.loc)
             name = f"{self.l10n(ind, 'name')}{self.paren(f'{unit}{self.sep()}{labels.label(ind.direction)}' if unit else labels.label(ind.direction))}"
             baseline = self.valued(ind.baseline_value, unit, format_year(ind.baseline_year, self.loc, "")) \
                 if ind.baseline_value is not None else _("Not given (to be provided by the department)")

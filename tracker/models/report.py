@@ -157,6 +157,10 @@ class PracticeFigure(db.Model):
     year: Mapped[int | None]
     section: Mapped[str] = mapped_column(String(40))
     quote_zh: Mapped[str] = mapped_column(Text, default="")
+    # English form of `unit` (which keeps the report's zh-TW wording); empty until given, and
+    # then the interface falls back to `unit`. Declared last to match the column order of
+    # migration unit1, which appends it (test_migrations compares against create_all()).
+    unit_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     practice: Mapped[ReferencePractice] = relationship(back_populates="figures")
 
@@ -197,6 +201,10 @@ class Indicator(db.Model):
     data_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     notes_zh: Mapped[str] = mapped_column(Text, default="")
     notes_en: Mapped[str] = mapped_column(Text, default="")
+    # English form of `unit` (which keeps the report's zh-TW wording); empty until given, and
+    # then the interface falls back to `unit`. Declared last to match the column order of
+    # migration unit1, which appends it (test_migrations compares against create_all()).
+    unit_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="indicators")
     practice: Mapped[ReferencePractice | None] = relationship()
