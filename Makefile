@@ -41,7 +41,7 @@ DEV_STAMP := $(VENV)/.installed-requirements-dev
 help:
 	@echo "make run          install, migrate, seed (+ demo accounts) and serve on http://$(HOST):$(PORT) (SQLite)"
 	@echo "make test         install test deps, run the suite on SQLite (+ browser) and PostgreSQL if reachable"
-	@echo "make deps-system  (root) apt-get install Chromium, CJK fonts, Pango, poppler, LibreOffice"
+	@echo "make deps-system  (root) apt-get install Chromium, CJK fonts, Cairo, poppler, LibreOffice"
 	@echo "make migrate      flask db upgrade"
 	@echo "make seed         load the report seed (idempotent)"
 	@echo "make demo         seed plus demo accounts and update history (refused in production)"

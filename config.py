@@ -47,6 +47,7 @@ class Config:
     MAX_UPLOAD_BYTES = _env_int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     MAX_DECOMPRESSED_BYTES = _env_int("MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
+    MAX_ZIP_ENTRIES = _env_int("MAX_ZIP_ENTRIES", 2000)
 
     # Sessions and accounts.
     SESSION_COOKIE_HTTPONLY = True
@@ -80,6 +81,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 30)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
@@ -91,6 +93,10 @@ class Config:
     OPENAPI_JSON_PATH = "openapi.json"
 
     ALLOW_DEMO_DATA = True
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "")  # empty: DEBUG when debugging, else INFO
+    # Backups of PostgreSQL databases use these client programs.
+    PG_DUMP = os.environ.get("PG_DUMP", "pg_dump")
+    PG_RESTORE = os.environ.get("PG_RESTORE", "pg_restore")
     SECURITY_HEADERS_HSTS = False
 
 

@@ -7,8 +7,6 @@ set -euo pipefail
 packages=(
     chromium                 # browser tests (Playwright drives /usr/bin/chromium)
     fonts-noto-cjk           # Chinese glyphs in screenshots and PDFs
-    libpango-1.0-0           # WeasyPrint (PDF export)
-    libpangoft2-1.0-0        # WeasyPrint (PDF export)
     libcairo2                # cairosvg: charts rasterised for DOCX/XLSX/PDF exports
     fontconfig               # fc-match: the PDF export finds the Noto CJK font
     poppler-utils            # pdftotext / pdftoppm in export tests

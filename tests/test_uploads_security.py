@@ -51,14 +51,10 @@ def test_documents_without_macros_pass(app):
     assert uploads.check_file(uploads.IncomingFile("lib.odt", empty_lib)).file_type.kind == "odt"
 
 
-def test_a_real_libreoffice_document_passes(app, tmp_path):
-    """Round-trip through the office suite people actually use (skipped without soffice)."""
-    import shutil
+def test_a_real_libreoffice_document_passes(app, tmp_path, soffice):
+    """Round-trip through the office suite people actually use (soffice fixture: required in CI)."""
     import subprocess
 
-    soffice = shutil.which("soffice")
-    if soffice is None:
-        pytest.skip("LibreOffice not installed")
     src = tmp_path / "evidence.txt"
     src.write_text("辦理情形 evidence", encoding="utf-8")
     subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "odt",

@@ -48,7 +48,9 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return "Asia/Taipei"
+    from flask import current_app
+
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "Asia/Taipei"
 
 
 def current_locale() -> str:
