@@ -349,3 +349,18 @@ def test_render_field_ties_description_and_errors_to_the_input(app):
     assert '<label for="agree">I agree</label>' in html
     assert re.search(r'<fieldset class="field field-choices has-error[^"]*"\s*aria-describedby="choice-error">', html)
     assert "<legend" in html and 'href="#title"' in html  # the error summary links to the field
+
+
+def test_item_page_uses_the_shared_timeline_cut_at_as_of(client, factory, viewer):
+    item = factory.item()
+    first = factory.update(item, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 10),
+                           narrative="第一階段完成")
+    factory.update(item, progress=60, effective=date(2018, 6, 30), narrative="第二階段辦理中")
+    db.session.commit()
+    html = client.get(f"/action-items/{item.id}").get_data(as_text=True)
+    assert f'id="update-{first.id}"' in html and 'data-state="approved"' in html  # actions/_timeline.html
+    assert "第二階段辦理中" in html
+    html = client.get(f"/action-items/{item.id}", query_string={"as_of": "2017-07-05"}).get_data(as_text=True)
+    history = html[html.index('id="history-title"'):]
+    assert "第二階段辦理中" not in history  # effective after the as-of date
+    assert 'data-state="submitted"' in history and 'data-state="approved"' not in history  # approved later

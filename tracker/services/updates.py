@@ -524,8 +524,12 @@ class TimelineEntry:
     corrected_by: list[int] = field(default_factory=list)
 
 
-def item_timeline(item: ActionItem) -> list[TimelineEntry]:
-    """Updates (with review state), notes and tracking decisions, newest first (fixed statements)."""
+def item_timeline(item: ActionItem, as_of: date | None = None) -> list[TimelineEntry]:
+    """Updates (with review state), notes and tracking decisions, newest first (fixed statements).
+
+    With ``as_of``, records effective later are left out and a review recorded later does not
+    count yet, so the history agrees with the official state on that date.
+    """
     updates = item_updates(item.id)
     notes = list(db.session.scalars(
         select(ItemNote).where(ItemNote.action_item_id == item.id)
@@ -543,11 +547,18 @@ def item_timeline(item: ActionItem) -> list[TimelineEntry]:
     for n in notes:
         if n.corrects_id:
             corrected_notes.setdefault(n.corrects_id, []).append(n.id)
-    entries = [TimelineEntry("update", su.effective_date, su.submitted_at, su, update_state(su),
+    def state_on(su: StatusUpdate) -> UpdateState:
+        if as_of is not None and su.review is not None and su.review.effective_date > as_of:
+            return UpdateState.SUBMITTED
+        return update_state(su)
+
+    entries = [TimelineEntry("update", su.effective_date, su.submitted_at, su, state_on(su),
                              sorted(corrected_updates.get(su.id, []))) for su in updates]
     entries += [TimelineEntry("note", n.effective_date, n.created_at, n, None,
                               sorted(corrected_notes.get(n.id, []))) for n in notes]
     entries += [TimelineEntry("decision", d.effective_date, d.recorded_at, d) for d in decisions]
+    if as_of is not None:
+        entries = [e for e in entries if e.effective_date <= as_of]
     entries.sort(key=lambda e: (e.effective_date, e.recorded_at), reverse=True)
     return entries
 

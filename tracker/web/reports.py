@@ -22,11 +22,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..extensions import db
 from ..locale import current_locale, format_date
 from ..models import (
-    ActionItem, AdoptionDecision, Indicator, ItemNote, Measurement, Recommendation, ReferencePractice,
-    Report, Review, StatusUpdate, TrackingDecision,
+    ActionItem, AdoptionDecision, Indicator, Recommendation, ReferencePractice, Report,
 )
-from ..models.enums import STATUS_ORDER, ReviewDecision
-from ..services import benchmark, permissions, progress
+from ..models.enums import STATUS_ORDER
+from ..services import benchmark, permissions, progress, updates
 from .authz import require
 
 bp = Blueprint("reports", __name__)
@@ -191,37 +190,6 @@ def recommendation(rec_id: int):
     ), status
 
 
-@dataclass
-class TimelineEvent:
-    kind: str  # update | review | decision | note
-    effective_date: date
-    recorded_at: datetime | None
-    obj: Any
-
-    @property
-    def anchor(self) -> str:
-        return f"{self.kind}-{self.obj.id}"
-
-
-def _timeline(item: ActionItem, as_of: date) -> list[TimelineEvent]:
-    """Updates, their reviews, tracking decisions and notes up to ``as_of``, newest first."""
-    events: list[TimelineEvent] = []
-    for su in item.updates:
-        if su.effective_date > as_of:
-            continue
-        events.append(TimelineEvent("update", su.effective_date, su.submitted_at, su))
-        if su.review is not None and su.review.effective_date <= as_of:
-            events.append(TimelineEvent("review", su.review.effective_date, su.review.recorded_at, su.review))
-    events += [TimelineEvent("decision", d.effective_date, d.recorded_at, d)
-               for d in item.decisions if d.effective_date <= as_of]
-    events += [TimelineEvent("note", n.effective_date, n.created_at, n)
-               for n in item.notes if n.effective_date <= as_of]
-    order = {"note": 0, "update": 1, "review": 2, "decision": 3}
-    events.sort(key=lambda e: (e.effective_date, e.recorded_at or datetime.min.replace(tzinfo=TAIPEI),
-                               order[e.kind], e.obj.id), reverse=True)
-    return events
-
-
 @bp.get("/action-items/<int:item_id>")
 @require(permissions.can_read)
 def action_item(item_id: int):
@@ -233,15 +201,6 @@ def action_item(item_id: int):
             selectinload(ActionItem.supporting_departments),
             selectinload(ActionItem.practices).selectinload(ReferencePractice.figures),
             selectinload(ActionItem.indicators).joinedload(Indicator.data_department),
-            selectinload(ActionItem.updates).options(
-                joinedload(StatusUpdate.review).joinedload(Review.reviewer),
-                joinedload(StatusUpdate.submitted_by),
-                joinedload(StatusUpdate.department),
-                selectinload(StatusUpdate.attachments),
-                selectinload(StatusUpdate.measurements).joinedload(Measurement.indicator),
-            ),
-            selectinload(ActionItem.decisions).joinedload(TrackingDecision.decided_by),
-            selectinload(ActionItem.notes).options(joinedload(ItemNote.author), joinedload(ItemNote.department)),
         )
     )
     if item is None:
@@ -249,14 +208,16 @@ def action_item(item_id: int):
     as_of = parse_as_of(request.args.get("as_of"))
     status = 400 if as_of.error else 200
     state = progress.item_states([item], as_of.date)[item.id]
-    updates_by_id = {u.id: u for u in item.updates}
+    # The same timeline as actions.history (services.updates), cut at the page's as-of date.
+    timeline = updates.item_timeline(item, as_of.date)
+    updates_by_id = {e.record.id: e.record for e in timeline if e.kind == "update"}
     pending = updates_by_id.get(state.pending.id) if state.pending else None
     official = updates_by_id.get(state.official.id) if state.official else None
     return render_template(
         "reports/action_item.html", item=item, rec=item.recommendation, report=item.recommendation.report,
         as_of=as_of, state=state, pending=pending, official=official,
         indicator_states=benchmark.indicator_states(item.indicators, as_of.date),
-        timeline=_timeline(item, as_of.date), approve=ReviewDecision.APPROVE,
+        timeline=timeline,
         can_submit=permissions.can_submit_update(current_user, item),
         can_note=permissions.can_add_note(current_user, item),
         can_review=permissions.can_review(current_user),
