@@ -434,11 +434,7 @@ def test_statement_count_does_not_grow_with_the_data(app, client, factory, login
 
 @pytest.fixture
 def seeded_report(request):
-    """The seeded report; skipped while the seed (written by another engineer) is incomplete."""
-    pytest.importorskip("seed.loader", reason="seed loader not written yet")
-    data_dir = Path(__file__).resolve().parent.parent / "seed" / "data"
-    if not any(data_dir.glob("*.y*ml")):
-        pytest.skip("seed data not written yet")
+    """The seeded Israel 2016 report."""
     return request.getfixturevalue("seeded")
 
 

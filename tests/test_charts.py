@@ -83,8 +83,10 @@ def test_standalone_file_and_png():
     assert chart.standalone().startswith('<?xml version="1.0" encoding="UTF-8"?>')
     try:
         png = charts.svg_to_png(chart.svg, scale=1)
-    except OSError as exc:  # libcairo2 missing on the machine
-        pytest.skip(f"cairo not available: {exc}")
+    except OSError as exc:  # libcairo2 missing: exports need it, so CI (REQUIRE_OFFICE=1) fails
+        from tests.conftest import _tool_unavailable
+
+        _tool_unavailable("REQUIRE_OFFICE", f"cairo not available (sudo make deps-system): {exc}")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     import struct
 

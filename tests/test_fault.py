@@ -46,7 +46,6 @@ LOAD_SECONDS = 6.0
 KILL_WORKER_AFTER = 2.0
 SECRET = "fault-test-secret-key-0123456789abcdefghij"
 
-pytestmark = pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed in this environment")
 
 
 @dataclass
