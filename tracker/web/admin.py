@@ -18,6 +18,21 @@ from .forms import AuditFilterForm, choices, ConfirmForm, DepartmentForm, ItemFo
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+
+def _save(form, operation, *, default_field: str, message, next_endpoint: str):  # noqa: ANN001
+    """Run a write for a validated form: commit, flash ``message(result)`` and redirect,
+    or roll back, put the DomainError on the form's fields and return None."""
+    try:
+        result = operation()
+    except DomainError as exc:
+        db.session.rollback()
+        apply_errors(form, exc.extra.get("errors") or {exc.field or default_field: exc.message})
+        return None
+    db.session.commit()
+    flash(message(result), "success")
+    return redirect(url_for(next_endpoint))
+
+
 AUDIT_PAGE_SIZE = 50
 
 
@@ -79,20 +94,19 @@ def user_new():
     form.department.choices = _department_choices()
     status = 200
     if form.validate_on_submit():
-        try:
+        def create():
             user = accounts.create_user(form.email.data or "", form.role.data or "", form.password.data or "",
                                         department_code=form.department.data or None, name=form.name.data or "",
                                         actor=current_user)
             if form.locale.data:
                 user.locale = form.locale.data
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.extra.get("errors") or {exc.field or "email": exc.message})
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s created.", email=user.email), "success")
-            return redirect(url_for("admin.users"))
+            return user
+
+        done = _save(form, create, default_field="email", next_endpoint="admin.users",
+                     message=lambda user: _("Account %(email)s created.", email=user.email))
+        if done is not None:
+            return done
+        status = 422
     form.password.description = _("At least 12 characters. Give it to the person in a safe way.")
     form.password.data = ""
     return render_template("admin/user_form.html", form=form, user=None), status
@@ -109,20 +123,19 @@ def user_edit(user_id: int):
         form.department.data = user.department.code if user.department else ""
         form.locale.data = user.locale or ""
     elif form.validate_on_submit():
-        try:
+        def update():
             accounts.update_user(user, accounts.UserChanges(
                 email=form.email.data or "", name=form.name.data or "", role=form.role.data or "",
                 department_code=form.department.data or "", locale=form.locale.data or ""), actor=current_user)
             if form.password.data:
                 accounts.set_password(user, form.password.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.extra.get("errors") or {exc.field or "email": exc.message})
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Account %(email)s saved.", email=user.email), "success")
-            return redirect(url_for("admin.users"))
+            return user
+
+        done = _save(form, update, default_field="email", next_endpoint="admin.users",
+                     message=lambda saved: _("Account %(email)s saved.", email=saved.email))
+        if done is not None:
+            return done
+        status = 422
     form.password.data = ""
     return render_template("admin/user_form.html", form=form, user=user, confirm=ConfirmForm()), status
 
@@ -169,17 +182,13 @@ def department_new():
     form = DepartmentForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            dept = accounts.create_department(form.code.data or "", form.name_zh.data or "", form.name_en.data or "",
-                                              actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.extra.get("errors") or {exc.field or "code": exc.message})
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Department %(code)s created.", code=dept.code), "success")
-            return redirect(url_for("admin.departments"))
+        done = _save(form, lambda: accounts.create_department(
+                         form.code.data or "", form.name_zh.data or "", form.name_en.data or "", actor=current_user),
+                     default_field="code", next_endpoint="admin.departments",
+                     message=lambda dept: _("Department %(code)s created.", code=dept.code))
+        if done is not None:
+            return done
+        status = 422
     return render_template("admin/department_form.html", form=form, department=None), status
 
 
@@ -191,17 +200,16 @@ def department_edit(department_id: int):
     if request.method == "GET":
         form.code.data, form.name_zh.data, form.name_en.data = dept.code, dept.name_zh, dept.name_en
     elif form.validate_on_submit():
-        try:
-            accounts.update_department(dept, form.code.data or "", form.name_zh.data or "", form.name_en.data or "",
-                                       actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.extra.get("errors") or {exc.field or "code": exc.message})
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Department %(code)s saved.", code=dept.code), "success")
-            return redirect(url_for("admin.departments"))
+        def update():
+            accounts.update_department(dept, form.code.data or "", form.name_zh.data or "",
+                                       form.name_en.data or "", actor=current_user)
+            return dept
+
+        done = _save(form, update, default_field="code", next_endpoint="admin.departments",
+                     message=lambda saved: _("Department %(code)s saved.", code=saved.code))
+        if done is not None:
+            return done
+        status = 422
     return render_template("admin/department_form.html", form=form, department=dept), status
 
 
