@@ -36,11 +36,17 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("BABEL_DEFAULT_TIMEZONE", "Asia/Taipei")
     LANGUAGES = ("zh_TW", "en")
 
-    # Domain settings (PRODUCT.md "Rules of the domain").
-    STALE_DAYS = _env_int("STALE_DAYS", 180)
+    # Domain settings (docs/domain.md).
     DUE_SOON_DAYS = _env_int("DUE_SOON_DAYS", 30)
-    # Reporting periods end on these month-day pairs (half-yearly by default).
+    # Reporting periods end on these month-day pairs (half-yearly by default); reports for
+    # a period are due REPORTING_DEADLINE_DAYS after its end. An item with no report
+    # effective in or after the last period whose deadline has passed is "not reported".
     REPORTING_PERIOD_ENDS = os.environ.get("REPORTING_PERIOD_ENDS", "06-30,12-31")
+    REPORTING_DEADLINE_DAYS = _env_int("REPORTING_DEADLINE_DAYS", 15)
+    # Reminders (send-reminders): these many days before a deadline, and every this many
+    # days after it for the items still not reported (docs/reminders.md).
+    REMINDER_DAYS_BEFORE = os.environ.get("REMINDER_DAYS_BEFORE", "7,3,1,0")
+    REMINDER_INTERVAL_AFTER = _env_int("REMINDER_INTERVAL_AFTER", 7)
 
     # Uploads live outside the static folder, under generated names.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER")  # default: <instance>/uploads
@@ -48,6 +54,13 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     MAX_DECOMPRESSED_BYTES = _env_int("MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
     MAX_ZIP_ENTRIES = _env_int("MAX_ZIP_ENTRIES", 2000)
+    # Files of a refused submission wait in <UPLOAD_FOLDER>/staging so the re-shown form keeps
+    # them (services/uploads.py): bounded per user, in total and in time; swept by
+    # `flask sweep-uploads` (cron / systemd timer) and while staging; left out of backups.
+    STAGING_MAX_BYTES_PER_USER = _env_int("STAGING_MAX_BYTES_PER_USER", 50 * 1024 * 1024)
+    STAGING_MAX_FILES_PER_USER = _env_int("STAGING_MAX_FILES_PER_USER", 20)
+    STAGING_MAX_BYTES_TOTAL = _env_int("STAGING_MAX_BYTES_TOTAL", 500 * 1024 * 1024)
+    STAGING_MAX_AGE_HOURS = _env_int("STAGING_MAX_AGE_HOURS", 24)
 
     # Sessions and accounts.
     SESSION_COOKIE_HTTPONLY = True
@@ -97,6 +110,9 @@ class Config:
     # Backups of PostgreSQL databases use these client programs.
     PG_DUMP = os.environ.get("PG_DUMP", "pg_dump")
     PG_RESTORE = os.environ.get("PG_RESTORE", "pg_restore")
+    # Key of the HMAC-SHA256 signature on backup manifests (restore refuses unsigned or
+    # wrongly signed archives); empty: SECRET_KEY. Keep it where the backups are restored.
+    BACKUP_SIGNING_KEY = os.environ.get("BACKUP_SIGNING_KEY") or None
     SECURITY_HEADERS_HSTS = False
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian/Ubuntu packages that the browser tests and the PDF/office
-# exports need; packages already installed are skipped. Must run as root.
+# Install the Debian/Ubuntu packages that the browser tests, the PDF/office
+# exports and the nginx example test need; packages already installed are skipped.
+# Must run as root. (The nginx package's service is not needed: the test runs its
+# own nginx on a loopback port and stops it.)
 # Usage: scripts/install_system_deps.sh [extra packages...]
 set -euo pipefail
 
@@ -12,6 +14,7 @@ packages=(
     poppler-utils            # pdftotext / pdftoppm in export tests
     libreoffice-writer-nogui # soffice: ODT/DOCX round-trip checks
     libreoffice-calc-nogui   # soffice: ODS/XLSX round-trip checks
+    nginx                    # tests/test_nginx.py: the per-address throttling example (docs/nginx/)
     "$@"
 )
 

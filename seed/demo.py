@@ -115,11 +115,26 @@ PLAN: dict[str, tuple[Step, ...]] = {
     ),
 }
 
-# (item, effective date, decision, reason)
-DECISIONS: tuple[tuple[str, date, TrackingChoice, str], ...] = (
-    ("R1-01", date(2018, 1, 20), TrackingChoice.CONTINUE, "尚在辦理中，繼續列管。"),
-    ("R5-03", date(2018, 1, 20), TrackingChoice.RELEASE, "事項已完成（示範情境），解除列管。"),
-    ("R2-01", date(2019, 1, 20), TrackingChoice.CONTINUE, "持續擴充跨局處運用，繼續列管。"),
+# The commission's year-end reviews (列管建議 and 審核意見 for the year): every item of the
+# report for 2017, recorded at the review meeting in January 2018; for 2018 only R2-01 so
+# far, so the 2018 summary is still a draft. (item, year, decision, opinion)
+YEAR_END_MEETING = {2017: date(2018, 1, 20), 2018: date(2019, 1, 20)}
+DECISIONS: tuple[tuple[str, int, TrackingChoice, str], ...] = (
+    ("R1-01", 2017, TrackingChoice.CONTINUE, "尚在辦理中，繼續列管。"),
+    ("R1-02", 2017, TrackingChoice.CONTINUE, "本年度未提報辦理情形，請主辦機關於下期提報，繼續列管。"),
+    ("R1-03", 2017, TrackingChoice.CONTINUE, "配合中央期程暫緩辦理，繼續列管。"),
+    ("R2-01", 2017, TrackingChoice.CONTINUE, "跨局處運用推動中，繼續列管。"),
+    ("R2-02", 2017, TrackingChoice.CONTINUE, "本年度未提報辦理情形，請主辦機關於下期提報，繼續列管。"),
+    ("R3-01", 2017, TrackingChoice.SELF_TRACK, "已納入陽光電城計畫例行推動，改由主辦機關自行列管。"),
+    ("R3-02", 2017, TrackingChoice.CONTINUE, "再生水計畫推動中，繼續列管。"),
+    ("R3-03", 2017, TrackingChoice.CONTINUE, "本年度未提報辦理情形，請主辦機關於下期提報，繼續列管。"),
+    ("R3-04", 2017, TrackingChoice.CONTINUE, "本年度未提報辦理情形，請主辦機關於下期提報，繼續列管。"),
+    ("R4-01", 2017, TrackingChoice.CONTINUE, "規劃中，繼續列管。"),
+    ("R5-01", 2017, TrackingChoice.CONTINUE, "交流項目研商中，繼續列管。"),
+    ("R5-02", 2017, TrackingChoice.CONTINUE, "本年度未提報辦理情形，請主辦機關於下期提報，繼續列管。"),
+    ("R5-03", 2017, TrackingChoice.RELEASE, "事項已完成（示範情境），解除列管。"),
+    ("R5-04", 2017, TrackingChoice.CONTINUE, "本年度未提報辦理情形，請主辦機關於下期提報，繼續列管。"),
+    ("R2-01", 2018, TrackingChoice.CONTINUE, "持續擴充跨局處運用，繼續列管。"),
 )
 
 
@@ -246,14 +261,16 @@ class _ItemWriter:
                                 reviewer=self.reviewer, recorded_at=_at(when, 10)))
         self._bump()
 
-    def decide(self, choice: TrackingChoice, when: date, reason: str) -> None:
+    def decide(self, choice: TrackingChoice, year: int, reason: str) -> None:
+        """The year-end review of ``year``: dated on the year's last day (the state it judges),
+        recorded at the January meeting."""
         self.session.add(TrackingDecision(action_item=self.item, decision=choice, reason=DEMO_MARK + reason,
-                                          effective_date=when, decided_by=self.reviewer,
-                                          recorded_at=_at(when, 10)))
+                                          effective_date=date(year, 12, 31), decided_by=self.reviewer,
+                                          recorded_at=_at(YEAR_END_MEETING[year], 10), review_year=year))
         self._bump()
 
-    def write(self, steps: tuple[Step, ...], decisions: list[tuple[date, TrackingChoice, str]]) -> None:
-        pending = sorted(decisions)
+    def write(self, steps: tuple[Step, ...], decisions: list[tuple[int, TrackingChoice, str]]) -> None:
+        pending = sorted(decisions, key=lambda d: d[0])
         for step in steps:
             submitted = step.effective + SUBMIT_AFTER
             pending = self._decisions_before(pending, submitted)
@@ -268,9 +285,9 @@ class _ItemWriter:
         self._decisions_before(pending, date.max)
 
     def _decisions_before(self, pending: list, limit: date) -> list:
-        while pending and pending[0][0] < limit:
-            when, choice, reason = pending.pop(0)
-            self.decide(choice, when, reason)
+        while pending and YEAR_END_MEETING[pending[0][0]] < limit:
+            year, choice, reason = pending.pop(0)
+            self.decide(choice, year, reason)
         return pending
 
 
@@ -281,11 +298,11 @@ def _history(session: Session, items: list[ActionItem], editors: dict[int, User]
         for ind in item.indicators:
             indicators[ind.code] = ind
     by_code = {item.code: item for item in items}
-    for code, steps in PLAN.items():
-        item = by_code.get(code)
-        if item is None:
+    for item in items:
+        steps = PLAN.get(item.code, ())
+        decisions = [(year, choice, reason) for c, year, choice, reason in DECISIONS if c == item.code]
+        if not steps and not decisions:
             continue
-        decisions = [(when, choice, reason) for c, when, choice, reason in DECISIONS if c == code]
         _ItemWriter(session, item, editors.get(item.lead_department_id), reviewer, indicators).write(steps, decisions)
 
 
@@ -301,4 +318,7 @@ def load_demo(session: Session, hasher: PasswordHasher | None = None) -> list[tu
     if items and not _history_exists(session):
         _history(session, items, editors)
     session.flush()
+    from tracker.services import projections
+
+    projections.touch([item.id for item in items], session)
     return accounts

@@ -898,4 +898,8 @@ def load_seed(session: Session, data_dir: str | Path) -> SeedStats:
     with session.no_autoflush:
         _write(session, data, stats)
     session.flush()
+    # The read model follows the items just written (no-op for unchanged ones).
+    from tracker.services import projections
+
+    projections.touch(session.scalars(select(ActionItem.id)).all(), session)
     return stats

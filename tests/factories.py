@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
@@ -17,6 +18,18 @@ _seq = itertools.count(1)
 # Cheap hashing parameters: tests create many users.
 _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 DEFAULT_PASSWORD = "correct horse battery staple"
+
+
+def at(day: date, hour: int) -> datetime:
+    """``hour`` o'clock on ``day`` in Tainan, as the aware UTC time a record stores."""
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo("Asia/Taipei")).astimezone(timezone.utc)
+
+
+def refresh(session: Session, item: ActionItem) -> None:
+    """Keep the read model in step, as the operations do after every write."""
+    from tracker.services import projections
+
+    projections.touch([item.id], session)
 
 
 def establish_session(client, user: User) -> None:
@@ -83,34 +96,43 @@ class Factory:
         it.supporting_departments = list(supporting or [])
         self.s.add(it)
         self.s.flush()
+        refresh(self.s, it)
         return it
 
     def update(self, item: ActionItem, status: Status | str = Status.IN_PROGRESS, progress: int = 50,
                effective: date = date(2017, 6, 30), approved_on: date | None = None,
                returned_on: date | None = None, by: User | None = None, reviewer: User | None = None,
-               **kw) -> StatusUpdate:
-        """A status update, optionally reviewed; bumps the item version like the operations do."""
+               submitted_on: date | None = None, **kw) -> StatusUpdate:
+        """A status update, optionally reviewed; bumps the item version like the operations do.
+
+        Recorded when it happened: submitted at 09:00 on ``submitted_on`` (default: the day it
+        describes), reviewed at 10:00 on the review day, so knowledge dates work as in life."""
         su = StatusUpdate(action_item=item, status=Status(status), progress=progress, effective_date=effective,
                           based_on_version=item.version, department_id=item.lead_department_id,
-                          submitted_by=by, narrative=kw.pop("narrative", "辦理情形"), **kw)
+                          submitted_by=by, narrative=kw.pop("narrative", "辦理情形"),
+                          submitted_at=kw.pop("submitted_at", None) or at(submitted_on or effective, 9), **kw)
         self.s.add(su)
         item.version += 1
         self.s.flush()
         if approved_on or returned_on:
             self.s.add(Review(update=su, decision=ReviewDecision.APPROVE if approved_on else ReviewDecision.RETURN,
                               comment="" if approved_on else "請補充", effective_date=approved_on or returned_on,
-                              reviewer=reviewer))
+                              reviewer=reviewer, recorded_at=at(approved_on or returned_on, 10)))
             item.version += 1
             self.s.flush()
+        refresh(self.s, item)
         return su
 
     def decision(self, item: ActionItem, decision: TrackingChoice | str, effective: date, reason: str = "理由",
-                 by: User | None = None) -> TrackingDecision:
+                 by: User | None = None, recorded_on: date | None = None,
+                 review_year: int | None = None) -> TrackingDecision:
         d = TrackingDecision(action_item=item, decision=TrackingChoice(decision), reason=reason,
-                             effective_date=effective, decided_by=by)
+                             effective_date=effective, decided_by=by, review_year=review_year,
+                             recorded_at=at(recorded_on or effective, 10))
         self.s.add(d)
         item.version += 1
         self.s.flush()
+        refresh(self.s, item)
         return d
 
     def indicator(self, recommendation: Recommendation, **kw) -> Indicator:
@@ -122,8 +144,11 @@ class Factory:
         self.s.flush()
         return ind
 
-    def measurement(self, indicator: Indicator, value, measured_on: date, update: StatusUpdate | None = None) -> Measurement:
-        m = Measurement(indicator=indicator, value=Decimal(str(value)), measured_on=measured_on, update=update)
+    def measurement(self, indicator: Indicator, value, measured_on: date, update: StatusUpdate | None = None,
+                    recorded_on: date | None = None) -> Measurement:
+        m = Measurement(indicator=indicator, value=Decimal(str(value)), measured_on=measured_on, update=update,
+                        recorded_at=at(recorded_on, 11) if recorded_on else (
+                            update.submitted_at if update is not None else at(measured_on, 11)))
         self.s.add(m)
         self.s.flush()
         return m

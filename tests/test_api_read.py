@@ -96,8 +96,12 @@ def test_report_list_has_overall_progress_as_of_the_date(client, data):
         "agency_zh": "臺南市政府", "agency_en": "Tainan City Government", "trip_start": "2016-11-12",
         "trip_end": "2016-11-19", "report_date": "2016-12-23", "progress": 40.0,
     }
-    # Before the first approval nothing is official yet.
-    assert get_json(client, f"{API}/reports?as_of=2017-07-01")["reports"][0]["progress"] == 0.0
+    # The report describing 2017-06-30 counts on 2017-07-01 with everything known today...
+    assert get_json(client, f"{API}/reports?as_of=2017-07-01")["reports"][0]["progress"] == 40.0
+    # ...but as printed that day it was not approved yet (approved 2017-07-10).
+    printed = get_json(client, f"{API}/reports?as_of=2017-07-01&known_at=2017-07-01")
+    assert printed["known_at"] == "2017-07-01" and printed["reports"][0]["progress"] == 0.0
+    assert get_json(client, f"{API}/reports?as_of=2017-06-29")["reports"][0]["progress"] == 0.0
 
 
 def test_report_detail_rolls_up_each_recommendation(client, factory, reader):
@@ -164,7 +168,9 @@ def test_recommendations_are_fully_nested(client, data):
                                         "name_zh": items[0].lead_department.name_zh,
                                         "name_en": items[0].lead_department.name_en}
     assert [d["code"] for d in first["supporting_departments"]] == ["EDB", "EDU"]
-    assert first["pending"] is True and first["flags"] == ["stale"]  # 184 days since 2017-06-30
+    # It reported for 2017H1 (the last period whose deadline, 2017-07-15, has passed): not stale,
+    # however many days have gone by since (the old 180-day rule flagged it).
+    assert first["pending"] is True and first["flags"] == []
     assert first["tracking_decision"]["decision"] == "continue"
     assert first["version"] == items[0].version and first["due_date"] == "2018-12-31"
     assert r1["progress"] == 40.0 and r1["status_counts"]["in_progress"] == len(r1["action_items"])
@@ -195,6 +201,7 @@ def test_recommendation_detail_is_the_list_entry(client, data):
     listed = get_json(client, f"{API}/recommendations?report={report.id}&as_of=2017-12-31")["recommendations"][1]
     one = get_json(client, f"{API}/recommendations/{recs[1].id}?as_of=2017-12-31")
     assert one.pop("as_of") == "2017-12-31"
+    one.pop("known_at")
     assert one == listed
 
 

@@ -39,7 +39,7 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
     data = {"status": "in_progress", "progress": "30", "effective_date": "2017-06-30", "narrative": "n",
             "version": "1", "measurements-0-indicator_id": str(world.indicator.id)}
     assert client.post(f"/items/{world.item.id}/updates/new", data=data).status_code == 302
-    token_page = client.post("/account/tokens", data={"name": "script"}).get_data(as_text=True)
+    token_page = client.post("/account/tokens", data={"name": "script", "password": DEFAULT_PASSWORD}).get_data(as_text=True)
     raw = re.search(r'value="(pbt_[^"]+)"', token_page).group(1)
     secrets_seen.append(raw)
     client.post("/logout")

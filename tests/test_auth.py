@@ -213,7 +213,7 @@ def test_bearer_token_requests_need_no_csrf_token(client, factory, app):
 def test_token_page_shows_a_new_token_once_and_stores_only_its_digest(client, factory, login):
     user = login(factory.user("viewer"))
     db.session.commit()
-    resp = client.post("/account/tokens", data={"name": "import script"})
+    resp = client.post("/account/tokens", data={"name": "import script", "password": DEFAULT_PASSWORD})
     assert resp.status_code == 200
     assert resp.headers["Cache-Control"] == "no-store"
     page = resp.get_data(as_text=True)
@@ -274,7 +274,7 @@ def test_someone_elses_token_cannot_be_revoked(client, factory, login):
 def test_token_needs_a_name(client, factory, login):
     login(factory.user("viewer"))
     db.session.commit()
-    resp = client.post("/account/tokens", data={"name": "  "})
+    resp = client.post("/account/tokens", data={"name": "  ", "password": DEFAULT_PASSWORD})
     assert resp.status_code == 422
     assert 'id="name-error"' in resp.get_data(as_text=True)
     assert db.session.scalar(select(ApiToken)) is None

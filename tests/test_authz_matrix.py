@@ -29,7 +29,7 @@ from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
 from tracker.models import Review, ReviewDecision
-from tracker.services import tokens, updates, uploads
+from tracker.services import review as review_ops, tokens, updates, uploads
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
 LOGIN = 302        # page, not signed in: redirect to the login page
@@ -89,12 +89,16 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("review.adoption", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.adoption", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, INVALID, FORBIDDEN, INVALID),
     ("review.changes", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
-    # --- dashboard (reviewers, viewers, admins) ---
-    ("dashboard.index", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
-    ("dashboard.benchmark_page", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    ("review.year_end", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
+    ("review.year_end", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
+    # --- dashboard: every signed-in role reads the whole picture (departments included) ---
+    ("dashboard.index", "GET"): ALL_PAGES,
+    ("dashboard.benchmark_page", "GET"): ALL_PAGES,
+    ("dashboard.flagged", "GET"): ALL_PAGES,
+    ("periods.index", "GET"): ALL_PAGES,
     # --- annual summary exports (reviewers, viewers, admins) ---
-    ("exports.index", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
-    ("exports.download", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    ("exports.index", "GET"): ALL_PAGES,
+    ("exports.download", "GET"): ALL_PAGES,
     # --- administration ---
     ("admin.index", "GET"): ADMIN_PAGE,
     ("admin.users", "GET"): ADMIN_PAGE,
@@ -122,10 +126,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("api_reports.list_recommendations", "GET"): ALL_API,
     ("api_reports.get_recommendation", "GET"): ALL_API,
     ("api_reports.get_action_item", "GET"): ALL_API,
-    ("api_summary.get_summary", "GET"): (UNAUTH, FORBIDDEN, FORBIDDEN, OK, OK, OK),
+    ("api_summary.get_summary", "GET"): ALL_API,
     ("api_updates.ItemUpdates", "GET"): ALL_API,
     ("api_updates.ItemUpdates", "POST"): (UNAUTH, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("api_updates.get_update", "GET"): ALL_API,
+    ("api_updates.withdraw", "POST"): (UNAUTH, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }
 
 SKIPPED = {"static"}
@@ -152,13 +157,12 @@ def _reset_database() -> None:
 def _world(factory):
     """The seeded world every rule is checked against (ids in url_values)."""
     w = build_world(factory)
+    returned = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=20,
+                                     effective_date="2017-05-31", narrative="older", based_on_version=w.item.version)
+    review_ops.return_update(returned, w.reviewer, "請補充", date(2017, 7, 1))
     pending = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=30,
                                     effective_date="2017-06-30", narrative="n", based_on_version=w.item.version,
                                     files=[uploads.IncomingFile("evidence.pdf", PDF)])
-    returned = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=20,
-                                     effective_date="2017-05-31", narrative="older", based_on_version=w.item.version)
-    db.session.add(Review(update=returned, decision=ReviewDecision.RETURN, comment="請補充",
-                          effective_date=date(2017, 7, 1), reviewer=w.reviewer))
     token, _raw = tokens.create_token(w.lead_editor, "matrix")
     target_user = factory.user("viewer", email="target@example.org")
     spare_dept = factory.department("SPARE")

@@ -206,3 +206,106 @@ def test_cli_backup_and_restore(app, populated, tmp_path):
     with empty_target(tmp_path / "second") as (target, uploads):
         result = target.test_cli_runner().invoke(args=["restore", str(bad)])
         assert result.exit_code != 0 and "Restore failed" in result.output
+
+
+# --- forgery: checksums detect damage, the signature detects forgery ------------------------------
+
+def _members(archive: Path) -> dict[str, bytes]:
+    with tarfile.open(archive) as tar:
+        return {m.name: tar.extractfile(m).read() for m in tar.getmembers() if m.isfile()}
+
+
+def _pack(members: dict[str, bytes], out: Path) -> Path:
+    with tarfile.open(out, "w:gz") as tar:
+        for name, payload in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    return out
+
+
+def _recompute_checksums(members: dict[str, bytes]) -> None:
+    """What a forger does after editing a member: make the manifest agree again."""
+    manifest = json.loads(members["manifest.json"])
+    for entry in manifest["files"]:
+        data = members[entry["path"]]
+        entry["size"], entry["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+    members["manifest.json"] = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _refused_untouched(archive: Path, tmp_path: Path, message: str) -> None:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    with empty_target(tmp_path) as (target, uploads):
+        with pytest.raises(BackupError, match=message):
+            restore_backup(archive)
+        assert inspect(db.engine).get_table_names() == []
+        assert not uploads.exists() or not any(uploads.iterdir())
+
+
+@pytest.mark.skipif(IS_POSTGRES, reason="edits the SQLite file inside the archive (the PostgreSQL case is below)")
+def test_a_database_edited_in_the_archive_with_recomputed_checksums_is_refused(app, populated, factory, tmp_path):
+    """The probe's forgery: a viewer made admin in the archived database, checksums recomputed."""
+    import sqlite3
+
+    viewer = factory.user("viewer", email="mallory@example.org")
+    db.session.commit()
+    good = create_backup(tmp_path / "good.tar.gz").path
+    members = _members(good)
+    edited = tmp_path / "edited.sqlite3"
+    edited.write_bytes(members["database.sqlite3"])
+    with sqlite3.connect(edited) as conn:
+        role = conn.execute("SELECT role FROM user_account WHERE email = ?", (viewer.email,)).fetchone()[0]
+        admin_role = "ADMIN" if role.isupper() else "admin"
+        assert conn.execute("UPDATE user_account SET role = ? WHERE email = ?",
+                            (admin_role, viewer.email)).rowcount == 1
+    members["database.sqlite3"] = edited.read_bytes()
+    _recompute_checksums(members)
+    forged = _pack(members, tmp_path / "forged.tar.gz")
+    _refused_untouched(forged, tmp_path, "signature does not match")
+    (tmp_path / "control").mkdir()
+    with empty_target(tmp_path / "control") as (target, uploads):
+        assert restore_backup(good).files == 6  # the untouched archive restores
+
+
+def test_a_forged_manifest_is_refused_on_any_database(app, populated, tmp_path):
+    members = _members(create_backup(tmp_path / "good.tar.gz").path)
+    members["attachments/planted.html"] = b"<script>alert(1)</script>"
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"].append({"path": "attachments/planted.html", "size": 0, "sha256": ""})
+    manifest["row_counts"]["user_account"] += 1
+    members["manifest.json"] = json.dumps(manifest).encode()
+    _recompute_checksums(members)
+    _refused_untouched(_pack(members, tmp_path / "forged.tar.gz"), tmp_path, "signature does not match")
+
+
+def test_an_unsigned_archive_is_refused(app, populated, tmp_path):
+    members = _members(create_backup(tmp_path / "good.tar.gz").path)
+    del members["manifest.sig"]
+    _refused_untouched(_pack(members, tmp_path / "unsigned.tar.gz"), tmp_path, "unsigned")
+
+
+def test_a_forger_who_signs_with_another_key_is_refused(app, populated, tmp_path):
+    import hmac
+
+    members = _members(create_backup(tmp_path / "good.tar.gz").path)
+    manifest = json.loads(members["manifest.json"])
+    manifest["row_counts"]["audit_log"] += 1
+    members["manifest.json"] = json.dumps(manifest).encode()
+    forged_sig = hmac.new(b"a key the forger chose", members["manifest.json"], hashlib.sha256).hexdigest()
+    members["manifest.sig"] = json.dumps({"algorithm": "HMAC-SHA256", "key": "SECRET_KEY",
+                                          "signature": forged_sig}).encode()
+    _refused_untouched(_pack(members, tmp_path / "resigned.tar.gz"), tmp_path, "signature does not match")
+
+
+def test_backup_signing_key_is_used_and_needed_to_restore(app, populated, tmp_path):
+    app.config["BACKUP_SIGNING_KEY"] = "a separate long random backup key 8c1f"
+    archive = create_backup(tmp_path / "b.tar.gz").path
+    sig = json.loads(_members(archive)["manifest.sig"])
+    assert sig["algorithm"] == "HMAC-SHA256" and sig["key"] == "BACKUP_SIGNING_KEY" and len(sig["signature"]) == 64
+    # A target without the backup key checks with its SECRET_KEY and refuses ...
+    _refused_untouched(archive, tmp_path / "no-key", "signed with another key .*BACKUP_SIGNING_KEY")
+    # ... one with the key restores.
+    (tmp_path / "with-key").mkdir()
+    with empty_target(tmp_path / "with-key") as (target, uploads):
+        target.config["BACKUP_SIGNING_KEY"] = "a separate long random backup key 8c1f"
+        assert restore_backup(archive).files == 6

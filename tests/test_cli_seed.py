@@ -3,6 +3,7 @@ malformed seed file with the file, line and reason, leaving the database unchang
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def test_seed_twice_changes_nothing(runner):
 
 def test_demo_refused_in_production(tmp_path, monkeypatch):
     monkeypatch.setattr(config_module.Config, "SECRET_KEY", None)
-    monkeypatch.setenv("SECRET_KEY", "prod-like-secret-0123456789-abcdefghijklmnop")
+    # A random key: production refuses placeholder-looking ones (tracker/security.py secret_key_problem).
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "prod.sqlite3"))
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
     app = create_app("production")

@@ -15,7 +15,7 @@ GOOD_SECRET = "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI"  # 38 random-looking chara
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     """No secret or database in the environment or the class defaults; instance in tmp_path."""
-    for name in ("SECRET_KEY", "DATABASE_URL", "TRACKER_ENV", "STALE_DAYS", "DUE_SOON_DAYS",
+    for name in ("SECRET_KEY", "DATABASE_URL", "TRACKER_ENV", "REPORTING_DEADLINE_DAYS", "DUE_SOON_DAYS",
                  "SESSION_COOKIE_SECURE", "TOTP_REQUIRED_ROLES", "REPORTING_PERIOD_ENDS"):
         monkeypatch.delenv(name, raising=False)
     # Class attributes were read from the environment at import time.
@@ -40,12 +40,33 @@ class TestProduction:
         "x" * 31,
         "change-me-change-me-change-me-change-me",
         "CHANGEME-please-0123456789-0123456789-abc",
+        # The probe's: long enough, but no secret at all.
+        "x" * 32,
+        "your-secret-key-goes-here-1234567890",
+        "abcd" * 8,
+        "0123456789abcdef" * 2,
+        "Tr4ck3r!" * 5,
+        "replace-with-a-long-random-string-please",
     ])
     def test_refuses_short_or_placeholder_secret(self, clean_env, monkeypatch, secret):
         monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
         monkeypatch.setenv("SECRET_KEY", secret)
         with pytest.raises(ConfigurationError, match="too short or a placeholder"):
             create_app("production")
+
+    def test_random_keys_are_accepted(self, clean_env, monkeypatch):
+        """The entropy and placeholder rules never refuse what the README tells people to use."""
+        import secrets
+
+        from tracker.security import secret_key_problem
+
+        monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
+        for make in (lambda: secrets.token_urlsafe(48), lambda: secrets.token_urlsafe(32),
+                     lambda: secrets.token_hex(16), lambda: secrets.token_hex(32)):
+            keys = [make() for _ in range(2000)]
+            assert [k for k in keys if secret_key_problem(k)] == []
+        monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+        create_app("production")
 
     def test_refuses_to_start_without_database_url(self, clean_env, monkeypatch):
         monkeypatch.setenv("SECRET_KEY", GOOD_SECRET)
@@ -103,10 +124,10 @@ class TestDevelopment:
 
 class TestEnvironmentOverrides:
     def test_integer_setting(self, clean_env, monkeypatch):
-        monkeypatch.setenv("STALE_DAYS", "90")
+        monkeypatch.setenv("REPORTING_DEADLINE_DAYS", "20")
         monkeypatch.setenv("DUE_SOON_DAYS", "14")
         app = create_app("development")
-        assert app.config["STALE_DAYS"] == 90
+        assert app.config["REPORTING_DEADLINE_DAYS"] == 20
         assert app.config["DUE_SOON_DAYS"] == 14
 
     def test_boolean_tuple_and_text_settings(self, clean_env, monkeypatch):
@@ -131,6 +152,34 @@ class TestEnvironmentOverrides:
         assert "real.sqlite3" not in app.config["SQLALCHEMY_DATABASE_URI"]
 
     def test_explicit_overrides_win_over_environment(self, clean_env, monkeypatch):
-        monkeypatch.setenv("STALE_DAYS", "90")
-        app = create_app("development", overrides={"STALE_DAYS": 45})
-        assert app.config["STALE_DAYS"] == 45
+        monkeypatch.setenv("REPORTING_DEADLINE_DAYS", "20")
+        app = create_app("development", overrides={"REPORTING_DEADLINE_DAYS": 45})
+        assert app.config["REPORTING_DEADLINE_DAYS"] == 45
+
+
+class TestPeriodSettings:
+    """A period setting that cannot work stops the app at start-up, naming value and rule."""
+
+    @pytest.mark.parametrize("value, fragment", [
+        ("06-31,12-31", "'06-31' is not a day that exists in every year"),
+        ("02-29", "02-29 is refused"),
+        ("6/30", "'6/30' is not a month-day"),
+        ("", "is empty"),
+        ("12-31,12-31", "names the same day twice"),
+        ("13-01", "'13-01' is not a day that exists"),
+    ])
+    def test_bad_period_ends_are_refused(self, clean_env, monkeypatch, value, fragment):
+        from tracker import ConfigurationError
+
+        monkeypatch.setenv("REPORTING_PERIOD_ENDS", value)
+        with pytest.raises(ConfigurationError, match="REPORTING_PERIOD_ENDS") as info:
+            create_app("development")
+        assert fragment in str(info.value)
+
+    @pytest.mark.parametrize("value", ["-1", "121", "ten"])
+    def test_bad_deadline_is_refused(self, clean_env, monkeypatch, value):
+        from tracker import ConfigurationError
+
+        monkeypatch.setenv("REPORTING_DEADLINE_DAYS", value)
+        with pytest.raises((ConfigurationError, ValueError)):
+            create_app("development")

@@ -22,6 +22,7 @@ import http.client
 import json
 import os
 import platform
+import secrets
 import signal
 import socket
 import subprocess
@@ -44,7 +45,8 @@ WRITERS = 4
 MAX_REQUESTS_PER_WRITER = 400
 LOAD_SECONDS = 6.0
 KILL_WORKER_AFTER = 2.0
-SECRET = "fault-test-secret-key-0123456789abcdefghij"
+# A real random key: production refuses placeholder-looking ones (tracker/security.py secret_key_problem).
+SECRET = secrets.token_urlsafe(48)
 
 
 
@@ -260,8 +262,10 @@ def servers():
 
 
 def writer(port: int, token: str, item_id: int, w: int, stop: threading.Event, stats: Stats) -> None:
-    """POST updates for one item, carrying the version each answer returns."""
+    """POST updates for one item, carrying the version each answer returns; each one replaces
+    the previous one, which still waits for review (one live report per item)."""
     version = 1
+    replaces: int | None = None
     for seq in range(MAX_REQUESTS_PER_WRITER):
         if stop.is_set():
             return
@@ -272,34 +276,41 @@ def writer(port: int, token: str, item_id: int, w: int, stop: threading.Event, s
         try:
             status, body = request(port, "POST", f"/api/v1/action-items/{item_id}/updates", token=token, body={
                 "status": "in_progress", "progress": progress, "effective_date": "2017-06-30",
-                "narrative": narrative, "version": version})
+                "narrative": narrative, "version": version, "replaces_id": replaces})
         except (OSError, http.client.HTTPException):
             # Killed mid-request: this write is unacknowledged (it may or may not exist).
             with stats.lock:
                 stats.errors += 1
             time.sleep(0.05)
-            version = _current_version(port, token, item_id) or version
+            version, replaces = _current_state(port, token, item_id, version, replaces)
             continue
         if status == 201:
             with stats.lock:
                 stats.acks.append(Ack(body["update"]["id"], item_id, narrative, progress))
             version = body["item_version"]
+            replaces = body["update"]["id"]
         elif status == 409:
             with stats.lock:
                 stats.conflicts += 1
             version = body["error"].get("current_version", version)
+            replaces = body["error"].get("pending_update_id", replaces)
         else:
             with stats.lock:
                 stats.unexpected.append(f"{status} {body}"[:300])
             return
 
 
-def _current_version(port: int, token: str, item_id: int) -> int | None:
+def _current_state(port: int, token: str, item_id: int, version: int, replaces: int | None
+                   ) -> tuple[int, int | None]:
+    """The item's version and its update waiting for review, as the server sees them now."""
     try:
         status, body = request(port, "GET", f"/api/v1/action-items/{item_id}/updates", token=token, timeout=5)
     except (OSError, http.client.HTTPException):
-        return None
-    return body.get("version") if status == 200 else None
+        return version, replaces
+    if status != 200:
+        return version, replaces
+    waiting = [u["id"] for u in body.get("updates", []) if u.get("state") == "submitted"]
+    return body.get("version") or version, (waiting[0] if waiting else None)
 
 
 def check_database(url: str, stats: Stats, items: list[int]) -> dict:

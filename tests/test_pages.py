@@ -119,14 +119,15 @@ def test_unknown_ids_give_a_helpful_404(client, viewer, url):
 # --------------------------------------------------------------------------- as-of date
 
 
-@pytest.mark.parametrize("raw", ["2017-13-45", "yesterday", "2017-1-5", "20171231"])
+@pytest.mark.parametrize("raw", ["2017-13-45", "yesterday", "107/13/01", "1071301", "２"])
 def test_malformed_as_of_is_a_400_with_a_message(client, factory, viewer, raw):
     rep = factory.report()
     db.session.commit()
     resp = client.get(f"/reports/{rep.id}", query_string={"as_of": raw})
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
-    assert "不是有效的日期" in html and "YYYY-MM-DD" in html
+    assert f"「{raw}」不是日期" in html or f"“{raw}”" in html
+    assert "107/12/31" in html  # how to write it, in the form officials use
     assert 'aria-invalid="true"' in html and 'aria-describedby="as_of-desc as_of-error"' in html
 
 
@@ -138,7 +139,7 @@ def test_future_as_of_is_a_400_with_a_message(client, factory, viewer):
     for url in (f"/reports/{rep.id}", f"/recommendations/{rec.id}"):
         resp = client.get(url, query_string={"as_of": tomorrow})
         assert resp.status_code == 400
-        assert "基準日不可晚於今天" in text_of(resp)
+        assert "晚於今天" in text_of(resp)
 
 
 def test_as_of_counts_only_updates_approved_by_then(client, factory, viewer):
@@ -154,11 +155,15 @@ def test_as_of_counts_only_updates_approved_by_then(client, factory, viewer):
         assert resp.status_code == 200
         return re.search(r'<progress max="100" value="([\d.]+)" aria-label="R\S* 進度"', resp.get_data(as_text=True)).group(1)
 
-    assert progress_on("2017-07-01") == "0.0"
-    assert progress_on("2017-12-31") == "10.0"  # (1×40 + 3×0) / 4
-    assert progress_on("2018-01-15") == "70.0"  # (1×40 + 3×80) / 4
+    # Everything known today: a report counts on the day it describes, whenever approved.
+    assert progress_on("2017-06-29") == "0.0"
+    assert progress_on("2017-07-01") == "10.0"  # (1×40 + 3×0) / 4
+    assert progress_on("2017-12-31") == "70.0"  # (1×40 + 3×80) / 4, b approved 2018-01-15
+    # As printed on 2017-12-31: b was not approved yet.
+    resp = client.get(f"/recommendations/{rec.id}", query_string={"as_of": "2017-12-31", "known_at": "2017-12-31"})
+    assert re.search(r'<progress max="100" value="10.0"', resp.get_data(as_text=True))
     page = text_of(client.get(f"/reports/{rec.report_id}", query_string={"as_of": "2017-12-31"}))
-    assert "106年12月31日" in page and "之後的辦理情形" in page
+    assert "資料截止日 106年12月31日" in page or "106年12月31日" in page
 
 
 # --------------------------------------------------------------------------- item details
@@ -357,7 +362,8 @@ def test_item_page_uses_the_shared_timeline_cut_at_as_of(client, factory, viewer
     html = client.get(f"/action-items/{item.id}").get_data(as_text=True)
     assert f'id="update-{first.id}"' in html and 'data-state="approved"' in html  # actions/_timeline.html
     assert "第二階段辦理中" in html
-    html = client.get(f"/action-items/{item.id}", query_string={"as_of": "2017-07-05"}).get_data(as_text=True)
+    html = client.get(f"/action-items/{item.id}", query_string={"as_of": "2017-07-05", "known_at": "2017-07-05"}
+                      ).get_data(as_text=True)
     history = html[html.index('id="history-title"'):]
-    assert "第二階段辦理中" not in history  # effective after the as-of date
+    assert "第二階段辦理中" not in history  # effective after the data date
     assert 'data-state="submitted"' in history and 'data-state="approved"' not in history  # approved later

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import ReminderLog, Status
+from tracker.models import ActionItem, ReminderLog, Status, StatusUpdate
 from tracker.services import reminders
+from tracker.services.updates import submit_update
 from tracker.services import review as ops
 
-DAY = date(2018, 1, 10)
 
 
 class Inbox:
@@ -91,26 +91,62 @@ def _parts(msg):
     return plain, html
 
 
+DAY = date(2018, 1, 8)  # 7 days before the 2017 H2 deadline (2018-01-15): a reminder day
+
+
+def test_reminder_days_follow_the_periods(app):
+    """Hand-computed with the default calendar (periods end 06-30 and 12-31, deadline 15 days
+    later, reminders 7/3/1/0 days before, then every 7 days after the deadline)."""
+    h2 = date(2017, 12, 31)
+    h1 = date(2017, 6, 30)
+    expected = {
+        date(2018, 1, 7): (None, h1),            # 8 days left; 176 days after H1's deadline: (176 - 1) % 7 == 0
+        date(2018, 1, 8): (h2, None),            # 7 days left
+        date(2018, 1, 10): (None, None),         # 5 days left
+        date(2018, 1, 12): (h2, None),           # 3
+        date(2018, 1, 14): (h2, h1),             # 1; and 183 days after H1's deadline
+        date(2018, 1, 15): (h2, None),           # deadline day
+        date(2018, 1, 16): (None, h2),           # the day after: still missing
+        date(2018, 1, 17): (None, None),
+        date(2018, 1, 23): (None, h2),           # a week later
+        date(2018, 1, 30): (None, h2),
+        date(2017, 7, 16): (None, h1),
+        date(2017, 7, 23): (None, h1),
+        date(2017, 12, 30): (None, None),        # 168 days after 2017-07-15: (168 - 1) % 7 == 6
+    }
+    got = {}
+    for day in expected:
+        due, late = reminders.reminder_plan(day)
+        got[day] = (due.end if due else None, late.end if late else None)
+    assert got == expected
+
+
 def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
     result = runner.invoke(args=["send-reminders", "--date", DAY.isoformat()])
     assert result.exit_code == 0, result.output
     recipients = sorted(r for rcpts, _m in smtp.messages for r in rcpts)
+    # The quiet bureau's only item was completed before 2017 H2: nothing to report, no e-mail.
     assert recipients == ["en.editor@tainan.example", "reviewer@tainan.example", "zh.editor@tainan.example"]
 
     zh, = smtp.to("zh.editor@tainan.example")
     assert zh.get_content_type() == "multipart/alternative"
     assert "水利局" in zh["Subject"] and "需留意" in zh["Subject"]
     plain, html = _parts(zh)
-    assert "A1.1 再生水廠擴建" in plain and "逾期" in plain  # overdue
-    assert "A1.2 滴灌示範" in plain and "即將到期" in plain  # due soon
+    due_part = plain.split("逾期")[0]
+    # A1.1 has not reported on 2017 H2 (its waiting report describes 2018); A1.2 has; A1.3
+    # started tracking in November, so its first period is 2018 H1.
+    assert "A1.1 再生水廠擴建" in due_part and "A1.2" not in plain
+    assert "107年1月15日" in plain and "7" in due_part  # the deadline in 民國, days left
     assert "A1.3" in plain and "請補充" in plain  # returned, with the reviewer's comment
-    assert "107年1月10日" in plain  # 民國 date
+    assert "逾期" in plain  # A1.1 was due 2017-12-31
+    assert "107年1月8日" in plain
     assert "https://tracker.tainan.example/" in plain and "<ul>" in html and "請補充" in html
 
     en, = smtp.to("en.editor@tainan.example")
     assert "need attention" in en["Subject"] and "Water Resources Bureau" in en["Subject"]
     plain, _ = _parts(en)
-    assert "A1.1 Reclaimed water plant" in plain and "Overdue" in plain and "2018-01-10" in plain
+    assert "A1.1 Reclaimed water plant" in plain and "Overdue" in plain and "2018-01-08" in plain
+    assert "2018-01-15" in plain and "7 days left" in plain
 
     rv, = smtp.to("reviewer@tainan.example")
     plain, html = _parts(rv)
@@ -124,6 +160,33 @@ def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
     assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 3
 
 
+def test_between_reminder_days_only_returned_reports_and_reviews_are_sent(app, world):
+    digests = {d.user.email: d for d in reminders.collect_digests(date(2018, 1, 10))}
+    assert set(digests) == {"zh.editor@tainan.example", "en.editor@tainan.example", "reviewer@tainan.example"}
+    zh = digests["zh.editor@tainan.example"]
+    assert zh.due == [] and zh.late == [] and [u.action_item.code for u in zh.returned] == ["A1.3"]
+    assert [i.code for i, _s in zh.overdue] == ["A1.1"]  # rides along
+
+
+def test_after_the_deadline_missing_reports_are_chased(app, world):
+    digests = {d.user.email: d for d in reminders.collect_digests(date(2018, 1, 16))}
+    zh = digests["zh.editor@tainan.example"]
+    assert zh.late_period.end == date(2017, 12, 31) and [i.code for i, _s in zh.late] == ["A1.1"]
+    assert zh.due == []
+
+
+def test_overdue_items_alone_trigger_nothing(app, world):
+    # Correct the returned report away: only the overdue item is left on a non-reminder day.
+    returned = db.session.scalar(select(StatusUpdate).join(ActionItem).where(ActionItem.code == "A1.3"))
+    editor = db.session.merge(world["zh"])
+    submit_update(returned.action_item, editor, status=returned.status, progress=25,
+                  effective_date=date(2018, 1, 2), narrative="修正", corrects_id=returned.id,
+                  based_on_version=returned.action_item.version)
+    db.session.commit()
+    emails = {d.user.email for d in reminders.collect_digests(date(2018, 1, 10))}
+    assert emails == {"reviewer@tainan.example"}
+
+
 def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, world):
     assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
     ops.approve_update(db.session.merge(world["pending"]), db.session.merge(world["reviewer"]),
@@ -131,9 +194,10 @@ def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, world
     db.session.commit()
     assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
     assert len(smtp.messages) == 3
-    # The next day is a new day.
-    assert runner.invoke(args=["send-reminders", "--date", "2018-01-11"]).exit_code == 0
-    assert len(smtp.messages) == 5  # the reviewer has nothing pending any more
+    # The next day is a new day, but no reminder day; the returned report still is news for
+    # the editors, and the reviewer has nothing pending any more.
+    assert runner.invoke(args=["send-reminders", "--date", "2018-01-09"]).exit_code == 0
+    assert len(smtp.messages) == 5
 
 
 def test_dry_run_sends_and_records_nothing(runner, smtp, world):
@@ -150,8 +214,15 @@ def test_bad_dates_are_refused(runner, smtp, world, value):
     assert smtp.messages == []
 
 
-def test_people_with_nothing_to_report_get_nothing(app, world):
-    digests = reminders.collect_digests(DAY)
-    assert {d.user.email for d in digests} == {"zh.editor@tainan.example", "en.editor@tainan.example",
-                                              "reviewer@tainan.example"}
-    assert all(not d.empty for d in digests)
+def test_reviewer_digest_lists_the_oldest_and_counts_the_rest(app, factory, world):
+    rec = factory.recommendation(code="R9")
+    water = world["zh"].department
+    for n in range(reminders.REVIEWER_LIST + 3):
+        it = factory.item(rec, lead=water, code=f"B{n}", start_date=date(2017, 1, 1), due_date=date(2019, 1, 1))
+        factory.update(it, progress=10, effective=date(2018, 1, 2))
+    db.session.commit()
+    rv, = [d for d in reminders.collect_digests(DAY) if d.kind == reminders.REVIEWER]
+    assert rv.pending_total == reminders.REVIEWER_LIST + 4 and len(rv.pending) == reminders.REVIEWER_LIST
+    msg = reminders.render_digest(rv)
+    plain = msg.get_body(("plain",)).get_content()
+    assert "24" in plain and "4" in plain.split("B19")[-1]

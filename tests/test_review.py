@@ -53,7 +53,12 @@ def test_approve_makes_the_update_official_bumps_version_and_audits(factory, rev
     assert review.decision is ReviewDecision.APPROVE and review.reviewer_id == reviewer.id
     assert item.version == version + 1
     assert progress.item_states([item], date(2017, 7, 5))[item.id].progress == 40
-    assert progress.item_states([item], date(2017, 7, 4))[item.id].progress == 0
+    # It describes 2017-06-30: with everything known today it counts from then on ...
+    assert progress.item_states([item], date(2017, 7, 4))[item.id].progress == 40
+    assert progress.item_states([item], date(2017, 6, 29))[item.id].progress == 0
+    # ... but as printed on 2017-07-04 it had not been approved (it was approved today).
+    printed = progress.data_dates(date(2017, 7, 4), date(2017, 7, 4))
+    assert progress.item_states([item], printed, fold=True)[item.id].progress == 0
     audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "update.approve")).one()
     assert json.loads(audit.summary)["after"]["update_id"] == upd.id
     assert reviewer.last_review_at is not None
@@ -198,9 +203,9 @@ def test_release_needs_a_closing_status_on_the_decision_date(factory, reviewer, 
     assert exc.value.code == "not_releasable" and exc.value.field == "decision"
     factory.update(item, status=Status.COMPLETED, progress=100, effective=date(2017, 12, 1),
                    approved_on=date(2017, 12, 10), evidence_url="https://example.org/done")
-    # As of a date before the completion was approved, release is still refused.
+    # On a day before the completion it describes (2017-12-01), release is still refused.
     with pytest.raises(DomainError):
-        ops.record_decision(item, "release", "已完成", date(2017, 12, 5), reviewer)
+        ops.record_decision(item, "release", "已完成", date(2017, 11, 30), reviewer)
     version = item.version
     d = ops.record_decision(item, "release", "已完成，解除列管", date(2017, 12, 20), reviewer)
     db.session.commit()
@@ -259,7 +264,7 @@ def test_queue_groups_pending_updates_against_the_official_state(client, signin,
     factory.update(it, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 1))
     pending = factory.update(it, progress=70, effective=date(2017, 12, 31), narrative="完成第二期工程")
     db.session.commit()
-    groups = ops.review_queue()
+    groups = ops.review_queue().groups
     assert [g.recommendation.code for g in groups] == ["R9"]
     (dept_, entries), = groups[0].department_groups
     assert dept_.id == dept.id and entries[0].update.id == pending.id and entries[0].state.progress == 30
@@ -376,7 +381,7 @@ def test_adoption_form(client, signin, factory, reviewer):
 
 def test_changes_since_lists_every_kind_of_record(factory, reviewer, item):
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
-    upd = factory.update(item, effective=date(2017, 6, 30))
+    upd = factory.update(item, effective=date(2017, 6, 30), submitted_at=datetime.now(timezone.utc))
     ind = factory.indicator(item.recommendation)
     factory.measurement(ind, 12, date(2017, 6, 30), update=upd)
     ops.approve_update(upd, reviewer, effective_date=date(2017, 7, 1))
@@ -410,7 +415,7 @@ def test_default_since_is_the_previous_review_before_today(factory, reviewer, it
 
 
 def test_changes_page(client, signin, factory, reviewer, item):
-    factory.update(item, effective=date(2017, 6, 30), narrative="新進度")
+    factory.update(item, effective=date(2017, 6, 30), narrative="新進度", submitted_at=datetime.now(timezone.utc))
     db.session.commit()
     signin(reviewer)
     r = client.get("/review/changes?since=" + TODAY.isoformat())

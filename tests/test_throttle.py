@@ -3,6 +3,7 @@ with one generic message, an audit row, and counts shared across connections."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -143,3 +144,79 @@ def test_login_page_locks_after_five_failures_with_one_generic_message(app, clie
     # An unknown address reads exactly the same.
     resp = client.post("/login", data={"email": "nobody@example.org", "password": "whatever it is"})
     assert GENERIC in resp.get_data(as_text=True)
+
+
+@pytest.fixture
+def shared_app(app, tmp_path):
+    """The test app when its database is shared between connections (PostgreSQL), else a
+    file SQLite database like production (an in-memory one lives in one connection)."""
+    from tracker import create_app
+
+    if db.engine.url.database not in (None, "", ":memory:"):
+        yield app
+        return
+    other = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/lock.sqlite3",
+                                             "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    with other.app_context():
+        db.create_all()
+        yield other
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("threads, per_thread", [(2, 4), (8, 2)])
+def test_parallel_wrong_passwords_get_exactly_the_limit(shared_app, monkeypatch, threads, per_thread):
+    """The probe got 6 tries with 2 workers and 11 with 8 (limit 5): the lock was read before
+    the one-second hash and the failure counted after it. Now each attempt is counted
+    atomically first, so exactly LOGIN_MAX_FAILURES passwords are ever checked."""
+    from tests.factories import Factory
+    from tracker.services import accounts
+
+    with shared_app.app_context():
+        user = Factory(db.session).user("editor")
+        email = user.email
+        db.session.commit()
+        db.session.remove()
+
+    checked = []
+    guard = threading.Lock()
+    real_verify = accounts.verify_password
+
+    def slow_verify(u, password):  # noqa: ANN001
+        with guard:
+            checked.append(password)
+        time.sleep(0.3)  # an argon2 hash with production parameters takes about this long or more
+        return real_verify(u, password)
+
+    monkeypatch.setattr(accounts, "verify_password", slow_verify)
+    start = threading.Barrier(threads)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def attacker(n: int) -> None:
+        try:
+            client = shared_app.test_client()
+            start.wait(timeout=30)
+            for k in range(per_thread):
+                resp = client.post("/login", data={"email": email, "password": f"guess-{n}-{k}-wrong"})
+                with guard:
+                    statuses.append(resp.status_code)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    workers = [threading.Thread(target=attacker, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert not errors, errors
+    assert len(statuses) == threads * per_thread and set(statuses) == {200}
+    assert len(checked) == shared_app.config["LOGIN_MAX_FAILURES"] == 5
+    with shared_app.app_context():
+        assert locked_until(email) is not None
+        # Locked: the right password is refused without being checked.
+        with pytest.raises(DomainError):
+            check_login(email, DEFAULT_PASSWORD)
+        db.session.commit()
+        assert len(checked) == 5
+        db.session.remove()

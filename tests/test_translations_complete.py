@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 # Files that are locale tables: the 民國 date format, the export documents' typography and titles.
-LOCALE_TABLES = ("tracker/locale.py", "tracker/exports/")
+# Formatting and parsing tables of the calendar itself (民國 years, 年/月/日, 上半年, 至).
+LOCALE_TABLES = ("tracker/locale.py", "tracker/dates.py", "tracker/periods.py", "tracker/exports/")
 # Languages named in their own language (the language switch, language choices).
 ENDONYMS = {"中文", "中文（臺灣）", "繁體中文", "正體中文"}
 # PRODUCT.md's glossary: official terms the English interface may quote after the English word.

@@ -137,8 +137,8 @@ def test_every_broken_rule_is_reported_next_to_its_field_at_once(client, login, 
     ({"progress": "50.5"}, "progress", "0 to 100"),
     ({"progress": ""}, "progress", "0 to 100"),
     ({"effective_date": "2016-12-22"}, "effective_date", "report date"),
-    ({"effective_date": "2017-02-30"}, "effective_date", "real date"),
-    ({"effective_date": "30/06/2017"}, "effective_date", "real date"),
+    ({"effective_date": "2017-02-30"}, "effective_date", "is not a date"),
+    ({"effective_date": "30/06/2017"}, "effective_date", "is not a date"),
     ({"evidence_url": "ftp://example.org/x"}, "evidence_url", "http"),
     ({"narrative": ""}, "narrative", "Describe"),
     ({"narrative": "x" * 10001}, "narrative", "10000"),
@@ -185,9 +185,10 @@ def test_completed_with_link_and_not_feasible_with_reason_are_accepted(world):
     a = updates.submit_update(world.item, world.lead_editor, status="completed", progress=100,
                               effective_date="2017-06-30", narrative="done", based_on_version=1,
                               evidence_url="https://www.tainan.gov.tw/news/1")
+    # A second report while the first waits for review replaces it (one live report per item).
     b = updates.submit_update(world.item, world.lead_editor, status="not_feasible", progress=0,
                               effective_date="2017-07-30", narrative="stopped", reason="法規不允許",
-                              based_on_version=2)
+                              based_on_version=2, replaces_id=a.id)
     db.session.commit()
     assert (a.evidence_url, b.reason) == ("https://www.tainan.gov.tw/news/1", "法規不允許")
 
@@ -482,7 +483,9 @@ def test_second_writer_sees_the_conflict_screen_and_loses_nothing(client, login,
     assert len(tickets) == 1 and "會議紀錄.pdf" in html
     assert db.session.scalar(select(StatusUpdate).where(StatusUpdate.narrative.like("我的%"))) is None
 
-    again = _post_update(client, world, staged=tickets, **{**typed, "version": "2"})
+    # The re-shown form replaces the colleague's report, which still waits for review (it says so).
+    replaces = re.search(r'name="replaces_id" type="hidden" value="(\d+)"', html).group(1)
+    again = _post_update(client, world, staged=tickets, **{**typed, "version": "2", "replaces_id": replaces})
     assert again.status_code == 302, _errors(again.get_data(as_text=True))
     narratives = [su.narrative for su in db.session.scalars(select(StatusUpdate).order_by(StatusUpdate.id))]
     assert narratives == ["同事的辦理情形", "我的辦理情形：完成招標"]
@@ -490,7 +493,7 @@ def test_second_writer_sees_the_conflict_screen_and_loses_nothing(client, login,
     assert [a.original_name for a in mine.attachments] == ["會議紀錄.pdf"]
     assert len(mine.measurements) == 1
     staging = Path(app.config["UPLOAD_FOLDER"]) / "staging"
-    assert not any(staging.iterdir())  # the parked copy is gone once used
+    assert not [p for p in staging.rglob("*") if p.is_file()]  # the parked copy is gone once used
 
 
 def test_staged_files_belong_to_their_user(world, app):

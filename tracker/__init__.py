@@ -26,6 +26,7 @@ def create_app(config: type[Config] | str | None = None, overrides: dict[str, An
     )
     load_config(app, config, overrides)
     register_extensions(app)
+    register_input_guards(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_cli(app)
@@ -57,10 +58,22 @@ def load_config(app: Flask, config: type[Config] | str | None, overrides: dict[s
         if env == "production":
             raise ConfigurationError("SECRET_KEY must be set in production (at least 32 random characters)")
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    if env == "production" and (len(app.config["SECRET_KEY"]) < 32 or "change" in app.config["SECRET_KEY"].lower()):
-        raise ConfigurationError("SECRET_KEY is too short or a placeholder; use at least 32 random characters")
+    if env == "production":
+        from .security import secret_key_problem
+
+        problem = secret_key_problem(str(app.config["SECRET_KEY"]))
+        if problem:
+            raise ConfigurationError(f"SECRET_KEY is too short or a placeholder ({problem}); use at least 32 random "
+                                     "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    from .periods import PeriodSettingError, parse_deadline_days, parse_period_ends
+
+    try:
+        parse_period_ends(app.config["REPORTING_PERIOD_ENDS"])
+        parse_deadline_days(app.config["REPORTING_DEADLINE_DAYS"])
+    except PeriodSettingError as exc:
+        raise ConfigurationError(str(exc)) from None
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite: no pool pre-ping needed; WAL and foreign keys are set per connection.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
@@ -114,6 +127,13 @@ def register_extensions(app: Flask) -> None:
 
     init_logging(app)
     init_security(app)
+
+
+def register_input_guards(app: Flask) -> None:
+    """Before any route exists: the bounded ``int`` converter; before any view: the edge check."""
+    from .inputs import init_input_guards
+
+    init_input_guards(app)
 
 
 def register_blueprints(app: Flask) -> None:

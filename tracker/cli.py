@@ -65,6 +65,17 @@ def restore_command(archive: Path) -> None:
     click.echo(f"Restored: {result.describe()}")
 
 
+@click.command("sweep-uploads")
+def sweep_uploads_command() -> None:
+    """Delete files of refused submissions parked longer than STAGING_MAX_AGE_HOURS (run hourly from cron)."""
+    from .services.uploads import staging_usage, sweep_staging
+
+    result = sweep_staging()
+    files, size = staging_usage()
+    click.echo(f"Swept {result.files} staged files ({result.bytes} bytes); {files} files ({size} bytes) "
+               "still waiting in staging.")
+
+
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(["editor", "reviewer", "viewer", "admin"]),
@@ -178,6 +189,87 @@ def reset_second_factor_command(email: str) -> None:
     click.echo(f"Second factor turned off for {user.email}; their next sign-in asks for a new set-up if required.")
 
 
+@click.group("projections")
+def projections_group() -> None:
+    """The read model (item_period and its roll-ups, docs/performance.md): rebuild or check it."""
+
+
+@projections_group.command("rebuild")
+def projections_rebuild_command() -> None:
+    """Recompute the whole read model from the history (safe to run any time)."""
+    from .services import projections
+
+    through = projections.rebuild()
+    db.session.commit()
+    click.echo(f"Read model rebuilt through the period ending {through.isoformat()}.")
+
+
+@projections_group.command("check")
+@click.option("--limit", default=50, show_default=True, help="Stop after this many differences.")
+def projections_check_command(limit: int) -> None:
+    """Compare the stored read model with one recomputed from the history; exit 1 on any
+    difference (then run ``flask projections rebuild``)."""
+    from .services import projections
+
+    diffs = projections.check(limit=limit)
+    if diffs:
+        for d in diffs:
+            click.echo(str(d))
+        raise click.ClickException(f"{len(diffs)} difference(s) found; run `flask projections rebuild`.")
+    click.echo("The read model agrees with the history.")
+
+
+@click.command("progress")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Data date: records effective on or before it count (default: today).")
+@click.option("--known-at", "known_at", default=None, metavar="DATE",
+              help="Knowledge date: only what was submitted, reviewed or decided by then counts "
+                   "(default: today; equal to --as-of for the state as printed that day).")
+@click.option("--report", default=None, help="Report id or code (default: every report).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def progress_command(as_of: str | None, known_at: str | None, report: str | None, as_json: bool) -> None:
+    """Print the follow-up state on a data date and a knowledge date (ROC dates such as
+    107/12/31 are accepted): progress per recommendation, pending reports, flags."""
+    import json
+
+    from . import dates
+    from .errors import InvalidDate
+    from .services import progress
+    from .web.dashboard import report_filter
+
+    try:
+        data_dates = dates.resolve_data_dates(as_of, known_at)
+    except InvalidDate as exc:
+        raise click.BadParameter(exc.message, param_hint="--known-at" if exc.field == "known_at" else "--as-of")
+    report_ids, _rep, error = report_filter(report)
+    if error:
+        raise click.BadParameter(error, param_hint="--report")
+    s = progress.build_summary(data_dates, report_ids=report_ids, flag_limit=0, decision_limit=0,
+                               with_recommendations=True)
+    report_codes = {r.id: r.code for r in s.reports}
+    out = {
+        "as_of": s.dates.as_of.isoformat(), "known_at": s.dates.known_at.isoformat(),
+        "overall_progress": None if s.overall_progress is None else round(s.overall_progress, 1),
+        "items": s.item_count, "pending": s.pending_count, "flags": dict(s.flag_counts),
+        "recommendations": [
+            {"report": report_codes.get(r.recommendation.report_id), "code": r.recommendation.code,
+             "progress": None if r.rollup.progress is None else round(r.rollup.progress, 1),
+             "items": r.item_count, "pending": r.pending}
+            for r in s.recommendations],
+    }
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Data as of {out['as_of']}, known at {out['known_at']} ({s.source}).")
+    pct = "—" if out["overall_progress"] is None else f"{out['overall_progress']} %"
+    click.echo(f"Overall progress {pct}; {out['items']} items; {out['pending']} reports pending review; "
+               f"overdue {out['flags'].get('overdue', 0)}, due soon {out['flags'].get('due_soon', 0)}, "
+               f"not reported {out['flags'].get('stale', 0)}.")
+    for r in out["recommendations"]:
+        rp = "—" if r["progress"] is None else f"{r['progress']} %"
+        click.echo(f"  {r['report']} {r['code']}: {rp} ({r['items']} items, {r['pending']} pending)")
+
+
 def register_commands(app: Flask) -> None:
     from .exports.cli import export_summary_command
 
@@ -189,3 +281,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(reset_second_factor_command)
+    app.cli.add_command(sweep_uploads_command)
+    app.cli.add_command(projections_group)
+    app.cli.add_command(progress_command)

@@ -47,6 +47,8 @@ UPDATE_STATE = {
     UpdateState.SUBMITTED: _l("Pending review"),
     UpdateState.APPROVED: _l("Approved"),
     UpdateState.RETURNED: _l("Returned"),
+    UpdateState.WITHDRAWN: _l("Withdrawn"),
+    UpdateState.REPLACED: _l("Replaced"),
 }
 
 BUDGET_SOURCE = {

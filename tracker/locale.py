@@ -74,12 +74,22 @@ def format_date(value: date | datetime | None, locale: str, empty: str = "—") 
     return value.isoformat()
 
 
+def format_date_input(value: date | None, locale: str) -> str:
+    """A date as officials type it: 107/12/31 in zh-TW, 2018-12-31 in English."""
+    if value is None:
+        return ""
+    if locale.startswith("zh"):
+        return f"{roc_year(value.year)}/{value.month:02d}/{value.day:02d}"
+    return value.isoformat()
+
+
 def format_datetime(value: datetime | None, locale: str, empty: str = "—") -> str:
     if value is None:
         return empty
-    from zoneinfo import ZoneInfo
 
-    local = value.astimezone(ZoneInfo("Asia/Taipei"))
+    from .dates import city_timezone
+
+    local = value.astimezone(city_timezone())
     if locale.startswith("zh"):
         return f"{format_date(local.date(), locale)} {local:%H:%M}"
     return f"{local:%Y-%m-%d %H:%M}"
@@ -161,6 +171,7 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.jinja_env.filters["date"] = lambda v, empty="—": format_date(v, current_locale(), empty)
+    app.jinja_env.filters["date_input"] = lambda v: format_date_input(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v, empty="—": format_datetime(v, current_locale(), empty)
     app.jinja_env.filters["year"] = lambda v, empty="—": format_year(v, current_locale(), empty)
     app.jinja_env.filters["num"] = format_number

@@ -32,19 +32,34 @@ def redact(text: str) -> str:
     return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)} [redacted]", text)
 
 
+def remember_user(user) -> None:  # noqa: ANN001
+    """Keep the signed-in user's id on ``g`` for log lines (called where the user is loaded).
+
+    Log records read this plain value, never the ORM object: after a failed write the
+    object is expired and touching it raises (PendingRollbackError), which would kill
+    the error handler that is trying to log the failure.
+    """
+    uid = getattr(user, "id", None) if user is not None else None
+    g.log_user_id = uid if isinstance(uid, int) else None
+
+
 class RequestContextFilter(logging.Filter):
-    """Adds request_id and user_id to every record and scrubs secrets from the message."""
+    """Adds request_id and user_id to every record and scrubs secrets from the message.
+
+    It must never raise: a filter that raises takes the log call (and whatever was
+    handling an error) down with it.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = "-"
         record.user_id = "-"
-        if has_request_context():
-            record.request_id = g.get("request_id", "-") or "-"
-            # Read the user Flask-Login already loaded; loading it here could query the
-            # database from inside a log call.
-            user = g.get("_login_user")
-            uid = getattr(user, "id", None) if user is not None else None
-            record.user_id = str(uid) if uid is not None else "anon"
+        try:
+            if has_request_context():
+                record.request_id = g.get("request_id", "-") or "-"
+                uid = g.get("log_user_id")
+                record.user_id = str(uid) if uid is not None else "anon"
+        except Exception:  # noqa: BLE001
+            pass
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format string must not kill logging

@@ -6,11 +6,13 @@ so titles and labels come out in the document's language.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from flask_babel import gettext as _
 
 from . import charts, labels
 from .locale import format_date, format_number, format_year, localized, unit_label
-from .models import Status
+from .models import Report, Status
 from .services import benchmark, progress
 
 
@@ -18,16 +20,28 @@ def _number(v: float | None) -> str:
     return format_number(v, 1)
 
 
-def summary_charts(summary: progress.Summary, locale: str) -> dict[str, charts.Chart]:
-    """Progress per recommendation (bars) and items by status per lead department (stacked bars)."""
-    rec_rows = [(f"{rs.recommendation.code} {localized(rs.recommendation, 'title', locale)}", rs.rollup.progress)
-                for rs in summary.recommendations]
-    by_rec = charts.progress_bars(
-        rec_rows, chart_id="chart-rec-progress",
-        title=_("Progress per recommendation"),
-        desc=_("Horizontal bars: weighted mean progress of each recommendation's action items, 0 to 100 %."),
-        label_header=_("Recommendation"), value_header=_("Progress"), number=_number,
-    )
+def summary_charts(summary: progress.Summary, locale: str, reports: Sequence[Report] | None = None
+                   ) -> dict[str, charts.Chart]:
+    """Progress per recommendation (bars; per report when ``reports`` are given and the
+    summary covers several) and items by status per lead department (stacked bars)."""
+    if reports is not None and len(summary.reports) > 1:
+        rows = [(localized(r, "title", locale), summary.report_progress.get(r.id)) for r in reports]
+        by_rec = charts.progress_bars(
+            rows, chart_id="chart-report-progress",
+            title=_("Progress per report"),
+            desc=_("Horizontal bars: each report's progress (the mean of its recommendations' progress), "
+                   "0 to 100 %."),
+            label_header=_("Report"), value_header=_("Progress"), number=_number,
+        )
+    else:
+        rec_rows = [(f"{rs.recommendation.code} {localized(rs.recommendation, 'title', locale)}",
+                     rs.rollup.progress) for rs in summary.recommendations]
+        by_rec = charts.progress_bars(
+            rec_rows, chart_id="chart-rec-progress",
+            title=_("Progress per recommendation"),
+            desc=_("Horizontal bars: weighted mean progress of each recommendation's action items, 0 to 100 %."),
+            label_header=_("Recommendation"), value_header=_("Progress"), number=_number,
+        )
     series = [(s, labels.status_label(s), None) for s in Status]
     dept_rows = []
     for dept_id, counts in sorted(summary.department_counts.items(),

@@ -8,17 +8,20 @@ Write endpoints reuse ``ApiBlueprint`` (400 for bad query arguments),
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, g
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
-from marshmallow import INCLUDE, Schema, ValidationError, fields
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validates_schema
 from webargs.flaskparser import FlaskParser
 
+from .. import dates
+from ..dates import DataDates
+from ..errors import InvalidDate
+from ..inputs import MAX_INT, parse_id
 from ..services import DomainError
 from ..services import permissions
 
@@ -37,45 +40,88 @@ class InvalidArgument(DomainError):
 
 
 def local_today() -> date:
-    """Today in Taiwan: the default as-of date (the server may run in UTC)."""
-    return datetime.now(ZoneInfo("Asia/Taipei")).date()
+    """Today in Taiwan: the default data and knowledge date (tracker.dates.today)."""
+    return dates.today()
 
 
-class AsOfDate(fields.Date):
-    """An ISO date (YYYY-MM-DD) that is not after today in Taiwan."""
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class DayArg(fields.Date):
+    """An ISO date (YYYY-MM-DD): the API is strict where the web forms accept 民國 forms too,
+    so that what a script sends means one thing."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> date:
-        # Strict shape first: marshmallow would accept a few other ISO spellings.
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-            raise ValidationError(_("Not a valid date: use YYYY-MM-DD, for example 2017-12-31."))
-        try:
-            day = date.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(_("Not a valid date: %(value)s does not exist (use YYYY-MM-DD).",
-                                    value=value.strip())) from None
+        text = value.strip() if isinstance(value, str) else ""
+        day = dates.parse_date(text) if _ISO_DAY.fullmatch(text) else None
+        if day is None:
+            raise ValidationError(_("Not a valid date: use YYYY-MM-DD, for example 2017-12-31 (“%(value)s” is not).",
+                                    value=str(value)[:40]))
+        return day
+
+
+class AsOfDate(DayArg):
+    """A data date: not after today in Taiwan."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
         today = local_today()
         if day > today:
             raise ValidationError(_(
-                "The as-of date %(day)s is in the future: state is only known up to today (%(today)s).",
+                "The date %(day)s is in the future: state is only known up to today (%(today)s).",
                 day=day.isoformat(), today=today.isoformat(),
             ))
         return day
 
 
+AS_OF_DOC = ("Data date: records describing this day or earlier count (YYYY-MM-DD, not after today). "
+             "Default: today in Taiwan (Asia/Taipei).")
+KNOWN_AT_DOC = ("Knowledge date: only what was submitted, approved or decided by the end of this day counts "
+                "(YYYY-MM-DD, not before as_of, not after today). Default: today (everything known); "
+                "as_of = known_at gives the state as it could have been printed that day.")
+class IdArg(fields.Field):
+    """A database id in a query argument: ASCII digits only (``?report=²`` is refused with
+    400). A number too large for any id loads as is; the lookup (``inputs.get_by_id``)
+    then answers 404 without a query, like any id that does not exist."""
+
+    default_error_messages = {"invalid": "Not a valid id: use a whole number from 1 to 2147483647."}
+
+    def __init__(self, **kwargs: Any):
+        metadata = kwargs.pop("metadata", {})
+        metadata = {"type": "integer", "minimum": 1, "maximum": MAX_INT, **metadata}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,40}", value.strip()):
+            return int(value.strip())
+        raise self.make_error("invalid")
+
+
 class AsOfArgsSchema(Schema):
-    """``?as_of=YYYY-MM-DD``: the state on that date (default: today)."""
+    """``?as_of=`` and ``?known_at=``: the state on the data date as known on the knowledge date."""
 
-    # A callable default: resolved per request (and left out of the OpenAPI default).
-    as_of = AsOfDate(
-        load_default=lambda: local_today(),
-        metadata={"description": "Report the state on this date (YYYY-MM-DD, not in the future). "
-                                 "Default: today in Taiwan (Asia/Taipei)."},
-    )
+    as_of = AsOfDate(load_default=None, metadata={"description": AS_OF_DOC})
+    known_at = AsOfDate(load_default=None, metadata={"description": KNOWN_AT_DOC})
+
+    @validates_schema
+    def _known_after_data(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        as_of, known_at = data.get("as_of"), data.get("known_at")
+        if as_of is not None and known_at is not None and known_at < as_of:
+            raise ValidationError(_("The knowledge date %(known)s is before the data date %(as_of)s: a state can "
+                                    "only be known after the date it describes.",
+                                    known=known_at.isoformat(), as_of=as_of.isoformat()), field_name="known_at")
 
 
-def resolve_as_of(args: Mapping[str, Any]) -> date:
-    """The parsed as-of date (the schema defaults it to today)."""
-    return args.get("as_of") or local_today()
+def resolve_as_of(args: Mapping[str, Any]) -> DataDates:
+    """The parsed data and knowledge dates (defaults: today). Raises InvalidArgument."""
+    try:
+        return dates.resolve_data_dates(args.get("as_of"), args.get("known_at"))
+    except InvalidDate as exc:
+        raise InvalidArgument(exc.message, field=exc.field or "as_of") from None
 
 
 def _first_error(messages: Any, prefix: str = "") -> tuple[str, str]:
@@ -135,7 +181,7 @@ def require_reader() -> None:
 
 # --- Optimistic locking -------------------------------------------------------
 
-_ETAG_RE = re.compile(r'^(?:W/)?"item-(\d+)-v(\d+)"$')
+_ETAG_RE = re.compile(r'^(?:W/)?"item-([0-9]{1,10})-v([0-9]{1,10})"$')
 
 
 def item_etag(item: Any) -> str:
@@ -163,7 +209,10 @@ def parse_if_match(header: str | None, item_id: int | None = None) -> int | None
             _('If-Match is not an item tag: send the ETag of the item, like W/"item-12-v3".'),
             field="If-Match",
         )
-    tag_item, version = int(match.group(1)), int(match.group(2))
+    tag_item, version = parse_id(match.group(1)), parse_id(match.group(2))
+    if tag_item is None or version is None:
+        # No item or version can be numbered like that (ids and versions fit the database's integer).
+        raise InvalidArgument(_("If-Match names a version that cannot exist."), field="If-Match")
     if item_id is not None and tag_item != item_id:
         raise InvalidArgument(_("If-Match names another action item."), field="If-Match")
     return version
@@ -183,6 +232,8 @@ class ApiErrorDetailSchema(Schema):
     request_id = fields.String(required=True, metadata={"description": "Also sent as X-Request-Id"})
     field = fields.String(metadata={"description": "The argument or input the error concerns"})
     fields_ = fields.Dict(data_key="fields", metadata={"description": "Every invalid field with its messages"})
+    errors_ = fields.Dict(data_key="errors", metadata={"description": "On 422 from a write: each invalid field "
+                                                                      "with its message"})
     current_version = fields.Integer(metadata={"description": "On a version conflict: the item's current version"})
 
 

@@ -9,7 +9,6 @@ set-based services).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Any, Callable
 
 from flask_babel import gettext as _
@@ -17,13 +16,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..dates import DataDates
 from ..extensions import db
+from ..inputs import get_by_id
 from ..models import (
-    ActionItem, AdoptionDecision, Department, Indicator, Recommendation, ReferencePractice, Report, Status,
+    ActionItem, Department, Indicator, Recommendation, ReferencePractice, Report, Status, StatusUpdate,
 )
 from ..services import NotFound
 from ..services import benchmark, progress
 from ..services.progress import ItemState
+from ..services.review import latest_adoptions
 from . import schemas
 from .common import API_SECURITY, ApiBlueprint, AsOfArgsSchema, item_etag, require_reader, resolve_as_of
 
@@ -55,14 +57,11 @@ def list_reports(args: dict) -> dict:
     Progress is the mean of the recommendations' weighted roll-ups on the as-of date.
     """
     as_of = resolve_as_of(args)
-    summary = progress.build_summary(as_of)
-    per_report: dict[int, list[float | None]] = {}
-    for rs in summary.recommendations:
-        per_report.setdefault(rs.recommendation.report_id, []).append(rs.rollup.progress)
+    summary = progress.build_summary(as_of, flag_limit=0, decision_limit=0)
     reports = sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
     return {
-        "as_of": as_of,
-        "reports": [_report(r, progress.mean_progress(per_report.get(r.id, []))) for r in reports],
+        "as_of": as_of.as_of, "known_at": as_of.known_at,
+        "reports": [_report(r, summary.report_progress.get(r.id)) for r in reports],
     }
 
 
@@ -75,10 +74,10 @@ def get_report(args: dict, report_id: int) -> dict:
     """One report with the roll-up of each recommendation and item counts by status."""
     as_of = resolve_as_of(args)
     report = _get_report(report_id)
-    summary = progress.build_summary(as_of, report_ids=[report.id])
+    summary = progress.build_summary(as_of, report_ids=[report.id], flag_limit=0, decision_limit=0)
     data = _report(report, summary.overall_progress)
     data.update(
-        as_of=as_of,
+        as_of=as_of.as_of, known_at=as_of.known_at,
         destination_zh=report.destination_zh, destination_en=report.destination_en,
         summary_zh=report.summary_zh, summary_en=report.summary_en,
         recommendations=[
@@ -104,7 +103,7 @@ def list_recommendations(args: dict) -> dict:
     if args.get("report") is not None:
         report = _get_report(args["report"])
         where.append(Recommendation.report_id == report.id)
-    return {"as_of": as_of, "recommendations": _recommendations(where, as_of)}
+    return {"as_of": as_of.as_of, "known_at": as_of.known_at, "recommendations": _recommendations(where, as_of)}
 
 
 @blp.get("/recommendations/<int:recommendation_id>")
@@ -118,7 +117,7 @@ def get_recommendation(args: dict, recommendation_id: int) -> dict:
     found = _recommendations([Recommendation.id == recommendation_id], as_of)
     if not found:
         raise NotFound(_("There is no recommendation %(id)s.", id=recommendation_id))
-    return {**found[0], "as_of": as_of}
+    return {**found[0], "as_of": as_of.as_of, "known_at": as_of.known_at}
 
 
 @blp.get("/action-items/<int:item_id>")
@@ -146,11 +145,13 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
     )
     if item is None:
         raise NotFound(_("There is no action item %(id)s.", id=item_id))
-    state = progress.item_states([item], as_of)[item.id]
+    state = progress.item_states([item], as_of, fold=True)[item.id]
     rec, report = item.recommendation, item.recommendation.report
     official, pending = state.official, state.pending
+    rows = {u.id: u for u in db.session.scalars(select(StatusUpdate).where(StatusUpdate.id.in_(
+        [u.id for u in (official, pending) if u is not None])))} if (official or pending) else {}
     data = {
-        "as_of": as_of,
+        "as_of": as_of.as_of, "known_at": as_of.known_at,
         **_item_ref(item),
         "report": {"id": report.id, "code": report.code, "title_zh": report.title_zh, "title_en": report.title_en},
         "recommendation": _rec_ref(rec),
@@ -168,11 +169,11 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
         "official_update": None if official is None else {
             "id": official.id, "status": official.status, "progress": official.progress,
             "effective_date": official.effective_date, "approved_on": official.approved_on,
-            "narrative": official.narrative, "reason": official.reason,
+            "narrative": rows[official.id].narrative, "reason": rows[official.id].reason,
         },
         "pending_update": None if pending is None else {
             "id": pending.id, "status": pending.status, "progress": pending.progress,
-            "effective_date": pending.effective_date, "department_id": pending.department_id,
+            "effective_date": pending.effective_date, "department_id": rows[pending.id].department_id,
         },
         "schedule": {"start_date": item.start_date, "due_date": item.due_date},
         "budget": {"amount": item.budget_amount, "source": item.budget_source, "note": item.budget_note},
@@ -184,13 +185,13 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
 
 def _get_report(report_id: int) -> Report:
     """The report or NotFound (404)."""
-    report = db.session.get(Report, report_id)
+    report = get_by_id(Report, report_id)
     if report is None:
         raise NotFound(_("There is no report %(id)s.", id=report_id), field="report")
     return report
 
 
-def _recommendations(where: list[ColumnElement[bool]], as_of: date) -> list[dict]:
+def _recommendations(where: list[ColumnElement[bool]], as_of: DataDates) -> list[dict]:
     """Recommendations matching ``where``, fully nested, on ``as_of``.
 
     Nine statements whatever the number of recommendations, items, practices or indicators.
@@ -213,17 +214,11 @@ def _recommendations(where: list[ColumnElement[bool]], as_of: date) -> list[dict
         items, as_of, select(ActionItem.id).where(ActionItem.recommendation_id.in_(rec_ids))
     ) if items else {}
     indicator_states = benchmark.indicator_states([i for rec in recs for i in rec.indicators], as_of)
-    adoption: dict[int, AdoptionDecision] = {}
-    for decision in db.session.scalars(
-        select(AdoptionDecision)
-        .where(AdoptionDecision.recommendation_id.in_(rec_ids), AdoptionDecision.decided_on <= as_of)
-        .order_by(AdoptionDecision.decided_on, AdoptionDecision.id)
-    ):
-        adoption[decision.recommendation_id] = decision  # the latest wins
+    adoption = latest_adoptions([rec.id for rec in recs], as_of)
 
     out = []
     for rec in recs:
-        rec_items = rec.action_items
+        rec_items = [i for i in rec.action_items if states[i.id].exists]
         counts = Counter(states[i.id].status for i in rec_items)
         decision = adoption.get(rec.id)
         out.append({
@@ -322,6 +317,7 @@ def _item_ref(it: ActionItem) -> dict:
         "source_section": it.source_section,
         "lead_department": _department(it.lead_department),
         "supporting_departments": [_department(d) for d in it.supporting_departments],
+        "departments_proposed": it.departments_confirmed_at is None,
         "start_date": it.start_date, "due_date": it.due_date,
         "weight": it.weight, "version": it.version,
     }

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..models import Adoption, BudgetSource, Direction, Status, TrackingChoice
 from ..services.benchmark import OnTrack
-from .common import AsOfArgsSchema
+from .common import AsOfArgsSchema, IdArg
 
 FLAGS = ("overdue", "due_soon", "stale")
 MISSING = ("baseline", "target", "reference", "measurement")
@@ -75,7 +75,8 @@ class ReportSummarySchema(Schema):
 
 
 class ReportListSchema(Schema):
-    as_of = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     reports = fields.List(fields.Nested(ReportSummarySchema), required=True)
 
 
@@ -100,7 +101,8 @@ class RecommendationSummarySchema(RollUpFields):
 
 
 class ReportDetailSchema(ReportSummarySchema):
-    as_of = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     destination_zh = fields.String(required=True)
     destination_en = fields.String(required=True)
     summary_zh = fields.String(required=True)
@@ -225,6 +227,8 @@ class ActionItemBriefSchema(ItemStateFields):
     source_section = fields.String(required=True)
     lead_department = fields.Nested(DepartmentRefSchema, required=True)
     supporting_departments = fields.List(fields.Nested(DepartmentRefSchema), required=True)
+    departments_proposed = fields.Boolean(required=True, metadata={
+        "description": "The report does not name these departments: proposed (擬議) until a reviewer confirms them"})
     start_date = fields.Date(required=True, allow_none=True)
     due_date = fields.Date(required=True, allow_none=True)
     weight = fields.Float(required=True)
@@ -249,17 +253,19 @@ class RecommendationSchema(RollUpFields):
 
 
 class RecommendationListSchema(Schema):
-    as_of = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
 
 
 class RecommendationDetailSchema(RecommendationSchema):
-    as_of = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
 
 
 class RecommendationArgsSchema(AsOfArgsSchema):
-    report = fields.Integer(
-        load_default=None, strict=False,
+    report = IdArg(
+        load_default=None,
         error_messages={"invalid": _l("Not a valid report id: use the number of a report.")},
         metadata={"description": "Only the recommendations of this report (id)"},
     )
@@ -330,7 +336,8 @@ class BudgetSchema(Schema):
 
 
 class ActionItemDetailSchema(ItemStateFields):
-    as_of = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     id = fields.Integer(required=True)
     code = fields.String(required=True)
     report = fields.Nested(ReportRefSchema, required=True)
@@ -342,6 +349,8 @@ class ActionItemDetailSchema(ItemStateFields):
     source_section = fields.String(required=True)
     lead_department = fields.Nested(DepartmentRefSchema, required=True)
     supporting_departments = fields.List(fields.Nested(DepartmentRefSchema), required=True)
+    departments_proposed = fields.Boolean(required=True, metadata={
+        "description": "The report does not name these departments: proposed (擬議) until a reviewer confirms them"})
     practices = fields.List(fields.Nested(PracticeRefSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorRefSchema), required=True)
     effective_date = fields.Date(required=True, allow_none=True,

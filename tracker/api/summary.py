@@ -5,20 +5,20 @@ and the annual export, so the three cannot disagree.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import abort, g
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
-from ..extensions import db
+from ..dates import DataDates
+from ..inputs import get_by_id
 from ..models import Report, Status
 from ..services import permissions, progress
 from ..services.review import latest_adoptions
-from .common import API_SECURITY, ApiBlueprint, AsOfDate, require_reader, resolve_as_of
+from .common import API_SECURITY, ApiBlueprint, AsOfArgsSchema, IdArg, require_reader, resolve_as_of
 from .schemas import Progress, StatusCountsSchema
 
 blp = ApiBlueprint("api_summary", __name__, url_prefix="/api/v1",
@@ -34,10 +34,9 @@ def _signed_in() -> None:
     require_reader()
 
 
-class SummaryArgsSchema(Schema):
-    as_of = AsOfDate(load_default=None, metadata={
-        "description": "State on this date (YYYY-MM-DD, not in the future). Default: today in Taiwan."})
-    report = fields.Integer(load_default=None, strict=False, metadata={
+class SummaryArgsSchema(AsOfArgsSchema):
+    report = IdArg(load_default=None, error_messages={
+        "invalid": _l("Not a valid report id: use the number of a report.")}, metadata={
         "description": "Limit to one report (its id). Default: every report."})
 
 
@@ -110,8 +109,28 @@ class SummaryDecisionSchema(Schema):
     effective_date = fields.Date(required=True)
 
 
+class SummaryReportingSchema(Schema):
+    period_start = fields.Date(required=True)
+    period_end = fields.Date(required=True)
+    deadline = fields.Date(required=True)
+    must_report = fields.Integer(required=True)
+    reported = fields.Integer(required=True)
+    on_time = fields.Integer(required=True)
+    late = fields.Integer(required=True)
+    approved = fields.Integer(required=True)
+    returned = fields.Integer(required=True)
+    not_reported = fields.Integer(required=True)
+
+
+class SummaryFlagCountsSchema(Schema):
+    overdue = fields.Integer(required=True)
+    due_soon = fields.Integer(required=True)
+    stale = fields.Integer(required=True)
+
+
 class SummarySchema(Schema):
-    as_of = fields.Date(required=True)
+    as_of = fields.Date(required=True, metadata={"description": "Data date"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date"})
     year = fields.Integer(required=True, metadata={"description": "Year whose tracking decisions are listed"})
     reports = fields.List(fields.Nested(SummaryReportSchema), required=True)
     formula = fields.String(required=True)
@@ -120,7 +139,11 @@ class SummarySchema(Schema):
     status_counts = fields.Nested(StatusCountsSchema, required=True)
     recommendations = fields.List(fields.Nested(SummaryRecommendationSchema), required=True)
     departments = fields.List(fields.Nested(SummaryDepartmentSchema), required=True)
-    flags = fields.Nested(SummaryFlagsSchema, required=True)
+    flags = fields.Nested(SummaryFlagsSchema, required=True, metadata={
+        "description": "The first 100 items carrying each flag (flag_counts has the totals)"})
+    flag_counts = fields.Nested(SummaryFlagCountsSchema, required=True)
+    reporting = fields.Nested(SummaryReportingSchema, required=True, metadata={
+        "description": "Reporting on the period holding the data date"})
     decisions = fields.List(fields.Nested(SummaryDecisionSchema), required=True)
     pending_count = fields.Integer(required=True, metadata={"description": "Updates submitted and not yet "
                                                                            "reviewed on the as-of date"})
@@ -130,18 +153,19 @@ def _counts(counter: Any) -> dict[str, int]:
     return {s.value: int(counter.get(s, 0)) for s in Status}
 
 
+FLAG_LIMIT = 100
+
+
 def summary_payload(summary: progress.Summary, adoptions: dict | None = None) -> dict:
     """The Summary as plain data (dates stay dates: the schema formats them)."""
     adoptions = adoptions or {}
-    states = summary.states
+    departments = summary.departments
 
-    def flagged(item) -> dict:
-        st = states[item.id]
+    def flagged(f: progress.FlaggedItem) -> dict:
         return {
-            "id": item.id, "code": item.code, "recommendation_code": item.recommendation.code,
-            "lead_department_code": item.lead_department.code, "due_date": item.due_date,
-            "status": st.status.value, "progress": st.progress,
-            "last_approved_effective_date": st.official.effective_date if st.official else None,
+            "id": f.item_id, "code": f.code, "recommendation_code": f.recommendation_code,
+            "lead_department_code": departments[f.lead_department_id].code, "due_date": f.due_date,
+            "status": f.status.value, "progress": f.progress, "last_approved_effective_date": f.last_effective,
         }
 
     recs = []
@@ -158,36 +182,41 @@ def summary_payload(summary: progress.Summary, adoptions: dict | None = None) ->
                          "decided_by": ad.decided_by} if ad else None,
         })
     depts = []
-    for dept_id, counter in sorted(summary.department_counts.items(),
-                                   key=lambda kv: summary.departments[kv[0]].code):
-        d = summary.departments[dept_id]
+    for dept_id, counter in sorted(summary.department_counts.items(), key=lambda kv: departments[kv[0]].code):
+        d = departments[dept_id]
         depts.append({"department_id": d.id, "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
                       "status_counts": _counts(counter), "total": sum(counter.values())})
+    rp = summary.reporting
     return {
-        "as_of": summary.as_of,
+        "as_of": summary.dates.as_of,
+        "known_at": summary.dates.known_at,
         "year": summary.as_of.year,
         "reports": [{"id": r.id, "code": r.code, "title_zh": r.title_zh, "title_en": r.title_en}
                     for r in summary.reports],
         "formula": FORMULA,
         "overall_progress": summary.overall_progress,
-        "item_count": len(summary.items),
+        "item_count": summary.item_count,
         "status_counts": _counts(summary.status_counts),
         "recommendations": recs,
         "departments": depts,
-        "flags": {"overdue": [flagged(i) for i in summary.overdue],
-                  "due_soon": [flagged(i) for i in summary.due_soon],
-                  "stale": [flagged(i) for i in summary.stale]},
-        "decisions": [{"id": d.id, "action_item_id": item.id, "action_item_code": item.code,
-                       "recommendation_code": item.recommendation.code, "decision": d.decision.value,
+        "flags": {flag: [flagged(f) for f in summary.flagged[flag][:FLAG_LIMIT]] for flag in progress.FLAGS},
+        "flag_counts": dict(summary.flag_counts),
+        "reporting": {"period_start": rp.period.start, "period_end": rp.period.end, "deadline": rp.period.deadline,
+                      "must_report": rp.must_report, "reported": rp.reported, "on_time": rp.on_time,
+                      "late": rp.late, "approved": rp.approved, "returned": rp.returned,
+                      "not_reported": rp.not_reported},
+        "decisions": [{"id": d.id, "action_item_id": d.item_id, "action_item_code": d.item_code,
+                       "recommendation_code": d.recommendation_code, "decision": d.decision.value,
                        "reason": d.reason, "effective_date": d.effective_date}
-                      for item, d in summary.decisions_in_year],
+                      for d in summary.decisions_in_year],
         "pending_count": summary.pending_count,
     }
 
 
-def build_payload(as_of: date, report_ids: list[int] | None) -> dict:
+def build_payload(as_of: DataDates, report_ids: list[int] | None) -> dict:
     """build_summary plus the adoption decisions in force, as API data."""
-    summary = progress.build_summary(as_of, report_ids)
+    summary = progress.build_summary(as_of, report_ids, flag_limit=FLAG_LIMIT, decision_limit=1000,
+                                     with_recommendations=True)
     adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of)
     return summary_payload(summary, adoptions)
 
@@ -209,7 +238,7 @@ def get_summary(args: dict) -> dict:
     as_of = resolve_as_of(args)
     report_ids = None
     if args.get("report") is not None:
-        report = db.session.scalar(select(Report).where(Report.id == args["report"]))
+        report = get_by_id(Report, args["report"])
         if report is None:
             abort(404, description=_("No such report: %(value)s.", value=args["report"]))
         report_ids = [report.id]

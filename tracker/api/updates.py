@@ -15,6 +15,7 @@ from flask_login import current_user
 from marshmallow import RAISE, Schema, fields
 
 from ..extensions import db
+from ..inputs import MAX_INT
 from ..models import StatusUpdate
 from ..services import DomainError, PermissionDenied, updates
 from .common import API_SECURITY, ApiBlueprint, ApiErrorSchema, item_etag, parse_if_match, require_reader
@@ -30,29 +31,64 @@ def _signed_in() -> None:
 
 # --- schemas ---------------------------------------------------------------------------------
 
+TEXT_RULES = ("; text without NUL characters, lone surrogates (both 400) or text-direction controls "
+              "U+202A–U+202E, U+2066–U+2069 (422)")
+
+
 class UpdateInSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    # The fields are read raw and checked by services.updates.submit_update (the form's rules,
+    # the form's messages); the metadata documents those rules for clients and fuzzers.
     status = fields.Raw(metadata={"type": "string", "enum": [
         "not_started", "planning", "in_progress", "ongoing", "completed", "on_hold", "not_feasible"]})
-    progress = fields.Raw(metadata={"type": "integer", "description": "0–100; completed means 100"})
+    progress = fields.Raw(metadata={"type": "integer", "minimum": 0, "maximum": 100,
+                                    "description": "0–100; completed means 100"})
     effective_date = fields.Raw(metadata={"type": "string", "format": "date",
-                                          "description": "The date the update describes; not in the future"})
-    narrative = fields.Raw(metadata={"type": "string", "description": "What was done (辦理情形); required"})
-    reason = fields.Raw(metadata={"type": "string", "description": "Required for not_feasible"})
-    evidence_url = fields.Raw(metadata={"type": "string", "format": "uri",
+                                          "description": "The date the update describes (YYYY-MM-DD): not in the "
+                                                         "future, not before the report date"})
+    narrative = fields.Raw(metadata={"type": "string", "minLength": 1, "maxLength": updates.MAX_NARRATIVE,
+                                     "description": "What was done (辦理情形); required, not blank" + TEXT_RULES})
+    reason = fields.Raw(metadata={"type": "string", "maxLength": updates.MAX_REASON,
+                                  "description": "Required for not_feasible" + TEXT_RULES})
+    evidence_url = fields.Raw(metadata={"type": "string", "format": "uri", "maxLength": updates.MAX_URL,
                                         "description": "http(s) link; completed needs evidence"})
-    measurements = fields.Raw(metadata={"type": "array", "items": {"type": "object", "properties": {
-        "indicator_id": {"type": "integer", "description": "An indicator linked to the item"},
-        "value": {"type": "number"},
-        "measured_on": {"type": "string", "format": "date", "description": "Not in the future"},
-        "source_note": {"type": "string", "description": "Where the figure comes from"},
-    }}})
-    corrects_id = fields.Raw(metadata={"type": "integer",
+    measurements = fields.Raw(metadata={"type": "array", "maxItems": updates.MAX_MEASUREMENTS, "items": {
+        "type": "object", "required": ["indicator_id", "value", "measured_on"], "properties": {
+            "indicator_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT,
+                             "description": "An indicator linked to the item"},
+            "value": {"type": "number", "description": "Less than 10^15 in absolute value"},
+            "measured_on": {"type": "string", "format": "date", "description": "Not in the future"},
+            "source_note": {"type": "string", "maxLength": updates.MAX_SOURCE_NOTE,
+                            "description": "Where the figure comes from"},
+        }}})
+    corrects_id = fields.Raw(metadata={"type": "integer", "minimum": 1, "maximum": MAX_INT,
                                        "description": "The update this one corrects or revises (e.g. a returned one)"})
-    version = fields.Raw(metadata={"type": "integer",
+    replaces_id = fields.Raw(allow_none=True, metadata={
+        "type": "integer", "minimum": 1, "maximum": MAX_INT,
+        "description": "An item has at most one update waiting for review. To submit while one waits, name it "
+                       "here: it is replaced (recorded as withdrawn in favour of this one, nothing deleted) "
+                       "and the reviewer sees only the new one. Without it the answer is 409 `pending_exists` "
+                       "with `pending_update_id`."})
+    proposed_start_date = fields.Raw(allow_none=True, metadata={"type": "string", "format": "date",
+                                               "description": "Proposed start of the schedule (執行期程)"})
+    proposed_due_date = fields.Raw(allow_none=True, metadata={"type": "string", "format": "date",
+                                             "description": "Proposed due date; applied when the update is approved"})
+    proposed_budget_amount = fields.Raw(allow_none=True, metadata={"type": "integer", "minimum": 0,
+                                                                   "description": "Proposed budget in NT$"})
+    proposed_budget_source = fields.Raw(allow_none=True, metadata={"type": "string", "enum": ["city", "central", "other"]})
+    proposed_budget_note = fields.Raw(allow_none=True, metadata={"type": "string", "maxLength": 2000})
+    version = fields.Raw(metadata={"type": "integer", "minimum": 1, "maximum": MAX_INT,
                                    "description": "The item version this update is based on (or send If-Match)"})
+
+
+class WithdrawInSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.Raw(metadata={"type": "string", "description": "Why it is withdrawn (kept in the history)"})
+    version = fields.Raw(metadata={"type": "integer", "description": "The item version (or send If-Match)"})
 
 
 class ReviewOutSchema(Schema):
@@ -148,7 +184,9 @@ def _item(item_id: int):
 class ItemUpdates(MethodView):
     @blp.doc(security=API_SECURITY)
     @blp.response(200, HistorySchema)
+    @blp.alt_response(400, response="BAD_REQUEST")
     @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, item_id: int):
         """The item's status updates, newest first, with review state, evidence and measurements."""
@@ -157,14 +195,24 @@ class ItemUpdates(MethodView):
                 "updates": [serialize_update(su) for su in updates.item_updates(item.id)]}
 
     @blp.doc(security=API_SECURITY, parameters=[{
-        "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
-        "description": "The item's ETag (instead of `version` in the body)"}])
+        "in": "header", "name": "If-Match", "required": False,
+        "schema": {"type": "string", "pattern": r'^(W/)?"item-[0-9]{1,10}-v[0-9]{1,10}"$'},
+        "description": "The item's ETag (instead of `version` in the body); a malformed tag, another item's "
+                       "tag or a version beyond 2147483647 is a 400"}])
     @blp.arguments(UpdateInSchema)
     @blp.response(201, CreatedSchema)
+    @blp.alt_response(400, schema=ApiErrorSchema, description="Malformed If-Match, invalid JSON, JSON nested "
+                                                                 "deeper than 32 levels, NUL or a lone surrogate "
+                                                                 "in a string")
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not an editor of the lead department")
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(409, schema=ApiErrorSchema, description="The item changed: `current_version` says to what")
+    @blp.alt_response(409, schema=ApiErrorSchema, description=(
+        "`version_conflict`: the item changed, `current_version` says to what; `pending_exists`: another update "
+        "waits for review (`pending_update_id`), send it as `replaces_id`; `year_filed`: the date lies in a "
+        "year whose summary was filed"))
+    @blp.alt_response(413, schema=ApiErrorSchema, description="The body is larger than the upload limit")
+    @blp.alt_response(415, schema=ApiErrorSchema, description="The body is not JSON (send application/json)")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `errors` maps each to its message")
     def post(self, data: dict, item_id: int):
         """Submit a status update (pending review). Only editors of the lead department may."""
@@ -178,7 +226,9 @@ class ItemUpdates(MethodView):
                 progress=data.get("progress"), effective_date=data.get("effective_date"),
                 narrative=data.get("narrative"), reason=data.get("reason") or "",
                 evidence_url=data.get("evidence_url") or "", measurements=data.get("measurements") or [],
-                corrects_id=data.get("corrects_id"), based_on_version=version,
+                corrects_id=data.get("corrects_id"), replaces_id=data.get("replaces_id"), based_on_version=version,
+                proposal={k: data.get(k) for k in ("proposed_start_date", "proposed_due_date", "proposed_budget_amount",
+                                                    "proposed_budget_source", "proposed_budget_note")},
             )
         except PermissionDenied:
             db.session.commit()  # keep the "update.denied" audit row
@@ -194,10 +244,45 @@ class ItemUpdates(MethodView):
                 {"Location": location, "ETag": item_etag(item)})
 
 
+@blp.post("/action-items/<int:item_id>/updates/<int:update_id>/withdraw")
+@blp.doc(security=API_SECURITY, parameters=[{
+    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
+    "description": "The item's ETag (instead of `version` in the body)"}])
+@blp.arguments(WithdrawInSchema)
+@blp.response(200, CreatedSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, schema=ApiErrorSchema, description="Not an editor of the lead department")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, schema=ApiErrorSchema, description="The item changed (`current_version`)")
+@blp.alt_response(422, schema=ApiErrorSchema, description="Already reviewed or withdrawn")
+def withdraw(data: dict, item_id: int, update_id: int):
+    """Take back an update that waits for review (recorded; it stays in the history)."""
+    item = _item(item_id)
+    su = updates.get_update(item.id, update_id)
+    version = data.get("version")
+    if version is None:
+        version = parse_if_match(request.headers.get("If-Match"), item.id)
+    try:
+        updates.withdraw_update(su, current_user._get_current_object(), reason=data.get("reason") or "",
+                                based_on_version=version)
+    except PermissionDenied:
+        db.session.commit()
+        g.denial_logged = True
+        raise
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    su = updates.get_update(item.id, su.id)
+    return {"update": serialize_update(su), "item_version": item.version}, 200, {"ETag": item_etag(item)}
+
+
 @blp.get("/action-items/<int:item_id>/updates/<int:update_id>")
 @blp.doc(security=API_SECURITY)
 @blp.response(200, UpdateOutSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(403, response="FORBIDDEN")
 @blp.alt_response(404, response="NOT_FOUND")
 def get_update(item_id: int, update_id: int):
     """One status update of the item."""

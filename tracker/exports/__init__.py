@@ -13,7 +13,11 @@ from typing import Callable
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from .. import dates as dates_mod
+from ..dates import DataDates
+from ..errors import InvalidDate
 from ..extensions import db
+from ..inputs import get_by_id, looks_like_number
 from ..models import Report
 from ..services import DomainError
 
@@ -42,10 +46,16 @@ class ExportError(DomainError):
 @dataclass(frozen=True)
 class ExportOptions:
     year: int
-    as_of: date
+    as_of: date  # the data date D (31 December of the year unless asked otherwise)
     format: str
     lang: str  # "zh-TW" | "en"
     report: Report | None  # None: every report
+    known_at: date | None = None  # the knowledge date K (None: today, the compile date)
+
+    @property
+    def dates(self) -> DataDates:
+        today = dates_mod.today()
+        return DataDates(self.as_of, self.known_at or today, today)
 
     @property
     def locale(self) -> str:
@@ -61,10 +71,10 @@ class ExportOptions:
 
     @property
     def filename(self) -> str:
-        """E.g. israel-2016_summary_2017_asof-2017-12-31_zh-TW.odt."""
+        """E.g. israel-2016_summary_2017_asof-2017-12-31_known-2018-01-20_zh-TW.odt."""
         who = self.report.code if self.report is not None else "all-reports"
-        return (f"{_safe(who)}_summary_{self.year}_asof-{self.as_of.isoformat()}_{self.lang}."
-                f"{FORMATS[self.format][0]}")
+        return (f"{_safe(who)}_summary_{self.year}_asof-{self.as_of.isoformat()}"
+                f"_known-{self.dates.known_at.isoformat()}_{self.lang}.{FORMATS[self.format][0]}")
 
 
 def _safe(text: str) -> str:
@@ -93,17 +103,26 @@ def find_report(raw: str | int | None) -> Report | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     value = str(raw).strip()
-    stmt = select(Report).where(Report.id == int(value)) if value.isdigit() else \
-        select(Report).where(Report.code == value)
-    report = db.session.scalar(stmt)
+    report = (get_by_id(Report, value) if looks_like_number(value)
+              else db.session.scalar(select(Report).where(Report.code == value)))
     if report is None:
         raise ExportError(_("There is no report “%(value)s” (give its id or code).", value=value[:60]),
                           field="report", code="unknown_report")
     return report
 
 
+def _day(raw: date | str | None, field: str, label: str) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return dates_mod.parse_date_arg(raw, field, label)
+    except InvalidDate as exc:
+        raise ExportError(exc.message, field=field, code="bad_date") from None
+
+
 def resolve_options(*, year: int | str | None, as_of: date | str | None, fmt: str | None,
-                    lang: str | None, report: str | int | None, today: date) -> ExportOptions:
+                    lang: str | None, report: str | int | None, today: date,
+                    known_at: date | str | None = None) -> ExportOptions:
     """Validated export options. Raises ExportError naming the field at the first problem."""
     fmt_value = (fmt or "").strip().lower()
     if fmt_value not in FORMATS:
@@ -114,42 +133,49 @@ def resolve_options(*, year: int | str | None, as_of: date | str | None, fmt: st
     if lang_value is None:
         raise ExportError(_("Unknown language “%(value)s”: choose zh-TW or en.", value=(lang or "")[:20]),
                           field="lang", code="unknown_language")
-    try:
-        year_value = int(str(year).strip()) if year is not None and str(year).strip() else None
-    except ValueError:
-        year_value = None
-        raise ExportError(_("The year must be a number such as 2017; “%(value)s” is not.", value=str(year)[:20]),
-                          field="year", code="bad_year") from None
-    if year_value is None:
+    text = str(year).strip() if year is not None else ""
+    if not text:
         raise ExportError(_("Choose the year of the summary."), field="year", code="missing_year")
+    if not (text.isascii() and text.isdigit() and len(text) <= 4):
+        raise ExportError(_("The year must be a number such as 2017; “%(value)s” is not.", value=text[:20]),
+                          field="year", code="bad_year")
+    year_value = int(text)
     if year_value < FIRST_YEAR or year_value > today.year:
         raise ExportError(_("The year must be between %(first)s and %(last)s; %(value)s is not.",
                             first=FIRST_YEAR, last=today.year, value=year_value), field="year", code="bad_year")
-    if as_of is None or (isinstance(as_of, str) and not as_of.strip()):
-        as_of_value = default_as_of(year_value, today)
-    elif isinstance(as_of, date):
-        as_of_value = as_of
-    else:
-        try:
-            as_of_value = date.fromisoformat(as_of.strip())
-        except ValueError:
-            raise ExportError(_("The as-of date must be written YYYY-MM-DD, for example 2017-12-31; "
-                                "“%(value)s” is not.", value=as_of[:20]), field="as_of", code="bad_date") from None
+    as_of_value = _day(as_of, "as_of", _("The data date")) or default_as_of(year_value, today)
     if as_of_value.year != year_value:
-        raise ExportError(_("The as-of date %(date)s is outside the year %(year)s: choose a date from "
+        raise ExportError(_("The data date %(date)s is outside the year %(year)s: choose a date from "
                             "%(year)s-01-01 to %(year)s-12-31.", date=as_of_value.isoformat(), year=year_value),
                           field="as_of", code="as_of_outside_year")
     if as_of_value > today:
-        raise ExportError(_("The as-of date %(date)s is in the future: the state is only known up to today "
+        raise ExportError(_("The data date %(date)s is in the future: the state is only known up to today "
                             "(%(today)s).", date=as_of_value.isoformat(), today=today.isoformat()),
                           field="as_of", code="as_of_in_future")
+    known_value = _day(known_at, "known_at", _("The knowledge date"))
+    if known_value is not None:
+        if known_value > today:
+            raise ExportError(_("The knowledge date %(date)s is in the future: nothing is known about it yet "
+                                "(today is %(today)s).", date=known_value.isoformat(), today=today.isoformat()),
+                              field="known_at", code="known_at_in_future")
+        if known_value < as_of_value:
+            raise ExportError(_("The knowledge date %(known)s is before the data date %(as_of)s: a state can "
+                                "only be known after the date it describes.",
+                                known=known_value.isoformat(), as_of=as_of_value.isoformat()),
+                              field="known_at", code="known_before_data")
     chosen = find_report(report)
     if chosen is None:
         # With a single report, "every report" is that report: name the file after it.
         only = list(db.session.scalars(select(Report).limit(2)))
         chosen = only[0] if len(only) == 1 else None
+    filed = [chosen] if chosen is not None else list(db.session.scalars(select(Report)))
+    if filed and all(r.report_date.year > year_value for r in filed):
+        first = min(r.report_date for r in filed)
+        raise ExportError(_("%(year)s is before the report was filed (%(date)s): there is nothing to follow up "
+                            "yet. Choose %(first_year)s or later.", year=year_value, date=first.isoformat(),
+                            first_year=first.year), field="year", code="before_report")
     return ExportOptions(year=year_value, as_of=as_of_value, format=fmt_value, lang=lang_value,
-                         report=chosen)
+                         report=chosen, known_at=known_value)
 
 
 def render_summary(options: ExportOptions, on_progress: ProgressFn | None = None) -> bytes:
@@ -158,7 +184,7 @@ def render_summary(options: ExportOptions, on_progress: ProgressFn | None = None
 
     tick = on_progress or (lambda fraction, stage: None)
     parts = ("body",) if options.format in TEXT_FORMATS else ("sheets",)
-    doc = build_document(options.year, options.as_of, options.locale, options.report_ids, on_progress=tick,
+    doc = build_document(options.year, options.dates, options.locale, options.report_ids, on_progress=tick,
                          parts=parts)
     tick(0.7, _("Writing the %(format)s file", format=options.format.upper()))
     data = writer(options.format)(doc)

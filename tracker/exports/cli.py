@@ -37,15 +37,19 @@ def _is_terminal() -> bool:
 
 @click.command("export-summary")
 @click.option("--year", required=True, help="Year of the summary, e.g. 2017.")
-@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
-              help="State on this date, within the year (default: 31 December, or today for the current year).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Data date, within the year (default: 31 December, or today for the current year).")
+@click.option("--known-at", "known_at", default=None, metavar="DATE",
+              help="Knowledge date: only what was submitted, approved or decided by then counts "
+                   "(default: today, the compile date). --known-at equal to --as-of gives the summary as "
+                   "it could have been printed that day.")
 @click.option("--report", default=None, help="Report id or code (default: every report).")
 @click.option("--format", "fmt", required=True, metavar="|".join(FORMATS), help="File format.")
 @click.option("--lang", default="zh-TW", show_default=True, metavar="zh-TW|en", help="Document language.")
 @click.option("--output", "-o", default=None, type=click.Path(path_type=Path),
               help="File to write (or a folder); default: the standard file name in the current folder.")
-def export_summary_command(year: str, as_of: str | None, report: str | None, fmt: str, lang: str,
-                           output: Path | None) -> None:
+def export_summary_command(year: str, as_of: str | None, known_at: str | None, report: str | None, fmt: str,
+                           lang: str, output: Path | None) -> None:
     """Write the annual follow-up summary (年度追蹤辦理情形報告) as ODT, ODS, PDF, DOCX, XLSX or CSV."""
     from ..services.review import today
 
@@ -53,7 +57,8 @@ def export_summary_command(year: str, as_of: str | None, report: str | None, fmt
     message_locale = "zh_TW" if (lang or "").lower().replace("_", "-") in ("zh-tw", "zh") else "en"
     with force_locale(message_locale):
         try:
-            options = resolve_options(year=year, as_of=as_of, fmt=fmt, lang=lang, report=report, today=today())
+            options = resolve_options(year=year, as_of=as_of, fmt=fmt, lang=lang, report=report, today=today(),
+                                      known_at=known_at)
         except ExportError as exc:
             raise click.ClickException(exc.message) from None
     target = output if output is not None else Path.cwd() / options.filename
@@ -67,8 +72,8 @@ def export_summary_command(year: str, as_of: str | None, report: str | None, fmt
     except ExportError as exc:
         raise click.ClickException(f"{exc.message} Nothing was written.") from None
     write_atomically(target, data)
-    click.echo(f"{target} ({len(data):,} bytes): summary {options.year} as of {options.as_of.isoformat()}, "
-               f"{options.lang}, {options.format}")
+    click.echo(f"{target} ({len(data):,} bytes): summary {options.year}, data as of {options.as_of.isoformat()}, "
+               f"known at {options.dates.known_at.isoformat()}, {options.lang}, {options.format}")
 
 
 def _render(options) -> bytes:

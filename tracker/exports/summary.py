@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import labels
+from ..dates import DataDates
 from ..extensions import db
 from ..locale import format_date, format_number, format_year, localized, roc_year, unit_label
 from ..models import (
@@ -185,16 +186,18 @@ class _YearUpdate:
     narrative: str
 
 
-def year_updates(item_scope: Any, year: int, as_of: date) -> dict[int, list[_YearUpdate]]:
-    """Approved updates effective within ``year`` and on or before ``as_of``, approved on or
-    before ``as_of``, per item (one statement)."""
+def year_updates(item_scope: Any, year: int, dd: DataDates) -> dict[int, list[_YearUpdate]]:
+    """Reports effective within ``year`` and on or before D, approved by K, per item (one
+    statement): the year's 辦理情形, whenever they were approved."""
     start = date(year, 1, 1)
+    known = dd.known_before()
     q = (
         select(StatusUpdate.action_item_id, StatusUpdate.effective_date, Review.effective_date,
                StatusUpdate.status, StatusUpdate.progress, StatusUpdate.narrative)
         .join(Review, Review.update_id == StatusUpdate.id)
-        .where(Review.decision == ReviewDecision.APPROVE, Review.effective_date <= as_of,
-               StatusUpdate.effective_date >= start, StatusUpdate.effective_date <= as_of,
+        .where(Review.decision == ReviewDecision.APPROVE, Review.recorded_at < known,
+               StatusUpdate.submitted_at < known,
+               StatusUpdate.effective_date >= start, StatusUpdate.effective_date <= dd.as_of,
                StatusUpdate.action_item_id.in_(item_scope))
         .order_by(StatusUpdate.action_item_id, StatusUpdate.effective_date, StatusUpdate.id)
     )
@@ -205,7 +208,7 @@ def year_updates(item_scope: Any, year: int, as_of: date) -> dict[int, list[_Yea
 
 
 class _Builder:
-    def __init__(self, locale: str, year: int, as_of: date, generated_on: date,
+    def __init__(self, locale: str, year: int, dd: DataDates, generated_on: date,
                  on_progress: ProgressFn | None, parts: frozenset[str] = frozenset({"body", "sheets"})):
         # "body" for the text documents, "sheets" for spreadsheets and the CSV: a format
         # only pays for what it writes.
@@ -213,7 +216,8 @@ class _Builder:
         self.want_sheets = "sheets" in parts
         self.loc = locale
         self.year = year
-        self.as_of = as_of
+        self.dates = dd
+        self.as_of = dd.as_of
         self.generated_on = generated_on
         self.tick = on_progress or (lambda fraction, stage: None)
         # Enum labels resolved once (lazy strings are costly per item at 10,000 items).
@@ -247,12 +251,13 @@ class _Builder:
 
     def build(self, reports: list[Report], report_ids: list[int] | None) -> SummaryDocument:
         self.tick(0.02, _("Reading the as-of state"))
-        summary = progress.build_summary(self.as_of, report_ids, year=self.year)
+        summary = progress.build_summary(self.dates, report_ids, year=self.year, with_items=True)
+        self.item_by_id = {i.id: i for i in summary.items}
         rids = [r.id for r in summary.reports]
         scope = select(ActionItem.id).join(Recommendation).where(Recommendation.report_id.in_(rids))
         rec_ids = [rs.recommendation.id for rs in summary.recommendations]
-        updates = year_updates(scope, self.year, self.as_of) if rids else {}
-        adoptions = latest_adoptions(rec_ids, self.as_of)
+        updates = year_updates(scope, self.year, self.dates) if rids else {}
+        adoptions = latest_adoptions(rec_ids, self.dates)
         practices: dict[int, list[ReferencePractice]] = defaultdict(list)
         indicators: list[Indicator] = []
         if rec_ids:
@@ -265,7 +270,7 @@ class _Builder:
             indicators = list(db.session.scalars(
                 select(Indicator).where(Indicator.recommendation_id.in_(rec_ids))
                 .order_by(Indicator.recommendation_id, Indicator.position, Indicator.id)))
-        ind_states = benchmark.indicator_states(indicators, self.as_of) if indicators else {}
+        ind_states = benchmark.indicator_states(indicators, self.dates) if indicators else {}
         decisions_count = len(summary.decisions_in_year)
         self.tick(0.25, _("Building the document"))
 
@@ -358,8 +363,8 @@ class _Builder:
             (_("Action items"), f"{total:,}"),
             (_("Overall progress"), pct(summary.overall_progress)),
             (_("Updates pending review"), f"{summary.pending_count:,}"),
-            (_("Overdue"), f"{len(summary.overdue):,}"),
-            (_("Stale"), f"{len(summary.stale):,}"),
+            (_("Overdue"), f"{summary.flag_counts['overdue']:,}"),
+            (_("Not reported"), f"{summary.flag_counts['stale']:,}"),
         ]))
         body.append(Para(_("A recommendation's progress is the weighted mean of its action items' progress: "
                            "Σ(weight × progress) ÷ Σ(weight), leaving out not-feasible items. Each item's "
@@ -404,7 +409,10 @@ class _Builder:
             Column("reason", _("Reason"), TEXT, 4)],
             empty=_("No tracking decision was made in %(year)s up to %(date)s.",
                     year=self.year_label(), date=self.d(self.as_of)))
-        for item, dec in summary.decisions_in_year:
+        for dec in summary.decisions_in_year:
+            item = self.item_by_id.get(dec.item_id)
+            if item is None:
+                continue
             dec_table.rows.append([dec.effective_date, f"{item.code} {self.l10n(item, 'title')}",
                                    self.dept(item.lead_department), self.tracking[dec.decision], dec.reason])
         body += [Heading(2, dec_table.title), dec_table]
@@ -562,17 +570,19 @@ class _Builder:
 
     def appendix(self, summary: progress.Summary, body: list[Block]) -> Table:
         body.append(Heading(1, _("Appendix: items needing attention on %(date)s", date=self.d(self.as_of))))
-        body.append(Para(_("Overdue: the due date has passed and the item is not completed. Stale: no approved "
-                           "status update for more than %(days)s days (the half-yearly reporting cycle).",
-                           days=_stale_days()), "note"))
-        flat = Table("appendix", _("Items overdue or stale"), [
+        body.append(Para(_("Overdue: the due date has passed and the item is not completed. Not reported: no "
+                           "report describing the last reporting period whose deadline has passed, or a later "
+                           "one."), "note"))
+        flat = Table("appendix", _("Items overdue or not reported"), [
             Column("flag", _("Flag"), TEXT, 1), Column("recommendation", _("Recommendation"), TEXT, 1),
             Column("code", _("Code"), TEXT, 1), Column("item", _("Action item"), TEXT, 4),
             Column("lead", _("Lead department"), TEXT, 2), Column("due", _("Due date"), DATE, 1.4),
             Column("last", _("Last approved update"), DATE, 1.4), Column("status", _("Status"), TEXT, 1.2),
             Column("progress", _("Progress (%)"), INT, 1)], empty=_("No item is overdue or stale."))
-        for key, title, rows in (("overdue", _("Overdue items"), summary.overdue),
-                                 ("stale", _("Stale items"), summary.stale)):
+        flagged = {key: [self.item_by_id[f.item_id] for f in summary.flagged[key] if f.item_id in self.item_by_id]
+                   for key in ("overdue", "stale")}
+        for key, title, rows in (("overdue", _("Overdue items"), flagged["overdue"]),
+                                 ("stale", _("Items not reported"), flagged["stale"])):
             t = Table(f"appendix_{key}", title, [c for c in flat.columns if c.key != "flag"],
                       empty=_("None."))
             for it in rows:
@@ -627,12 +637,6 @@ class _Builder:
         ], empty=_("No recommendations."))
 
 
-def _stale_days() -> int:
-    from flask import current_app
-
-    return int(current_app.config.get("STALE_DAYS", 180))
-
-
 def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(float(value), digits)
 
@@ -644,7 +648,7 @@ def _dec(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def build_document(year: int, as_of: date, locale: str, report_ids: list[int] | None = None,
+def build_document(year: int, as_of: "date | DataDates", locale: str, report_ids: list[int] | None = None,
                    generated_on: date | None = None, on_progress: ProgressFn | None = None,
                    parts: Iterable[str] = ("body", "sheets")) -> SummaryDocument:
     """The annual summary of ``year`` as of ``as_of`` in ``locale`` ("zh_TW" or "en").
@@ -657,7 +661,8 @@ def build_document(year: int, as_of: date, locale: str, report_ids: list[int] | 
         if report_ids is not None:
             q = q.where(Report.id.in_(report_ids))
         reports = list(db.session.scalars(q))
-        return _Builder(locale, year, as_of, generated_on, on_progress, frozenset(parts)).build(reports, report_ids)
+        dd = as_of if isinstance(as_of, DataDates) else DataDates(as_of, generated_on, generated_on)
+        return _Builder(locale, year, dd, generated_on, on_progress, frozenset(parts)).build(reports, report_ids)
 
 
 def iter_text_rows(table: Table, locale: str) -> Iterable[list[str]]:

@@ -1,19 +1,26 @@
 """All models, importable from one place."""
 from .action import (
-    ActionItem, Attachment, ItemNote, Review, StatusUpdate, TrackingDecision,
+    ActionItem, Attachment, ItemNote, Review, StatusUpdate, TrackingDecision, UpdateWithdrawal,
     action_item_indicator, action_item_practice, action_item_supporting,
 )
 from .audit import AuditLog, ReminderLog
 from .base import AppendOnlyError, utcnow
 from .department import ApiToken, Department, LoginThrottle, PasswordHistory, RecoveryCode, User
 from .enums import (
-    Adoption, BudgetSource, Direction, Role, ReviewDecision, Status, TrackingChoice, UpdateState,
+    Adoption, BudgetSource, Direction, PeriodReview, Role, ReviewDecision, Status, Timeliness, TrackingChoice,
+    UpdateState, WithdrawalKind,
+)
+from .filing import SummaryFiling, YearReopening
+from .projection import (
+    COUNTERS, ItemPeriod, ProjectionState, RollupCityDepartment, RollupDepartment, RollupRecommendation,
 )
 from .report import (
     AdoptionDecision, Indicator, Measurement, PracticeFigure, Recommendation, ReferencePractice, Report,
 )
 
 __all__ = [
+    "COUNTERS", "ItemPeriod", "PeriodReview", "ProjectionState", "RollupCityDepartment", "RollupDepartment", "RollupRecommendation",
+    "SummaryFiling", "Timeliness", "UpdateWithdrawal", "WithdrawalKind", "YearReopening",
     "ActionItem", "Adoption", "AdoptionDecision", "ApiToken", "AppendOnlyError", "Attachment",
     "AuditLog", "BudgetSource", "Department", "Direction", "Indicator", "ItemNote", "LoginThrottle",
     "Measurement", "PasswordHistory", "PracticeFigure", "Recommendation", "RecoveryCode",

@@ -10,7 +10,8 @@ from sqlalchemy.orm import ColumnProperty, Session
 
 
 def utcnow() -> datetime:
-    """Timezone-aware UTC now; used as a callable column default."""
+    """Timezone-aware UTC now; used as a callable column default (the app's one clock,
+    tracker.dates.now, reads the same ``datetime.now``)."""
     return datetime.now(timezone.utc)
 
 

@@ -76,6 +76,11 @@ class User(db.Model):
     department: Mapped[Department | None] = relationship(back_populates="users")
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
+    @property
+    def display_name(self) -> str:
+        """How the account is named on pages, in documents and in the audit log."""
+        return self.name or self.email
+
     # Flask-Login protocol (kept here so models need no Flask-Login import).
     @property
     def is_authenticated(self) -> bool:
@@ -110,6 +115,8 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was revoked (services/tokens.py REVOKE_REASONS); NULL while active.
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
 
     user: Mapped[User] = relationship(back_populates="tokens")
 

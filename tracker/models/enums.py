@@ -35,6 +35,28 @@ class UpdateState(str, enum.Enum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+    REPLACED = "replaced"
+
+
+class WithdrawalKind(str, enum.Enum):
+    """Why a pending update stopped waiting for review."""
+
+    WITHDRAWN = "withdrawn"
+    REPLACED = "replaced"
+
+
+class PeriodReview(str, enum.Enum):
+    """Where an item's report for one reporting period stands (per item per period)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class Timeliness(str, enum.Enum):
+    ON_TIME = "on_time"
+    LATE = "late"
 
 
 class TrackingChoice(str, enum.Enum):

@@ -102,7 +102,7 @@ class AdoptionDecision(AppendOnly, db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_on: Mapped[date] = mapped_column(Date)
     decided_by: Mapped[str] = mapped_column(String(200))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="adoption_decisions")
@@ -186,7 +186,7 @@ class Indicator(db.Model):
     name_en: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(40))
     direction: Mapped[Direction] = mapped_column(enum_column(Direction, "direction"))
-    practice_id: Mapped[int | None] = mapped_column(ForeignKey("reference_practice.id"))
+    practice_id: Mapped[int | None] = mapped_column(ForeignKey("reference_practice.id"), index=True)
     reference_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
     reference_year: Mapped[int | None]
     reference_place_zh: Mapped[str] = mapped_column(String(120), default="")
@@ -198,7 +198,7 @@ class Indicator(db.Model):
     target_value: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
     target_year: Mapped[int | None]
     # Which department is expected to provide missing data.
-    data_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    data_department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"), index=True)
     notes_zh: Mapped[str] = mapped_column(Text, default="")
     notes_en: Mapped[str] = mapped_column(Text, default="")
     # English form of `unit` (which keeps the report's zh-TW wording); empty until given, and
@@ -230,8 +230,8 @@ class Measurement(AppendOnly, db.Model):
     measured_on: Mapped[date] = mapped_column(Date)
     source_note: Mapped[str] = mapped_column(Text, default="")
     update_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"), index=True)
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("measurement.id"))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("measurement.id"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")

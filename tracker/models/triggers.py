@@ -10,6 +10,7 @@ from sqlalchemy import DDL, Table, event
 APPEND_ONLY_TABLES = (
     "status_update", "review", "tracking_decision", "measurement", "item_note",
     "attachment", "adoption_decision", "audit_log", "password_history", "reminder_log",
+    "update_withdrawal", "summary_filing", "year_reopening",
 )
 
 PG_FUNCTION = """

@@ -1,40 +1,5 @@
 """Business rules. Writes are verb-named operations that flush but never commit;
 reads shared by pages, the API and exports live in progress.py and benchmark.py."""
+from ..errors import ConflictError, DomainError, InvalidDate, NotFound, PermissionDenied
 
-
-class DomainError(Exception):
-    """A broken business rule. ``field`` names the input it concerns (or None),
-    ``code`` is a stable machine-readable reason for the API."""
-
-    status_code = 422
-
-    def __init__(self, message: str, field: str | None = None, code: str = "invalid", **extra: object):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
-        self.extra = extra
-
-
-class NotFound(DomainError):
-    status_code = 404
-
-    def __init__(self, message: str = "Not found", **kw: object):
-        super().__init__(message, code="not_found", **kw)
-
-
-class PermissionDenied(DomainError):
-    status_code = 403
-
-    def __init__(self, message: str = "You may not do this", **kw: object):
-        super().__init__(message, code="forbidden", **kw)
-
-
-class ConflictError(DomainError):
-    """The item changed since the version the caller based its change on."""
-
-    status_code = 409
-
-    def __init__(self, message: str, current_version: int, **kw: object):
-        super().__init__(message, code="version_conflict", current_version=current_version, **kw)
-        self.current_version = current_version
+__all__ = ["ConflictError", "DomainError", "InvalidDate", "NotFound", "PermissionDenied"]

@@ -17,10 +17,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..inputs import bidi_message, has_bidi_control
 from ..models import Department, Role, User, utcnow
 from . import DomainError, NotFound
 from .audit import record_event
 from .passwords import remember_old_password, validate_new_password
+from .tokens import revoke_all
 
 MAX_EMAIL = 254
 MAX_NAME = 120
@@ -109,6 +111,15 @@ def end_sessions(user: User) -> None:
     user.session_version = (user.session_version or 1) + 1
 
 
+def sign_out_everywhere(user: User) -> int:
+    """End every session of ``user`` and revoke every API token (a thief's token too);
+    returns how many tokens were revoked. Flushes, caller commits."""
+    end_sessions(user)
+    db.session.flush()
+    record_event("account.sign_out_others", user=user, obj=user)
+    return revoke_all(user, reason="signed_out_everywhere")
+
+
 # --- users -----------------------------------------------------------------------------------
 
 @dataclass
@@ -159,6 +170,15 @@ def _department_by_code(code: str | None, errors: dict[str, str]) -> Department 
     return dept
 
 
+def _check_locale(locale: str | None, errors: dict[str, str]) -> str | None:
+    """"" (the default language), zh_TW or en; anything else is refused (the column holds 8 characters)."""
+    value = (locale or "").strip()
+    if value and value not in ("zh_TW", "en"):
+        errors["locale"] = _("Choose a language from the list.")
+        return None
+    return value or None
+
+
 def _active_admin_count() -> int:
     return db.session.scalar(
         select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
@@ -179,7 +199,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 
 
 def create_user(email: str, role: str | Role, password: str, *, department_code: str | None = None,
-                name: str = "", actor: User | None = None, actor_label: str = "") -> User:
+                name: str = "", locale: str | None = None, actor: User | None = None, actor_label: str = "") -> User:
     """A new active account. Raises DomainError (``errors`` by field) on a bad value."""
     errors: dict[str, str] = {}
     address = _check_email(email, errors)
@@ -189,11 +209,14 @@ def create_user(email: str, role: str | Role, password: str, *, department_code:
         errors["department"] = _("An editor must belong to a department.")
     if len(name or "") > MAX_NAME:
         errors["name"] = _("Use at most %(n)d characters.", n=MAX_NAME)
+    elif has_bidi_control(name):
+        errors["name"] = bidi_message()
+    locale_v = _check_locale(locale, errors)
     problem = password_problem(password)
     if problem:
         errors["password"] = problem
     _raise_if(errors)
-    user = User(email=address, name=(name or "").strip(), role=role_v, department=dept,
+    user = User(email=address, name=(name or "").strip(), role=role_v, department=dept, locale=locale_v,
                 password_hash=hash_password(password), session_version=1, active=True)
     db.session.add(user)
     db.session.flush()
@@ -213,6 +236,9 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
         errors["department"] = _("An editor must belong to a department.")
     if changes.name is not None and len(changes.name) > MAX_NAME:
         errors["name"] = _("Use at most %(n)d characters.", n=MAX_NAME)
+    elif has_bidi_control(changes.name):
+        errors["name"] = bidi_message()
+    locale_v = _check_locale(changes.locale, errors) if changes.locale is not None else user.locale
     if (user.role is Role.ADMIN and role_v is not Role.ADMIN and user.active
             and _active_admin_count() <= 1):
         errors["role"] = _("This is the last active administrator; make someone else an administrator first.")
@@ -223,7 +249,7 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
     user.role = role_v
     user.department = dept
     if changes.locale is not None:
-        user.locale = changes.locale or None
+        user.locale = locale_v
     db.session.flush()
     after = _user_summary(user)
     changed = {k for k in after if after[k] != before[k]}
@@ -233,8 +259,9 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
     return user
 
 
-def set_password(user: User, password: str, *, actor: User | None = None) -> None:
-    """Replace the password and end the user's other sessions. Raises DomainError(field="password")."""
+def set_password(user: User, password: str, *, actor: User | None = None) -> int:
+    """Replace the password (an administrator's reset), end the user's sessions and revoke
+    their API tokens; returns how many tokens were revoked. Raises DomainError(field="password")."""
     problem = password_problem(password, user)
     if problem:
         raise DomainError(problem, field="password", errors={"password": problem})
@@ -244,25 +271,29 @@ def set_password(user: User, password: str, *, actor: User | None = None) -> Non
     end_sessions(user)
     db.session.flush()
     record_event("user.password", user=actor, obj=user, note="password changed")
+    return revoke_all(user, reason="password_reset", actor=actor)
 
 
-def deactivate_user(user: User, *, actor: User | None = None) -> None:
-    """Block sign-in and end every session and token use. Raises DomainError for oneself or the last admin."""
+def deactivate_user(user: User, *, actor: User | None = None) -> int:
+    """Block sign-in, end every session and revoke every API token (reactivation does not
+    bring them back); returns how many tokens were revoked. Raises DomainError for oneself
+    or the last admin."""
     if actor is not None and actor.id == user.id:
         raise DomainError(_("You cannot deactivate your own account."), code="self_deactivation")
     if user.role is Role.ADMIN and user.active and _active_admin_count() <= 1:
         raise DomainError(_("This is the last active administrator; make someone else an administrator first."),
                           code="last_admin")
     if not user.active:
-        return
+        return 0
     user.active = False
     end_sessions(user)
     db.session.flush()
     record_event("user.deactivate", user=actor, obj=user, before={"active": True}, after={"active": False})
+    return revoke_all(user, reason="deactivated", actor=actor)
 
 
 def reactivate_user(user: User, *, actor: User | None = None) -> None:
-    """Allow sign-in again (old sessions stay ended)."""
+    """Allow sign-in again (old sessions stay ended, revoked tokens stay revoked)."""
     if user.active:
         return
     user.active = True
@@ -299,10 +330,14 @@ def _check_department(code: str, name_zh: str, name_en: str, current: Department
         errors["name_zh"] = _("Enter the Chinese name.")
     elif len(name_zh) > 120:
         errors["name_zh"] = _("Use at most %(n)d characters.", n=120)
+    elif has_bidi_control(name_zh):
+        errors["name_zh"] = bidi_message()
     if not (name_en or "").strip():
         errors["name_en"] = _("Enter the English name.")
     elif len(name_en) > 200:
         errors["name_en"] = _("Use at most %(n)d characters.", n=200)
+    elif has_bidi_control(name_en):
+        errors["name_en"] = bidi_message()
     return errors
 
 

@@ -7,10 +7,17 @@ row is committed, so every attachment row in the copy has its file.
 
 ``restore`` checks every checksum, the dialect and that the target is empty before
 it touches anything, and checks the row counts afterwards.
+
+Checksums detect damage, not forgery: whoever edits the database in an archive can
+recompute them. So the manifest is signed (``manifest.sig``: HMAC-SHA256 over the exact
+manifest bytes) with BACKUP_SIGNING_KEY, or SECRET_KEY when that is not set, and
+``restore`` refuses an archive without a signature or with one that does not match the
+key it has, before reading anything else. The key stays out of the archive.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -29,10 +36,14 @@ from sqlalchemy import func, inspect, select, table, text
 from sqlalchemy.engine import URL
 
 from ..extensions import db
+from .uploads import STAGING_DIR
 
 FORMAT = "policy-benchmark-tracker-backup"
-FORMAT_VERSION = 1
+# 2: signed manifest (manifest.sig). Version 1 archives are unsigned and refused.
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
+SIGNATURE_ALGORITHM = "HMAC-SHA256"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
 ATTACHMENTS = "attachments"
@@ -54,6 +65,44 @@ class BackupResult:
     def describe(self) -> str:
         return (f"{self.path}: {self.dialect} database, {sum(self.rows.values())} rows in "
                 f"{len(self.rows)} tables, {self.files} attachment files ({self.attachment_bytes} bytes)")
+
+
+def _signing_key() -> tuple[bytes, str]:
+    """(key, setting it came from): BACKUP_SIGNING_KEY, else SECRET_KEY."""
+    cfg = current_app.config
+    if cfg.get("BACKUP_SIGNING_KEY"):
+        return str(cfg["BACKUP_SIGNING_KEY"]).encode("utf-8"), "BACKUP_SIGNING_KEY"
+    if not cfg.get("SECRET_KEY"):
+        raise BackupError("no key to sign or check backups with: set BACKUP_SIGNING_KEY or SECRET_KEY")
+    return str(cfg["SECRET_KEY"]).encode("utf-8"), "SECRET_KEY"
+
+
+def sign_manifest(data: bytes) -> bytes:
+    """The manifest.sig member for these exact manifest bytes."""
+    key, source = _signing_key()
+    signature = hmac.new(key, data, hashlib.sha256).hexdigest()
+    return json.dumps({"algorithm": SIGNATURE_ALGORITHM, "key": source, "signature": signature},
+                      indent=2).encode("utf-8")
+
+
+def verify_manifest_signature(data: bytes, signature_member: bytes | None) -> None:
+    """Raise BackupError unless ``signature_member`` signs ``data`` with this installation's key."""
+    key, source = _signing_key()
+    if signature_member is None:
+        raise BackupError(f"the archive has no {SIGNATURE}: it is unsigned (made by an older version or "
+                          "altered), so it cannot be trusted; nothing was restored")
+    try:
+        claimed = json.loads(signature_member.decode("utf-8"))
+        algorithm, signature = claimed["algorithm"], str(claimed["signature"])
+        signed_with = str(claimed.get("key", "?"))
+    except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        raise BackupError(f"{SIGNATURE} is unreadable ({exc}); nothing was restored") from exc
+    expected = hmac.new(key, data, hashlib.sha256).hexdigest()
+    if algorithm != SIGNATURE_ALGORITHM or not hmac.compare_digest(expected, signature):
+        raise BackupError(
+            f"the manifest's signature does not match: the archive was altered (for example its database "
+            f"edited and the checksums recomputed) or signed with another key (it says {signed_with}; this "
+            f"restore checks with {source}); nothing was restored")
 
 
 def _sha256_file(path: Path) -> str:
@@ -126,9 +175,12 @@ def _dump_database(staging: Path) -> Path:
 
 
 def _attachment_files(folder: Path) -> list[Path]:
+    """Stored attachments; not staging/ (files of refused submissions waiting for a re-shown
+    form: no row refers to them, they expire within a day)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
+                  and p.relative_to(folder).parts[0] != STAGING_DIR)
 
 
 def create_backup(out: Path) -> BackupResult:
@@ -157,6 +209,7 @@ def create_backup(out: Path) -> BackupResult:
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
+            "signature": {"algorithm": SIGNATURE_ALGORITHM, "member": SIGNATURE},
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "app_version": _app_version(),
             "alembic_revision": _alembic_revision(),
@@ -168,9 +221,10 @@ def create_backup(out: Path) -> BackupResult:
         partial = out.with_name(out.name + ".partial")
         with tarfile.open(partial, "w:gz") as tar:
             data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime, info.mode = len(data), int(datetime.now().timestamp()), 0o600
-            tar.addfile(info, io.BytesIO(data))
+            for name, payload in ((MANIFEST, data), (SIGNATURE, sign_manifest(data))):
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime, info.mode = len(payload), int(datetime.now().timestamp()), 0o600
+                tar.addfile(info, io.BytesIO(payload))
             for path, arcname in members:
                 tar.add(path, arcname=arcname, recursive=False)
         with open(partial, "rb") as fh:
@@ -211,8 +265,15 @@ def _read_and_verify(archive: Path, staging: Path) -> dict:
         if MANIFEST not in by_name:
             raise BackupError(f"{archive} has no {MANIFEST}: not a tracker backup")
         try:
-            manifest = json.loads(tar.extractfile(by_name.pop(MANIFEST)).read().decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, OSError, tarfile.TarError, EOFError, zlib.error) as exc:
+            raw_manifest = tar.extractfile(by_name.pop(MANIFEST)).read()
+            signature = tar.extractfile(by_name.pop(SIGNATURE)).read() if SIGNATURE in by_name else None
+        except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
+            raise BackupError(f"{MANIFEST} is unreadable: {exc}") from exc
+        # Authenticity first: checksums in a forged manifest would match its forged files.
+        verify_manifest_signature(raw_manifest, signature)
+        try:
+            manifest = json.loads(raw_manifest.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
             raise BackupError(f"{MANIFEST} is unreadable: {exc}") from exc
         if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
             raise BackupError("the archive is not a tracker backup of a format this version can restore")

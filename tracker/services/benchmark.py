@@ -18,6 +18,8 @@ from typing import Sequence
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from .. import dates
+from ..dates import DataDates
 from ..extensions import db
 from ..models import Direction, Indicator, Measurement, Review, ReviewDecision
 
@@ -95,45 +97,43 @@ def _f(v: Decimal | None) -> float | None:
     return float(v) if v is not None else None
 
 
-def official_measurements(indicator_ids: Sequence[int], as_of: date,
+def official_measurements(indicator_ids: Sequence[int], as_of: "date | DataDates",
                           session: Session | None = None) -> dict[int, list[Point]]:
-    """Measurements official on ``as_of``: measured on or before it and either entered
-    directly or part of an update approved on or before it. One statement."""
+    """Measurements official on (D, K): measured on or before D and either entered directly
+    by K or part of a report approved by K (``as_of`` a date means K = today)."""
     session = session or db.session
     if not indicator_ids:
         return {}
+    dd = as_of if isinstance(as_of, DataDates) else DataDates(as_of, dates.today(), dates.today())
+    known = dd.known_before()
     q = (
         select(Measurement.id, Measurement.indicator_id, Measurement.measured_on, Measurement.value)
         .outerjoin(Review, Review.update_id == Measurement.update_id)
         .where(
             Measurement.indicator_id.in_(indicator_ids),
-            Measurement.measured_on <= as_of,
+            Measurement.measured_on <= dd.as_of,
             or_(
-                Measurement.update_id.is_(None),
-                (Review.decision == ReviewDecision.APPROVE) & (Review.effective_date <= as_of),
+                Measurement.update_id.is_(None) & (Measurement.recorded_at < known),
+                (Review.decision == ReviewDecision.APPROVE) & (Review.recorded_at < known),
             ),
         )
         .order_by(Measurement.indicator_id, Measurement.measured_on, Measurement.id)
     )
     out: dict[int, list[Point]] = defaultdict(list)
-    corrected: set[int] = set()
-    rows = list(session.execute(q))
-    # A correction replaces the measurement it corrects.
-    corr = dict(session.execute(
-        select(Measurement.id, Measurement.corrects_id).where(
-            Measurement.indicator_id.in_(indicator_ids), Measurement.corrects_id.is_not(None))
-    ).all())
-    corrected = set(corr.values())
-    for r in rows:
-        if r.id in corrected:
-            continue
-        out[r.indicator_id].append(Point(r.measured_on, r.value, r.id))
+    for r in session.execute(q):
+        points = out[r.indicator_id]
+        # A later measurement of the same day corrects the earlier one (rows come in id order
+        # within a day): a correction is a new record, as everywhere in the history.
+        if points and points[-1].measured_on == r.measured_on:
+            points[-1] = Point(r.measured_on, r.value, r.id)
+        else:
+            points.append(Point(r.measured_on, r.value, r.id))
     return out
 
 
-def indicator_states(indicators: Sequence[Indicator], as_of: date,
+def indicator_states(indicators: Sequence[Indicator], as_of: "date | DataDates",
                      session: Session | None = None) -> dict[int, IndicatorState]:
-    """Benchmark state of each indicator on ``as_of`` (two statements)."""
+    """Benchmark state of each indicator on (D, K) (one statement)."""
     points = official_measurements([i.id for i in indicators], as_of, session)
     result: dict[int, IndicatorState] = {}
     for ind in indicators:

@@ -138,8 +138,11 @@ def default_since(user: User, session: Session | None = None) -> tuple[datetime,
         return _aware(logins[1]), "login"
     if user.last_login_at is not None and user.last_login_at < start_of_today:
         return _aware(user.last_login_at), "login"
-    days = int(current_app.config.get("STALE_DAYS", 180))
-    return local_midnight_utc(today() - timedelta(days=days)), "cycle"
+    # Nothing to go by: the start of the previous reporting period (one whole cycle back).
+    from ..periods import Calendar
+
+    cal = Calendar.from_config()
+    return local_midnight_utc(cal.previous(cal.containing(today())).start), "cycle"
 
 
 def _aware(value: datetime) -> datetime:

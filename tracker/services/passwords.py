@@ -140,8 +140,10 @@ def check_current_password(user: User, password: str | None) -> bool:
         return False
 
 
-def change_password(user: User, current: str | None, new: str | None) -> None:
-    """Change one's own password; ends the user's other sessions.
+def change_password(user: User, current: str | None, new: str | None) -> int:
+    """Change one's own password; ends the user's other sessions and revokes every API
+    token (a token made with a stolen password must not survive). Returns how many
+    tokens were revoked.
 
     Raises DomainError(field="current_password") if the current password is wrong and
     DomainError(field="new_password", errors=...) if the new one breaks the policy.
@@ -164,3 +166,6 @@ def change_password(user: User, current: str | None, new: str | None) -> None:
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
     record_event("account.password_change", user=user, obj=user, note="password changed by its owner")
+    from .tokens import revoke_all
+
+    return revoke_all(user, reason="password_changed")

@@ -28,11 +28,25 @@ def can_review(user: Any) -> bool:
 
 
 def can_view_dashboard(user: Any) -> bool:
-    return _role(user) in (Role.REVIEWER, Role.VIEWER, Role.ADMIN)
+    """Every signed-in role reads overall progress: in a city government each department
+    may see how the whole follow-up stands (read only)."""
+    return can_read(user)
 
 
 def can_export(user: Any) -> bool:
-    return _role(user) in (Role.REVIEWER, Role.VIEWER, Role.ADMIN)
+    """Every signed-in role may download the annual summary (read only)."""
+    return can_read(user)
+
+
+def has_department_work(user: Any) -> bool:
+    """Editors work for a department ("my department")."""
+    return _role(user) is Role.EDITOR
+
+
+def can_read_department(user: Any, department_id: int) -> bool:
+    """Department pages (my department): its own editors and administrators."""
+    role = _role(user)
+    return role is Role.ADMIN or (role is Role.EDITOR and user.department_id == department_id)
 
 
 def is_lead_editor(user: Any, item: ActionItem) -> bool:

@@ -1,9 +1,12 @@
-"""Reminder digests: department editors hear about their overdue, due-soon and stale
-items and returned updates; reviewers about the updates waiting for them.
+"""Reminder digests driven by the reporting periods (docs/reminders.md).
 
-At most one digest of each kind per person per day: the ReminderLog ledger records
-what was sent, so running ``send-reminders`` twice on one day sends nothing new.
-Nobody gets an empty digest.
+Editors hear about the period whose reports are being collected on the reminder days before
+its deadline (``REMINDER_DAYS_BEFORE``, default 7, 3, 1 and 0 days), about items still not
+reported for the last period whose deadline has passed (the day after it, then every
+``REMINDER_INTERVAL_AFTER`` days until the next deadline), and about reports the commission
+returned; overdue items ride along but never trigger an e-mail alone. Reviewers hear how
+many reports wait for review. At most one digest of each kind per person per day (the
+ReminderLog ledger), and nobody gets an e-mail with nothing to do.
 """
 from __future__ import annotations
 
@@ -18,17 +21,16 @@ from typing import Iterable
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..locale import normalise_locale
 from ..mail import Mailer, build_message
-from ..models import (
-    ActionItem, Department, ReminderLog, Review, ReviewDecision, Role, StatusUpdate, User,
-)
-from . import progress
-from .review import pending_updates_query
+from ..models import ActionItem, Department, ItemPeriod, ReminderLog, Review, Role, StatusUpdate, User
+from ..periods import Period
+from . import progress, projections
+from .review import pending_count, pending_updates_query
 
 EDITOR = "editor_digest"
 REVIEWER = "reviewer_digest"
@@ -42,15 +44,26 @@ class Digest:
     kind: str
     as_of: date
     department: Department | None = None
+    # Editors: the period whose reports are being collected (deadline ahead) and its items
+    # not reported yet; the last period whose deadline has passed and its items never reported.
+    due_period: Period | None = None
+    due: list[tuple[ActionItem, progress.ItemState]] = field(default_factory=list)
+    late_period: Period | None = None
+    late: list[tuple[ActionItem, progress.ItemState]] = field(default_factory=list)
     overdue: list[tuple[ActionItem, progress.ItemState]] = field(default_factory=list)
-    due_soon: list[tuple[ActionItem, progress.ItemState]] = field(default_factory=list)
-    stale: list[tuple[ActionItem, progress.ItemState]] = field(default_factory=list)
     returned: list[StatusUpdate] = field(default_factory=list)
+    # Reviewers: how many reports wait, and the oldest of them.
+    pending_total: int = 0
     pending: list[StatusUpdate] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.overdue or self.due_soon or self.stale or self.returned or self.pending)
+        """Nothing to do: no e-mail (overdue items alone never trigger one)."""
+        return not (self.due or self.late or self.returned or self.pending)
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.due_period.deadline - self.as_of).days if self.due_period is not None else None
 
     @property
     def locale(self) -> str:
@@ -60,67 +73,111 @@ class Digest:
         """A stable hash of the digest's content (stored in the ledger)."""
         body = {
             "kind": self.kind, "as_of": self.as_of.isoformat(),
-            "overdue": [i.id for i, _s in self.overdue], "due_soon": [i.id for i, _s in self.due_soon],
-            "stale": [i.id for i, _s in self.stale], "returned": [u.id for u in self.returned],
-            "pending": [u.id for u in self.pending],
+            "due": [i.id for i, _s in self.due], "late": [i.id for i, _s in self.late],
+            "overdue": [i.id for i, _s in self.overdue], "returned": [u.id for u in self.returned],
+            "pending": [u.id for u in self.pending], "pending_total": self.pending_total,
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
-def _returned_updates(session: Session) -> dict[int, list[StatusUpdate]]:
-    """Returned updates not yet followed by a newer update on the same item, per department."""
-    latest = dict(session.execute(
-        select(StatusUpdate.action_item_id, func.max(StatusUpdate.id)).group_by(StatusUpdate.action_item_id)
-    ).all())
-    rows = session.scalars(
-        select(StatusUpdate).join(Review, Review.update_id == StatusUpdate.id)
-        .where(Review.decision == ReviewDecision.RETURN)
-        .options(selectinload(StatusUpdate.review).selectinload(Review.reviewer),
-                 selectinload(StatusUpdate.action_item))
-        .order_by(StatusUpdate.id)
-    )
-    out: dict[int, list[StatusUpdate]] = defaultdict(list)
-    for u in rows:
-        if latest.get(u.action_item_id) == u.id:
-            out[u.department_id].append(u)
+def _days(setting: str, default: str) -> list[int]:
+    raw = str(current_app.config.get(setting, default) or default)
+    return sorted({int(p.strip()) for p in raw.split(",") if p.strip().isascii() and p.strip().isdigit()},
+                  reverse=True)
+
+
+def reminder_plan(day: date) -> tuple[Period | None, Period | None]:
+    """(the period to remind about before its deadline, the period to chase after its
+    deadline) on ``day``; either is None when ``day`` is no reminder day for it."""
+    cal = progress.calendar()
+    before_days = _days("REMINDER_DAYS_BEFORE", "7,3,1,0")
+    every = max(1, int(current_app.config.get("REMINDER_INTERVAL_AFTER", 7) or 7))
+    collecting = cal.previous(cal.containing(day))  # ended; its reports are being collected
+    due = collecting if day <= collecting.deadline and (collecting.deadline - day).days in before_days else None
+    last = cal.last_due(day)
+    late = None
+    if last is not None and day <= cal.next(last).deadline:  # until the next deadline takes over
+        after = (day - last.deadline).days
+        if after >= 1 and (after - 1) % every == 0:
+            late = last
+    return due, late
+
+
+def _not_reported(session: Session, period: Period, department_ids: Iterable[int]) -> dict[int, list]:
+    """Per lead department: items that must report on ``period`` and have not (read model)."""
+    ip = ItemPeriod
+    rows = session.execute(
+        select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id)
+        .where(ip.period_end == period.end, ip.must_report.is_(True), ip.review.is_(None),
+               ip.lead_department_id.in_(list(department_ids)))
+        .order_by(ip.lead_department_id, ActionItem.recommendation_id, ActionItem.position, ActionItem.id)).all()
+    out: dict[int, list] = defaultdict(list)
+    for row, item in rows:
+        out[row.lead_department_id].append((item, progress.state_from_row(row)))
     return out
 
 
+def _department_rows(session: Session, day: date, department_ids: Iterable[int]) -> tuple[dict, dict]:
+    """Per department: items overdue on ``day``, and the returned reports to revise."""
+    ip = ItemPeriod
+    current = projections.ensure_current()
+    rows = session.execute(
+        select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id)
+        .where(ip.period_end == current, ip.lead_department_id.in_(list(department_ids)),
+               or_(ip.open_due_date < day, ip.returned_update_id.is_not(None)))
+        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)).all()
+    overdue: dict[int, list] = defaultdict(list)
+    returned_ids: dict[int, list[int]] = defaultdict(list)
+    for row, item in rows:
+        if row.open_due_date is not None and row.open_due_date < day:
+            overdue[row.lead_department_id].append((item, progress.state_from_row(row)))
+        if row.returned_update_id is not None:
+            returned_ids[row.lead_department_id].append(row.returned_update_id)
+    wanted = [i for ids in returned_ids.values() for i in ids]
+    updates = {u.id: u for u in session.scalars(
+        select(StatusUpdate).where(StatusUpdate.id.in_(wanted))
+        .options(selectinload(StatusUpdate.review).selectinload(Review.reviewer),
+                 selectinload(StatusUpdate.action_item)))} if wanted else {}
+    returned = {d: [updates[i] for i in ids if i in updates] for d, ids in returned_ids.items()}
+    return overdue, returned
+
+
+REVIEWER_LIST = 20
+
+
 def collect_digests(as_of: date, session: Session | None = None) -> list[Digest]:
-    """Every non-empty digest for ``as_of``: one per active editor (their department's
-    items) and one per active reviewer (pending updates). A fixed number of statements."""
+    """Every non-empty digest for ``as_of``: one per active editor (their department's items)
+    and one per active reviewer (reports waiting for review). A fixed number of statements."""
     session = session or db.session
-    items = progress.load_items(session=session)
-    states = progress.item_states(items, as_of, session=session) if items else {}
-    by_dept: dict[int, list[ActionItem]] = defaultdict(list)
-    for it in items:
-        by_dept[it.lead_department_id].append(it)
-    returned = _returned_updates(session)
+    projections.sync(session)
     users = list(session.scalars(
         select(User).where(User.active.is_(True), User.role.in_((Role.EDITOR, Role.REVIEWER)))
         .options(selectinload(User.department)).order_by(User.id)))
+    dept_ids = {u.department_id for u in users if u.role is Role.EDITOR and u.department_id is not None}
+    due_period, late_period = reminder_plan(as_of)
+    due = _not_reported(session, due_period, dept_ids) if due_period and dept_ids else {}
+    late = _not_reported(session, late_period, dept_ids) if late_period and dept_ids else {}
+    overdue, returned = _department_rows(session, as_of, dept_ids) if dept_ids else ({}, {})
     pending: list[StatusUpdate] | None = None
+    total = 0
     digests: list[Digest] = []
     for user in users:
         if user.role is Role.EDITOR:
             if user.department_id is None or (user.department and not user.department.active):
                 continue
-            d = Digest(user=user, kind=EDITOR, as_of=as_of, department=user.department)
-            for it in by_dept.get(user.department_id, []):
-                st = states[it.id]
-                if st.overdue:
-                    d.overdue.append((it, st))
-                if st.due_soon:
-                    d.due_soon.append((it, st))
-                if st.stale:
-                    d.stale.append((it, st))
-            d.returned = returned.get(user.department_id, [])
+            mine_due, mine_late = due.get(user.department_id, []), late.get(user.department_id, [])
+            d = Digest(user=user, kind=EDITOR, as_of=as_of, department=user.department,
+                       due_period=due_period if mine_due else None, due=mine_due,
+                       late_period=late_period if mine_late else None, late=mine_late,
+                       overdue=overdue.get(user.department_id, []), returned=returned.get(user.department_id, []))
         else:
             if pending is None:
-                pending = list(session.scalars(pending_updates_query().options(
-                    selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
-                    selectinload(StatusUpdate.department))))
-            d = Digest(user=user, kind=REVIEWER, as_of=as_of, pending=pending)
+                total = pending_count(session)
+                pending = list(session.scalars(
+                    pending_updates_query().limit(REVIEWER_LIST).options(
+                        selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
+                        selectinload(StatusUpdate.department)))) if total else []
+            d = Digest(user=user, kind=REVIEWER, as_of=as_of, pending=pending, pending_total=total)
         if not d.empty:
             digests.append(d)
     return digests
@@ -133,9 +190,7 @@ def already_sent(as_of: date, session: Session | None = None) -> set[tuple[int, 
     return {(user_id, kind) for user_id, kind in rows}
 
 
-def _link(endpoint: str, fallback: str = "reports.index", **values) -> str:
-    if endpoint not in current_app.view_functions:
-        endpoint = fallback
+def _link(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
@@ -146,13 +201,13 @@ def render_digest(digest: Digest) -> EmailMessage:
     with current_app.test_request_context("/", base_url=base_url), force_locale(digest.locale):
         if digest.kind == EDITOR:
             subject = _("Policy Benchmark Tracker: %(n)s action items of %(dept)s need attention",
-                        n=len({i.id for i, _s in digest.overdue + digest.due_soon + digest.stale}
+                        n=len({i.id for i, _s in digest.due + digest.late}
                               | {u.action_item_id for u in digest.returned}),
                         dept=digest.department.name(digest.locale) if digest.department else "")
             link = _link("mydept.index")
             template = "email/digest_editor"
         else:
-            subject = _("Policy Benchmark Tracker: %(n)s updates wait for your review", n=len(digest.pending))
+            subject = _("Policy Benchmark Tracker: %(n)s updates wait for your review", n=digest.pending_total)
             link = _link("review.queue")
             template = "email/digest_reviewer"
         ctx = {"digest": digest, "link": link, "user": digest.user,
@@ -187,8 +242,8 @@ def describe(digests: Iterable[Digest]) -> list[str]:
     lines = []
     for d in digests:
         if d.kind == EDITOR:
-            lines.append(f"{d.user.email} [{d.locale}] editor: overdue={len(d.overdue)} due_soon={len(d.due_soon)} "
-                         f"stale={len(d.stale)} returned={len(d.returned)}")
+            lines.append(f"{d.user.email} [{d.locale}] editor: due={len(d.due)} late={len(d.late)} "
+                         f"returned={len(d.returned)} overdue={len(d.overdue)}")
         else:
-            lines.append(f"{d.user.email} [{d.locale}] reviewer: pending={len(d.pending)}")
+            lines.append(f"{d.user.email} [{d.locale}] reviewer: pending={d.pending_total}")
     return lines

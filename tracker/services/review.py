@@ -10,43 +10,40 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Sequence
-from zoneinfo import ZoneInfo
-
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
-from .. import labels
+from .. import dates, labels
 from ..extensions import db
 from ..locale import current_locale, format_date
 from ..models import (
-    ActionItem, Adoption, AdoptionDecision, Measurement, Recommendation, Review, ReviewDecision,
-    StatusUpdate, TrackingChoice, TrackingDecision, User,
+    ActionItem, Adoption, AdoptionDecision, ItemPeriod, Measurement, Recommendation, Review, ReviewDecision,
+    StatusUpdate, TrackingChoice, TrackingDecision, UpdateWithdrawal, User, WithdrawalKind,
 )
 from ..models.enums import RELEASABLE_STATUSES
-from . import DomainError, NotFound, PermissionDenied, permissions
-from . import progress
+from . import DomainError, NotFound, PermissionDenied, filing, permissions
+from . import progress, projections
 from .audit import record_event
 from .benchmark import Point, official_measurements
 
-TIMEZONE = ZoneInfo("Asia/Taipei")
 
 def today() -> date:
     """Today's date in Tainan (the date reviewers see on their calendar)."""
-    return datetime.now(TIMEZONE).date()
+    return dates.today()
 
 
 def local_midnight_utc(d: date) -> datetime:
     """00:00 Tainan time on ``d``, as an aware UTC datetime."""
-    return datetime(d.year, d.month, d.day, tzinfo=TIMEZONE).astimezone(timezone.utc)
+    return dates.start_of_day(d)
 
 
 def _who(user: User | None) -> str:
     if user is None:
         return _("another reviewer")
-    return user.name or user.email
+    return user.display_name
 
 
 def _fmt(d: date) -> str:
@@ -68,6 +65,9 @@ def _check_effective(effective_date: date | None, not_before: date | None, field
                      not_before_message: str | None = None) -> date:
     if effective_date is None:
         raise DomainError(_("Enter a date."), field=field_name, code="required")
+    if not dates.EARLIEST <= effective_date <= dates.LATEST:
+        raise DomainError(_("%(date)s is not a date the tracker can record (from 1912 on).",
+                            date=effective_date.isoformat()), field=field_name, code="date_out_of_range")
     if effective_date > today():
         raise DomainError(_("The date cannot be in the future."), field=field_name, code="future_date")
     if not_before is not None and effective_date < not_before:
@@ -107,6 +107,17 @@ def _review(update: StatusUpdate, reviewer: User, decision: ReviewDecision, effe
     existing = _existing_review(update.id, session)
     if existing is not None:
         raise _already_reviewed(existing)
+    withdrawal = session.scalar(select(UpdateWithdrawal).where(UpdateWithdrawal.update_id == update.id))
+    if withdrawal is not None:
+        if withdrawal.kind is WithdrawalKind.REPLACED:
+            msg = _("The department replaced this report with a newer one on %(date)s; review the newer one.",
+                    date=_fmt(dates.local_date(withdrawal.recorded_at)))
+        else:
+            msg = _("The department withdrew this report on %(date)s; there is nothing to review.",
+                    date=_fmt(dates.local_date(withdrawal.recorded_at)))
+        raise DomainError(msg, code="withdrawn", update_id=update.id,
+                          replaced_by_id=withdrawal.replaced_by_id)
+    filing.ensure_year_open(update.action_item, update.effective_date)
     review = Review(update_id=update.id, decision=decision, comment=comment,
                     effective_date=effective_date, reviewer_id=reviewer.id)
     try:
@@ -121,7 +132,10 @@ def _review(update: StatusUpdate, reviewer: User, decision: ReviewDecision, effe
         if existing is None:  # some other constraint: not a race, let it surface
             raise
         raise _already_reviewed(existing) from None
-    reviewer.last_review_at = datetime.now(timezone.utc)
+    if decision is ReviewDecision.APPROVE and update.proposes_schedule:
+        _apply_proposal(update, reviewer, session)
+    projections.touch([update.action_item_id], session)
+    reviewer.last_review_at = dates.now()
     record_event(
         "update.approve" if decision is ReviewDecision.APPROVE else "update.return",
         user=reviewer, obj=review,
@@ -129,6 +143,38 @@ def _review(update: StatusUpdate, reviewer: User, decision: ReviewDecision, effe
                "effective_date": effective_date.isoformat(), "comment": comment},
     )
     return review
+
+
+def _apply_proposal(update: StatusUpdate, reviewer: User, session: Session) -> None:
+    """An approved report's proposed schedule and budget become the item's (audited)."""
+    item = session.get(ActionItem, update.action_item_id)
+    assert item is not None
+    before = {"start_date": item.start_date, "due_date": item.due_date, "budget_amount": item.budget_amount,
+              "budget_source": item.budget_source, "budget_note": item.budget_note}
+    if update.proposed_start_date is not None:
+        item.start_date = update.proposed_start_date
+    if update.proposed_due_date is not None:
+        item.due_date = update.proposed_due_date
+    if update.proposed_budget_amount is not None:
+        item.budget_amount = update.proposed_budget_amount
+        item.budget_source = update.proposed_budget_source
+        item.budget_note = update.proposed_budget_note or item.budget_note
+    elif update.proposed_budget_source is not None:
+        item.budget_source = update.proposed_budget_source
+    if item.start_date and item.due_date and item.due_date < item.start_date:
+        raise DomainError(_("The proposed schedule ends before it starts; return the report with a comment."),
+                          field="proposed_due_date", code="schedule_order")
+    session.flush()
+    after = {"start_date": item.start_date, "due_date": item.due_date, "budget_amount": item.budget_amount,
+             "budget_source": item.budget_source, "budget_note": item.budget_note}
+    changed = {k for k in after if after[k] != before[k]}
+    if changed:
+        def plain(v: Any) -> Any:
+            return v.isoformat() if isinstance(v, date) else v.value if hasattr(v, "value") else \
+                str(v) if v is not None and not isinstance(v, str) else v
+        record_event("item.schedule_approved", user=reviewer, obj=item,
+                     before={k: plain(before[k]) for k in changed}, after={k: plain(after[k]) for k in changed}
+                     | {"update_id": update.id})
 
 
 def approve_update(update: StatusUpdate, reviewer: User, effective_date: date | None = None,
@@ -184,10 +230,12 @@ def return_many(update_ids: Iterable[int], reviewer: User, comment: str, effecti
 
 
 def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: str, effective_date: date | None,
-                    user: User, session: Session | None = None) -> TrackingDecision:
-    """Record a tracking decision (繼續列管 / 解除列管 / 自行列管). Release is refused unless the
-    item's official status on the decision date is completed, ongoing or not feasible.
-    Raises DomainError, PermissionDenied."""
+                    user: User, session: Session | None = None, review_year: int | None = None) -> TrackingDecision:
+    """Record a tracking decision (繼續列管 / 解除列管 / 自行列管) with the commission's opinion
+    (審核意見) as its reason. With ``review_year`` it is that year's year-end 列管建議 and is
+    dated on the year's last day unless another date is given. Release is refused unless the
+    item's official status on the decision date is completed, ongoing or not feasible, and
+    refused for an item already released. Raises DomainError, YearFiled, PermissionDenied."""
     session = session or db.session
     if not permissions.can_review(user):
         raise PermissionDenied(_("Only reviewers and administrators record tracking decisions."))
@@ -198,9 +246,23 @@ def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: st
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the decision."), field="reason", code="required")
+    if len(reason) > 5000:
+        raise DomainError(_("Use at most %(n)d characters.", n=5000), field="reason", code="too_long")
+    if review_year is not None:
+        if not isinstance(review_year, int) or not 1912 <= review_year < today().year:
+            raise DomainError(_("A year-end review is for a year that has ended."), field="review_year",
+                              code="invalid_year")
+        effective_date = effective_date or date(review_year, 12, 31)
     effective_date = _check_effective(effective_date, None, "effective_date")
+    filing.ensure_year_open(item, effective_date)
+    state = progress.item_states([item], dates.DataDates(effective_date, today(), today()), session=session,
+                                 fold=True)[item.id]
     if decision is TrackingChoice.RELEASE:
-        state = progress.item_states([item], effective_date, session=session)[item.id]
+        if state.released:
+            raise DomainError(
+                _("This item was already released from tracking on %(date)s; nothing was changed.",
+                  date=_fmt(state.decision.effective_date)),
+                field="decision", code="already_released")
         if state.status not in RELEASABLE_STATUSES:
             raise DomainError(
                 _("An item can be released only when its official status is completed, ongoing or not "
@@ -209,14 +271,33 @@ def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: st
                 field="decision", code="not_releasable", status=state.status.value,
             )
     row = TrackingDecision(action_item_id=item.id, decision=decision, reason=reason,
-                           effective_date=effective_date, decided_by_id=user.id)
+                           effective_date=effective_date, decided_by_id=user.id, review_year=review_year)
     session.add(row)
     session.flush()
     _bump_version(item.id, session)
+    projections.touch([item.id], session)
     record_event("decision.record", user=user, obj=row,
                  after={"action_item_id": item.id, "decision": decision.value, "reason": reason,
-                        "effective_date": effective_date.isoformat()})
+                        "effective_date": effective_date.isoformat(), "review_year": review_year})
     return row
+
+
+def confirm_departments(item: ActionItem, user: User, session: Session | None = None) -> ActionItem:
+    """Confirm the lead and supporting departments of an item the report does not assign
+    itself (they were proposed, 擬議). Raises PermissionDenied; confirming twice is a no-op."""
+    session = session or db.session
+    if not permissions.can_review(user):
+        raise PermissionDenied(_("Only reviewers and administrators confirm departments."))
+    if item.departments_confirmed_at is not None:
+        return item
+    item.departments_confirmed_at = dates.now()
+    item.departments_confirmed_by_id = user.id
+    session.flush()
+    _bump_version(item.id, session)
+    record_event("item.departments_confirm", user=user, obj=item,
+                 after={"lead_department_id": item.lead_department_id,
+                        "supporting_department_ids": sorted(d.id for d in item.supporting_departments)})
+    return item
 
 
 def record_adoption(recommendation: Recommendation, decision: Adoption | str, reason: str,
@@ -235,10 +316,11 @@ def record_adoption(recommendation: Recommendation, decision: Adoption | str, re
     reason = (reason or "").strip()
     if decision is Adoption.NOT_ADOPTED and not reason:
         raise DomainError(_("Say why the recommendation is not adopted."), field="reason", code="required")
-    decided_by = (decided_by or "").strip() or (user.name or user.email)
+    decided_by = (decided_by or "").strip() or user.display_name
     if len(decided_by) > 200:
         raise DomainError(_("At most 200 characters."), field="decided_by", code="too_long")
     decided_on = _check_effective(decided_on, None, "decided_on")
+    filing.ensure_report_year_open(recommendation.report_id, decided_on)
     row = AdoptionDecision(recommendation_id=recommendation.id, decision=decision, reason=reason,
                            decided_on=decided_on, decided_by=decided_by, recorded_by_id=user.id)
     session.add(row)
@@ -249,15 +331,17 @@ def record_adoption(recommendation: Recommendation, decision: Adoption | str, re
     return row
 
 
-def latest_adoptions(recommendation_ids: Sequence[int], as_of: date | None = None,
+def latest_adoptions(recommendation_ids: Sequence[int], as_of: "date | dates.DataDates | None" = None,
                      session: Session | None = None) -> dict[int, AdoptionDecision]:
-    """The adoption decision in force per recommendation (latest decided on or before ``as_of``)."""
+    """The adoption decision in force per recommendation: the latest decided on or before D
+    and recorded by the end of K (``as_of`` a date means K = today). One statement."""
     session = session or db.session
     if not recommendation_ids:
         return {}
     q = select(AdoptionDecision).where(AdoptionDecision.recommendation_id.in_(recommendation_ids))
     if as_of is not None:
-        q = q.where(AdoptionDecision.decided_on <= as_of)
+        dd = as_of if isinstance(as_of, dates.DataDates) else dates.DataDates(as_of, today(), today())
+        q = q.where(AdoptionDecision.decided_on <= dd.as_of, AdoptionDecision.recorded_at < dd.known_before())
     out: dict[int, AdoptionDecision] = {}
     for row in session.scalars(q.order_by(AdoptionDecision.decided_on, AdoptionDecision.id)):
         out[row.recommendation_id] = row
@@ -282,39 +366,73 @@ class QueueGroup:
 
 
 def pending_updates_query():
-    """Submitted updates without a review, oldest first."""
+    """Submitted updates neither reviewed nor withdrawn, oldest first."""
     return (
         select(StatusUpdate)
         .outerjoin(Review, Review.update_id == StatusUpdate.id)
-        .where(Review.id.is_(None))
+        .outerjoin(UpdateWithdrawal, UpdateWithdrawal.update_id == StatusUpdate.id)
+        .where(Review.id.is_(None), UpdateWithdrawal.id.is_(None))
         .order_by(StatusUpdate.submitted_at, StatusUpdate.id)
     )
 
 
+@dataclass
+class QueuePage:
+    groups: list[QueueGroup]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def entries(self) -> int:
+        return sum(len(e) for g in self.groups for _d, e in g.department_groups)
+
+
+QUEUE_PAGE = 20
+
+
 def review_queue(as_of: date | None = None, report_ids: Sequence[int] | None = None,
-                 session: Session | None = None) -> list[QueueGroup]:
-    """Pending updates grouped by recommendation then department, each beside the item's
-    official state on ``as_of`` (default today). A fixed number of statements."""
+                 session: Session | None = None, *, page: int = 1, per_page: int = QUEUE_PAGE,
+                 department_id: int | None = None) -> QueuePage:
+    """One page of the updates waiting for review, oldest first, grouped by recommendation
+    then department, each beside the item's official state today. The waiting updates are
+    found through the read model (one row per item), so the cost follows the page, not the
+    history. A fixed number of statements."""
     session = session or db.session
-    as_of = as_of or today()
-    q = pending_updates_query().options(
-        selectinload(StatusUpdate.attachments),
-        selectinload(StatusUpdate.measurements).selectinload(Measurement.indicator),
-        selectinload(StatusUpdate.submitted_by),
-        selectinload(StatusUpdate.department),
-        selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
-        selectinload(StatusUpdate.action_item).selectinload(ActionItem.lead_department),
-    )
+    projections.sync(session)
+    current = projections.ensure_current()
+    ip = ItemPeriod
+    conds = [ip.period_end == current, ip.pending_update_id.is_not(None)]
     if report_ids is not None:
-        q = q.join(ActionItem, ActionItem.id == StatusUpdate.action_item_id).join(Recommendation).where(
-            Recommendation.report_id.in_(report_ids))
-    updates = list(session.scalars(q))
-    if not updates:
-        return []
-    items = {u.action_item_id: u.action_item for u in updates}
-    states = progress.item_states(list(items.values()), as_of, session=session)
+        conds.append(ip.report_id.in_(report_ids))
+    if department_id is not None:
+        conds.append(ip.lead_department_id == department_id)
+    total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
+    pages = max(1, -(-total // per_page))
+    page = max(1, min(page, pages))
+    rows = {r.pending_update_id: r for r in session.scalars(
+        select(ip).where(*conds).order_by(ip.pending_update_id).limit(per_page).offset((page - 1) * per_page))}
+    if not rows:
+        return QueuePage([], total, page, pages)
+    updates = list(session.scalars(
+        select(StatusUpdate).where(StatusUpdate.id.in_(list(rows))).order_by(StatusUpdate.submitted_at, StatusUpdate.id)
+        .options(
+            selectinload(StatusUpdate.attachments),
+            selectinload(StatusUpdate.measurements).selectinload(Measurement.indicator),
+            selectinload(StatusUpdate.submitted_by),
+            selectinload(StatusUpdate.department),
+            selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
+            selectinload(StatusUpdate.action_item).selectinload(ActionItem.lead_department),
+        )))
+    today_ = today()
+    cal, soon = progress.calendar(), projections.due_soon_days()
+    states = {}
+    for uid, row in rows.items():
+        st = progress.state_from_row(row)
+        progress._flags_today(st, row, today_, cal, soon)
+        states[row.item_id] = st
     indicator_ids = sorted({m.indicator_id for u in updates for m in u.measurements})
-    latest_points = {k: v[-1] for k, v in official_measurements(indicator_ids, as_of, session).items() if v}
+    latest_points = {k: v[-1] for k, v in official_measurements(indicator_ids, today_, session).items() if v}
     ids = [u.id for u in updates]
     replaced: dict[int, list[int]] = defaultdict(list)
     for new_id, old_id in session.execute(
@@ -340,16 +458,18 @@ def review_queue(as_of: date | None = None, report_ids: Sequence[int] | None = N
         dept_groups = [(depts[d], entries) for d, entries in
                        sorted(by_rec[rec.id].items(), key=lambda kv: depts[kv[0]].code)]
         groups.append(QueueGroup(rec, dept_groups))
-    return groups
+    return QueuePage(groups, total, page, pages)
 
 
-def pending_count(session: Session | None = None) -> int:
-    """How many submitted updates wait for a review."""
-    from sqlalchemy import func
-
+def pending_count(session: Session | None = None, department_id: int | None = None) -> int:
+    """How many updates wait for a review (read model: one indexed count)."""
     session = session or db.session
-    sub = pending_updates_query().order_by(None).subquery()
-    return session.scalar(select(func.count()).select_from(sub)) or 0
+    projections.sync(session)
+    current = projections.ensure_current()
+    conds = [ItemPeriod.period_end == current, ItemPeriod.pending_update_id.is_not(None)]
+    if department_id is not None:
+        conds.append(ItemPeriod.lead_department_id == department_id)
+    return session.scalar(select(func.count()).select_from(ItemPeriod).where(*conds)) or 0
 
 
 def get_update(update_id: int, session: Session | None = None) -> StatusUpdate:

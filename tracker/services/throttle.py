@@ -2,9 +2,15 @@
 
 Per account (the key is the e-mail address typed, whether or not it exists, so the
 lock reveals nothing): after LOGIN_MAX_FAILURES failures in a row the key is locked for
-LOGIN_LOCK_MINUTES (資通系統防護基準: 5 failures, 15 minutes). Counting is one atomic
-``UPDATE ... SET failures = failures + 1``, so concurrent attempts are never lost. The
-same counters guard second-factor codes under the key ``2fa:<user id>``.
+LOGIN_LOCK_MINUTES (資通系統防護基準: 5 failures, 15 minutes). The same counters guard
+second-factor codes under the key ``2fa:<user id>``.
+
+Every attempt is counted *before* the credential is checked (``begin_attempt``: one
+atomic ``UPDATE ... SET failures = failures + 1 ... RETURNING``, committed at once), and
+an attempt whose number is beyond the limit is refused without checking anything. So
+parallel guesses cannot all read "not locked" during the one-second password hash and
+be counted afterwards: with a limit of 5, at most 5 passwords are ever verified between
+two successes, however many workers or threads try at once. A success resets the count.
 """
 from __future__ import annotations
 
@@ -52,20 +58,67 @@ def locked_until(key: str, now: datetime | None = None) -> datetime | None:
     return until if until is not None and until > now else None
 
 
-def register_failure(key: str, now: datetime | None = None) -> bool:
-    """Count one failure for ``key``; True if this failure locked it. Flushes, caller commits."""
+def begin_attempt(key: str, now: datetime | None = None) -> bool:
+    """Count one attempt for ``key`` before its credential is checked; True if it may be checked.
+
+    False when the key is locked, or when this attempt is beyond the limit (others are in
+    flight or failed); the latter also sets the lock. Commits: the count must be visible to
+    every worker before the slow check starts.
+    """
     now = now or utcnow()
     max_failures, lock_for = _limits()
+    table = LoginThrottle.__table__
+    _ensure_row(key, now)
+    attempt = db.session.execute(
+        update(table).where(table.c.email == key, table.c.locked_until.is_(None))
+        .values(failures=table.c.failures + 1, updated_at=now).returning(table.c.failures)
+    ).scalar()
+    allowed = attempt is not None and attempt <= max_failures
+    if attempt is not None and not allowed:
+        db.session.execute(update(table).where(table.c.email == key, table.c.locked_until.is_(None))
+                           .values(locked_until=now + lock_for))
+    db.session.commit()
+    return allowed
+
+
+def record_failure(key: str, now: datetime | None = None) -> bool:
+    """After a wrong credential whose attempt ``begin_attempt`` counted: lock the key once the
+    count reached the limit. True if this failure set the lock. Flushes, caller commits."""
+    now = now or utcnow()
+    max_failures, lock_for = _limits()
+    table = LoginThrottle.__table__
+    failures = db.session.scalar(select(table.c.failures).where(table.c.email == key)) or 0
+    if failures < max_failures:
+        _mirror(key, failures, None)
+        return False
+    until = now + lock_for
+    locked = db.session.execute(
+        update(table).where(table.c.email == key, table.c.locked_until.is_(None))
+        .values(locked_until=until).returning(table.c.id)
+    ).first() is not None
+    _mirror(key, failures, until)
+    return locked
+
+
+def _ensure_row(key: str, now: datetime) -> None:
+    """The key's row exists; an expired lock starts a fresh count."""
     table = LoginThrottle.__table__
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     db.session.execute(
         insert(table).values(email=key, failures=0, updated_at=now).on_conflict_do_nothing(index_elements=["email"])
     )
-    # An expired lock starts a fresh count.
     db.session.execute(
         update(table).where(table.c.email == key, table.c.locked_until.is_not(None), table.c.locked_until <= now)
         .values(failures=0, locked_until=None)
     )
+
+
+def register_failure(key: str, now: datetime | None = None) -> bool:
+    """Count one failure for ``key``; True if this failure locked it. Flushes, caller commits."""
+    now = now or utcnow()
+    max_failures, lock_for = _limits()
+    table = LoginThrottle.__table__
+    _ensure_row(key, now)
     failures = db.session.execute(
         update(table).where(table.c.email == key)
         .values(failures=table.c.failures + 1, updated_at=now).returning(table.c.failures)
@@ -116,25 +169,26 @@ def check_login(email: str | None, password: str | None) -> User:
     """The signed-in user for these credentials, throttled per account.
 
     Raises DomainError(code="bad_credentials") with one generic message when the
-    address is unknown, the password wrong, the account inactive or locked. The caller
-    commits in every case: the failure count and its audit row must be kept.
+    address is unknown, the password wrong, the account inactive or locked. The attempt
+    is counted and committed before the password is checked; the caller commits in every
+    case afterwards (the failure's audit row must be kept).
     """
     from .accounts import authenticate  # accounts checks the password; this wraps it
 
     key = login_key(email)
     if not key:
         raise DomainError(generic_message(), field="password", code="bad_credentials")
-    until = locked_until(key)
-    if until is not None:
+    if not begin_attempt(key):
         # No password check while locked: guessing stays impossible until the lock ends.
+        until = locked_until(key)
         record_event("login.refused_locked", actor=key, object_type="user_account", object_id=key,
-                     after={"locked_until": until.isoformat()})
-        log.warning("login refused: account locked until %s", until.isoformat())
+                     after={"locked_until": until.isoformat() if until else None})
+        log.warning("login refused: account locked until %s", until.isoformat() if until else "-")
         raise DomainError(generic_message(), field="password", code="bad_credentials")
     try:
         user = authenticate(key, password or "")
     except DomainError:
-        if register_failure(key):
+        if record_failure(key):
             _, lock_for = _limits()
             record_event("login.lock", actor=key, object_type="user_account", object_id=key,
                          after={"minutes": int(lock_for.total_seconds() // 60)})

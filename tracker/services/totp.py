@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -21,7 +22,7 @@ from ..extensions import db
 from ..models import RecoveryCode, User, utcnow
 from . import DomainError
 from .audit import record_event
-from .throttle import generic_message, locked_until, register_failure, reset, second_factor_key
+from .throttle import begin_attempt, generic_message, record_failure, reset, second_factor_key
 
 ISSUER = "Tainan Policy Benchmark Tracker"
 RECOVERY_CODE_COUNT = 10
@@ -29,6 +30,7 @@ RECOVERY_CODE_COUNT = 10
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 # One step either side absorbs clock drift of up to 30 s (RFC 6238 §5.2).
 VALID_WINDOW = 1
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
 
 
 def new_secret() -> str:
@@ -57,7 +59,8 @@ def is_required(user: User) -> bool:
 def _matching_counter(secret: str, code: str, now: float | None = None) -> int | None:
     """The time step whose code equals ``code`` within the window, else None."""
     code = "".join(code.split())
-    if len(code) != 6 or not code.isdigit():
+    # ASCII only: "١٢٣٤٥٦".isdigit() is true, and compare_digest refuses non-ASCII text.
+    if not _SIX_DIGITS.fullmatch(code):
         return None
     totp = pyotp.TOTP(secret)
     t = time.time() if now is None else now
@@ -75,7 +78,7 @@ def _hash_code(code: str, salt: str | None = None) -> str:
 
 
 def _normalise_code(code: str) -> str:
-    return "".join(ch for ch in code.lower() if ch.isalnum())
+    return "".join(ch for ch in code.lower() if ch.isascii() and ch.isalnum())
 
 
 def _code_matches(stored: str, code: str) -> bool:
@@ -143,10 +146,11 @@ def verify(user: User, code: str | None) -> bool:
     """Check a TOTP or recovery code at sign-in; True if accepted. Flushes, caller commits.
 
     Raises DomainError (generic message) while too many wrong codes have locked the
-    account; wrong codes count towards that lock.
+    account; every attempt is counted (and committed) before the code is checked, and
+    wrong codes keep counting towards that lock.
     """
     key = second_factor_key(user)
-    if locked_until(key) is not None:
+    if not begin_attempt(key):  # counted (and committed) before the code is checked
         record_event("login.second_factor_locked", user=user, obj=user)
         raise DomainError(generic_message(), field="code", code="locked")
     code = (code or "").strip()
@@ -166,7 +170,7 @@ def verify(user: User, code: str | None) -> bool:
         record_event("login.second_factor", user=user, obj=user, after={"method": method})
         db.session.flush()
         return True
-    if register_failure(key):
+    if record_failure(key):
         record_event("login.second_factor_lock", user=user, obj=user)
     record_event("login.second_factor_failure", user=user, obj=user)
     return False

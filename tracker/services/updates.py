@@ -23,20 +23,21 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from .. import dates
 from ..extensions import db
 from ..models import (
     ActionItem, Attachment, BudgetSource, Department, ItemNote, Measurement, Recommendation, Report, Review,
-    ReviewDecision, Status, StatusUpdate, TrackingDecision, UpdateState, User, action_item_supporting,
-    utcnow,
+    ReviewDecision, Status, StatusUpdate, TrackingDecision, UpdateState, UpdateWithdrawal, User,
+    WithdrawalKind, action_item_supporting, utcnow,
 )
 from ..models.enums import STATUS_ORDER
-from . import ConflictError, DomainError, NotFound, PermissionDenied, permissions, progress, uploads
+from .. import inputs
+from ..inputs import bidi_message, has_bidi_control
+from . import ConflictError, DomainError, NotFound, PermissionDenied, filing, permissions, progress, projections, uploads
 from .audit import record_event
 
-TAIPEI = ZoneInfo("Asia/Taipei")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_NARRATIVE = 10000
 MAX_REASON = 5000
 MAX_URL = 2000
@@ -49,7 +50,7 @@ VALUE_LIMIT = Decimal("1e15")
 
 def local_today() -> date:
     """Today in Tainan: the 'future' in every date rule is judged on Asia/Taipei's calendar."""
-    return datetime.now(TAIPEI).date()
+    return dates.today()
 
 
 # --- parsing helpers (shared by every operation here; inputs may be strings or typed) ----------
@@ -62,30 +63,28 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _check_text(value: Any, key: str, errors: dict[str, str]) -> str:
+    """A text field: a string (or nothing), without text-direction controls. A JSON list or
+    object is refused, not stored as its Python spelling."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[key] = _("Send this field as text.")
+        return ""
+    if has_bidi_control(value):
+        errors[key] = bidi_message()
+    return value.strip()
+
+
 def parse_date(value: Any) -> date | None:
-    """A date from a date or a YYYY-MM-DD string; None if it is neither."""
-    if isinstance(value, datetime):
-        return None
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and ISO_DATE.match(value.strip()):
-        try:
-            return date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    """A date from a date or what officials type (107/12/31, 1071231, 2018-12-31 ...); None
+    if it is neither (tracker.dates.parse_date)."""
+    return dates.parse_date(value)
 
 
 def parse_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
-        return int(value)
-    return None
+    """An int, or a string of ASCII digits, within the database's integer range; else None."""
+    return inputs.parse_int(value)
 
 
 def parse_decimal(value: Any) -> Decimal | None:
@@ -93,8 +92,11 @@ def parse_decimal(value: Any) -> Decimal | None:
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if not isinstance(value, (str, int, float, Decimal)):
+        return None
     text = str(value).strip().replace(",", "") if isinstance(value, str) else str(value)
-    if not text or not re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", text):
+    # ASCII digits and a short exponent: Decimal() also reads Unicode digits and 1e-999999.
+    if not text or not re.fullmatch(r"-?[0-9]{1,30}(\.[0-9]{1,30})?([eE][-+]?[0-9]{1,2})?", text):
         return None
     try:
         number = Decimal(text)
@@ -112,20 +114,31 @@ def _check_date(value: Any, key: str, errors: dict[str, str], today: date, earli
         return None
     d = parse_date(value)
     if d is None:
-        errors[key] = _("Enter a real date as YYYY-MM-DD.")
+        errors[key] = _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+                        value=str(value).strip()[:40])
         return None
     if d > today:
-        errors[key] = _("The date cannot be in the future.")
+        errors[key] = _("%(date)s is after today (%(today)s): a report describes what has happened.",
+                        date=_fmt(d), today=_fmt(today))
         return None
     if earliest is not None and d < earliest:
-        errors[key] = _("The date cannot be before the report date (%(date)s).", date=earliest.isoformat())
+        errors[key] = _("The date cannot be before the report date (%(date)s).", date=_fmt(earliest))
         return None
     return d
 
 
+def _fmt(day: date) -> str:
+    from ..locale import current_locale, format_date
+
+    try:
+        return format_date(day, current_locale())
+    except RuntimeError:
+        return day.isoformat()
+
+
 def _check_url(value: Any, errors: dict[str, str]) -> str:
-    url = _text(value)
-    if not url:
+    url = _check_text(value, "evidence_url", errors)
+    if not url or "evidence_url" in errors:
         return ""
     parts = urlsplit(url)
     if (len(url) > MAX_URL or parts.scheme.lower() not in ("http", "https") or not parts.netloc
@@ -208,22 +221,95 @@ def _check_measurements(raw: Any, item: ActionItem, today: date, errors: dict[st
             errors[f"{key}.value"] = _("Enter the value as a number, e.g. 42 or 3.5.")
         measured_on = _check_date(entry.get("measured_on"), f"{key}.measured_on", errors, today, None,
                                   _("Enter the date of the measurement."))
-        note = _text(entry.get("source_note"))
+        note = _check_text(entry.get("source_note"), f"{key}.source_note", errors)
         _check_length(note, MAX_SOURCE_NOTE, f"{key}.source_note", errors)
         if ind_id in linked and value is not None and measured_on is not None:
             clean.append(_CleanMeasurement(ind_id, value, measured_on, note))
     return clean
 
 
+def live_pending(item_id: int) -> StatusUpdate | None:
+    """The item's report waiting for review (at most one: docs/domain.md), or None."""
+    return db.session.scalar(
+        select(StatusUpdate)
+        .outerjoin(Review, Review.update_id == StatusUpdate.id)
+        .outerjoin(UpdateWithdrawal, UpdateWithdrawal.update_id == StatusUpdate.id)
+        .where(StatusUpdate.action_item_id == item_id, Review.id.is_(None), UpdateWithdrawal.id.is_(None))
+        .order_by(StatusUpdate.id.desc()).limit(1)
+    )
+
+
+class PendingExists(DomainError):
+    """The item already has a report waiting for review; withdraw or replace it."""
+
+    status_code = 409
+
+    def __init__(self, pending: StatusUpdate):
+        super().__init__(
+            _("A report for this item (submitted %(date)s, describing %(effective)s) is still waiting for "
+              "review. Replace it with this one, or withdraw it first.",
+              date=_fmt(dates.local_date(pending.submitted_at) or pending.effective_date),
+              effective=_fmt(pending.effective_date)),
+            field="replaces_id", code="pending_exists", pending_update_id=pending.id,
+        )
+        self.pending = pending
+
+
+def _check_proposal(values: dict[str, Any], item: ActionItem, errors: dict[str, str]) -> dict[str, Any]:
+    """The schedule and budget a report proposes (all optional)."""
+    out: dict[str, Any] = {"proposed_start_date": None, "proposed_due_date": None,
+                           "proposed_budget_amount": None, "proposed_budget_source": None,
+                           "proposed_budget_note": ""}
+    for key in ("proposed_start_date", "proposed_due_date"):
+        raw = values.get(key)
+        if _blank(raw):
+            continue
+        day = parse_date(raw)
+        if day is None:
+            errors[key] = _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+                            value=str(raw).strip()[:40])
+        else:
+            out[key] = day
+    start, due = out["proposed_start_date"], out["proposed_due_date"]
+    if start and due and due < start:
+        errors["proposed_due_date"] = _("The due date cannot be before the start date.")
+    raw_amount = values.get("proposed_budget_amount")
+    if not _blank(raw_amount):
+        amount = parse_decimal(raw_amount)
+        if amount is None or amount < 0 or amount != amount.to_integral_value():
+            errors["proposed_budget_amount"] = _("Enter the budget in whole NT$, 0 or more.")
+        else:
+            out["proposed_budget_amount"] = amount
+    raw_source = _text(values.get("proposed_budget_source"))
+    if raw_source:
+        try:
+            out["proposed_budget_source"] = BudgetSource(raw_source)
+        except ValueError:
+            errors["proposed_budget_source"] = _("Choose the source of the budget.")
+    if out["proposed_budget_amount"] is not None and out["proposed_budget_source"] is None \
+            and "proposed_budget_source" not in errors:
+        errors["proposed_budget_source"] = _("Choose the source of the budget.")
+    note = _text(values.get("proposed_budget_note"))
+    _check_length(note, 2000, "proposed_budget_note", errors)
+    out["proposed_budget_note"] = note
+    return out
+
+
 def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, effective_date: Any,
                   narrative: Any, reason: Any = "", evidence_url: Any = "",
                   files: Sequence[uploads.IncomingFile] = (), measurements: Any = (),
-                  based_on_version: Any, corrects_id: Any = None, today: date | None = None) -> StatusUpdate:
-    """Submit a status update (pending review) with its evidence and measurements.
+                  based_on_version: Any, corrects_id: Any = None, replaces_id: Any = None,
+                  proposal: dict[str, Any] | None = None, today: date | None = None) -> StatusUpdate:
+    """Submit a status update (pending review) with its evidence, measurements and, where
+    the department proposes them, a schedule and budget.
 
-    Raises PermissionDenied (audited as "update.denied"; the caller commits to keep that
-    row), DomainError with ``errors`` {field: message} for every bad field at once, or
-    ConflictError when the item is no longer at ``based_on_version``.
+    An item has at most one report waiting for review: ``replaces_id`` names it to replace
+    it (recorded as a withdrawal, nothing deleted). ``corrects_id`` names a returned report
+    this one corrects. Raises PermissionDenied (audited as "update.denied"; the caller
+    commits to keep that row), DomainError with ``errors`` {field: message} for every bad
+    field at once, PendingExists (409) when another report is waiting, YearFiled when the
+    date lies in a filed year, or ConflictError when the item is no longer at
+    ``based_on_version``.
     """
     if not permissions.can_submit_update(user, item):
         record_event("update.denied", user=user, obj=item,
@@ -234,7 +320,8 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
 
     status_v: Status | None = None
     try:
-        status_v = Status(status.value if isinstance(status, Status) else _text(status))
+        status_v = Status(status.value if isinstance(status, Status) else
+                          (status.strip() if isinstance(status, str) else None))
     except ValueError:
         errors["status"] = _("Choose a status.")
 
@@ -247,13 +334,13 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     effective = _check_date(effective_date, "effective_date", errors, today, _report_date(item),
                             _("Enter the date this update describes."))
 
-    narrative_v = _text(narrative)
-    if not narrative_v:
+    narrative_v = _check_text(narrative, "narrative", errors)
+    if not narrative_v and "narrative" not in errors:
         errors["narrative"] = _("Describe what was done (辦理情形).")
     _check_length(narrative_v, MAX_NARRATIVE, "narrative", errors)
 
-    reason_v = _text(reason)
-    if status_v is Status.NOT_FEASIBLE and not reason_v:
+    reason_v = _check_text(reason, "reason", errors)
+    if status_v is Status.NOT_FEASIBLE and not reason_v and "reason" not in errors:
         errors["reason"] = _("Explain why the item is not feasible.")
     _check_length(reason_v, MAX_REASON, "reason", errors)
 
@@ -277,6 +364,7 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
         errors["evidence"] = _("A completed item needs at least one evidence file or link.")
 
     clean_measurements = _check_measurements(measurements, item, today, errors)
+    proposed = _check_proposal(proposal or {}, item, errors)
 
     corrects: StatusUpdate | None = None
     if not _blank(corrects_id):
@@ -290,17 +378,33 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     if version is None:
         errors["version"] = _("Give the item version your update is based on.")
 
+    pending = live_pending(item.id)
+    replaces: StatusUpdate | None = None
+    if not _blank(replaces_id):
+        rid = parse_int(replaces_id)
+        if pending is None or rid != pending.id:
+            errors["replaces_id"] = _("Only the report that is waiting for review can be replaced; it has "
+                                      "been reviewed or withdrawn in the meantime.")
+        else:
+            replaces = pending
     _raise_errors(errors)
     assert status_v is not None and progress_v is not None and effective is not None and version is not None
+    _bump_version(item, version)  # a stale version is a conflict first (nothing is written: the caller rolls back)
+    if pending is not None and replaces is None:
+        raise PendingExists(pending)
+    filing.ensure_year_open(item, effective)
 
-    _bump_version(item, version)
     su = StatusUpdate(
         action_item=item, status=status_v, progress=progress_v, effective_date=effective,
         narrative=narrative_v, reason=reason_v, evidence_url=url, based_on_version=version,
-        corrects=corrects, department_id=item.lead_department_id, submitted_by=user,
+        corrects=corrects or replaces, department_id=item.lead_department_id, submitted_by=user,
+        **proposed,
     )
     db.session.add(su)
     db.session.flush()
+    if replaces is not None:
+        db.session.add(UpdateWithdrawal(update_id=replaces.id, kind=WithdrawalKind.REPLACED, replaced_by_id=su.id,
+                                        withdrawn_by_id=user.id))
     for cf in checked:
         stored = uploads.store(cf, db.session)
         db.session.add(Attachment(update=su, original_name=cf.original_name, stored_name=stored,
@@ -310,20 +414,59 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
         db.session.add(Measurement(indicator_id=m.indicator_id, value=m.value, measured_on=m.measured_on,
                                    source_note=m.source_note, update=su, recorded_by_id=user.id))
     db.session.flush()
+    projections.touch([item.id])
     record_event("update.submit", user=user, obj=su, after={
         "item": item.code, "status": status_v.value, "progress": progress_v,
         "effective_date": effective.isoformat(), "based_on_version": version, "corrects_id": su.corrects_id,
+        "replaces_id": replaces.id if replaces is not None else None,
         "attachments": [{"name": cf.original_name, "sha256": cf.sha256, "size": cf.size} for cf in checked],
         "measurements": len(clean_measurements), "evidence_url": url,
+        **{k: (v.isoformat() if isinstance(v, date) else v.value if isinstance(v, BudgetSource)
+               else str(v) if isinstance(v, Decimal) else v)
+           for k, v in proposed.items() if v not in (None, "")},
     })
     return su
 
 
+def withdraw_update(update: StatusUpdate, user: User, *, reason: Any = "", based_on_version: Any = None
+                    ) -> UpdateWithdrawal:
+    """Take back a report that waits for review (recorded; the report stays in the history).
+    Raises PermissionDenied (audited), DomainError (already reviewed or withdrawn) or
+    ConflictError."""
+    item = update.action_item
+    if not permissions.can_submit_update(user, item):
+        record_event("update.withdraw_denied", user=user, obj=update)
+        raise PermissionDenied(_("Only editors of the lead department may withdraw its reports."))
+    reason_v = _text(reason)
+    errors: dict[str, str] = {}
+    _check_length(reason_v, MAX_REASON, "reason", errors)
+    _raise_errors(errors)
+    if update.review is not None:
+        raise DomainError(_("This report has already been reviewed; it can no longer be withdrawn."),
+                          code="already_reviewed")
+    if update.withdrawal is not None:
+        raise DomainError(_("This report was already withdrawn."), code="already_withdrawn")
+    version = parse_int(based_on_version) if not _blank(based_on_version) else item.version
+    if version is None:
+        raise DomainError(_("Give the item version your change is based on."), field="version")
+    _bump_version(item, version)
+    row = UpdateWithdrawal(update_id=update.id, kind=WithdrawalKind.WITHDRAWN, reason=reason_v,
+                           withdrawn_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    projections.touch([item.id])
+    record_event("update.withdraw", user=user, obj=update, after={
+        "item": item.code, "effective_date": update.effective_date.isoformat(), "reason": reason_v})
+    return row
+
+
 def update_state(su: StatusUpdate) -> UpdateState:
-    """Submitted until a review exists; then approved or returned."""
-    if su.review is None:
-        return UpdateState.SUBMITTED
-    return UpdateState.APPROVED if su.review.decision is ReviewDecision.APPROVE else UpdateState.RETURNED
+    """Submitted until reviewed or withdrawn; then approved, returned, withdrawn or replaced."""
+    if su.review is not None:
+        return UpdateState.APPROVED if su.review.decision is ReviewDecision.APPROVE else UpdateState.RETURNED
+    if su.withdrawal is not None:
+        return UpdateState.REPLACED if su.withdrawal.kind is WithdrawalKind.REPLACED else UpdateState.WITHDRAWN
+    return UpdateState.SUBMITTED
 
 
 # --- notes ---------------------------------------------------------------------------------------
@@ -341,8 +484,8 @@ def add_note(item: ActionItem, user: User, body: Any, effective_date: Any, *, co
         raise PermissionDenied(_("Only editors of the lead or a supporting department may add notes to this item."))
     today = today or local_today()
     errors: dict[str, str] = {}
-    body_v = _text(body)
-    if not body_v:
+    body_v = _check_text(body, "body", errors)
+    if not body_v and "body" not in errors:
         errors["body"] = _("Write the note.")
     _check_length(body_v, MAX_NOTE, "body", errors)
     effective = _check_date(effective_date, "effective_date", errors, today, _report_date(item),
@@ -398,12 +541,12 @@ def edit_item(item: ActionItem, actor: User, values: dict[str, Any], *, based_on
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     for key in ("title_zh", "title_en"):
-        clean[key] = _text(values.get(key))
-        if not clean[key]:
+        clean[key] = _check_text(values.get(key), key, errors)
+        if not clean[key] and key not in errors:
             errors[key] = _("Enter the title.")
         _check_length(clean[key], 300, key, errors)
     for key in ("description_zh", "description_en"):
-        clean[key] = _text(values.get(key))
+        clean[key] = _check_text(values.get(key), key, errors)
         _check_length(clean[key], 20000, key, errors)
 
     depts = {d.id: d for d in db.session.scalars(select(Department))}
@@ -428,13 +571,13 @@ def edit_item(item: ActionItem, actor: User, values: dict[str, Any], *, based_on
     elif weight != weight.quantize(Decimal("0.001")):
         errors["weight"] = _("Use at most three decimals.")
 
-    dates: dict[str, date | None] = {}
+    days: dict[str, date | None] = {}
     for key in ("start_date", "due_date"):
         raw = values.get(key)
-        dates[key] = None if _blank(raw) else parse_date(raw)
-        if not _blank(raw) and dates[key] is None:
+        days[key] = None if _blank(raw) else parse_date(raw)
+        if not _blank(raw) and days[key] is None:
             errors[key] = _("Enter a real date as YYYY-MM-DD.")
-    if dates["start_date"] and dates["due_date"] and dates["due_date"] < dates["start_date"]:
+    if days["start_date"] and days["due_date"] and days["due_date"] < days["start_date"]:
         errors["due_date"] = _("The due date cannot be before the start date.")
 
     amount_raw = values.get("budget_amount")
@@ -450,7 +593,7 @@ def edit_item(item: ActionItem, actor: User, values: dict[str, Any], *, based_on
             errors["budget_source"] = _("Choose the source of the budget.")
     if amount is not None and source is None and "budget_source" not in errors:
         errors["budget_source"] = _("Choose the source of the budget.")
-    budget_note = _text(values.get("budget_note"))
+    budget_note = _check_text(values.get("budget_note"), "budget_note", errors)
     _check_length(budget_note, 2000, "budget_note", errors)
     version = parse_int(based_on_version)
     if version is None:
@@ -464,11 +607,12 @@ def edit_item(item: ActionItem, actor: User, values: dict[str, Any], *, based_on
     item.lead_department = depts[lead_id]
     item.supporting_departments = sorted((depts[s] for s in set(support_ids)), key=lambda d: d.code)
     item.weight = weight
-    item.start_date, item.due_date = dates["start_date"], dates["due_date"]
+    item.start_date, item.due_date = days["start_date"], days["due_date"]
     item.budget_amount = amount
     item.budget_source = source
     item.budget_note = budget_note
     db.session.flush()
+    projections.touch([item.id])
     after = _item_summary(item)
     changed = [k for k in after if after[k] != before[k]]
     record_event("item.edit", user=actor, obj=item, before={k: before[k] for k in changed},
@@ -487,12 +631,15 @@ def get_item(item_id: int) -> ActionItem:
 
 
 def _history_options() -> list:
+    # One row per update carries its review, reviewer, withdrawal, author and department
+    # (joins); files and measurements come in one statement each.
     return [
-        selectinload(StatusUpdate.review).selectinload(Review.reviewer),
+        joinedload(StatusUpdate.review).joinedload(Review.reviewer),
+        joinedload(StatusUpdate.withdrawal),
         selectinload(StatusUpdate.attachments),
-        selectinload(StatusUpdate.measurements).selectinload(Measurement.indicator),
-        selectinload(StatusUpdate.submitted_by),
-        selectinload(StatusUpdate.department),
+        selectinload(StatusUpdate.measurements).joinedload(Measurement.indicator),
+        joinedload(StatusUpdate.submitted_by),
+        joinedload(StatusUpdate.department),
     ]
 
 
@@ -524,20 +671,21 @@ class TimelineEntry:
     corrected_by: list[int] = field(default_factory=list)
 
 
-def item_timeline(item: ActionItem, as_of: date | None = None) -> list[TimelineEntry]:
+def item_timeline(item: ActionItem, as_of: "date | dates.DataDates | None" = None) -> list[TimelineEntry]:
     """Updates (with review state), notes and tracking decisions, newest first (fixed statements).
 
-    With ``as_of``, records effective later are left out and a review recorded later does not
-    count yet, so the history agrees with the official state on that date.
+    With ``as_of`` (D, K), records effective after D or recorded after K are left out and a
+    review or withdrawal recorded after K does not count yet, so the history agrees with the
+    official state on those dates (``cut_timeline``).
     """
     updates = item_updates(item.id)
     notes = list(db.session.scalars(
         select(ItemNote).where(ItemNote.action_item_id == item.id)
-        .options(selectinload(ItemNote.author), selectinload(ItemNote.department))
+        .options(joinedload(ItemNote.author), joinedload(ItemNote.department))
     ))
     decisions = list(db.session.scalars(
         select(TrackingDecision).where(TrackingDecision.action_item_id == item.id)
-        .options(selectinload(TrackingDecision.decided_by))
+        .options(joinedload(TrackingDecision.decided_by))
     ))
     corrected_updates: dict[int, list[int]] = {}
     for su in updates:
@@ -547,20 +695,37 @@ def item_timeline(item: ActionItem, as_of: date | None = None) -> list[TimelineE
     for n in notes:
         if n.corrects_id:
             corrected_notes.setdefault(n.corrects_id, []).append(n.id)
-    def state_on(su: StatusUpdate) -> UpdateState:
-        if as_of is not None and su.review is not None and su.review.effective_date > as_of:
-            return UpdateState.SUBMITTED
-        return update_state(su)
-
-    entries = [TimelineEntry("update", su.effective_date, su.submitted_at, su, state_on(su),
+    entries = [TimelineEntry("update", su.effective_date, su.submitted_at, su, update_state(su),
                              sorted(corrected_updates.get(su.id, []))) for su in updates]
     entries += [TimelineEntry("note", n.effective_date, n.created_at, n, None,
                               sorted(corrected_notes.get(n.id, []))) for n in notes]
     entries += [TimelineEntry("decision", d.effective_date, d.recorded_at, d) for d in decisions]
-    if as_of is not None:
-        entries = [e for e in entries if e.effective_date <= as_of]
     entries.sort(key=lambda e: (e.effective_date, e.recorded_at), reverse=True)
+    if as_of is not None:
+        dd = as_of if isinstance(as_of, dates.DataDates) else dates.DataDates(as_of, local_today(), local_today())
+        return cut_timeline(entries, dd)
     return entries
+
+
+def cut_timeline(entries: list[TimelineEntry], dd: "dates.DataDates") -> list[TimelineEntry]:
+    """The timeline as known on (D, K): later records left out, later reviews and withdrawals
+    not counted yet (no statement)."""
+    known = dd.known_before()
+
+    def state_on(su: StatusUpdate) -> UpdateState:
+        if su.review is not None and su.review.recorded_at >= known:
+            return UpdateState.SUBMITTED
+        if su.review is None and su.withdrawal is not None and su.withdrawal.recorded_at >= known:
+            return UpdateState.SUBMITTED
+        return update_state(su)
+
+    out = []
+    for e in entries:
+        if e.effective_date > dd.as_of or e.recorded_at >= known:
+            continue
+        state = state_on(e.record) if e.kind == "update" else e.state
+        out.append(TimelineEntry(e.kind, e.effective_date, e.recorded_at, e.record, state, e.corrected_by))
+    return out
 
 
 def changes_since(item: ActionItem, version: int) -> list[StatusUpdate]:
@@ -570,90 +735,3 @@ def changes_since(item: ActionItem, version: int) -> list[StatusUpdate]:
                                    StatusUpdate.based_on_version >= version)
         .options(*_history_options()).order_by(StatusUpdate.id.desc())
     ))
-
-
-# --- the department's work list ---------------------------------------------------------------
-
-@dataclass
-class WorkRow:
-    item: ActionItem
-    role: str  # "lead" or "supporting"
-    state: progress.ItemState
-    latest: StatusUpdate | None
-
-    @property
-    def returned(self) -> StatusUpdate | None:
-        """The latest update if it was returned and not yet revised."""
-        if self.latest is not None and update_state(self.latest) is UpdateState.RETURNED:
-            return self.latest
-        return None
-
-
-def department_worklist(department_id: int, as_of: date) -> list[WorkRow]:
-    """Items the department leads or supports, with state, flags and latest update (fixed statements)."""
-    sup = action_item_supporting
-    items = list(db.session.scalars(
-        select(ActionItem)
-        .where(or_(ActionItem.lead_department_id == department_id,
-                   ActionItem.id.in_(select(sup.c.action_item_id).where(sup.c.department_id == department_id))))
-        .options(selectinload(ActionItem.supporting_departments), selectinload(ActionItem.lead_department),
-                 selectinload(ActionItem.recommendation))
-        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
-    ))
-    if not items:
-        return []
-    ids = [i.id for i in items]
-    states = progress.item_states(items, as_of)
-    rn = func.row_number().over(partition_by=StatusUpdate.action_item_id,
-                                order_by=StatusUpdate.id.desc()).label("rn")
-    latest_ids = select(StatusUpdate.id, rn).where(StatusUpdate.action_item_id.in_(ids)).subquery()
-    latest = {su.action_item_id: su for su in db.session.scalars(
-        select(StatusUpdate).join(latest_ids, latest_ids.c.id == StatusUpdate.id)
-        .where(latest_ids.c.rn == 1)
-        .options(selectinload(StatusUpdate.review).selectinload(Review.reviewer))
-    )}
-    return [WorkRow(i, "lead" if i.lead_department_id == department_id else "supporting",
-                    states[i.id], latest.get(i.id)) for i in items]
-
-
-WORKLIST_FLAGS = ("overdue", "due_soon", "stale", "pending", "returned")
-WORKLIST_SORTS = ("due", "code", "progress", "status")
-
-
-def filter_worklist(rows: Iterable[WorkRow], *, status: str = "", flag: str = "", role: str = "",
-                    q: str = "") -> list[WorkRow]:
-    """Rows matching every given filter (unknown values are ignored)."""
-    out = []
-    needle = (q or "").strip().lower()
-    for row in rows:
-        if status and status in {s.value for s in Status} and row.state.status.value != status:
-            continue
-        if flag in ("overdue", "due_soon", "stale") and not getattr(row.state, flag):
-            continue
-        if flag == "pending" and row.state.pending is None:
-            continue
-        if flag == "returned" and row.returned is None:
-            continue
-        if role in ("lead", "supporting") and row.role != role:
-            continue
-        if needle and not any(needle in (v or "").lower() for v in (
-                row.item.code, row.item.title_zh, row.item.title_en,
-                row.item.recommendation.code if row.item.recommendation else "")):
-            continue
-        out.append(row)
-    return out
-
-
-def sort_worklist(rows: list[WorkRow], key: str) -> list[WorkRow]:
-    """Sort by due date (undated last), code, progress or status order; default: due."""
-    def code_key(r: WorkRow) -> tuple:
-        rec = r.item.recommendation
-        return (rec.report_id if rec else 0, rec.position if rec else 0, r.item.position, r.item.code)
-
-    if key == "code":
-        return sorted(rows, key=code_key)
-    if key == "progress":
-        return sorted(rows, key=lambda r: (r.state.progress, code_key(r)))
-    if key == "status":
-        return sorted(rows, key=lambda r: (STATUS_ORDER.index(r.state.status), code_key(r)))
-    return sorted(rows, key=lambda r: (r.item.due_date is None, r.item.due_date or date.max, code_key(r)))

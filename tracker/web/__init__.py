@@ -14,8 +14,10 @@ WEB_MODULES = [
     "admin",
     "review",
     "dashboard",
+    "periods",
     "exports",
     "account",
+    "health",
 ]
 
 

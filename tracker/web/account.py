@@ -12,6 +12,7 @@ import logging
 import segno
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -20,7 +21,7 @@ from wtforms.validators import DataRequired, EqualTo
 
 from ..extensions import db
 from ..services import DomainError
-from ..services import passwords, sessions, totp
+from ..services import accounts, passwords, sessions, totp
 from ..services.audit import record_event
 from .authn import end_session, landing_url, safe_next, start_session
 
@@ -93,7 +94,7 @@ def _here() -> str | None:
 def enforce_session_rules():
     """Timeouts, second sign-in step, forced TOTP enrolment and password expiry."""
     endpoint = request.endpoint
-    if endpoint in (None, "static") or g.get("auth_via_token"):
+    if endpoint in (None, "static", "health.healthz") or g.get("auth_via_token"):
         return None
     if "_user_id" not in session or not current_user.is_authenticated:
         return None
@@ -162,7 +163,7 @@ def change_password():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            passwords.change_password(user, form.current_password.data, form.new_password.data)
+            revoked = passwords.change_password(user, form.current_password.data, form.new_password.data)
         except DomainError as exc:
             db.session.commit()  # keep the audit row of a wrong current password
             for name, message in (exc.extra.get("errors") or {exc.field or "new_password": exc.message}).items():
@@ -173,6 +174,7 @@ def change_password():
             _renew_session(user)
             flash(_("Your password was changed. Other browsers signed in to your account were signed out."),
                   "success")
+            _flash_revoked(revoked)
             return redirect(url_for("account.index"))
     elif form.is_submitted():
         status = 422
@@ -281,12 +283,19 @@ def sign_out_others():
     if not ConfirmForm(prefix="others").validate_on_submit():
         return redirect(url_for("account.index"))
     user = current_user._get_current_object()
-    user.session_version = (user.session_version or 1) + 1
-    record_event("account.sign_out_others", user=user, obj=user)
+    revoked = accounts.sign_out_everywhere(user)
     db.session.commit()
     _renew_session(user)
     flash(_("All your other sessions were signed out."), "success")
+    _flash_revoked(revoked)
     return redirect(url_for("account.index"))
+
+
+def _flash_revoked(count: int) -> None:
+    """Tell the user their API tokens stopped working (scripts need new ones)."""
+    if count:
+        flash(ngettext("Your %(num)d API token was revoked; create a new one for your scripts.",
+                       "Your %(num)d API tokens were revoked; create new ones for your scripts.", count), "warning")
 
 
 @bp.route("/verify", methods=["GET", "POST"])

@@ -10,6 +10,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from ..extensions import db
+from ..inputs import get_by_id, parse_id, parse_int
 from ..models import Attachment, StatusUpdate
 from ..services import ConflictError, DomainError, NotFound, PermissionDenied, permissions, progress, updates, uploads
 from .forms import NoteForm, UpdateForm, apply_errors
@@ -62,12 +63,18 @@ def _unstage(tickets: list[str]) -> tuple[list[uploads.IncomingFile], list[str]]
     return files, kept
 
 
-def _stage_good(new_files: list[uploads.IncomingFile]) -> list[str]:
-    """Park the new files that pass their checks, so a re-shown form does not lose them."""
+def _stage_good(new_files: list[uploads.IncomingFile], notes: list[str] | None = None) -> list[str]:
+    """Park the new files that pass their checks, so a re-shown form does not lose them.
+
+    A file the bounded staging space cannot take is not kept; ``notes`` gets a message
+    asking for it again."""
     tickets = []
     for incoming in new_files:
         try:
             tickets.append(uploads.stage(uploads.check_file(incoming), current_user.id))
+        except uploads.StagingFull as exc:
+            if notes is not None:
+                notes.append(str(exc))
         except uploads.UploadRefused:
             continue
     return tickets
@@ -111,13 +118,14 @@ def new_update(item_id: int):
     staged: list[str] = []
     leftover: list[str] = []
     corrects = None
+    pending = updates.live_pending(item.id)
 
     if request.method == "GET":
         form.version.data = str(item.version)
+        form.replaces_id.data = str(pending.id) if pending is not None else ""
         form.effective_date.data = today.isoformat()
-        corrects_id = request.args.get("corrects", type=int)
-        if corrects_id:
-            corrects = db.session.get(StatusUpdate, corrects_id)
+        if request.args.get("corrects"):
+            corrects = get_by_id(StatusUpdate, request.args["corrects"])
             if corrects is None or corrects.action_item_id != item.id:
                 abort(404)
             form.corrects_id.data = str(corrects.id)
@@ -141,24 +149,28 @@ def new_update(item_id: int):
             conflict = {
                 "based_on": values["based_on_version"],
                 "current": exc.current_version,
-                "changes": updates.changes_since(item, int(values["based_on_version"])),
+                "changes": updates.changes_since(item, parse_int(values["based_on_version"]) or 0),
                 "state": progress.item_states([item], today)[item.id],
             }
             form.version.data = str(exc.current_version)
-            staged += _stage_good(new_files)
+            pending = updates.live_pending(item.id)
+            form.replaces_id.data = str(pending.id) if pending is not None else ""
+            staged += _stage_good(new_files, leftover)
             status_code = 409
         except DomainError as exc:
             db.session.rollback()
+            pending = updates.live_pending(item.id)
+            form.replaces_id.data = str(pending.id) if pending is not None else ""
             errors = exc.extra.get("errors") or {exc.field or "": exc.message}
             leftover = apply_errors(form, _map_measurement_errors(form, errors), UPDATE_ALIASES)
-            staged += _stage_good(new_files)
+            staged += _stage_good(new_files, leftover)
             status_code = 422
         else:
             db.session.commit()
             flash(_("Your update was submitted and awaits review."), "success")
             return redirect(url_for("actions.history", item_id=item.id, _anchor=f"update-{su.id}"))
         if form.corrects_id.data:
-            corrects = db.session.get(StatusUpdate, int(form.corrects_id.data)) if form.corrects_id.data.isdigit() else None
+            corrects = get_by_id(StatusUpdate, form.corrects_id.data)
     else:
         status_code = 400
 
@@ -167,7 +179,7 @@ def new_update(item_id: int):
     return render_template(
         "actions/update_form.html", item=item, form=form, indicators=indicators, state=state,
         conflict=conflict, staged=[(t, uploads.staged_name(t)) for t in staged], leftover=leftover,
-        corrects=corrects, today=today, accept=",".join(uploads.ALLOWED_EXTENSIONS),
+        corrects=corrects, pending=pending, today=today, accept=",".join(uploads.ALLOWED_EXTENSIONS),
         max_mb=int(current_app.config.get("MAX_UPLOAD_BYTES", 0)) // (1024 * 1024),
     ), status_code
 
@@ -184,8 +196,10 @@ def new_note(item_id: int):
     leftover: list[str] = []
     if request.method == "GET":
         form.effective_date.data = today.isoformat()
-        corrects_id = request.args.get("corrects", type=int)
-        if corrects_id:
+        if request.args.get("corrects"):
+            corrects_id = parse_id(request.args["corrects"])
+            if corrects_id is None:
+                abort(404)
             form.corrects_id.data = str(corrects_id)
     elif form.validate_on_submit():
         try:
@@ -237,6 +251,8 @@ def attachment(attachment_id: int):
         abort(404)
     resp = send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.original_name,
                      conditional=False, etag=False, max_age=0)
+    # The stored type already names its charset (text/csv; charset=utf-8): say it once.
+    resp.headers["Content-Type"] = att.content_type
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

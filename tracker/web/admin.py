@@ -6,11 +6,14 @@ from datetime import datetime, time, timedelta, timezone
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from .. import dates
 from ..extensions import db
+from ..inputs import MAX_INT, parse_int
 from ..locale import current_locale
 from ..models import ActionItem, AuditLog, Department, Recommendation, Role, User
 from ..services import ConflictError, DomainError, accounts, permissions, updates
@@ -34,6 +37,14 @@ def _save(form, operation, *, default_field: str, message, next_endpoint: str): 
 
 
 AUDIT_PAGE_SIZE = 50
+
+
+def _tokens_revoked(count: int, email: str) -> str:
+    """"N API tokens of … were revoked" ("" for none): the owner sees why on their token page."""
+    if not count:
+        return ""
+    return ngettext("%(num)d API token of %(email)s was revoked.", "%(num)d API tokens of %(email)s were revoked.",
+                    count, email=email)
 
 
 @bp.before_request
@@ -95,12 +106,9 @@ def user_new():
     status = 200
     if form.validate_on_submit():
         def create():
-            user = accounts.create_user(form.email.data or "", form.role.data or "", form.password.data or "",
+            return accounts.create_user(form.email.data or "", form.role.data or "", form.password.data or "",
                                         department_code=form.department.data or None, name=form.name.data or "",
-                                        actor=current_user)
-            if form.locale.data:
-                user.locale = form.locale.data
-            return user
+                                        locale=form.locale.data or None, actor=current_user)
 
         done = _save(form, create, default_field="email", next_endpoint="admin.users",
                      message=lambda user: _("Account %(email)s created.", email=user.email))
@@ -123,16 +131,20 @@ def user_edit(user_id: int):
         form.department.data = user.department.code if user.department else ""
         form.locale.data = user.locale or ""
     elif form.validate_on_submit():
+        revoked = {"count": 0}
+
         def update():
             accounts.update_user(user, accounts.UserChanges(
                 email=form.email.data or "", name=form.name.data or "", role=form.role.data or "",
                 department_code=form.department.data or "", locale=form.locale.data or ""), actor=current_user)
             if form.password.data:
-                accounts.set_password(user, form.password.data, actor=current_user)
+                revoked["count"] = accounts.set_password(user, form.password.data, actor=current_user)
             return user
 
         done = _save(form, update, default_field="email", next_endpoint="admin.users",
-                     message=lambda saved: _("Account %(email)s saved.", email=saved.email))
+                     message=lambda saved: " ".join(filter(None, [
+                         _("Account %(email)s saved.", email=saved.email),
+                         _tokens_revoked(revoked["count"], saved.email)])))
         if done is not None:
             return done
         status = 422
@@ -144,14 +156,15 @@ def user_edit(user_id: int):
 def user_deactivate(user_id: int):
     user = _get_or_404(User, user_id)
     try:
-        accounts.deactivate_user(user, actor=current_user)
+        revoked = accounts.deactivate_user(user, actor=current_user)
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(_("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
-              "success")
+        flash(" ".join(filter(None, [
+            _("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
+            _tokens_revoked(revoked, user.email)])), "success")
     return redirect(url_for("admin.users"))
 
 
@@ -292,7 +305,7 @@ def item_edit(item_id: int):
 # --- audit log --------------------------------------------------------------------------------
 
 def _local_day_start(day) -> datetime:  # noqa: ANN001
-    return datetime.combine(day, time.min, tzinfo=updates.TAIPEI).astimezone(timezone.utc)
+    return dates.start_of_day(day)
 
 
 @bp.get("/audit")
@@ -318,15 +331,19 @@ def audit():
             continue
         day = updates.parse_date(raw)
         if day is None:
-            form[key].errors = [_("Enter a real date as YYYY-MM-DD.")]
+            form[key].errors = [_("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+                                  value=raw[:40])]
             status = 400
             continue
         if op == "ge":
             stmt = stmt.where(AuditLog.at >= _local_day_start(day))
         else:
             stmt = stmt.where(AuditLog.at < _local_day_start(day + timedelta(days=1)))
-    page = db.paginate(stmt, page=request.args.get("page", 1, type=int), per_page=AUDIT_PAGE_SIZE,
-                       error_out=False)
+    raw_page = request.args.get("page")
+    page_number = 1 if raw_page is None or not raw_page.strip() else parse_int(raw_page, low=1)
+    if page_number is None:
+        abort(400, description=_("The page number must be a whole number from 1 to %(n)d.", n=MAX_INT))
+    page = db.paginate(stmt, page=page_number, per_page=AUDIT_PAGE_SIZE, error_out=False)
     rows = [(row, _summary(row.summary)) for row in page.items]
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("admin/audit.html", form=form, page=page, rows=rows, filters=filters), status

@@ -11,7 +11,7 @@ from ..services import throttle
 from ..services import tokens as token_service
 from ..services.audit import record_event
 from .authn import end_session, landing_url, safe_next, start_session
-from .forms import ConfirmForm, LoginForm, TokenForm
+from .forms import ConfirmForm, LoginForm, TokenForm, apply_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -56,21 +56,28 @@ def logout():
 def tokens():
     """The user's API tokens; a new token is shown once, on the page that creates it."""
     form = TokenForm()
+    user = current_user._get_current_object()
     new_token = None
     status = 200
     if form.validate_on_submit():
         try:
-            _token, new_token = token_service.create_token(current_user, form.name.data or "", actor=current_user)
+            # The name first (nothing to count), then the password and code (counted).
+            token_service.check_token_name(form.name.data)
+            token_service.reauthenticate(user, form.password.data, form.code.data)
+            _token, new_token = token_service.create_token(user, form.name.data or "", actor=user)
         except DomainError as exc:
-            db.session.rollback()
-            form.name.errors = [exc.message]
+            db.session.commit()  # keep the refusal's audit row and the attempt count
+            apply_errors(form, exc.extra.get("errors") or {exc.field or "name": exc.message})
             status = 422
         else:
             db.session.commit()
             form = TokenForm(formdata=None)
+    form.password.data = ""
+    form.code.data = ""
     resp = make_response(render_template("auth/tokens.html", form=form, new_token=new_token,
-                                         tokens=token_service.user_tokens(current_user), revoke_form=ConfirmForm()),
-                         status)
+                                         tokens=token_service.user_tokens(user), revoke_form=ConfirmForm(),
+                                         needs_code=user.totp_enabled,
+                                         revoked_reason=token_service.revoked_reason_label), status)
     # The raw token appears in this one response only: never cache it.
     resp.headers["Cache-Control"] = "no-store"
     return resp

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from ..extensions import csrf, db, login_manager
+from ..logging_setup import remember_user
 from ..models import User
 from ..services.sessions import LOGIN_AT, SEEN_AT
 
@@ -48,6 +49,7 @@ def load_user(user_key: str) -> User | None:
     user = db.session.get(User, uid)
     if user is None or not user.active or user.session_version != version:
         return None
+    remember_user(user)
     return user
 
 
@@ -66,6 +68,7 @@ def load_user_from_token(req: Any) -> User | None:
     if user is not None:
         g.auth_via_token = True
         g.api_user = user
+        remember_user(user)
         # last_used_at was touched; store it now, before the view's own transaction starts.
         db.session.commit()
     return user
@@ -84,6 +87,7 @@ def start_session(user: User) -> None:
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the old session's token for this request
     login_user(user, fresh=True)
+    remember_user(user)
     session.update(session_payload(user))
     session.update(kept)
 
@@ -197,7 +201,7 @@ def _audit_forbidden(response):  # noqa: ANN001
 # Per-request values kept on ``g``. Cleared when a request starts because ``g`` belongs to
 # the app context, which outlives a request when one is already pushed (tests, CLI).
 REQUEST_SCOPED_G = ("_login_user", "request_id", "auth_via_token", "api_user", "denial_logged", "csrf_token",
-                    "csrf_valid")
+                    "csrf_valid", "log_user_id", "input_refused", "error_logged")
 
 
 def _fresh_request_state(sender: Flask, **extra: Any) -> None:

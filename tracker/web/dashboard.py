@@ -1,12 +1,12 @@
-"""Dashboard (as of any date) and the benchmark comparison against the foreign practice.
+"""Dashboard (on a data date and a knowledge date) and the benchmark comparison against the
+foreign practice.
 
-Every number comes from services/progress.build_summary and services/benchmark, the
-same functions behind the summary API and the annual export.
+Every number comes from services/progress.build_summary and services/benchmark, the same
+functions behind the summary API and the annual export. The dashboard reads the read
+model's roll-ups, so its cost does not grow with the number of items; lists are capped
+and paginated.
 """
 from __future__ import annotations
-
-import re
-from datetime import date
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
@@ -15,37 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from .. import charts
-from ..summary_charts import indicator_chart, summary_charts
 from ..extensions import db
+from ..inputs import get_by_id, looks_like_number
 from ..locale import current_locale
 from ..models import Indicator, Recommendation, ReferencePractice, Report, Status
 from ..services import benchmark, permissions, progress
-from ..services.review import latest_adoptions, today
+from ..services.review import latest_adoptions
+from ..summary_charts import indicator_chart, summary_charts
+from .asof import page_dates
 from .authz import require
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def parse_day(raw: str | None, name: str) -> tuple[date | None, str | None]:
-    """(date, None) for a valid past-or-today YYYY-MM-DD, (None, None) when absent,
-    (None, message) when malformed or in the future."""
-    if raw is None or not raw.strip():
-        return None, None
-    value = raw.strip()
-    try:
-        if not _ISO_DAY.fullmatch(value):
-            raise ValueError
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None, _("“%(name)s” must be a date written YYYY-MM-DD, for example 2017-12-31; “%(value)s” is not.",
-                       name=name, value=value[:40])
-    now = today()
-    if day > now:
-        return None, _("The date %(day)s is in the future: the state is only known up to today (%(today)s).",
-                       day=day.isoformat(), today=now.isoformat())
-    return day, None
+FLAG_PREVIEW = 10
+REPORTS_PER_PAGE = 20
+MAX_PAGE = 100000
 
 
 def report_filter(raw: str | None) -> tuple[list[int] | None, Report | None, str | None]:
@@ -53,38 +37,61 @@ def report_filter(raw: str | None) -> tuple[list[int] | None, Report | None, str
     if raw is None or not raw.strip():
         return None, None, None
     value = raw.strip()
-    stmt = select(Report).where(Report.id == int(value)) if value.isdigit() else \
-        select(Report).where(Report.code == value)
-    report = db.session.scalar(stmt)
+    # ASCII digits name an id (get_by_id: none can be above 2**31-1); anything else a code.
+    report = (get_by_id(Report, value) if looks_like_number(value)
+              else db.session.scalar(select(Report).where(Report.code == value[:60])))
     if report is None:
         return None, None, _("No such report: %(value)s.", value=value[:60])
     return [report.id], report, None
 
 
-def _reports() -> list[Report]:
-    return list(db.session.scalars(select(Report).order_by(Report.report_date.desc(), Report.id)))
+def page_number(raw: str | None) -> int:
+    """``?page=``: a positive whole number (anything else is page 1)."""
+    value = (raw or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 6:
+        return max(1, min(int(value), MAX_PAGE))
+    return 1
+
+
+def _reports() -> list:
+    """Every report (id, code, titles, date) for the chooser: plain rows."""
+    return list(db.session.execute(select(Report.id, Report.code, Report.title_zh, Report.title_en,
+                                          Report.report_date).order_by(Report.report_date.desc(), Report.id)))
+
+
+def _chosen(reports: list, raw: str | None):
+    """``?report=`` (id or code) among ``reports``: (ids to filter on, the report); 404 if unknown."""
+    value = (raw or "").strip()
+    if not value:
+        return None, None
+    for r in reports:
+        if value == r.code or (value.isascii() and value.isdigit() and len(value) <= 9 and int(value) == r.id):
+            return [r.id], r
+    abort(404, description=_("No such report: %(value)s.", value=value[:60]))
 
 
 @bp.get("/")
 @require(permissions.can_view_dashboard)
 def index():
-    report_ids, report, error = report_filter(request.args.get("report"))
-    if error:
-        abort(404, description=error)
-    raw = request.args.get("as_of")
-    as_of, message = parse_day(raw, "as_of")
-    if message:
-        return render_template("dashboard/index.html", summary=None, error=message, as_of_raw=raw,
-                               report=report, reports=_reports(), today=today()), 400
-    as_of = as_of or today()
-    summary = progress.build_summary(as_of, report_ids)
-    adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of)
+    all_reports = _reports()
+    report_ids, report = _chosen(all_reports, request.args.get("report"))
+    as_of = page_dates()
+    summary = progress.build_summary(as_of.dates, report_ids, flag_limit=FLAG_PREVIEW, decision_limit=20)
+    adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of.dates)
+    page = page_number(request.args.get("page"))
+    report_rows = sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
+    pages = max(1, -(-len(report_rows) // REPORTS_PER_PAGE))
+    page = min(page, pages)
+    shown_reports = report_rows[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
+    empty = progress.ReportStats()
+    per_report = {r.id: summary.report_stats.get(r.id, empty) for r in shown_reports}
     return render_template(
-        "dashboard/index.html", summary=summary, error=None, as_of=as_of, as_of_raw=as_of.isoformat(),
-        report=report, reports=_reports(), charts=summary_charts(summary, current_locale()),
-        adoptions=adoptions, statuses=list(Status), today=today(), table_html=charts.table_html,
-        can_review=permissions.can_review(current_user),
-    )
+        "dashboard/index.html", summary=summary, as_of=as_of, report=report, reports=all_reports,
+        charts=summary_charts(summary, current_locale(), shown_reports), adoptions=adoptions,
+        statuses=list(Status), table_html=charts.table_html, can_review=permissions.can_review(current_user),
+        shown_reports=shown_reports, per_report=per_report, page=page, pages=pages,
+        single=len(summary.reports) == 1,
+    ), (400 if as_of.error else 200)
 
 
 @bp.get("/recommendations/<int:rec_id>/benchmark")
@@ -99,20 +106,38 @@ def benchmark_page(rec_id: int):
         ))
     if rec is None:
         abort(404)
-    raw = request.args.get("as_of")
-    as_of, message = parse_day(raw, "as_of")
-    if message:
-        return render_template("dashboard/benchmark.html", rec=rec, error=message, as_of_raw=raw,
-                               today=today()), 400
-    as_of = as_of or today()
-    states = benchmark.indicator_states(rec.indicators, as_of)
+    as_of = page_dates()
+    states = benchmark.indicator_states(rec.indicators, as_of.dates)
     items = progress.load_items(recommendation_id=rec.id)
-    item_states = progress.item_states(items, as_of)
+    item_states = progress.item_states(items, as_of.dates)
+    items = [i for i in items if item_states[i.id].exists]
     locale = current_locale()
     return render_template(
-        "dashboard/benchmark.html", rec=rec, error=None, as_of=as_of, as_of_raw=as_of.isoformat(),
+        "dashboard/benchmark.html", rec=rec, as_of=as_of,
         states=[states[i.id] for i in rec.indicators],
         chart_for=lambda st: indicator_chart(st, locale), table_html=charts.table_html,
         rollup=progress.rollup(items, item_states), items=items, item_states=item_states,
-        adoption=latest_adoptions([rec.id], as_of).get(rec.id), today=today(),
-    )
+        adoption=latest_adoptions([rec.id], as_of.dates).get(rec.id),
+    ), (400 if as_of.error else 200)
+
+
+@bp.get("/items")
+@require(permissions.can_view_dashboard)
+def flagged():
+    """Every item carrying one health flag on the page's dates, paginated."""
+    flag = request.args.get("flag") or "overdue"
+    if flag not in progress.FLAGS:
+        abort(404)
+    report_ids, report, error = report_filter(request.args.get("report"))
+    if error:
+        abort(404, description=error)
+    as_of = page_dates()
+    page = page_number(request.args.get("page"))
+    per_page = 50
+    summary = progress.build_summary(as_of.dates, report_ids, flag_limit=page * per_page, decision_limit=0)
+    rows = summary.flagged[flag][(page - 1) * per_page: page * per_page]
+    total = summary.flag_counts[flag]
+    pages = max(1, -(-total // per_page))
+    return render_template("dashboard/flagged.html", flag=flag, rows=rows, total=total, page=min(page, pages),
+                           pages=pages, as_of=as_of, report=report, summary=summary), \
+        (400 if as_of.error else 200)

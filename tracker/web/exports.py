@@ -82,5 +82,8 @@ def download():
     except ExportError as exc:
         leftover = apply_errors(form, {exc.field or "": exc.message}, aliases={"lang": "language"})
         return render_template("exports/index.html", form=form, errors=leftover), 400
-    return send_file(io.BytesIO(data), mimetype=options.mimetype, as_attachment=True,
+    resp = send_file(io.BytesIO(data), mimetype=options.mimetype, as_attachment=True,
                      download_name=options.filename, max_age=0)
+    # Werkzeug appends "; charset=utf-8" to every text/* type, also to "text/csv; charset=utf-8".
+    resp.headers["Content-Type"] = options.mimetype
+    return resp

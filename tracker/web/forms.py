@@ -87,6 +87,12 @@ class LoginForm(FlaskForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Token name"), [Required()], description=_l("What will use it, e.g. “monthly import script”."),
                        render_kw={"maxlength": 120})
+    # A token outlives the session that makes it: confirm who is asking.
+    password = PasswordField(_l("Your password"), [Required()], render_kw={"autocomplete": "current-password"},
+                             description=_l("A token acts as you: confirm it is you."))
+    code = StringField(_l("Code from your authenticator app"),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 20},
+                       description=_l("Or one of your recovery codes."))
 
 
 class ConfirmForm(FlaskForm):
@@ -118,6 +124,8 @@ class UpdateForm(FlaskForm):
     measurements = FieldList(FormField(MeasurementForm), min_entries=0)
     version = HiddenField()
     corrects_id = HiddenField()
+    # The report waiting for review that this one replaces (the form says so above the fields).
+    replaces_id = HiddenField()
 
     def operation_values(self) -> dict[str, Any]:
         """The raw values the operation validates (blank measurement rows dropped)."""
@@ -131,6 +139,7 @@ class UpdateForm(FlaskForm):
             "effective_date": self.effective_date.data, "narrative": self.narrative.data,
             "reason": self.reason.data, "evidence_url": self.evidence_url.data, "measurements": rows,
             "based_on_version": self.version.data, "corrects_id": self.corrects_id.data or None,
+            "replaces_id": self.replaces_id.data or None,
         }
 
     def measurement_index(self) -> dict[int, int]:

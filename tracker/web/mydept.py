@@ -7,7 +7,9 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Department, Role, Status
-from ..services import updates
+from .. import dates
+from ..services import worklist
+from .dashboard import page_number
 
 bp = Blueprint("mydept", __name__, url_prefix="/my-department")
 
@@ -30,22 +32,11 @@ def index():
     if department is None:
         abort(403)
 
-    today = updates.local_today()
-    args = {k: (request.args.get(k) or "").strip() for k in ("sort", "status", "flag", "role", "q")}
-    rows = updates.department_worklist(department.id, today)
-    shown = updates.sort_worklist(
-        updates.filter_worklist(rows, status=args["status"], flag=args["flag"], role=args["role"], q=args["q"]),
-        args["sort"],
-    )
-    counts = {
-        "lead": sum(1 for r in rows if r.role == "lead"),
-        "supporting": sum(1 for r in rows if r.role == "supporting"),
-        "returned": sum(1 for r in rows if r.returned is not None),
-        "pending": sum(1 for r in rows if r.state.pending is not None),
-        "overdue": sum(1 for r in rows if r.state.overdue),
-    }
+    today = dates.today()
+    args = {k: (request.args.get(k) or "").strip()[:100] for k in ("sort", "status", "flag", "role", "q")}
+    work = worklist.department_worklist(department.id, today, page=page_number(request.args.get("page")), **args)
     return render_template(
-        "mydept/index.html", department=department, rows=shown, total=len(rows), counts=counts, args=args,
-        today=today, statuses=list(Status), flags=updates.WORKLIST_FLAGS, sorts=updates.WORKLIST_SORTS,
-        admin_view=role is Role.ADMIN,
+        "mydept/index.html", department=department, rows=work.rows, returned_rows=work.returned, total=work.total,
+        counts=work.counts, args=args, page=work.page, pages=work.pages, today=today, statuses=list(Status),
+        flags=worklist.WORKLIST_FLAGS, sorts=worklist.WORKLIST_SORTS, admin_view=role is Role.ADMIN,
     )

@@ -10,28 +10,22 @@ from flask_babel import lazy_gettext as _l
 
 from .. import labels
 from ..locale import current_locale, localized
+from ..services import permissions
 
-# (endpoint, label, roles allowed or None for everyone signed in)
+# (endpoint, label, who sees it: the same permission the page itself checks)
 NAV = [
-    ("reports.index", _l("Reports"), None),
-    ("mydept.index", _l("My department"), ("editor",)),
-    ("review.queue", _l("Review queue"), ("reviewer", "admin")),
-    ("dashboard.index", _l("Dashboard"), ("reviewer", "viewer", "admin")),
-    ("exports.index", _l("Annual summary"), ("reviewer", "viewer", "admin")),
-    ("admin.index", _l("Administration"), ("admin",)),
+    ("reports.index", _l("Reports"), permissions.can_read),
+    ("mydept.index", _l("My department"), permissions.has_department_work),
+    ("review.queue", _l("Review queue"), permissions.can_review),
+    ("dashboard.index", _l("Dashboard"), permissions.can_view_dashboard),
+    ("periods.index", _l("Reporting periods"), permissions.can_read),
+    ("exports.index", _l("Annual summary"), permissions.can_export),
+    ("admin.index", _l("Administration"), permissions.can_administer),
 ]
 
 
 def nav_items(user: Any) -> list[tuple[str, Any]]:
-    role = getattr(getattr(user, "role", None), "value", None)
-    items = []
-    for endpoint, label, roles in NAV:
-        if endpoint not in current_app.view_functions:
-            continue
-        if roles is not None and role not in roles:
-            continue
-        items.append((endpoint, label))
-    return items
+    return [(endpoint, label) for endpoint, label, check in NAV if check(user)]
 
 
 def nav_current(endpoint: str | None, nav_endpoint: str) -> bool:

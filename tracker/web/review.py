@@ -13,8 +13,10 @@ from wtforms import DateField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import labels
+from .. import dates, labels
+from ..errors import InvalidDate
 from ..extensions import db
+from ..inputs import bidi_message, has_bidi_control, parse_id
 from ..models import (
     ActionItem, Adoption, AdoptionDecision, Recommendation, Report, StatusUpdate, TrackingChoice,
 )
@@ -22,7 +24,7 @@ from ..services import DomainError, permissions, progress
 from ..services import review as review_ops
 from ..services.changes import changes_since, default_since
 from .authz import require
-from .dashboard import parse_day, report_filter
+from .dashboard import page_number, report_filter
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -32,10 +34,16 @@ def _not_future(form, field) -> None:  # noqa: ANN001
         raise ValidationError(_("The date cannot be in the future."))
 
 
+def _no_bidi(form, field) -> None:  # noqa: ANN001
+    """Text-direction controls could make a comment or reason display as something else."""
+    if has_bidi_control(field.data):
+        raise ValidationError(bidi_message())
+
+
 class ReviewForm(FlaskForm):
     """One update's approve / return form (prefixed per update on the queue page)."""
 
-    comment = TextAreaField(_l("Comment to the department"), validators=[Optional(), Length(max=4000)],
+    comment = TextAreaField(_l("Comment to the department"), validators=[Optional(), Length(max=4000), _no_bidi],
                             description=_l("Required when returning; shown to the department."))
     effective_date = DateField(_l("Review date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
                                default=review_ops.today)
@@ -44,7 +52,7 @@ class ReviewForm(FlaskForm):
 class BatchForm(FlaskForm):
     """Approve or return every checked update with one comment and date."""
 
-    comment = TextAreaField(_l("Comment for the selected updates"), validators=[Optional(), Length(max=4000)],
+    comment = TextAreaField(_l("Comment for the selected updates"), validators=[Optional(), Length(max=4000), _no_bidi],
                             description=_l("Required when returning; shown to each department."))
     effective_date = DateField(_l("Review date for the selected updates"),
                                validators=[DataRequired(_l("Enter a date.")), _not_future], default=review_ops.today)
@@ -58,7 +66,7 @@ class DecisionForm(FlaskForm):
         description=_l("Release is possible only for completed, ongoing or not-feasible items."),
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the decision.")),
-                                                     Length(max=4000)])
+                                                     Length(max=4000), _no_bidi])
     effective_date = DateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
                                default=review_ops.today)
 
@@ -69,11 +77,11 @@ class AdoptionForm(FlaskForm):
         choices=[SelectChoice(c.value, labels.ADOPTION[c]) for c in Adoption],
         validators=[DataRequired(_l("Choose a decision."))],
     )
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000)],
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000), _no_bidi],
                            description=_l("Required when the recommendation is not adopted."))
     decided_on = DateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
                            default=review_ops.today)
-    decided_by = StringField(_l("Decided by"), validators=[Optional(), Length(max=200)],
+    decided_by = StringField(_l("Decided by"), validators=[Optional(), Length(max=200), _no_bidi],
                              description=_l("Who made the decision, e.g. the mayor or a commission meeting. "
                                             "Default: you."))
 
@@ -95,15 +103,18 @@ def item_url(item: ActionItem) -> str:
 
 
 def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm | None = None, status: int = 200):
-    groups = review_ops.review_queue()
+    page = page_number(request.args.get("page"))
+    report_ids, report, _error = report_filter(request.args.get("report"))
+    queue = review_ops.review_queue(report_ids=report_ids, page=page)
     forms = forms or {}
-    for group in groups:
+    for group in queue.groups:
         for _dept, entries in group.department_groups:
             for entry in entries:
                 forms.setdefault(entry.update.id, ReviewForm(prefix=f"u{entry.update.id}", formdata=None))
-    total = sum(len(e) for g in groups for _d, e in g.department_groups)
-    return render_template("review/queue.html", groups=groups, forms=forms, batch=batch or BatchForm(formdata=None),
-                           total=total, item_url=item_url, attachment_url=_attachment_url()), status
+    return render_template("review/queue.html", groups=queue.groups, forms=forms,
+                           batch=batch or BatchForm(formdata=None), total=queue.total, page=queue.page,
+                           pages=queue.pages, report=report, item_url=item_url,
+                           attachment_url=_attachment_url()), status
 
 
 def _attachment_url():
@@ -165,9 +176,8 @@ def batch():
     action = request.form.get("action")
     if action not in ("approve", "return"):
         abort(400, description=_("Choose approve or return."))
-    try:
-        ids = [int(v) for v in request.form.getlist("update_ids")]
-    except ValueError:
+    ids = [parse_id(v) for v in request.form.getlist("update_ids")]
+    if any(i is None for i in ids):
         abort(400, description=_("Update ids must be numbers."))
     valid = form.validate()
     if not ids:
@@ -220,9 +230,26 @@ def decision(item_id: int):
                 flash(_("Tracking decision recorded for %(code)s.", code=item.code), "success")
                 return redirect(item_url(item))
         status = 422
-    state = progress.item_states([item], review_ops.today())[item.id]
+    state = progress.item_states([item], review_ops.today(), fold=True)[item.id]
     return render_template("review/decision.html", item=item, form=form, state=state,
                            item_url=item_url), status
+
+
+@bp.post("/items/<int:item_id>/confirm-departments")
+@require(permissions.can_review)
+def confirm_departments(item_id: int):
+    """Confirm the departments proposed (擬議) for an item the report does not assign."""
+    item = db.session.get(ActionItem, item_id)
+    if item is None:
+        abort(404)
+    was_proposed = item.departments_confirmed_at is None
+    review_ops.confirm_departments(item, current_user)
+    db.session.commit()
+    if was_proposed:
+        flash(_("The departments of %(code)s are confirmed.", code=item.code), "success")
+    else:
+        flash(_("The departments of %(code)s were already confirmed.", code=item.code), "info")
+    return redirect(url_for("reports.action_item", item_id=item.id))
 
 
 @bp.route("/recommendations/<int:rec_id>/adoption", methods=["GET", "POST"])
@@ -260,7 +287,13 @@ def changes():
     if error:
         abort(404, description=error)
     raw = request.args.get("since")
-    since_day, msg = parse_day(raw, "since")
+    msg = None
+    try:
+        since_day = dates.parse_date_arg(raw, "since", _("Since"))
+        if since_day is not None:
+            dates.check_not_future(since_day, "since", _("Since"))
+    except InvalidDate as exc:
+        since_day, msg = None, exc.message
     if msg:
         return render_template("review/changes.html", changes=None, error=msg, since_raw=raw,
                                report=report, reports=_reports(), reason=None), 400
@@ -270,7 +303,7 @@ def changes():
         since, reason = default_since(current_user)
     found = changes_since(since, report_ids=report_ids)
     return render_template("review/changes.html", changes=found, error=None, since=since, reason=reason,
-                           since_raw=raw or since.astimezone(review_ops.TIMEZONE).date().isoformat(),
+                           since_raw=raw or dates.local_date(since).isoformat(),
                            report=report, reports=_reports())
 
 
@@ -281,3 +314,69 @@ def _reports() -> list[Report]:
 @bp.app_template_global()
 def review_today() -> date:
     return review_ops.today()
+
+
+# --- the year-end review (列管建議 and 審核意見 for every tracked item) ---------------------------
+
+YEAR_END_PAGE = 30
+
+
+def _year_end_year() -> int:
+    raw = (request.args.get("year") or request.form.get("year") or "").strip()
+    last = review_ops.today().year - 1
+    if raw.isascii() and raw.isdigit() and len(raw) == 4 and 1912 <= int(raw) <= last:
+        return int(raw)
+    if raw:
+        abort(404)
+    return last
+
+
+@bp.route("/year-end", methods=["GET", "POST"])
+@require(permissions.can_review)
+def year_end():
+    """The commission's year-end review: for every item tracked in the year, its 列管建議
+    (continue / release / self-track) and 審核意見. Rows with a choice are recorded one by
+    one; a refused row keeps what was typed and says why."""
+    from ..services import annual
+
+    year = _year_end_year()
+    report_ids, report, _error = report_filter(request.args.get("report"))
+    only_missing = request.args.get("missing") == "1"
+    page = page_number(request.args.get("page"))
+    errors: dict[int, str] = {}
+    typed: dict[int, tuple[str, str]] = {}
+    status = 200
+    if request.method == "POST":
+        ids = [int(v) for v in request.form.getlist("item_ids") if v.isascii() and v.isdigit() and len(v) < 10]
+        done = 0
+        for item_id in ids:
+            choice = (request.form.get(f"decision-{item_id}") or "").strip()
+            opinion = (request.form.get(f"opinion-{item_id}") or "").strip()
+            if not choice and not opinion:
+                continue
+            typed[item_id] = (choice, opinion)
+            item = db.session.get(ActionItem, item_id)
+            if item is None:
+                continue
+            try:
+                with db.session.begin_nested():
+                    review_ops.record_decision(item, choice, opinion, None, current_user, review_year=year)
+                done += 1
+                typed.pop(item_id, None)
+            except DomainError as exc:
+                errors[item_id] = exc.message
+        db.session.commit()
+        if done:
+            flash(_("%(n)s year-end decisions recorded for %(year)s.", n=done, year=year), "success")
+        if not errors:
+            return redirect(url_for(".year_end", year=year, report=report.id if report else None,
+                                    missing="1" if only_missing else None, page=page))
+        status = 422
+    rows, total = annual.year_end_page(year, report_ids, only_missing=only_missing, page=page,
+                                       per_page=YEAR_END_PAGE)
+    summary = annual.year_end_status(year, report_ids)
+    pages = max(1, -(-total // YEAR_END_PAGE))
+    return render_template("review/year_end.html", year=year, rows=rows, total=total, page=page, pages=pages,
+                           report=report, only_missing=only_missing, summary=summary, errors=errors,
+                           typed=typed, choices=list(TrackingChoice),
+                           years=list(range(review_ops.today().year - 1, 2015, -1))), status
