@@ -39,6 +39,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -76,7 +77,7 @@ class Gunicorn:
                "--chdir", str(ROOT), app]
         self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        deadline = time.time() + 60
+        deadline = time.time() + 180
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn {app} exited; see {log}")
@@ -88,6 +89,25 @@ class Gunicorn:
         else:
             self.stop()
             raise RuntimeError(f"gunicorn {app} did not start; see {log}")
+        self._wait_for_workers(workers, deadline)
+
+    def _wait_for_workers(self, workers: int, deadline: float) -> None:
+        """The socket accepts as soon as the master listens, but each worker still imports
+        the app: measure only once every worker answers (several quick answers in a row)."""
+        in_a_row = 0
+        while in_a_row < 4 * workers:
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"gunicorn workers did not become ready; see {self.log}")
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(self.base + "/healthz", timeout=60) as resp:
+                    resp.read()
+                quick = time.perf_counter() - started < 0.5
+            except OSError:
+                quick = False
+                time.sleep(0.2)
+            in_a_row = in_a_row + 1 if quick else 0
 
     @property
     def base(self) -> str:
