@@ -68,10 +68,8 @@ install: $(RUN_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-# The merge/compile script belongs to the i18n work; skip quietly until it exists.
 translations: install
-	@if [ -f scripts/i18n.py ]; then $(PY) scripts/i18n.py compile; \
-	else echo "scripts/i18n.py not found: translations not compiled"; fi
+	$(PY) scripts/i18n.py compile
 
 # --- running ---------------------------------------------------------------
 
