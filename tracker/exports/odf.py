@@ -392,6 +392,8 @@ def write_odt(doc: SummaryDocument) -> bytes:
 def _odt_cover(out: _OdtBody, cover: Cover) -> None:
     out.p(cover.title, "P_CoverTitle")
     out.p(cover.subtitle, "P_CoverSub")
+    for mark in cover.marks:
+        out.p(mark, "P_CoverField")
     out.fields(cover.fields, "P_CoverField")
     out.p("", "P_Break")
 

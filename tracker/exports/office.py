@@ -244,6 +244,12 @@ def _docx_cover(d: Any, cover: Cover, colon: str, WD_ALIGN_PARAGRAPH: Any, WD_BR
     t.alignment = WD_ALIGN_PARAGRAPH.CENTER
     s = d.add_paragraph(cover.subtitle, style="Subtitle")
     s.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for mark in cover.marks:
+        m = d.add_paragraph()
+        m.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = m.add_run(mark)
+        run.bold = True
+        run.font.size = Pt(12)
     d.add_paragraph()
     for label, value in cover.fields:
         p = d.add_paragraph()

@@ -405,7 +405,10 @@ class _Layout:
         self.new_page()
         self.y = 150
         self.paragraph(cover.title, _Style(22, True, TEXT_COLOR, 1.35), space_after=14, align="center")
-        self.paragraph(cover.subtitle, _Style(16, False, TEXT_COLOR), space_after=36, align="center")
+        self.paragraph(cover.subtitle, _Style(16, False, TEXT_COLOR), space_after=18, align="center")
+        for mark in cover.marks:
+            self.paragraph(mark, _Style(12, True, TEXT_COLOR), space_after=6, align="center")
+        self.y += 12
         self.fields(cover.fields, colon, size=12, center=True)
 
 
