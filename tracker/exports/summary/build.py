@@ -188,7 +188,7 @@ class Builder(TrackingMixin, AppendixMixin):
         if not summary.reports:
             out.append(_("There is no report to summarise."))
         elif not summary.items:
-            out.append(_("There are no action items to report on."))
+            out.append(_("There are no action items to report on in %(year)s.", year=self.year_label()))
         elif not any(row.reports for row in self.review.items) and not summary.decisions_in_year:
             out.append(_("No progress report (status update) was approved and no tracking decision was "
                          "made in %(year)s up to %(date)s: the tables show the state on that date.",
