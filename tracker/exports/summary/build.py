@@ -137,7 +137,7 @@ class Builder(TrackingMixin, AppendixMixin):
 
         cover_table = Table("cover", cover.subtitle, [Column("label", _("Item"), TEXT, 1),
                                                       Column("value", _("Value"), TEXT, 2)],
-                            [[m, ""] for m in cover.marks] + [[_("Report"), cover.title]]
+                            [[_("Note"), m] for m in cover.marks] + [[_("Report"), cover.title]]
                             + [list(f) for f in cover.fields])
         notice_table = Table("notices", _("Notes"), [Column("note", _("Note"), TEXT, 1)], [[n] for n in notices])
         sheets = [

@@ -88,10 +88,11 @@ class TrackingMixin:
             ])
 
         table = Table(f"items_{rec.code}", _("Follow-up table"), [
-            Column("item", _("Action item"), TEXT, 3), Column("departments", _("Lead (supporting) departments"), TEXT, 1.8),
-            Column("schedule", _("Schedule (due date)"), TEXT, 1.7), Column("budget", _("Budget"), TEXT, 1.3),
-            Column("year", _("Progress reported this year"), TEXT, 4.4),
-            Column("progress", _("Status and progress"), TEXT, 1.2),
+            Column("item", _("Action item"), TEXT, 2.6),
+            Column("departments", _("Lead (supporting) departments"), TEXT, 2.3),
+            Column("schedule", _("Schedule (due date)"), TEXT, 1.5), Column("budget", _("Budget"), TEXT, 1.1),
+            Column("year", _("Progress reported this year"), TEXT, 4.2),
+            Column("progress", _("Status and progress"), TEXT, 1.1),
             Column("opinion", _("Commission's opinion"), TEXT, 2),
             Column("decision", _("Year-end recommendation"), TEXT, 1.2)],
             empty=_("No action items."))
