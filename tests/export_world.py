@@ -44,7 +44,7 @@ def build_world(seeded: Report, factory) -> World:
                    narrative=UNAPPROVED_NARRATIVE)
     factory.update(third, Status.PLANNING, 10, effective=date(2017, 6, 30), returned_on=date(2017, 7, 2))
     factory.update(third, Status.ONGOING, 60, effective=date(2017, 12, 31))  # pending on the as-of date
-    factory.decision(first, "continue", date(2017, 12, 20), reason=HOSTILE_REASON)
+    factory.decision(first, "continue", date(2017, 12, 20), reason=HOSTILE_REASON, review_year=2017)
     hostile_dept = factory.department(code="hostile", name_zh=HOSTILE_DEPT, name_en=HOSTILE_DEPT)
     hostile = factory.item(recs[4], lead=hostile_dept, title_zh=HOSTILE_TITLE, title_en=HOSTILE_TITLE,
                            code="R5-X", start_date=date(2017, 1, 1), due_date=date(2017, 9, 30))

@@ -101,6 +101,11 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # --- annual summary exports (reviewers, viewers, admins) ---
     ("exports.index", "GET"): ALL_PAGES,
     ("exports.download", "GET"): ALL_PAGES,
+    # --- filed annual summaries: everyone reads; reviewers and admins file and reopen ---
+    ("filing.index", "GET"): ALL_PAGES,
+    ("filing.download", "GET"): (LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),  # no ?id=
+    ("filing.file", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, BAD, FORBIDDEN, BAD),
+    ("filing.reopen", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, BAD, FORBIDDEN, BAD),
     # --- administration ---
     ("admin.index", "GET"): ADMIN_PAGE,
     ("admin.users", "GET"): ADMIN_PAGE,

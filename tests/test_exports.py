@@ -22,6 +22,7 @@ from tests.export_world import (
 )
 from tracker import labels
 from tracker.exports import ExportError, render_summary, resolve_options
+from tracker.dates import DataDates
 from tracker.exports.summary import build_document
 from tracker.exports.tabular import neutralise
 from tracker.models import Status
@@ -61,8 +62,9 @@ def check_text(world, text: str, lang: str) -> None:
     for code in rec_codes(world):
         assert code in text, code
     assert len(rec_codes(world)) == 5
-    assert LATE_NARRATIVE.split()[0] not in text
-    assert UNAPPROVED_NARRATIVE.split()[0] not in text
+    assert LATE_NARRATIVE.split()[0] not in text  # effective after the data date
+    # Effective in 2017, approved in January 2018: in the 2017 summary compiled today.
+    assert UNAPPROVED_NARRATIVE.split()[0] in text
     if lang == "zh-TW":
         assert "106年12月31日" in text and "2017-12-31" not in text
         assert "辦理事項" in text and "主辦機關" in text
@@ -79,9 +81,12 @@ def test_model_counts_equal_build_summary_and_the_year_updates_respect_as_of(wor
     assert doc.recommendation_codes == ["R1", "R2", "R3", "R4", "R5"]
     text = repr(doc.body) + repr(doc.sheets)
     assert IN_YEAR_NARRATIVE in text
-    assert LATE_NARRATIVE not in text and UNAPPROVED_NARRATIVE not in text
-    assert doc.cover.subtitle == "民國106年度追蹤辦理情形報告"
-    assert ("基準日", "106年12月31日") in doc.cover.fields or any("106年12月31日" in v for _, v in doc.cover.fields)
+    assert LATE_NARRATIVE not in text and UNAPPROVED_NARRATIVE in text
+    assert doc.cover.subtitle.startswith("民國106年度追蹤辦理情形報告")
+    assert ("資料截止日", "106年12月31日") in doc.cover.fields
+    # As printed on the data date (K = D), the report approved in January is not there yet.
+    printed = build_document(2017, DataDates(AS_OF, AS_OF, TODAY), "zh_TW", [world.report.id])
+    assert UNAPPROVED_NARRATIVE not in repr(printed.body) + repr(printed.sheets)
 
 
 def test_model_statement_count_does_not_grow_with_items(world, factory, count_queries):
@@ -109,8 +114,10 @@ def test_model_statement_count_does_not_grow_with_items(world, factory, count_qu
 def test_year_without_data_gives_a_valid_document_that_says_so(world):
     doc = build_document(2015, date(2015, 12, 31), "en", [world.report.id])
     assert doc.notices and "2015" in doc.notices[0]
-    for fmt in ("odt", "pdf", "csv"):
-        assert export(world, fmt, "en", year=2015, as_of=None)
+    # Asked for through the options (CLI, web), a year before the report was filed is refused.
+    with pytest.raises(ExportError) as err:
+        export(world, "odt", "en", year=2015, as_of=None)
+    assert err.value.field == "year" and "2016-12-23" in err.value.message
 
 
 def test_no_report_at_all_still_gives_a_document(app):
@@ -144,7 +151,9 @@ def test_bad_options_name_the_field(world, kwargs, field):
 def test_defaults_and_file_name(world):
     o = resolve_options(year="2017", as_of="", fmt="ODT", lang="zh_TW", report="israel-2016", today=TODAY)
     assert (o.as_of, o.format, o.lang) == (date(2017, 12, 31), "odt", "zh-TW")
-    assert o.filename == "israel-2016_summary_2017_asof-2017-12-31_zh-TW.odt"
+    from tracker.dates import today
+
+    assert o.filename == f"israel-2016_summary_2017_asof-2017-12-31_known-{today().isoformat()}_zh-TW.odt"
     current = resolve_options(year=TODAY.year, as_of=None, fmt="csv", lang="en", report=None, today=TODAY)
     assert current.as_of == TODAY and current.report.code == "israel-2016"
 
@@ -218,7 +227,8 @@ def test_xlsx(world, lang):
     cells = [c for row in items for c in row if isinstance(c, str)]
     assert "'" + HOSTILE_TITLE in cells and "'" + HOSTILE_REASON in cells and "'" + HOSTILE_DEPT in cells
     assert not any(isinstance(c, str) and c.startswith(("=", "+", "@")) for c in cells)
-    assert all(isinstance(r[12], int) for r in items[1:])  # progress (%) stays a number
+    col = items[0].index("進度（%）" if lang == "zh-TW" else "Progress (%)")
+    assert all(isinstance(r[col], int) for r in items[1:])  # progress (%) stays a number
     # Header row frozen and repeated when printed.
     assert wb.worksheets[2].freeze_panes == "A2"
     assert wb.worksheets[2].print_title_rows.replace("$", "") == "1:1"
@@ -278,9 +288,9 @@ def test_csv(world, lang):
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark for Excel
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     body = rows[1:]
-    summary = progress.build_summary(AS_OF, [world.report.id], year=2017)
+    summary = progress.build_summary(AS_OF, [world.report.id], year=2017, with_items=True)
     assert len(body) == len(summary.items)  # one row per action item
-    status_col = 11
+    status_col = rows[0].index("辦理狀態" if lang == "zh-TW" else "Status")
     with force_locale(LOCALES[lang]):
         by_label = {labels.label(s): s for s in Status}
     counted = {s: 0 for s in Status}
@@ -293,6 +303,7 @@ def test_csv(world, lang):
     assert {row[1] for row in body} == set(rec_codes(world))
     text = "\n".join(",".join(r) for r in rows)
     assert LATE_NARRATIVE.split()[0] not in text and IN_YEAR_NARRATIVE in text
+    assert UNAPPROVED_NARRATIVE in text
     if lang == "zh-TW":
         assert "106年6月30日" in text
     else:

@@ -271,9 +271,11 @@ def progress_command(as_of: str | None, known_at: str | None, report: str | None
 
 
 def register_commands(app: Flask) -> None:
-    from .exports.cli import export_summary_command
+    from .exports.cli import export_summary_command, file_summary_command, reopen_year_command
 
     app.cli.add_command(export_summary_command)
+    app.cli.add_command(file_summary_command)
+    app.cli.add_command(reopen_year_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(send_reminders_command)
     app.cli.add_command(create_user_command)

@@ -91,3 +91,71 @@ def _render(options) -> bytes:
 
             return render_summary(options, on_progress=tick)
     return render_summary(options)
+
+
+def _user(email: str):
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+    from ..models import User
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"There is no account {email!r}; nothing was filed.")
+    return user
+
+
+@click.command("file-summary")
+@click.option("--year", required=True, help="Year of the summary, e.g. 2017.")
+@click.option("--report", default=None, help="Report id or code (default: every report).")
+@click.option("--format", "fmt", default="pdf", show_default=True, metavar="|".join(FORMATS), help="File format.")
+@click.option("--lang", default="zh-TW", show_default=True, metavar="zh-TW|en", help="Document language.")
+@click.option("--known-at", "known_at", default=None, metavar="DATE", help="Knowledge date (default: today).")
+@click.option("--user", "email", required=True, help="E-mail of the reviewer or administrator filing it.")
+@click.option("--note", default="", help="A note kept with the filing.")
+@click.option("--allow-draft", is_flag=True, help="File even though the summary is still a draft.")
+def file_summary_command(year: str, report: str | None, fmt: str, lang: str, known_at: str | None, email: str,
+                         note: str, allow_draft: bool) -> None:
+    """File the year's annual summary (歸檔): keep the document as filed and lock the year."""
+    from ..extensions import db
+    from ..services import DomainError
+    from ..services.review import today
+    from .filing import file_year
+
+    user = _user(email)
+    message_locale = "zh_TW" if (lang or "").lower().replace("_", "-") in ("zh-tw", "zh") else "en"
+    with force_locale(message_locale):
+        try:
+            options = resolve_options(year=year, as_of=None, fmt=fmt, lang=lang, report=report, today=today(),
+                                      known_at=known_at)
+            row = file_year(options, user, note=note, allow_draft=allow_draft)
+        except (ExportError, DomainError) as exc:
+            db.session.rollback()
+            raise click.ClickException(f"{exc.message} Nothing was filed.") from None
+    db.session.commit()
+    click.echo(f"filed #{row.id} {row.filename} ({row.size:,} bytes) sha256 {row.sha256}")
+    if row.changes:
+        click.echo("changes since the previous filing:")
+        click.echo(row.changes)
+
+
+@click.command("reopen-year")
+@click.option("--year", required=True, type=int, help="The filed year to reopen.")
+@click.option("--report", default=None, help="Report id or code (default: the filing of every report).")
+@click.option("--reason", required=True, help="Why the year is reopened (kept in the history).")
+@click.option("--user", "email", required=True, help="E-mail of the reviewer or administrator.")
+def reopen_year_command(year: int, report: str | None, reason: str, email: str) -> None:
+    """Reopen a filed year so that corrections dated in it can be recorded."""
+    from ..extensions import db
+    from ..services import DomainError
+    from ..services import filing as filing_ops
+    from . import find_report
+
+    user = _user(email)
+    try:
+        filing_ops.reopen_year(year=year, report=find_report(report), reason=reason, user=user)
+    except (ExportError, DomainError) as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{exc.message} Nothing was changed.") from None
+    db.session.commit()
+    click.echo(f"{year} reopened")

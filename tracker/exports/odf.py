@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from lxml import etree
 
 from .summary import (
-    INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
+    DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
     SummaryDocument, Table, cell_text,
 )
 from .streaming import marker, splice, xml_escape
@@ -195,6 +195,14 @@ def _text_styles(doc: Any, locale: str) -> None:
             level.attrib.pop(q(attr), None)
         for name in [a for a in level.attrib if a.endswith("}num-list-format")]:
             del level.attrib[name]  # LibreOffice's own "%1%." pattern would still print the dot
+    # The template's default styles say fr-FR with no Asian language: LibreOffice then draws
+    # CJK text with its Japanese face. Every default style gets the document's languages.
+    for default in doc.get_part(ODF_STYLES).root._xml_element.iter(q("style:default-style")):
+        tp = default.find(q("style:text-properties"))
+        if tp is None:
+            tp = etree.SubElement(default, q("style:text-properties"))
+        for k, v in _lang_attrs(locale).items():
+            tp.set(q(k), v)
     for name in ("Heading_20_1", "Heading_20_2", "Heading_20_3"):
         st = doc.get_style("paragraph", name)
         if st is not None:
@@ -392,6 +400,8 @@ def write_odt(doc: SummaryDocument) -> bytes:
 def _odt_cover(out: _OdtBody, cover: Cover) -> None:
     out.p(cover.title, "P_CoverTitle")
     out.p(cover.subtitle, "P_CoverSub")
+    for mark in cover.marks:
+        out.p(mark, "P_CoverField")
     out.fields(cover.fields, "P_CoverField")
     out.p("", "P_Break")
 
@@ -419,9 +429,7 @@ def _ods_styles(doc: Any, locale: str) -> None:
         'number:min-decimal-places="1" number:min-integer-digits="1"/></number:number-style>',
         '<number:number-style style:name="N_Year"><number:number number:decimal-places="0" '
         'number:min-integer-digits="1"/></number:number-style>',
-        '<number:date-style style:name="N_Date"><number:year number:style="long"/><number:text>-</number:text>'
-        '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/>'
-        '</number:date-style>',
+        _date_style(locale),
         f'<style:style style:name="S_Text" style:family="table-cell"><style:table-cell-properties '
         f'fo:wrap-option="wrap" style:vertical-align="top"/><style:text-properties {lang}/></style:style>',
         f'<style:style style:name="S_Head" style:family="table-cell"><style:table-cell-properties '
@@ -444,6 +452,40 @@ def _ods_styles(doc: Any, locale: str) -> None:
         doc.insert_style(_el(xml), automatic=True)
 
 
+def _date_style(locale: str) -> str:
+    """Dates are stored as dates; zh-TW shows them in 民國 form (106年12月31日, ROC calendar)."""
+    if locale == "zh_TW":
+        return ('<number:date-style style:name="N_Date" number:language="zh" number:country="TW">'
+                '<number:year number:calendar="ROC"/><number:text>年</number:text>'
+                '<number:month number:calendar="ROC"/><number:text>月</number:text>'
+                '<number:day number:calendar="ROC"/><number:text>日</number:text></number:date-style>')
+    return ('<number:date-style style:name="N_Date"><number:year number:style="long"/><number:text>-</number:text>'
+            '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/>'
+            '</number:date-style>')
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+STYLE_NS = "urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+LOEXT_NS = "urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0"
+
+
+def _fit_to_width(doc: Any) -> None:
+    """Print each sheet one page wide (as many pages tall as needed)."""
+    master = doc.get_styles("master-page")[0]
+    layout = doc.get_style("page-layout", master.get_attribute("style:page-layout-name"))._xml_element
+    props = layout.find(q("style:page-layout-properties"))
+    for ns in (STYLE_NS, LOEXT_NS):
+        props.set(f"{{{ns}}}scale-to-X", "1")
+        props.set(f"{{{ns}}}scale-to-Y", "0")
+
+
 _NUMERIC_STYLE = {INT: "S_Int", NUM: "S_Num", PCT: "S_Pct", MONEY: "S_Int", YEAR: "S_Year"}
 
 
@@ -456,6 +498,7 @@ def write_ods(doc: SummaryDocument) -> bytes:
     _font_decls(ods)
     _ods_styles(ods, doc.locale)
     _page_setup(ods, doc.footer, landscape=True)
+    _fit_to_width(ods)
     ods.meta.title = doc.title
     ods.meta.language = doc.lang
     body = ods.body._xml_element
@@ -491,6 +534,10 @@ def write_ods(doc: SummaryDocument) -> bytes:
                 _ods_row(t, [(tb.empty, "S_Text")], doc.locale)
             if not single:
                 etree.SubElement(t, q("table:table-row"))
+        # Print range: the used cells only (LibreOffice would otherwise print empty columns).
+        nrows = sum((0 if single else 2) + 1 + (len(tb.rows) or (1 if tb.empty else 0)) for tb in sheet.tables)
+        quoted = "'" + name.replace("'", "''") + "'"
+        t.set(q("table:print-ranges"), f"{quoted}.A1:{quoted}.{_column_letters(ncols)}{max(nrows, 1)}")
     return splice(_save(ods), "content.xml", sources)
 
 
@@ -523,8 +570,9 @@ def _ods_rows(table: Table, locale: str) -> Iterable[str]:
                 cells.append("<table:table-cell/>")
             elif isinstance(v, date):
                 iso = v.isoformat()
+                shown = iso if locale == "en" else odf_text(cell_text(v, DATE, locale))
                 cells.append(f'<table:table-cell office:value-type="date" office:date-value="{iso}" '
-                             f'table:style-name="S_Date"><text:p>{iso}</text:p></table:table-cell>')
+                             f'table:style-name="S_Date"><text:p>{shown}</text:p></table:table-cell>')
             elif isinstance(v, (int, float)):
                 num = repr(v) if isinstance(v, float) else str(v)
                 cells.append(f'<table:table-cell office:value-type="float" office:value="{num}" '

@@ -8,6 +8,7 @@ runs in constant-memory mode, streaming rows to disk in order.
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import date
 from typing import Any, Iterable
@@ -63,7 +64,9 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
         "pct": wb.add_format({**font, "num_format": "0.0", "valign": "top"}),
         "money": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
         "year": wb.add_format({**font, "num_format": "0", "valign": "top"}),
-        "date": wb.add_format({**font, "num_format": "yyyy-mm-dd", "valign": "top"}),
+        # zh-TW: the ROC calendar (LCID 0x0404, calendar type 4), shown as 106年12月31日.
+        "date": wb.add_format({**font, "valign": "top", "num_format": '[$-40404]e"年"m"月"d"日"'
+                               if doc.locale == "zh_TW" else "yyyy-mm-dd"}),
     }
     kind_fmt = {INT: fmt["int"], NUM: fmt["num"], PCT: fmt["pct"], MONEY: fmt["money"], YEAR: fmt["year"],
                 DATE: fmt["date"]}
@@ -73,10 +76,12 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
         ws = wb.add_worksheet(_sheet_name(sheet.name, used))
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        widths = _column_widths(sheet.tables)
+        # One page wide unless that would shrink the text below about 70 %: then as many
+        # pages wide as keep it readable (≈ 200 width units a page), any number tall.
+        ws.fit_to_pages(max(1, math.ceil(sum(widths) / 200)), 0)
         ws.set_footer(f"&C{footer}")
         single = len(sheet.tables) == 1
-        widths = _column_widths(sheet.tables)
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         row = 0
@@ -89,7 +94,19 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
                 ws.write_string(row, c, sheet_value(col.label, "text", doc.locale) or "", fmt["header"])
             row += 1
             kinds = [col.kind for col in table.columns]
+            # A one-column table among others (notes) spans the sheet's columns.
+            span = len(table.columns) == 1 and not single and len(widths) > 1
+            cell_widths = [sum(widths[:min(len(widths), 6)])] if span else widths
             for values in table.rows:
+                lines = max((_lines(v, cell_widths[c]) for c, v in enumerate(values)
+                             if isinstance(v, str) and c < len(cell_widths)), default=1)
+                if lines > 1:  # rows are not measured when the file opens: say how tall
+                    ws.set_row(row, min(409, 13.5 * lines))
+                if span:
+                    text = sheet_value(values[0], "text", doc.locale) or ""
+                    ws.merge_range(row, 0, row, min(len(widths), 6) - 1, text, fmt["text"])
+                    row += 1
+                    continue
                 for c, (value, kind) in enumerate(zip(values, kinds)):
                     v = sheet_value(value, kind, doc.locale)
                     if v is None:
@@ -112,6 +129,15 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
             row += 1
     wb.close()
     return buf.getvalue()
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide (CJK counts 2)."""
+    n = 0
+    for line in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
+        n += max(1, math.ceil(units / max(width - 1, 1)))
+    return n
 
 
 def _column_widths(tables: list[Table]) -> list[float]:
@@ -162,9 +188,17 @@ def write_docx(doc: SummaryDocument) -> bytes:
 
     sources: dict[int, Any] = {}
     _docx_cover(d, doc.cover, "：" if doc.locale == "zh_TW" else ": ", WD_ALIGN_PARAGRAPH, WD_BREAK, Pt)
+    # A new page starts with the paragraph after a page break (page_break_before), never with an
+    # empty paragraph holding the break: that one lands alone on a page after a full table.
+    new_page = True
     for block in doc.body:
+        if isinstance(block, PageBreak):
+            new_page = True
+            continue
+        before = len(d.element.body)
         if isinstance(block, Heading):
-            d.add_heading(block.text, level=min(block.level, 3))
+            h = d.add_heading(block.text, level=min(block.level, 3))
+            h.paragraph_format.keep_with_next = True
         elif isinstance(block, Para):
             style = {"quote": "Quote", "bullet": "List Bullet"}.get(block.style)
             p = d.add_paragraph(style=style)
@@ -187,8 +221,14 @@ def write_docx(doc: SummaryDocument) -> bytes:
             _set_alt_text(pic_par, block.alt, qn)
             cap = d.add_paragraph(block.caption, style="Caption")
             cap.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        elif isinstance(block, PageBreak):
-            d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        if new_page:
+            body_els = list(d.element.body)
+            for el in body_els[max(before - 1, 0):len(body_els) - 1]:  # new elements sit before sectPr
+                if el.tag == qn("w:p"):
+                    ppr = el.get_or_add_pPr()
+                    ppr.insert(0, ppr.makeelement(qn("w:pageBreakBefore"), {}))
+                    new_page = False
+                    break
     buf = io.BytesIO()
     d.save(buf)
     return splice(buf.getvalue(), "word/document.xml", sources)
@@ -238,32 +278,39 @@ def _set_alt_text(paragraph: Any, alt: str, qn: Any) -> None:
 
 
 def _docx_cover(d: Any, cover: Cover, colon: str, WD_ALIGN_PARAGRAPH: Any, WD_BREAK: Any, Pt: Any) -> None:
-    for _ in range(3):
-        d.add_paragraph()
+    d.add_paragraph().paragraph_format.space_before = Pt(60)
     t = d.add_paragraph(cover.title, style="Title")
     t.alignment = WD_ALIGN_PARAGRAPH.CENTER
     s = d.add_paragraph(cover.subtitle, style="Subtitle")
     s.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for mark in cover.marks:
+        m = d.add_paragraph()
+        m.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = m.add_run(mark)
+        run.bold = True
+        run.font.size = Pt(12)
     d.add_paragraph()
     for label, value in cover.fields:
         p = d.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        p.paragraph_format.space_after = Pt(2)
         r = p.add_run(f"{label}{colon}")
         r.bold = True
         r.font.size = Pt(12)
         p.add_run(value).font.size = Pt(12)
-    d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any, Cm: Any,
                 sources: dict[int, Any]) -> None:
+    from docx.shared import Pt
+
     if not table.rows:
         if table.empty:
             d.add_paragraph(table.empty).runs[0].italic = True
         return
     cols = table.columns
-    total = sum(c.width for c in cols)
-    widths_twips = [int(text_width_cm * c.width / total / 2.54 * 1440) for c in cols]
+    widths_twips = _fit_widths([c.label for c in cols], [c.width for c in cols],
+                               int(text_width_cm / 2.54 * 1440), HEADER_PT)
     t = d.add_table(rows=1, cols=len(cols))
     t.style = "Table Grid"
     tbl = t._tbl
@@ -278,15 +325,49 @@ def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any
     header = t.rows[0]
     tr_pr = header._tr.get_or_add_trPr()
     tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))  # repeated on every page
+    tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
     for cell, col, w in zip(header.cells, cols, widths_twips):
         cell.width = Cm(w / 1440 * 2.54)
         run = cell.paragraphs[0].add_run(col.label)
         run.bold = True
+        run.font.size = Pt(HEADER_PT)
     # Body rows are streamed into document.xml after saving (streaming.py).
     n = len(sources)
     tbl.append(etree.Comment(marker(n)))
     sources[n] = lambda: _docx_rows(table, locale, widths_twips)
-    d.add_paragraph()
+    gap = d.add_paragraph()  # Word needs a paragraph between two tables; keep it small
+    gap.paragraph_format.space_after = Pt(4)
+
+
+HEADER_PT = 9.0
+
+
+def _fit_widths(labels: list[str], weights: list[float], total: int, pt: float) -> list[int]:
+    """Column widths (twips) in proportion to ``weights``, but never narrower than the longest
+    word of the header (a word is never broken: "Progr/ess"); CJK characters are one em."""
+    pad = 2 * 115  # default cell margins
+    need = []
+    for label in labels:
+        longest = 0.0
+        for word in re.split(r"\s+", label):
+            longest = max(longest, sum(1.0 if ord(ch) > 0x2E80 else 0.58 for ch in word))
+        need.append(int(longest * pt * 20 * 1.05) + pad)
+    widths = [total * w / sum(weights) for w in weights]
+    for _ in range(len(widths)):
+        short = [k for k, w in enumerate(widths) if w < need[k]]
+        if not short:
+            break
+        for k in short:
+            widths[k] = need[k]
+        fixed = sum(widths[k] for k in short)
+        rest = [k for k in range(len(widths)) if widths[k] > need[k] or k not in short]
+        rest = [k for k in rest if k not in short]
+        if not rest:
+            break
+        scale = (total - fixed) / sum(weights[k] for k in rest)
+        for k in rest:
+            widths[k] = max(need[k], weights[k] * scale)
+    return [int(w) for w in widths]
 
 
 def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[str]:
@@ -303,4 +384,4 @@ def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[s
                 run = "<w:r>" + "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>'
                                                for line in text.split("\n")) + "</w:r>"
             cells.append(f"{start}{run}</w:p></w:tc>")
-        yield "<w:tr>" + "".join(cells) + "</w:tr>"
+        yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"

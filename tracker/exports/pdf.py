@@ -98,6 +98,7 @@ class _Layout:
             path, index = find_font(style)
             pdf.add_font(FAMILY, style=style, fname=path, collection_font_number=index)
         for font in pdf.fonts.values():
+            _use_cid_codes(font)
             # Recomputing every glyph's bounding box while saving the subset runs each CFF
             # charstring (seconds per thousand glyphs); the font's own boxes are kept.
             font.ttfont.recalcBBoxes = False
@@ -405,7 +406,10 @@ class _Layout:
         self.new_page()
         self.y = 150
         self.paragraph(cover.title, _Style(22, True, TEXT_COLOR, 1.35), space_after=14, align="center")
-        self.paragraph(cover.subtitle, _Style(16, False, TEXT_COLOR), space_after=36, align="center")
+        self.paragraph(cover.subtitle, _Style(16, False, TEXT_COLOR), space_after=18, align="center")
+        for mark in cover.marks:
+            self.paragraph(mark, _Style(12, True, TEXT_COLOR), space_after=6, align="center")
+        self.y += 12
         self.fields(cover.fields, colon, size=12, center=True)
 
 
@@ -453,5 +457,66 @@ def write_pdf(doc: SummaryDocument) -> bytes:
             out.image(block)
     out.footers(doc.footer)
     buf = io.BytesIO()
-    out.pdf.output(buf)
+    out.pdf.output(buf, output_producer_class=_identity_h_producer())
     return buf.getvalue()
+
+
+# --- text every reader can extract --------------------------------------------------------------
+#
+# fpdf2 numbers the glyphs of a CFF (CID-keyed) subset 1, 2, 3, ... and maps these codes to
+# the font's CIDs with an embedded /Encoding CMap stream. Poppler reads that, but pypdf (and
+# other readers) only know the predefined encodings such as /Identity-H, fall back to one
+# byte per code, and extract a NUL before every character. So the codes written are the
+# CIDs themselves (code = CID) and the font's /Encoding stays /Identity-H; the ToUnicode
+# map is keyed by the same codes, so every reader gets the text.
+
+
+def _cid_of(glyph) -> int:
+    name = getattr(glyph, "glyph_name", "") or ""
+    if name.startswith("cid") and name[3:].isdigit():
+        return int(name[3:])
+    return int(glyph.glyph_id)
+
+
+def _use_cid_codes(font) -> None:
+    from fpdf.fonts import SubsetMap
+
+    if not (getattr(font, "is_cff", False) and getattr(font, "is_cid_keyed", False)):
+        return
+
+    class CidSubsetMap(SubsetMap):
+        def __init__(self, f) -> None:  # noqa: D401 - same contract as SubsetMap
+            self.font = f
+            self._next = 0
+            self._reserved = []
+            self._char_id_per_glyph = {}
+            for x in (0x00, 0x20):
+                glyph = self.get_glyph(unicode=x)
+                if glyph:
+                    self._char_id_per_glyph[glyph] = _cid_of(glyph)
+
+        def pick_glyph(self, glyph):
+            char_id = self._char_id_per_glyph.get(glyph)
+            if glyph is not None and char_id is None:
+                char_id = _cid_of(glyph)
+                self._char_id_per_glyph[glyph] = char_id
+            return char_id
+
+    font.subset = CidSubsetMap(font)
+
+
+@lru_cache(maxsize=1)
+def _identity_h_producer():
+    from fpdf.output import OutputProducer
+    from fpdf.syntax import Name
+
+    class IdentityHProducer(OutputProducer):
+        def _add_fonts(self, *args, **kwargs):
+            objs = super()._add_fonts(*args, **kwargs)
+            for obj in objs.values():
+                if getattr(obj, "subtype", None) == Name("Type0") and not isinstance(
+                        getattr(obj, "encoding", None), (str, type(None))):
+                    obj.encoding = Name("Identity-H")  # codes are CIDs (see _use_cid_codes)
+            return objs
+
+    return IdentityHProducer

@@ -28,8 +28,8 @@ def neutralise(text: str) -> str:
 def sheet_value(value: Any, kind: str, locale: str) -> Any:
     """The typed value a spreadsheet cell stores: numbers stay numbers, text is neutralised.
 
-    Dates: real dates in English; in zh-TW the 民國 date as text, because no spreadsheet
-    format shows 106年12月31日 portably."""
+    Dates are real dates in both languages; the spreadsheets show them in 民國 form in zh-TW
+    with a number format (ROC calendar), the CSV writes the 民國 text."""
     if value is None or value == "":
         return None
     if kind in (INT, NUM, PCT, MONEY, YEAR):
@@ -39,7 +39,7 @@ def sheet_value(value: Any, kind: str, locale: str) -> Any:
             return value
         return neutralise(str(value))
     if kind == DATE and isinstance(value, date):
-        return value if locale == "en" else cell_text(value, DATE, locale)
+        return value
     return neutralise(str(value))
 
 
@@ -48,7 +48,7 @@ def csv_cell(value: Any, kind: str, locale: str) -> str:
     if v is None:
         return ""
     if isinstance(v, date):
-        return v.isoformat()
+        return v.isoformat() if locale == "en" else cell_text(v, DATE, locale)
     if isinstance(v, float):
         return f"{v:.6g}" if abs(v) < 1e15 else repr(v)
     return str(v)

@@ -16,6 +16,7 @@ WEB_MODULES = [
     "dashboard",
     "periods",
     "exports",
+    "filing",
     "account",
     "health",
 ]
