@@ -61,6 +61,7 @@ def test_navigation_counts_what_each_role_acts_on(client, login, world):
     su = _submit(world)
     login(world.reviewer)
     assert _badge(client.get("/reports").get_data(as_text=True), "/review/") == "1"
+    assert _badge(client.get("/review/").get_data(as_text=True), "/review/") == "1"  # counted by the page
     login(world.admin)
     assert _badge(client.get("/reports").get_data(as_text=True), "/review/") == "1"
     login(world.viewer)
@@ -70,6 +71,7 @@ def test_navigation_counts_what_each_role_acts_on(client, login, world):
     db.session.commit()
     login(world.lead_editor)
     assert _badge(client.get("/reports").get_data(as_text=True), "/my-department/") == "1"
+    assert _badge(client.get("/my-department/").get_data(as_text=True), "/my-department/") == "1"
     login(world.other_editor)
     assert 'class="nav-count"' not in client.get("/reports").get_data(as_text=True)
     login(world.reviewer)

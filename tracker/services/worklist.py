@@ -199,8 +199,7 @@ def due_this_period(department_id: int, today: date, session: Session | None = N
         .where(ip.period_end == period.end, ip.lead_department_id == department_id, ip.must_report.is_(True))
         .order_by(case((ip.review.is_(None), 0), (ip.review == PeriodReview.RETURNED, 1), (ip.review == PeriodReview.PENDING, 2),
                        else_=3),
-                  Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.code)
-        .options(selectinload(ActionItem.recommendation))).all()
+                  Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.code)).all()
     rows = [DueRow(item, row.review.value if row.review is not None else None, row.period_update_id)
             for row, item in result]
     return DueThisPeriod(period, rows, len(rows), sum(1 for r in rows if r.review is not None),

@@ -49,6 +49,15 @@ def nav_badge(user: Any, endpoint: str) -> tuple[int, Any] | None:
     return badge if badge and badge[0] else None
 
 
+def prime_badges(badges: dict[str, int]) -> None:
+    """A page that has already counted what the navigation shows (the review queue, my
+    department) hands its numbers over, saving the navigation's statement."""
+    from flask import g
+
+    words = {"review.queue": _l("waiting for review"), "mydept.index": _l("returned for revision")}
+    g.nav_badges = {endpoint: (n, words[endpoint]) for endpoint, n in badges.items()}
+
+
 def nav_current(endpoint: str | None, nav_endpoint: str) -> bool:
     """A nav entry is current for its own page and for pages of the same blueprint."""
     if not endpoint:

@@ -107,6 +107,10 @@ def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm |
     page = page_number(request.args.get("page"))
     report_ids, report, _error = report_filter(request.args.get("report"))
     queue = review_ops.review_queue(report_ids=report_ids, page=page)
+    if report_ids is None:
+        from .nav import prime_badges
+
+        prime_badges({"review.queue": queue.total})
     forms = forms or {}
     for group in queue.groups:
         for _dept, entries in group.department_groups:
