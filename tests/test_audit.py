@@ -118,7 +118,7 @@ def _seed_events(world):
 
 
 def _listed_ids(html: str) -> list[str]:
-    return re.findall(r"<td>(?:status_update|user_account) (\d+)</td>", html)
+    return re.findall(r'<td data-object="(?:status_update|user_account) (\d+)">', html)
 
 
 def test_audit_page_filters_and_paginates(client, login, world):

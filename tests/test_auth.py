@@ -57,7 +57,7 @@ def test_login_by_email_any_case_starts_a_new_session_and_is_audited(client, fac
     with client.session_transaction() as sess:
         assert "planted" not in sess
         assert sess["_user_id"] == f"{user.id}:{user.session_version}"
-    assert client.get("/").status_code == 200
+    assert client.get("/reports").status_code == 200
     events = _audit("login.success")
     assert [e.user_id for e in events] == [user.id]
     assert db.session.get(User, user.id).last_login_at is not None
@@ -96,10 +96,10 @@ def test_deactivated_user_cannot_sign_in_and_loses_open_sessions(client, factory
     user = factory.user("viewer", email="gone@example.org")
     db.session.commit()
     login(user)
-    assert client.get("/").status_code == 200
+    assert client.get("/reports").status_code == 200
     accounts.deactivate_user(user, actor=admin)
     db.session.commit()
-    assert client.get("/").status_code == 302  # old session no longer valid
+    assert client.get("/reports").status_code == 302  # old session no longer valid
     resp = client.post("/login", data={"email": "gone@example.org", "password": DEFAULT_PASSWORD})
     assert 'id="password-error"' in resp.get_data(as_text=True)
 
@@ -112,7 +112,7 @@ def test_login_never_redirects_off_site(client, factory, target):
     db.session.commit()
     resp = client.post("/login", data={"email": "v@example.org", "password": DEFAULT_PASSWORD, "next": target})
     assert resp.status_code == 302
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/dashboard/"  # a viewer lands on the dashboard
 
 
 def test_next_is_kept_through_the_redirect_to_login(client, factory):
@@ -140,17 +140,17 @@ def test_passwords_are_argon2id_and_old_parameters_are_upgraded_at_login(client,
 def test_logout_ends_the_session_and_a_copied_cookie_stops_working(client, factory, login, app):
     user = login(factory.user("viewer"))
     db.session.commit()
-    assert client.get("/").status_code == 200
+    assert client.get("/reports").status_code == 200
     stolen = app.test_client()
     with client.session_transaction() as sess:
         payload = dict(sess)
     with stolen.session_transaction() as sess:
         sess.update(payload)
-    assert stolen.get("/").status_code == 200
+    assert stolen.get("/reports").status_code == 200
     resp = client.post("/logout")
     assert resp.status_code == 302 and resp.headers["Location"] == "/login"
-    assert client.get("/").status_code == 302
-    assert stolen.get("/").status_code == 302
+    assert client.get("/reports").status_code == 302
+    assert stolen.get("/reports").status_code == 302
     assert _audit("logout")[0].user_id == user.id
 
 

@@ -67,6 +67,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("account.verify", "GET"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     ("account.verify", "POST"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     # --- read pages ---
+    ("reports.home", "GET"): (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),  # to each role's work
     ("reports.index", "GET"): ALL_PAGES,
     ("reports.report", "GET"): ALL_PAGES,
     ("reports.recommendation", "GET"): ALL_PAGES,
@@ -77,6 +78,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("mydept.index", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, OK),
     ("actions.new_update", "GET"): (LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("actions.new_update", "POST"): (LOGIN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("actions.withdraw_update", "POST"): (LOGIN, REDIRECT, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("actions.new_note", "GET"): (LOGIN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("actions.new_note", "POST"): (LOGIN, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # --- review (reviewers and admins) ---
@@ -88,6 +90,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("review.decision", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, INVALID, FORBIDDEN, INVALID),
     ("review.adoption", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.adoption", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, INVALID, FORBIDDEN, INVALID),
+    ("review.confirm_departments", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
     ("review.changes", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.year_end", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.year_end", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
@@ -126,6 +129,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("admin.item_edit", "GET"): ADMIN_PAGE,
     ("admin.item_edit", "POST"): ADMIN_FORM_POST,
     ("admin.audit", "GET"): ADMIN_PAGE,
+    # --- public ---
+    ("health.healthz", "GET"): (OK, OK, OK, OK, OK, OK),
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,

@@ -147,7 +147,7 @@ def viewer(factory, login):
 
 
 def test_pages_are_zh_tw_by_default(client, viewer):
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/reports").get_data(as_text=True)
     assert '<html lang="zh-TW">' in html
     assert ">出國報告</a>" in html  # the Chinese nav label
     assert "跳到主要內容" in html
@@ -157,12 +157,12 @@ def test_pages_are_zh_tw_by_default(client, viewer):
 def test_lang_switch_is_remembered_in_the_session(client, viewer):
     html = client.get("/?lang=en").get_data(as_text=True)
     assert '<html lang="en">' in html and ">Reports</a>" in html and "Skip to main content" in html
-    html = client.get("/").get_data(as_text=True)  # no ?lang: remembered
+    html = client.get("/reports").get_data(as_text=True)  # no ?lang: remembered
     assert '<html lang="en">' in html and ">Reports</a>" in html
     assert ">中文<" in html
     html = client.get("/?lang=zh-TW").get_data(as_text=True)
     assert '<html lang="zh-TW">' in html
-    assert '<html lang="zh-TW">' in client.get("/").get_data(as_text=True)
+    assert '<html lang="zh-TW">' in client.get("/reports").get_data(as_text=True)
 
 
 def test_lang_switch_link_keeps_the_page_and_its_query(client, factory, viewer):

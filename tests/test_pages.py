@@ -43,7 +43,7 @@ def rec_by_code(report, code: str) -> Recommendation:
 
 
 def test_report_list_shows_the_seeded_report_with_roc_dates(client, seeded, viewer):
-    resp = client.get("/")
+    resp = client.get("/reports")
     assert resp.status_code == 200
     page = text_of(resp)
     assert seeded.title_zh in page

@@ -148,9 +148,9 @@ def test_expired_password_must_be_changed_before_anything_else(app, client, fact
     user.password_changed_at = utcnow() - timedelta(days=100)
     db.session.commit()
     app.config["PASSWORD_MAX_AGE_DAYS"] = 90
-    resp = client.get("/")
+    resp = client.get("/reports")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/account/password")
     resp = client.post("/account/password", data={"current_password": DEFAULT_PASSWORD, "new_password": GOOD,
                                                   "confirm": GOOD})
     assert resp.status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get("/reports").status_code == 200

@@ -63,7 +63,7 @@ def test_headers_on_the_public_login_page(client):
 
 
 def test_no_hsts_outside_production(client, signed_in):
-    assert "Strict-Transport-Security" not in client.get("/").headers
+    assert "Strict-Transport-Security" not in client.get("/reports").headers
 
 
 def _production_app(tmp_path, monkeypatch, flask_debug: str | None = None, **overrides):
@@ -86,7 +86,7 @@ def test_hsts_in_production(tmp_path, monkeypatch):
 
 
 def test_signed_in_pages_are_not_cached_but_static_files_may_be(client, signed_in):
-    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/reports").headers["Cache-Control"] == "no-store"
     assert client.get("/api/v1/reports").headers["Cache-Control"] == "no-store"
     assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
 

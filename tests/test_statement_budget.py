@@ -94,7 +94,7 @@ def _pages(app):
         ("viewer@bench.example", "/periods/"),
         ("viewer@bench.example", "/api/v1/summary"),
         ("viewer@bench.example", f"/api/v1/action-items/{item.id}"),
-        ("viewer@bench.example", "/"),
+        ("viewer@bench.example", "/reports"),
     ]
 
 

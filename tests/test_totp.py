@@ -175,7 +175,7 @@ class TestRequiredEnrolment:
         reviewer = factory.user("reviewer")
         db.session.commit()
         sign_in(client, reviewer)
-        resp = client.get("/")
+        resp = client.get("/reports")
         assert resp.status_code == 302 and "/account/two-factor" in resp.headers["Location"]
         page = client.get("/account/two-factor")
         assert page.status_code == 200
@@ -186,7 +186,7 @@ class TestRequiredEnrolment:
         resp = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
         assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
         assert resp.get_data(as_text=True).count("<li><code>") == 10
-        assert client.get("/").status_code == 200
+        assert client.get("/reports").status_code == 200
 
     def test_other_roles_are_not_forced(self, app, client, factory):
         app.config["TOTP_REQUIRED_ROLES"] = ("reviewer", "admin")

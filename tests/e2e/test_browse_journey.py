@@ -27,13 +27,13 @@ def viewer_email(live_server) -> str:
 
 def test_viewer_walks_report_to_action_item_and_switches_language(page, live_server, viewer_email, axe, sign_in):
     # Every page needs an account: the guard sends us to the sign-in page first.
-    page.goto(live_server("/"))
+    page.goto(live_server("/reports"))
     assert "/login" in page.url
     axe.check(page)
     sign_in(page, live_server, viewer_email)
 
     # Report list (zh-TW by default).
-    page.goto(live_server("/"))
+    page.goto(live_server("/reports"))
     assert html_lang(page).lower().startswith("zh")
     axe.check(page)
     page.locator("main a[href*='/reports/']").first.click()
@@ -83,7 +83,7 @@ def test_viewer_walks_report_to_action_item_and_switches_language(page, live_ser
     page.wait_for_load_state()
     assert html_lang(page).lower().startswith("zh")
     assert page.locator("a.lang-switch").inner_text().strip() == "English"
-    page.goto(live_server("/"))
+    page.goto(live_server("/reports"))
     assert html_lang(page).lower().startswith("zh")
 
 

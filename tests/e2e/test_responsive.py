@@ -39,7 +39,7 @@ def pages_for(role: str, ids: dict) -> list[str]:
     if role == "editor":
         return ["/my-department/", f"/items/{ids['item']}/updates/new", f"/items/{ids['item']}/history"]
     return [
-        "/", f"/reports/{ids['report']}", f"/recommendations/{ids['rec']}", f"/action-items/{ids['item']}",
+        "/reports", f"/reports/{ids['report']}", f"/recommendations/{ids['rec']}", f"/action-items/{ids['item']}",
         "/review/", "/review/changes", "/dashboard/", f"/dashboard/recommendations/{ids['rec']}/benchmark",
         "/exports/", f"/review/items/{ids['item']}/decision", "/admin/", "/admin/users", "/admin/items",
         "/admin/audit", "/account/",
@@ -88,7 +88,7 @@ def test_reflow_at_320_css_pixels(browser, site, ids):
     problems = []
     try:
         sign_in(page, site, "admin", lang="en")
-        for path in ("/", f"/reports/{ids['report']}", f"/action-items/{ids['item']}", "/dashboard/",
+        for path in ("/reports", f"/reports/{ids['report']}", f"/action-items/{ids['item']}", "/dashboard/",
                      "/review/", "/exports/", "/admin/items"):
             page.goto(site(path))
             found = page.evaluate(OVERFLOW_PROBE)
@@ -106,7 +106,7 @@ def test_navigation_is_usable_on_a_phone(browser, site, lang):
     page = context.new_page()
     try:
         sign_in(page, site, "admin", lang=lang)
-        page.goto(site("/"))
+        page.goto(site("/reports"))
         links = page.locator("nav.main-nav a")
         hrefs = links.evaluate_all("as => as.map(a => a.getAttribute('href'))")
         assert len(hrefs) >= 5, hrefs  # admins see every section

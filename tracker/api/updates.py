@@ -99,6 +99,13 @@ class ReviewOutSchema(Schema):
     recorded_at = fields.DateTime()
 
 
+class WithdrawalOutSchema(Schema):
+    kind = fields.String(metadata={"enum": ["withdrawn", "replaced"]})
+    reason = fields.String()
+    replaced_by_id = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
 class AttachmentOutSchema(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -126,13 +133,21 @@ class UpdateOutSchema(Schema):
     narrative = fields.String()
     reason = fields.String()
     evidence_url = fields.String()
-    state = fields.String(metadata={"enum": ["submitted", "approved", "returned"]})
+    state = fields.String(metadata={"enum": ["submitted", "approved", "returned", "withdrawn", "replaced"],
+                                    "description": "submitted (waiting for review), approved, returned, withdrawn "
+                                                   "by the department, or replaced by a newer update"})
     based_on_version = fields.Integer()
     corrects_id = fields.Integer(allow_none=True)
     department = fields.String()
     submitted_by = fields.String(allow_none=True)
     submitted_at = fields.DateTime()
     review = fields.Nested(ReviewOutSchema, allow_none=True)
+    withdrawal = fields.Nested(WithdrawalOutSchema, allow_none=True)
+    proposed_start_date = fields.Date(allow_none=True)
+    proposed_due_date = fields.Date(allow_none=True)
+    proposed_budget_amount = fields.Integer(allow_none=True)
+    proposed_budget_source = fields.String(allow_none=True)
+    proposed_budget_note = fields.String()
     attachments = fields.List(fields.Nested(AttachmentOutSchema))
     measurements = fields.List(fields.Nested(MeasurementOutSchema))
 
@@ -163,6 +178,14 @@ def serialize_update(su: StatusUpdate) -> dict[str, Any]:
             "reviewer": (review.reviewer.name or review.reviewer.email) if review.reviewer else None,
             "recorded_at": review.recorded_at,
         },
+        "withdrawal": None if su.withdrawal is None else {
+            "kind": su.withdrawal.kind.value, "reason": su.withdrawal.reason,
+            "replaced_by_id": su.withdrawal.replaced_by_id, "recorded_at": su.withdrawal.recorded_at,
+        },
+        "proposed_start_date": su.proposed_start_date, "proposed_due_date": su.proposed_due_date,
+        "proposed_budget_amount": int(su.proposed_budget_amount) if su.proposed_budget_amount is not None else None,
+        "proposed_budget_source": su.proposed_budget_source.value if su.proposed_budget_source else None,
+        "proposed_budget_note": su.proposed_budget_note or "",
         "attachments": [{
             "id": a.id, "name": a.original_name, "content_type": a.content_type, "size": a.size,
             "sha256": a.sha256, "url": url_for("actions.attachment", attachment_id=a.id),
@@ -215,7 +238,16 @@ class ItemUpdates(MethodView):
     @blp.alt_response(415, schema=ApiErrorSchema, description="The body is not JSON (send application/json)")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `errors` maps each to its message")
     def post(self, data: dict, item_id: int):
-        """Submit a status update (pending review). Only editors of the lead department may."""
+        """Submit a status update (pending review). Only editors of the lead department may.
+
+        One live report per item: while an update of the item waits for review, a new one is
+        refused with 409 `pending_exists` (`pending_update_id` names the waiting one) unless
+        the body says `replaces_id` = that id. The waiting update is then recorded as replaced
+        (nothing is deleted) and the reviewer sees only the new one; the replaced one can no
+        longer be approved. `corrects_id` names a returned update this one corrects.
+        `proposed_start_date`, `proposed_due_date` and `proposed_budget_*` propose the
+        schedule (執行期程) and budget (經費) while the item has none; approving the update
+        applies them."""
         item = _item(item_id)
         version = data.pop("version", None)
         if version is None:
@@ -254,9 +286,12 @@ class ItemUpdates(MethodView):
 @blp.alt_response(403, schema=ApiErrorSchema, description="Not an editor of the lead department")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, schema=ApiErrorSchema, description="The item changed (`current_version`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="Already reviewed or withdrawn")
+@blp.alt_response(422, schema=ApiErrorSchema, description="`already_approved`, `already_withdrawn` or "
+                                                            "`already_corrected`")
 def withdraw(data: dict, item_id: int, update_id: int):
-    """Take back an update that waits for review (recorded; it stays in the history)."""
+    """Take back an update that waits for review, or a returned one the department will not
+    correct (recorded as a withdrawal; the update stays in the history). To submit a new
+    update instead of the one waiting, POST it with `replaces_id` rather than withdrawing first."""
     item = _item(item_id)
     su = updates.get_update(item.id, update_id)
     version = data.get("version")

@@ -151,16 +151,17 @@ def _apply_proposal(update: StatusUpdate, reviewer: User, session: Session) -> N
     assert item is not None
     before = {"start_date": item.start_date, "due_date": item.due_date, "budget_amount": item.budget_amount,
               "budget_source": item.budget_source, "budget_note": item.budget_note}
-    if update.proposed_start_date is not None:
-        item.start_date = update.proposed_start_date
-    if update.proposed_due_date is not None:
-        item.due_date = update.proposed_due_date
-    if update.proposed_budget_amount is not None:
+    # Only what the item still lacks: a schedule or budget an administrator set after the
+    # report was written is not overwritten by the proposal.
+    if item.start_date is None and item.due_date is None:
+        if update.proposed_start_date is not None:
+            item.start_date = update.proposed_start_date
+        if update.proposed_due_date is not None:
+            item.due_date = update.proposed_due_date
+    if item.budget_amount is None and update.proposed_budget_amount is not None:
         item.budget_amount = update.proposed_budget_amount
         item.budget_source = update.proposed_budget_source
         item.budget_note = update.proposed_budget_note or item.budget_note
-    elif update.proposed_budget_source is not None:
-        item.budget_source = update.proposed_budget_source
     if item.start_date and item.due_date and item.due_date < item.start_date:
         raise DomainError(_("The proposed schedule ends before it starts; return the report with a comment."),
                           field="proposed_due_date", code="schedule_order")

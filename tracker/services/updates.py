@@ -171,7 +171,7 @@ def _bump_version(item: ActionItem, based_on_version: int) -> None:
     if result.rowcount != 1:
         current = db.session.scalar(select(ActionItem.version).where(ActionItem.id == item.id))
         raise ConflictError(
-            _("This item was changed by someone else (now version %(v)s) after you opened it.", v=current),
+            _("Someone else changed this item after you opened it: reload it, check the change and try again."),
             current_version=current,
         )
     db.session.refresh(item, ["version", "updated_at"])
@@ -273,6 +273,12 @@ def _check_proposal(values: dict[str, Any], item: ActionItem, errors: dict[str, 
     start, due = out["proposed_start_date"], out["proposed_due_date"]
     if start and due and due < start:
         errors["proposed_due_date"] = _("The due date cannot be before the start date.")
+    # Proposed only while the item has none: once approved, the schedule and budget are
+    # changed by the commission's administrators, not by a report.
+    if (start or due) and not can_propose_schedule(item):
+        key = "proposed_due_date" if due else "proposed_start_date"
+        errors.setdefault(key, _("This item already has a schedule (%(period)s); ask the commission to change it.",
+                                 period=_schedule_text(item)))
     raw_amount = values.get("proposed_budget_amount")
     if not _blank(raw_amount):
         amount = parse_decimal(raw_amount)
@@ -292,7 +298,27 @@ def _check_proposal(values: dict[str, Any], item: ActionItem, errors: dict[str, 
     note = _text(values.get("proposed_budget_note"))
     _check_length(note, 2000, "proposed_budget_note", errors)
     out["proposed_budget_note"] = note
+    if (out["proposed_budget_amount"] is not None or out["proposed_budget_source"] is not None) \
+            and not can_propose_budget(item):
+        errors.setdefault("proposed_budget_amount",
+                          _("This item already has a budget; ask the commission to change it."))
+    if note and out["proposed_budget_amount"] is None and "proposed_budget_amount" not in errors:
+        errors["proposed_budget_amount"] = _("Enter the proposed budget the note explains.")
     return out
+
+
+def can_propose_schedule(item: ActionItem) -> bool:
+    """The lead department proposes a schedule (執行期程) while the item has none."""
+    return item.start_date is None and item.due_date is None
+
+
+def can_propose_budget(item: ActionItem) -> bool:
+    """... and a budget (經費) while the item has none."""
+    return item.budget_amount is None
+
+
+def _schedule_text(item: ActionItem) -> str:
+    return " – ".join(_fmt(d) if d else "…" for d in (item.start_date, item.due_date))
 
 
 def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, effective_date: Any,
@@ -430,7 +456,8 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
 
 def withdraw_update(update: StatusUpdate, user: User, *, reason: Any = "", based_on_version: Any = None
                     ) -> UpdateWithdrawal:
-    """Take back a report that waits for review (recorded; the report stays in the history).
+    """Take back a report that waits for review, or a returned one the department will not
+    correct (recorded; the report stays in the history and no longer waits for a correction).
     Raises PermissionDenied (audited), DomainError (already reviewed or withdrawn) or
     ConflictError."""
     item = update.action_item
@@ -441,11 +468,15 @@ def withdraw_update(update: StatusUpdate, user: User, *, reason: Any = "", based
     errors: dict[str, str] = {}
     _check_length(reason_v, MAX_REASON, "reason", errors)
     _raise_errors(errors)
-    if update.review is not None:
-        raise DomainError(_("This report has already been reviewed; it can no longer be withdrawn."),
-                          code="already_reviewed")
+    if update.review is not None and update.review.decision is ReviewDecision.APPROVE:
+        raise DomainError(_("This report has already been approved; it can no longer be withdrawn."),
+                          code="already_approved")
     if update.withdrawal is not None:
         raise DomainError(_("This report was already withdrawn."), code="already_withdrawn")
+    if update.review is not None and db.session.scalar(
+            select(func.count()).select_from(StatusUpdate).where(StatusUpdate.corrects_id == update.id)):
+        raise DomainError(_("This returned report has already been corrected; there is nothing to withdraw."),
+                          code="already_corrected")
     version = parse_int(based_on_version) if not _blank(based_on_version) else item.version
     if version is None:
         raise DomainError(_("Give the item version your change is based on."), field="version")
@@ -456,17 +487,26 @@ def withdraw_update(update: StatusUpdate, user: User, *, reason: Any = "", based
     db.session.flush()
     projections.touch([item.id])
     record_event("update.withdraw", user=user, obj=update, after={
-        "item": item.code, "effective_date": update.effective_date.isoformat(), "reason": reason_v})
+        "item": item.code, "effective_date": update.effective_date.isoformat(), "reason": reason_v,
+        "returned": update.review is not None})
     return row
 
 
 def update_state(su: StatusUpdate) -> UpdateState:
-    """Submitted until reviewed or withdrawn; then approved, returned, withdrawn or replaced."""
-    if su.review is not None:
-        return UpdateState.APPROVED if su.review.decision is ReviewDecision.APPROVE else UpdateState.RETURNED
+    """Submitted until reviewed or withdrawn; then approved, returned, withdrawn or replaced
+    (a returned report the department withdrew instead of correcting is withdrawn)."""
+    if su.review is not None and su.review.decision is ReviewDecision.APPROVE:
+        return UpdateState.APPROVED
+    if su.review is not None and su.withdrawal is None:
+        return UpdateState.RETURNED
     if su.withdrawal is not None:
         return UpdateState.REPLACED if su.withdrawal.kind is WithdrawalKind.REPLACED else UpdateState.WITHDRAWN
     return UpdateState.SUBMITTED
+
+
+def update_state_reviewed(su: StatusUpdate) -> UpdateState:
+    """The state a reviewed report had before any later withdrawal."""
+    return UpdateState.APPROVED if su.review.decision is ReviewDecision.APPROVE else UpdateState.RETURNED
 
 
 # --- notes ---------------------------------------------------------------------------------------
@@ -717,6 +757,8 @@ def cut_timeline(entries: list[TimelineEntry], dd: "dates.DataDates") -> list[Ti
             return UpdateState.SUBMITTED
         if su.review is None and su.withdrawal is not None and su.withdrawal.recorded_at >= known:
             return UpdateState.SUBMITTED
+        if su.review is not None and su.withdrawal is not None and su.withdrawal.recorded_at >= known:
+            return update_state_reviewed(su)
         return update_state(su)
 
     out = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +18,7 @@ from ..extensions import db
 from ..models import (
     ActionItem, ItemPeriod, Recommendation, Review, Status, StatusUpdate, action_item_supporting,
 )
-from ..models.enums import STATUS_ORDER
+from ..models.enums import STATUS_ORDER, PeriodReview
 from . import progress, projections
 
 WORKLIST_FLAGS = ("overdue", "due_soon", "stale", "pending", "returned")
@@ -138,3 +139,68 @@ def department_worklist(department_id: int, today: date, *, status: str = "", fl
 
     return WorkList([work_row(r, i) for r, i in result], total, page, pages, counts,
                     [work_row(r, i) for r, i in returned_rows])
+
+
+def nav_count(*, pending: bool = False, returned_for: int | None = None, session: Session | None = None) -> int:
+    """The navigation's count, one COUNT statement on the current period's read-model rows:
+    reports waiting for review (``pending``) or reports returned to a department and not yet
+    corrected or withdrawn (``returned_for`` its id). The current period comes from the
+    calendar (no statement); before the read model has rolled over to it the count is 0
+    until the first page that reads the read model adds its rows."""
+    session = session or db.session
+    from .. import dates
+
+    current = progress.calendar().containing(dates.today()).end
+    ip = ItemPeriod
+    conds = [ip.period_end == current]
+    if pending:
+        conds.append(ip.pending_update_id.is_not(None))
+    if returned_for is not None:
+        conds += [ip.lead_department_id == returned_for, ip.returned_update_id.is_not(None)]
+    return session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
+
+
+@dataclass
+class DueRow:
+    item: ActionItem
+    review: str | None  # None (not reported yet), "pending", "returned" or "approved"
+    update_id: int | None
+
+
+@dataclass
+class DueThisPeriod:
+    """The reports a department owes for the period being collected."""
+
+    period: Any
+    rows: list[DueRow]  # its lead items that must report on the period, not yet approved first
+    must_report: int
+    reported: int  # with a report (pending, returned or approved)
+    approved: int
+
+
+def collecting_period(today: date):
+    """The period whose reports are being collected: the one that just ended while its
+    deadline has not passed, otherwise the current one (as on the reporting-periods page)."""
+    cal = progress.calendar()
+    current = cal.containing(today)
+    previous = cal.previous(current)
+    return previous if today <= previous.deadline else current
+
+
+def due_this_period(department_id: int, today: date, session: Session | None = None) -> DueThisPeriod:
+    """What the department must report for the period being collected: its lead items that
+    must report on it, with how each one's report stands. Two statements."""
+    session = session or db.session
+    period = collecting_period(today)
+    ip = ItemPeriod
+    result = session.execute(
+        select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id)
+        .join(Recommendation, Recommendation.id == ip.recommendation_id)
+        .where(ip.period_end == period.end, ip.lead_department_id == department_id, ip.must_report.is_(True))
+        .order_by(case((ip.review.is_(None), 0), (ip.review == PeriodReview.RETURNED, 1), (ip.review == PeriodReview.PENDING, 2),
+                       else_=3),
+                  Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.code)).all()
+    rows = [DueRow(item, row.review.value if row.review is not None else None, row.period_update_id)
+            for row, item in result]
+    return DueThisPeriod(period, rows, len(rows), sum(1 for r in rows if r.review is not None),
+                         sum(1 for r in rows if r.review == "approved"))

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..inputs import get_by_id, parse_id, parse_int
 from ..models import Attachment, StatusUpdate
 from ..services import ConflictError, DomainError, NotFound, PermissionDenied, permissions, progress, updates, uploads
-from .forms import NoteForm, UpdateForm, apply_errors
+from .forms import NoteForm, UpdateForm, WithdrawForm, apply_errors
 
 bp = Blueprint("actions", __name__)
 
@@ -104,6 +104,39 @@ def _map_measurement_errors(form: UpdateForm, errors: dict[str, str]) -> dict[st
     return out
 
 
+def _prefill_from(form: UpdateForm, corrects: StatusUpdate, *, correction: bool = True) -> None:
+    """A correction starts from everything the report it corrects said: its data date (not
+    today), status, progress, narrative, reason, link, measurements and proposed schedule
+    and budget. Evidence files must be attached again (the form says so). A replacement of
+    the report waiting for review starts from that report the same way (``correction``
+    False: it is recorded as replacing it, not as correcting it)."""
+    if correction:
+        form.corrects_id.data = str(corrects.id)
+    form.status.data = corrects.status.value
+    form.progress.data = str(corrects.progress)
+    form.effective_date.data = corrects.effective_date.isoformat()
+    form.narrative.data = corrects.narrative
+    form.reason.data = corrects.reason
+    form.evidence_url.data = corrects.evidence_url
+    by_indicator = {m.indicator_id: m for m in sorted(corrects.measurements, key=lambda m: m.id)}
+    for entry in form.measurements.entries:
+        sub = entry.form
+        m = by_indicator.get(parse_int(sub.indicator_id.data or ""))
+        if m is not None:
+            sub.value.data = format(m.value.normalize(), "f")
+            sub.measured_on.data = m.measured_on.isoformat()
+            sub.source_note.data = m.source_note
+    for name in ("proposed_start_date", "proposed_due_date"):
+        if name in form and getattr(corrects, name) is not None:
+            form[name].data = getattr(corrects, name).isoformat()
+    if "proposed_budget_amount" in form and corrects.proposed_budget_amount is not None:
+        form.proposed_budget_amount.data = str(int(corrects.proposed_budget_amount))
+    if "proposed_budget_source" in form and corrects.proposed_budget_source is not None:
+        form.proposed_budget_source.data = corrects.proposed_budget_source.value
+    if "proposed_budget_note" in form and corrects.proposed_budget_note:
+        form.proposed_budget_note.data = corrects.proposed_budget_note
+
+
 @bp.route("/items/<int:item_id>/updates/new", methods=["GET", "POST"])
 def new_update(item_id: int):
     """The status update form. 403 unless the user edits for the lead department."""
@@ -128,12 +161,9 @@ def new_update(item_id: int):
             corrects = get_by_id(StatusUpdate, request.args["corrects"])
             if corrects is None or corrects.action_item_id != item.id:
                 abort(404)
-            form.corrects_id.data = str(corrects.id)
-            form.status.data = corrects.status.value
-            form.progress.data = str(corrects.progress)
-            form.narrative.data = corrects.narrative
-            form.reason.data = corrects.reason
-            form.evidence_url.data = corrects.evidence_url
+            _prefill_from(form, corrects)
+        elif pending is not None:
+            _prefill_from(form, pending, correction=False)
     elif form.validate_on_submit():
         new_files = _incoming_files()
         staged_files, staged = _unstage(request.form.getlist("staged"))
@@ -180,6 +210,7 @@ def new_update(item_id: int):
         "actions/update_form.html", item=item, form=form, indicators=indicators, state=state,
         conflict=conflict, staged=[(t, uploads.staged_name(t)) for t in staged], leftover=leftover,
         corrects=corrects, pending=pending, today=today, accept=",".join(uploads.ALLOWED_EXTENSIONS),
+        propose_schedule=updates.can_propose_schedule(item), propose_budget=updates.can_propose_budget(item),
         max_mb=int(current_app.config.get("MAX_UPLOAD_BYTES", 0)) // (1024 * 1024),
     ), status_code
 
@@ -220,6 +251,42 @@ def new_note(item_id: int):
     else:
         status_code = 400
     return render_template("actions/note_form.html", item=item, form=form, leftover=leftover), status_code
+
+
+@bp.post("/items/<int:item_id>/updates/<int:update_id>/withdraw")
+def withdraw_update(item_id: int, update_id: int):
+    """Take back a report that waits for review, or a returned one the department will not
+    correct (recorded; the report stays in the history). 403 unless the user edits for the
+    lead department."""
+    item = _item_or_404(item_id)
+    try:
+        su = updates.get_update(item.id, update_id)
+    except NotFound:
+        abort(404)
+    if not permissions.can_submit_update(current_user, item):
+        abort(403)
+    form = WithdrawForm()
+    back = url_for("actions.history", item_id=item.id, _anchor=f"update-{su.id}")
+    if not form.validate_on_submit():
+        flash(_("The form expired; please try again."), "error")
+        return redirect(back)
+    try:
+        updates.withdraw_update(su, current_user, reason=form.reason.data or "", based_on_version=form.version.data)
+    except PermissionDenied:
+        db.session.commit()
+        g.denial_logged = True
+        abort(403)
+    except ConflictError:
+        db.session.rollback()
+        flash(_("This item changed while you were looking at it; check the history below and try again."), "error")
+        return redirect(back)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(_("Report #%(id)s was withdrawn; it stays in the history.", id=su.id), "success")
+    return redirect(back)
 
 
 @bp.get("/items/<int:item_id>/history")

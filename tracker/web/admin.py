@@ -18,6 +18,7 @@ from ..locale import current_locale
 from ..models import ActionItem, AuditLog, Department, Recommendation, Role, User
 from ..services import ConflictError, DomainError, accounts, permissions, updates
 from .forms import AuditFilterForm, choices, ConfirmForm, DepartmentForm, ItemForm, UserForm, apply_errors
+from . import audit_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -313,7 +314,7 @@ def audit():
     """The audit log, newest first, filtered by user, action, object and local (Taipei) dates."""
     form = AuditFilterForm(request.args)
     actions = db.session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action)).all()
-    form.action.choices = choices([("", _("All actions"))] + [(a, a) for a in actions])
+    form.action.choices = choices([("", _("All actions"))] + [(a, audit_text.action_label(a)) for a in actions])
     stmt = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc())
     status = 200
     user_q = (form.user.data or "").strip().lower()
@@ -346,7 +347,9 @@ def audit():
     page = db.paginate(stmt, page=page_number, per_page=AUDIT_PAGE_SIZE, error_out=False)
     rows = [(row, _summary(row.summary)) for row in page.items]
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("admin/audit.html", form=form, page=page, rows=rows, filters=filters), status
+    return render_template("admin/audit.html", form=form, page=page, rows=rows, filters=filters,
+                           audit_action=audit_text.action_label, audit_object=audit_text.object_label,
+                           audit_details=audit_text.details), status
 
 
 def _summary(raw: str) -> dict:

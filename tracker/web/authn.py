@@ -118,11 +118,24 @@ def safe_next(target: str | None, default: str) -> str:
     return target if is_safe_next(target) else default
 
 
+# Where each role lands after signing in and on "/": on its work (docs/domain.md "Users").
+LANDING = {
+    "reviewer": "review.queue",   # reports waiting for review
+    "admin": "review.queue",      # administrators review too; administration is one click away
+    "editor": "mydept.index",     # the department's items and what is due this period
+    "viewer": "dashboard.index",  # overall progress
+}
+
+
 def landing_url(user: Any) -> str:
-    """Where a user starts: editors on their department's page, others on the reports."""
+    """Where a user starts: reviewers and administrators on the review queue, editors on
+    their department's page, viewers on the dashboard (the reports list otherwise)."""
     role = getattr(getattr(user, "role", None), "value", None)
-    if role == "editor" and "mydept.index" in current_app.view_functions:
-        return url_for("mydept.index")
+    endpoint = LANDING.get(role or "")
+    if role == "editor" and getattr(user, "department_id", None) is None:
+        endpoint = None
+    if endpoint and endpoint in current_app.view_functions:
+        return url_for(endpoint)
     return url_for("reports.index")
 
 
@@ -201,7 +214,7 @@ def _audit_forbidden(response):  # noqa: ANN001
 # Per-request values kept on ``g``. Cleared when a request starts because ``g`` belongs to
 # the app context, which outlives a request when one is already pushed (tests, CLI).
 REQUEST_SCOPED_G = ("_login_user", "request_id", "auth_via_token", "api_user", "denial_logged", "csrf_token",
-                    "csrf_valid", "log_user_id", "input_refused", "error_logged")
+                    "csrf_valid", "log_user_id", "input_refused", "error_logged", "nav_badges")
 
 
 def _fresh_request_state(sender: Flask, **extra: Any) -> None:

@@ -108,6 +108,10 @@ class MeasurementForm(Form):
     source_note = StringField(_l("Source"), description=_l("Where the figure comes from, e.g. a statistics table."))
 
 
+PROPOSAL_FIELDS = ("proposed_start_date", "proposed_due_date", "proposed_budget_amount", "proposed_budget_source",
+                   "proposed_budget_note")
+
+
 class UpdateForm(FlaskForm):
     status = SelectField(_l("Status"), [Required()], choices=choices([("", _l("Choose a status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]),
                          validate_choice=False)
@@ -126,6 +130,18 @@ class UpdateForm(FlaskForm):
     corrects_id = HiddenField()
     # The report waiting for review that this one replaces (the form says so above the fields).
     replaces_id = HiddenField()
+    # The schedule (執行期程) and budget (經費) the lead department proposes while the item has
+    # none; the reviewer approves them with the report (shown only then: actions.new_update).
+    proposed_start_date = StringField(_l("Proposed start date"), widget=DateInput())
+    proposed_due_date = StringField(_l("Proposed due date"), widget=DateInput(),
+                                    description=_l("When the item will be done. Once approved, the item is "
+                                                   "flagged as due soon and overdue against it."))
+    proposed_budget_amount = StringField(_l("Proposed budget (NT$)"), render_kw={"inputmode": "numeric"},
+                                         description=_l("Whole NT$; leave empty when no budget is needed."))
+    proposed_budget_source = SelectField(_l("Proposed budget source"), validate_choice=False,
+                                         choices=choices([("", _l("Choose the source"))] + [
+                                             (s.value, l) for s, l in BUDGET_SOURCE_LABELS.items()]))
+    proposed_budget_note = TextAreaField(_l("Proposed budget note"), render_kw={"rows": 2, "maxlength": 2000})
 
     def operation_values(self) -> dict[str, Any]:
         """The raw values the operation validates (blank measurement rows dropped)."""
@@ -140,6 +156,7 @@ class UpdateForm(FlaskForm):
             "reason": self.reason.data, "evidence_url": self.evidence_url.data, "measurements": rows,
             "based_on_version": self.version.data, "corrects_id": self.corrects_id.data or None,
             "replaces_id": self.replaces_id.data or None,
+            "proposal": {k: self[k].data for k in PROPOSAL_FIELDS},
         }
 
     def measurement_index(self) -> dict[int, int]:
@@ -151,6 +168,13 @@ class UpdateForm(FlaskForm):
                 mapping[n] = i
                 n += 1
         return mapping
+
+
+class WithdrawForm(FlaskForm):
+    """Take back a report (waiting for review, or returned and not to be corrected)."""
+
+    reason = TextAreaField(_l("Why (optional, kept in the history)"), render_kw={"rows": 2, "maxlength": 5000})
+    version = HiddenField()
 
 
 class NoteForm(FlaskForm):

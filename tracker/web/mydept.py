@@ -10,6 +10,7 @@ from ..models import Department, Role, Status
 from .. import dates
 from ..services import worklist
 from .dashboard import page_number
+from .nav import prime_badges
 
 bp = Blueprint("mydept", __name__, url_prefix="/my-department")
 
@@ -35,8 +36,11 @@ def index():
     today = dates.today()
     args = {k: (request.args.get(k) or "").strip()[:100] for k in ("sort", "status", "flag", "role", "q")}
     work = worklist.department_worklist(department.id, today, page=page_number(request.args.get("page")), **args)
+    due = worklist.due_this_period(department.id, today)
+    if role is Role.EDITOR:
+        prime_badges({"mydept.index": work.counts["returned"]})
     return render_template(
         "mydept/index.html", department=department, rows=work.rows, returned_rows=work.returned, total=work.total,
         counts=work.counts, args=args, page=work.page, pages=work.pages, today=today, statuses=list(Status),
-        flags=worklist.WORKLIST_FLAGS, sorts=worklist.WORKLIST_SORTS, admin_view=role is Role.ADMIN,
+        flags=worklist.WORKLIST_FLAGS, sorts=worklist.WORKLIST_SORTS, admin_view=role is Role.ADMIN, due=due,
     )

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import labels
 from ..locale import current_locale, localized
-from ..services import permissions
+from ..services import permissions, worklist
 
 # (endpoint, label, who sees it: the same permission the page itself checks)
 NAV = [
@@ -27,6 +27,36 @@ NAV = [
 
 def nav_items(user: Any) -> list[tuple[str, Any]]:
     return [(endpoint, label) for endpoint, label, check in NAV if check(user)]
+
+
+def nav_badge(user: Any, endpoint: str) -> tuple[int, Any] | None:
+    """The count shown beside a nav entry for the role that acts on it, with its words for
+    screen readers: reports waiting for review (reviewers, administrators) on the review
+    queue, reports returned to the department (editors) on "my department". One COUNT
+    statement per page, on the read model's current-period rows."""
+    from flask import g
+
+    if endpoint not in ("review.queue", "mydept.index"):
+        return None
+    if "nav_badges" not in g:
+        g.nav_badges = {}
+        if permissions.can_review(user):
+            n = worklist.nav_count(pending=True)
+            g.nav_badges["review.queue"] = (n, _l("waiting for review"))
+        elif permissions.has_department_work(user) and user.department_id is not None:
+            n = worklist.nav_count(returned_for=user.department_id)
+            g.nav_badges["mydept.index"] = (n, _l("returned for revision"))
+    badge = g.nav_badges.get(endpoint)
+    return badge if badge and badge[0] else None
+
+
+def prime_badges(badges: dict[str, int]) -> None:
+    """A page that has already counted what the navigation shows (the review queue, my
+    department) hands its numbers over, saving the navigation's statement."""
+    from flask import g
+
+    words = {"review.queue": _l("waiting for review"), "mydept.index": _l("returned for revision")}
+    g.nav_badges = {endpoint: (n, words[endpoint]) for endpoint, n in badges.items()}
 
 
 def nav_current(endpoint: str | None, nav_endpoint: str) -> bool:
@@ -59,7 +89,7 @@ def register_nav(app: Flask) -> None:
 
     @app.context_processor
     def _nav() -> dict[str, Any]:
-        return {"nav_items": nav_items, "nav_current": nav_current}
+        return {"nav_items": nav_items, "nav_current": nav_current, "nav_badge": nav_badge}
 
     # Globals (not context) so that macros imported without context can use them.
     # current_app lets templates guard links to screens that may not be registered:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -63,6 +63,16 @@ def _status_rows(counts: Counter) -> list[tuple[Any, int]]:
 
 
 @bp.get("/")
+@require(permissions.can_read)
+def home():
+    """Every role lands on its work (web.authn.landing_url): reviewers on the review queue,
+    department editors on their department's page, viewers on the dashboard."""
+    from .authn import landing_url
+
+    return redirect(landing_url(current_user))
+
+
+@bp.get("/reports")
 @require(permissions.can_read)
 def index():
     """Every report as a card with its overall progress today."""

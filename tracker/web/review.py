@@ -102,10 +102,15 @@ def item_url(item: ActionItem) -> str:
     return url_for("review.decision", item_id=item.id)
 
 
-def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm | None = None, status: int = 200):
+def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm | None = None, status: int = 200,
+                  focus_id: int | None = None):
     page = page_number(request.args.get("page"))
     report_ids, report, _error = report_filter(request.args.get("report"))
     queue = review_ops.review_queue(report_ids=report_ids, page=page)
+    if report_ids is None:
+        from .nav import prime_badges
+
+        prime_badges({"review.queue": queue.total})
     forms = forms or {}
     for group in queue.groups:
         for _dept, entries in group.department_groups:
@@ -113,7 +118,7 @@ def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm |
                 forms.setdefault(entry.update.id, ReviewForm(prefix=f"u{entry.update.id}", formdata=None))
     return render_template("review/queue.html", groups=queue.groups, forms=forms,
                            batch=batch or BatchForm(formdata=None), total=queue.total, page=queue.page,
-                           pages=queue.pages, report=report, item_url=item_url,
+                           pages=queue.pages, report=report, item_url=item_url, focus_id=focus_id,
                            attachment_url=_attachment_url()), status
 
 
@@ -135,8 +140,10 @@ def _single(update_id: int, approve: bool):
     if upd is None:
         abort(404)
     form = ReviewForm(prefix=f"u{update_id}")
+    # A refused review is shown at its card, which the form's action URL points at
+    # (#update-N, same page of the queue) and whose first wrong field takes the focus.
     if not form.validate():
-        return _render_queue({update_id: form}, status=422)
+        return _render_queue({update_id: form}, status=422, focus_id=update_id)
     try:
         if approve:
             review_ops.approve_update(upd, current_user, form.effective_date.data, form.comment.data or "")
@@ -146,15 +153,20 @@ def _single(update_id: int, approve: bool):
         db.session.rollback()
         if exc.code == "already_reviewed" or not _put_on_form(form, exc):
             flash(exc.message, "error")
-            return redirect(url_for(".queue"))
-        return _render_queue({update_id: form}, status=422)
+            return redirect(url_for(".queue", **_queue_args()))
+        return _render_queue({update_id: form}, status=422, focus_id=update_id)
     db.session.commit()
     code = upd.action_item.code
     if approve:
         flash(_("Update #%(id)s (%(code)s) approved.", id=update_id, code=code), "success")
     else:
         flash(_("Update #%(id)s (%(code)s) returned to the department.", id=update_id, code=code), "success")
-    return redirect(url_for(".queue"))
+    return redirect(url_for(".queue", **_queue_args()))
+
+
+def _queue_args() -> dict:
+    """The queue's page and report filter, kept across a review."""
+    return {k: request.args[k] for k in ("page", "report") if request.args.get(k)}
 
 
 @bp.post("/updates/<int:update_id>/approve")

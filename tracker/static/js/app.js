@@ -43,4 +43,14 @@
   // After a failed submit, move focus to the error summary so screen readers announce it.
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
+
+  // A refused form re-shown at its card (URL #fragment): browsers skip `autofocus` when the
+  // URL names a fragment, so move the focus to the field marked autofocus, leaving the
+  // scroll where the fragment put it (the card's top, with its title and the error).
+  window.addEventListener("load", function () {
+    var field = document.querySelector("main [autofocus]");
+    if (field && (document.activeElement === document.body || document.activeElement === null)) {
+      field.focus({ preventScroll: !!window.location.hash });
+    }
+  });
 })();
