@@ -68,10 +68,22 @@ def format_date(value: date | datetime | None, locale: str, empty: str = "—") 
     if value is None:
         return empty
     if isinstance(value, datetime):
-        value = value.date()
+        # An instant is shown on the city's calendar (tracker.dates.local_date), not UTC's:
+        # 2026-11-29 17:00 UTC is 115年11月30日 in Taipei.
+        from .dates import local_date
+
+        value = local_date(value)
     if locale.startswith("zh"):
         return f"{roc_year(value.year)}年{value.month}月{value.day}日"
     return value.isoformat()
+
+
+def format_date_echo(value: date, locale: str) -> str:
+    """How a typed date was read, in both calendars: 民國107年12月31日（2018-12-31）in zh-TW,
+    2018-12-31 (ROC 107/12/31) in English."""
+    if locale.startswith("zh"):
+        return f"民國{roc_year(value.year)}年{value.month}月{value.day}日（{value.isoformat()}）"
+    return f"{value.isoformat()} (ROC {roc_year(value.year)}/{value.month:02d}/{value.day:02d})"
 
 
 def format_date_input(value: date | None, locale: str) -> str:
@@ -99,6 +111,14 @@ def format_year(year: int | None, locale: str, empty: str = "—") -> str:
     if year is None:
         return empty
     return f"民國{roc_year(year)}年" if locale.startswith("zh") else str(year)
+
+
+def format_year_number(year: int | None, locale: str, empty: str = "—") -> str:
+    """A year for sentences whose wording already says 年 / 年度 (「%(year)s 年度」): 民國106
+    in zh-TW, 2017 in English."""
+    if year is None:
+        return empty
+    return f"民國{roc_year(year)}" if locale.startswith("zh") else str(year)
 
 
 def format_number(value: Decimal | float | int | None, digits: int = 2, empty: str = "—") -> str:
@@ -174,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_input"] = lambda v: format_date_input(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v, empty="—": format_datetime(v, current_locale(), empty)
     app.jinja_env.filters["year"] = lambda v, empty="—": format_year(v, current_locale(), empty)
+    app.jinja_env.filters["year_number"] = lambda v, empty="—": format_year_number(v, current_locale(), empty)
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["pct"] = format_percent
     # A global, not context, so macros imported without context can use it.

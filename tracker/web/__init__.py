@@ -18,6 +18,7 @@ WEB_MODULES = [
     "exports",
     "account",
     "health",
+    "datefield",
 ]
 
 

@@ -40,6 +40,36 @@
     }
   });
 
+  // Date inputs (<input data-date-input="ID-echo">): while typing, say how the value is read
+  // (民國107年12月31日（2018-12-31）) in the line under it. The server's parser answers
+  // (/dates/parse): one parser for the page, the form and this hint.
+  var dateTimers = new WeakMap();
+  function refreshDateEcho(input) {
+    var echo = document.getElementById(input.getAttribute("data-date-input"));
+    var url = document.body.getAttribute("data-date-parse-url");
+    if (!echo || !url || !window.fetch) { return; }
+    var params = new URLSearchParams({ value: input.value });
+    ["max", "min"].forEach(function (k) {
+      var v = input.getAttribute("data-" + k);
+      if (v) { params.set(k, v); }
+    });
+    fetch(url + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || input.value.trim().slice(0, 40) !== body.value) { return; }  // stale answer
+        echo.textContent = body.message;
+        echo.classList.toggle("date-echo-ok", !!body.ok && !!body.date);
+        echo.classList.toggle("date-echo-bad", !body.ok && body.value !== "");
+      })
+      .catch(function () { /* the server still checks on submit */ });
+  }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (!el.hasAttribute || !el.hasAttribute("data-date-input")) { return; }
+    clearTimeout(dateTimers.get(el));
+    dateTimers.set(el, setTimeout(function () { refreshDateEcho(el); }, 250));
+  });
+
   // After a failed submit, move focus to the error summary so screen readers announce it.
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
