@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
+from . import numbers
+
 SUPPORTED = ("zh_TW", "en")
 ROC_OFFSET = 1911
 
@@ -122,19 +124,14 @@ def format_year_number(year: int | None, locale: str, empty: str = "—") -> str
 
 
 def format_number(value: Decimal | float | int | None, digits: int = 2, empty: str = "—") -> str:
-    """Thousands separators, trailing zeros dropped (80.00 -> 80, 2.4900 -> 2.49)."""
-    if value is None:
-        return empty
-    q = round(float(value), digits)
-    if q == int(q):
-        return f"{int(q):,}"
-    return f"{q:,.{digits}f}".rstrip("0").rstrip(".")
+    """Thousands separators, trailing zeros dropped (80.00 -> 80, 2.4900 -> 2.49); halves
+    away from zero (tracker.numbers)."""
+    return numbers.number(value, digits, empty)
 
 
 def format_percent(value: float | None, digits: int = 0, empty: str = "—") -> str:
-    if value is None:
-        return empty
-    return f"{value:.{digits}f}%"
+    """38% (37.5 rounded half away from zero, tracker.numbers.percent)."""
+    return numbers.percent(value, digits, empty)
 
 
 def localized(obj: Any, field: str, locale: str) -> str:
