@@ -70,6 +70,31 @@
     dateTimers.set(el, setTimeout(function () { refreshDateEcho(el); }, 250));
   });
 
+  // Phones: every table in a .table-wrap becomes stacked cards (CSS .table-stack, below
+  // 40rem): each cell gets its column header as data-label. Templates label the main
+  // tables themselves; this labels the rest. Without this file they scroll in their box.
+  document.querySelectorAll(".table-wrap > table.table").forEach(function (table) {
+    if (table.hasAttribute("data-no-stack") || !table.tHead) { return; }
+    var headRow = table.tHead.rows[table.tHead.rows.length - 1];
+    if (table.tHead.rows.length !== 1) { return; }
+    var labels = [];
+    Array.prototype.forEach.call(headRow.cells, function (th) {
+      for (var i = 0; i < (th.colSpan || 1); i += 1) { labels.push(th.textContent.trim()); }
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var col = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.tagName === "TD" && !cell.hasAttribute("data-label") && labels[col] && (cell.colSpan || 1) === 1) {
+            cell.setAttribute("data-label", labels[col]);
+          }
+          col += cell.colSpan || 1;
+        });
+      });
+    });
+    table.classList.add("table-stack");
+  });
+
   // After a failed submit, move focus to the error summary so screen readers announce it.
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
