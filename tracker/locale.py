@@ -194,5 +194,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["year_number"] = lambda v, empty="—": format_year_number(v, current_locale(), empty)
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["pct"] = format_percent
+    app.jinja_env.filters["filesize"] = numbers.file_size
     # A global, not context, so macros imported without context can use it.
     app.jinja_env.globals["unit_label"] = lambda obj: unit_label(obj, current_locale())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["rounded", "percent", "number"]
+__all__ = ["rounded", "percent", "number", "file_size"]
 
 
 def rounded(value: Any, digits: int = 0) -> Decimal | None:
@@ -49,3 +49,23 @@ def number(value: Any, digits: int = 2, empty: str = "—") -> str:
     if r == r.to_integral_value():
         return f"{int(r):,}"
     return f"{r:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def file_size(n_bytes: Any, empty: str = "—") -> str:
+    """A file's size, one way everywhere: ``0.4 KB``, ``12.3 KB``, ``1.2 MB`` (1 KB = 1,024
+    bytes, one decimal, halves away from zero, trailing .0 dropped). A non-empty file is
+    never "0 KB": anything under 0.1 KB is written 0.1 KB."""
+    if n_bytes is None or isinstance(n_bytes, bool):
+        return empty
+    try:
+        n = int(n_bytes)
+    except (TypeError, ValueError):
+        return empty
+    if n <= 0:
+        return "0 KB"
+    if n < 1024 * 1024:
+        kb = rounded(n / 1024, 1)
+        return f"{number(max(kb, Decimal('0.1')), 1)} KB"
+    if n < 1024 ** 3:
+        return f"{number(n / 1024 ** 2, 1)} MB"
+    return f"{number(n / 1024 ** 3, 1)} GB"
