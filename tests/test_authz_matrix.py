@@ -57,6 +57,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("auth.tokens", "POST"): (LOGIN, INVALID, INVALID, INVALID, INVALID, INVALID),
     ("auth.revoke_token", "POST"): (LOGIN, REDIRECT, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND),
     ("account.index", "GET"): ALL_PAGES,
+    ("dates.parse", "GET"): ALL_PAGES,  # the live hint under date inputs (tracker/web/datefield.py)
     ("account.change_password", "GET"): ALL_PAGES,
     ("account.change_password", "POST"): (LOGIN, INVALID, INVALID, INVALID, INVALID, INVALID),
     ("account.two_factor", "GET"): ALL_PAGES,

@@ -83,7 +83,7 @@ def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
 
 @pytest.mark.parametrize("query, field, message", [
     ("year=2017&as_of=2018-02-01&format=odt&language=en", "as_of", "outside the year 2017"),
-    ("year=2017&as_of=soon&format=odt&language=en", "as_of", "YYYY-MM-DD"),
+    ("year=2017&as_of=soon&format=odt&language=en", "as_of", "“soon” is not a date"),
     ("year=2017&format=exe&language=en", "format", "Unknown format"),
     ("year=2017&format=odt&language=fr", "language", "Unknown language"),
     ("year=2017&format=odt&language=en&report=999", "report", "There is no report"),

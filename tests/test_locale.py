@@ -26,7 +26,7 @@ def test_roc_dates(value, zh, en):
 
 
 def test_roc_date_of_a_datetime_and_empty_values():
-    assert format_date(datetime(2017, 12, 31, 23, 0), "zh_TW") == "106年12月31日"
+    assert format_date(datetime(2017, 12, 31, 10, 0), "zh_TW") == "106年12月31日"
     assert format_date(None, "zh_TW") == "—"
     assert format_date(None, "en", empty="") == ""
 

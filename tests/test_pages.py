@@ -128,7 +128,7 @@ def test_malformed_as_of_is_a_400_with_a_message(client, factory, viewer, raw):
     html = resp.get_data(as_text=True)
     assert f"「{raw}」不是日期" in html or f"“{raw}”" in html
     assert "107/12/31" in html  # how to write it, in the form officials use
-    assert 'aria-invalid="true"' in html and 'aria-describedby="as_of-desc as_of-error"' in html
+    assert 'aria-invalid="true"' in html and 'aria-describedby="as_of-desc as_of-echo as_of-error"' in html
 
 
 def test_future_as_of_is_a_400_with_a_message(client, factory, viewer):

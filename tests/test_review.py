@@ -422,6 +422,6 @@ def test_changes_page(client, signin, factory, reviewer, item):
     assert r.status_code == 200 and item.code in r.get_data(as_text=True)
     assert client.get("/review/changes").status_code == 200
     bad = client.get("/review/changes?since=2017-13-45")
-    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "2017-13-45" in bad.get_data(as_text=True) and "107/12/31" in bad.get_data(as_text=True)
     future = client.get("/review/changes?since=" + (TODAY + timedelta(days=1)).isoformat())
     assert future.status_code == 400

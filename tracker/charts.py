@@ -16,6 +16,8 @@ from datetime import date
 from typing import Callable, Hashable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from . import numbers
+
 FONT_FAMILY = "'Noto Sans CJK TC', 'Noto Sans TC', 'Microsoft JhengHei', 'PingFang TC', sans-serif"
 TEXT = "#1f2937"      # 14:1 on white
 MUTED = "#4b5563"     # 7:1 on white
@@ -64,12 +66,8 @@ class Chart:
 
 
 def default_number(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "—"
-    q = round(float(value), digits)
-    if q == int(q):
-        return f"{int(q):,}"
-    return f"{q:,.{digits}f}".rstrip("0").rstrip(".")
+    """The one rounding rule (halves away from zero, tracker.numbers)."""
+    return numbers.number(value, digits, "—")
 
 
 def text_width(text: str, size: float) -> float:

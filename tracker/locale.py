@@ -12,6 +12,8 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
+from . import numbers
+
 SUPPORTED = ("zh_TW", "en")
 ROC_OFFSET = 1911
 
@@ -68,10 +70,22 @@ def format_date(value: date | datetime | None, locale: str, empty: str = "—") 
     if value is None:
         return empty
     if isinstance(value, datetime):
-        value = value.date()
+        # An instant is shown on the city's calendar (tracker.dates.local_date), not UTC's:
+        # 2026-11-29 17:00 UTC is 115年11月30日 in Taipei.
+        from .dates import local_date
+
+        value = local_date(value)
     if locale.startswith("zh"):
         return f"{roc_year(value.year)}年{value.month}月{value.day}日"
     return value.isoformat()
+
+
+def format_date_echo(value: date, locale: str) -> str:
+    """How a typed date was read, in both calendars: 民國107年12月31日（2018-12-31）in zh-TW,
+    2018-12-31 (ROC 107/12/31) in English."""
+    if locale.startswith("zh"):
+        return f"民國{roc_year(value.year)}年{value.month}月{value.day}日（{value.isoformat()}）"
+    return f"{value.isoformat()} (ROC {roc_year(value.year)}/{value.month:02d}/{value.day:02d})"
 
 
 def format_date_input(value: date | None, locale: str) -> str:
@@ -101,20 +115,23 @@ def format_year(year: int | None, locale: str, empty: str = "—") -> str:
     return f"民國{roc_year(year)}年" if locale.startswith("zh") else str(year)
 
 
-def format_number(value: Decimal | float | int | None, digits: int = 2, empty: str = "—") -> str:
-    """Thousands separators, trailing zeros dropped (80.00 -> 80, 2.4900 -> 2.49)."""
-    if value is None:
+def format_year_number(year: int | None, locale: str, empty: str = "—") -> str:
+    """A year for sentences whose wording already says 年 / 年度 (「%(year)s 年度」): 民國106
+    in zh-TW, 2017 in English."""
+    if year is None:
         return empty
-    q = round(float(value), digits)
-    if q == int(q):
-        return f"{int(q):,}"
-    return f"{q:,.{digits}f}".rstrip("0").rstrip(".")
+    return f"民國{roc_year(year)}" if locale.startswith("zh") else str(year)
+
+
+def format_number(value: Decimal | float | int | None, digits: int = 2, empty: str = "—") -> str:
+    """Thousands separators, trailing zeros dropped (80.00 -> 80, 2.4900 -> 2.49); halves
+    away from zero (tracker.numbers)."""
+    return numbers.number(value, digits, empty)
 
 
 def format_percent(value: float | None, digits: int = 0, empty: str = "—") -> str:
-    if value is None:
-        return empty
-    return f"{value:.{digits}f}%"
+    """38% (37.5 rounded half away from zero, tracker.numbers.percent)."""
+    return numbers.percent(value, digits, empty)
 
 
 def localized(obj: Any, field: str, locale: str) -> str:
@@ -174,7 +191,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date_input"] = lambda v: format_date_input(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v, empty="—": format_datetime(v, current_locale(), empty)
     app.jinja_env.filters["year"] = lambda v, empty="—": format_year(v, current_locale(), empty)
+    app.jinja_env.filters["year_number"] = lambda v, empty="—": format_year_number(v, current_locale(), empty)
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["pct"] = format_percent
+    app.jinja_env.filters["filesize"] = numbers.file_size
     # A global, not context, so macros imported without context can use it.
     app.jinja_env.globals["unit_label"] = lambda obj: unit_label(obj, current_locale())

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from flask_babel import gettext as _
 
-from . import charts, labels
+from . import charts, labels, numbers
 from .locale import format_date, format_number, format_year, localized, unit_label
 from .models import Report, Status
 from .services import benchmark, progress
@@ -20,28 +20,36 @@ def _number(v: float | None) -> str:
     return format_number(v, 1)
 
 
-def summary_charts(summary: progress.Summary, locale: str, reports: Sequence[Report] | None = None
-                   ) -> dict[str, charts.Chart]:
+def _percent_number(v: float | None) -> str:
+    """A progress value as every page and document writes it: whole percent, halves away
+    from zero (tracker.numbers.percent); the chart adds the % sign."""
+    return numbers.percent(v, 0, empty="—", sign=False)
+
+
+def summary_charts(summary: progress.Summary, locale: str, reports: Sequence[Report] | None = None,
+                   narrow: bool = False) -> dict[str, charts.Chart]:
     """Progress per recommendation (bars; per report when ``reports`` are given and the
     summary covers several) and items by status per lead department (stacked bars)."""
     if reports is not None and len(summary.reports) > 1:
         rows = [(localized(r, "title", locale), summary.report_progress.get(r.id)) for r in reports]
-        by_rec = charts.progress_bars(
-            rows, chart_id="chart-report-progress",
+        rows_for_rec = dict(
+            rows=rows, chart_id="chart-report-progress",
             title=_("Progress per report"),
             desc=_("Horizontal bars: each report's progress (the mean of its recommendations' progress), "
                    "0 to 100 %."),
-            label_header=_("Report"), value_header=_("Progress"), number=_number,
+            label_header=_("Report"), value_header=_("Progress"), number=_percent_number,
         )
+        by_rec = charts.progress_bars(**rows_for_rec)
     else:
         rec_rows = [(f"{rs.recommendation.code} {localized(rs.recommendation, 'title', locale)}",
                      rs.rollup.progress) for rs in summary.recommendations]
-        by_rec = charts.progress_bars(
-            rec_rows, chart_id="chart-rec-progress",
+        rows_for_rec = dict(
+            rows=rec_rows, chart_id="chart-rec-progress",
             title=_("Progress per recommendation"),
             desc=_("Horizontal bars: weighted mean progress of each recommendation's action items, 0 to 100 %."),
-            label_header=_("Recommendation"), value_header=_("Progress"), number=_number,
+            label_header=_("Recommendation"), value_header=_("Progress"), number=_percent_number,
         )
+        by_rec = charts.progress_bars(**rows_for_rec)
     series = [(s, labels.status_label(s), None) for s in Status]
     dept_rows = []
     for dept_id, counts in sorted(summary.department_counts.items(),
@@ -53,7 +61,23 @@ def summary_charts(summary: progress.Summary, locale: str, reports: Sequence[Rep
         desc=_("Stacked horizontal bars: the number of action items in each status, one bar per lead department."),
         label_header=_("Lead department"), total_header=_("Total"),
     )
-    return {"by_rec": by_rec, "by_dept": by_dept}
+    out = {"by_rec": by_rec, "by_dept": by_dept}
+    if narrow:
+        # The same charts drawn 360 px wide: on a phone the 640 px drawing shrinks its
+        # 13 px text to about 7 px; this one keeps it near its size.
+        out["by_rec_narrow"] = _redraw(by_rec, charts.progress_bars, rows_for_rec, width=NARROW_WIDTH)
+        out["by_dept_narrow"] = charts.stacked_bars(
+            dept_rows, series, chart_id="chart-dept-status-narrow", title=by_dept.title, desc=by_dept.desc,
+            label_header=_("Lead department"), total_header=_("Total"), width=NARROW_WIDTH,
+        )
+    return out
+
+
+NARROW_WIDTH = 360
+
+
+def _redraw(chart: charts.Chart, draw, args: dict, width: int) -> charts.Chart:  # noqa: ANN001
+    return draw(**dict(args, chart_id=f"{chart.chart_id}-narrow", width=width))
 
 
 def indicator_chart(state: benchmark.IndicatorState, locale: str) -> charts.Chart:

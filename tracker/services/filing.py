@@ -44,10 +44,10 @@ class YearFiled(DomainError):
 
 
 def _year(year: int) -> str:
-    from ..locale import current_locale, format_year
+    from ..locale import current_locale, format_year_number
 
-    try:
-        return format_year(year, current_locale())
+    try:  # the sentences say 「%(year)s 年度」: 民國106 年度
+        return format_year_number(year, current_locale())
     except RuntimeError:
         return str(year)
 

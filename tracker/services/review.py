@@ -69,7 +69,8 @@ def _check_effective(effective_date: date | None, not_before: date | None, field
         raise DomainError(_("%(date)s is not a date the tracker can record (from 1912 on).",
                             date=effective_date.isoformat()), field=field_name, code="date_out_of_range")
     if effective_date > today():
-        raise DomainError(_("The date cannot be in the future."), field=field_name, code="future_date")
+        raise DomainError(_("%(date)s is after today (%(today)s): choose today or an earlier date.",
+                            date=_fmt(effective_date), today=_fmt(today())), field=field_name, code="future_date")
     if not_before is not None and effective_date < not_before:
         raise DomainError(not_before_message or _("The date is too early."), field=field_name, code="date_too_early")
     return effective_date

@@ -47,11 +47,21 @@ TYPES = {t.kind: t for t in (
     FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
     FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
     FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)),
+    # Legacy (OLE2 compound file) Office formats, still common in Taiwan's government.
+    FileType("doc", "application/msword", (".doc",)),
+    FileType("xls", "application/vnd.ms-excel", (".xls",)),
+    FileType("ppt", "application/vnd.ms-powerpoint", (".ppt",)),
     FileType("csv", "text/csv; charset=utf-8", (".csv",)),
     FileType("txt", "text/plain; charset=utf-8", (".txt",)),
 )}
 ODF_MIMETYPES = {TYPES[k].content_type: k for k in ("odt", "ods", "odp", "odg")}
 OOXML_MARKERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream that makes a compound file a Word, Excel or PowerPoint 97–2003 document.
+OLE_MARKERS = (("worddocument", "doc"), ("workbook", "xls"), ("book", "xls"), ("powerpoint document", "ppt"))
+# Storages and streams Office writes for VBA projects (Word: Macros/VBA, Excel:
+# _VBA_PROJECT_CUR/VBA, PowerPoint: a VBA storage in an embedded object).
+_OLE_MACRO_NAMES = ("macros", "_vba_project_cur", "vba", "_vba_project")
 ALLOWED_EXTENSIONS = sorted({e for t in TYPES.values() for e in t.extensions})
 
 
@@ -109,6 +119,8 @@ def detect_type(data: bytes) -> FileType | None:
         return TYPES["gif"]
     if data.startswith(b"PK\x03\x04"):
         return _detect_zip(data)
+    if data.startswith(OLE_MAGIC):
+        return _detect_ole(data)
     if b"\x00" in data:
         return None
     try:
@@ -135,6 +147,62 @@ def _detect_zip(data: bytes) -> FileType | None:
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
         return None
     return None
+
+
+def _ole_paths(data: bytes) -> list[list[str]] | None:
+    """Every storage and stream path of a compound file, or None when it cannot be read."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+            return ole.listdir(streams=True, storages=True)
+    except Exception:  # noqa: BLE001 - olefile raises many kinds on damaged input
+        return None
+
+
+def _detect_ole(data: bytes) -> FileType | None:
+    """A Word/Excel/PowerPoint 97–2003 document by its main stream (an encrypted OOXML
+    file is also a compound file, with an EncryptedPackage stream: not accepted)."""
+    paths = _ole_paths(data)
+    if not paths:
+        return None
+    top = {p[0].lower() for p in paths if len(p) == 1}
+    for marker, kind in OLE_MARKERS:
+        if marker in top:
+            return TYPES[kind]
+    return None
+
+
+def _check_ole(data: bytes, name: str) -> None:
+    """Refuse a legacy Office file that is encrypted (its content cannot be checked) or
+    carries macros (VBA projects or Excel 4 macro sheets), like the ZIP formats."""
+    from oletools import crypto
+    from oletools.olevba import VBA_Parser
+
+    macros = _("%(name)s: the document contains macros; save it without macros (or as PDF) and upload it again.",
+               name=name)
+    paths = _ole_paths(data)
+    if paths is None:
+        raise UploadRefused(_("%(name)s: the file is damaged or encrypted.", name=name))
+    if any(part.lower() in _OLE_MACRO_NAMES for path in paths for part in path):
+        raise UploadRefused(macros)
+    try:
+        encrypted = crypto.is_encrypted(data)
+    except Exception:  # noqa: BLE001
+        encrypted = True
+    if encrypted:
+        raise UploadRefused(_("%(name)s: the file is damaged or encrypted.", name=name))
+    parser = None
+    try:
+        parser = VBA_Parser(name, data=data)
+        found = parser.detect_vba_macros() or bool(getattr(parser, "detect_xlm_macros", lambda: False)())
+    except Exception:  # noqa: BLE001 - a file oletools cannot read is not let through
+        raise UploadRefused(_("%(name)s: the file is damaged or encrypted.", name=name)) from None
+    finally:
+        if parser is not None:
+            parser.close()
+    if found:
+        raise UploadRefused(macros)
 
 
 def _check_zip_bomb(data: bytes, name: str) -> None:
@@ -207,6 +275,8 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
     if data.startswith(b"PK\x03\x04"):
         _check_zip_bomb(data, name)
         _check_macros(data, name)
+    if data.startswith(OLE_MAGIC):
+        _check_ole(data, name)
     return CheckedFile(name, data, detected, hashlib.sha256(data).hexdigest())
 
 

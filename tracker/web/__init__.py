@@ -19,6 +19,7 @@ WEB_MODULES = [
     "filing",
     "account",
     "health",
+    "datefield",
 ]
 
 

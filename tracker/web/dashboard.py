@@ -87,7 +87,7 @@ def index():
     per_report = {r.id: summary.report_stats.get(r.id, empty) for r in shown_reports}
     return render_template(
         "dashboard/index.html", summary=summary, as_of=as_of, report=report, reports=all_reports,
-        charts=summary_charts(summary, current_locale(), shown_reports), adoptions=adoptions,
+        charts=summary_charts(summary, current_locale(), shown_reports, narrow=True), adoptions=adoptions,
         statuses=list(Status), table_html=charts.table_html, can_review=permissions.can_review(current_user),
         shown_reports=shown_reports, per_report=per_report, page=page, pages=pages,
         single=len(summary.reports) == 1,

@@ -8,7 +8,6 @@ from flask import Blueprint, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import Form, SelectField, StringField, SubmitField
-from wtforms.widgets import DateInput
 
 from ..exports import FORMATS, ExportError, render_summary, resolve_options
 from ..extensions import db
@@ -17,6 +16,7 @@ from ..models import Report
 from ..services import permissions
 from ..services.review import today
 from .authz import require
+from .datefield import DateTextField
 from .forms import apply_errors, choices
 
 bp = Blueprint("exports", __name__, url_prefix="/exports")
@@ -36,8 +36,8 @@ class ExportForm(Form):
 
     report = SelectField(_l("Report"), validate_choice=False)
     year = SelectField(_l("Year"), validate_choice=False)
-    as_of = StringField(_l("As of"), widget=DateInput(), description=_l(
-        "Optional. The state on this date, within the year (YYYY-MM-DD). Default: 31 December of the "
+    as_of = DateTextField(_l("As of"), description=_l(
+        "Optional. The state on this date, within the year. Default: 31 December of the "
         "year, or today for the current year."))
     format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="odt",
                          validate_choice=False)

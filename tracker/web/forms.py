@@ -14,9 +14,10 @@ from wtforms import (
     SelectChoice, EmailField, FieldList, Form, FormField, HiddenField, MultipleFileField, PasswordField, SelectField,
     SelectMultipleField, StringField, TextAreaField, URLField,
 )
-from wtforms.widgets import DateInput, NumberInput
+from wtforms.widgets import NumberInput
 
 from .. import labels
+from .datefield import DateTextField
 
 # One wording of each enum everywhere (tracker/labels.py).
 STATUS_LABELS = labels.STATUS
@@ -104,7 +105,7 @@ class ConfirmForm(FlaskForm):
 class MeasurementForm(Form):
     indicator_id = HiddenField()
     value = StringField(_l("Value"), render_kw={"inputmode": "decimal"})
-    measured_on = StringField(_l("Measured on"), widget=DateInput())
+    measured_on = DateTextField(_l("Measured on"))
     source_note = StringField(_l("Source"), description=_l("Where the figure comes from, e.g. a statistics table."))
 
 
@@ -117,7 +118,7 @@ class UpdateForm(FlaskForm):
                          validate_choice=False)
     progress = StringField(_l("Progress (%)"), [Required()], widget=NumberInput(min=0, max=100, step=1),
                            description=_l("A whole number from 0 to 100. Completed means 100."))
-    effective_date = StringField(_l("Effective date"), [Required()], widget=DateInput(),
+    effective_date = DateTextField(_l("Effective date"), [Required()],
                                  description=_l("The date this update describes; not in the future."))
     narrative = TextAreaField(_l("Progress report (辦理情形)"), [Required()], render_kw={"rows": 8})
     reason = TextAreaField(_l("Reason"), render_kw={"rows": 3},
@@ -179,7 +180,7 @@ class WithdrawForm(FlaskForm):
 
 class NoteForm(FlaskForm):
     body = TextAreaField(_l("Note"), [Required()], render_kw={"rows": 6})
-    effective_date = StringField(_l("Effective date"), [Required()], widget=DateInput(),
+    effective_date = DateTextField(_l("Effective date"), [Required()],
                                  description=_l("The date this note describes; not in the future."))
     corrects_id = HiddenField()
 
@@ -216,8 +217,8 @@ class ItemForm(FlaskForm):
                                                     render_kw={"size": 8})
     weight = StringField(_l("Weight"), [Required()], render_kw={"inputmode": "decimal"},
                          description=_l("Weight in the recommendation's progress; 1 is the default."))
-    start_date = StringField(_l("Start date"), widget=DateInput())
-    due_date = StringField(_l("Due date"), widget=DateInput())
+    start_date = DateTextField(_l("Start date"))
+    due_date = DateTextField(_l("Due date"))
     budget_amount = StringField(_l("Budget (NT$)"), render_kw={"inputmode": "numeric"})
     budget_source = SelectField(_l("Budget source"), validate_choice=False,
                                 choices=choices([("", _l("No budget"))] + [(s.value, l) for s, l in BUDGET_SOURCE_LABELS.items()]))
@@ -235,5 +236,5 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), validate_choice=False)
     object_type = StringField(_l("Object type"))
     object_id = StringField(_l("Object id"))
-    date_from = StringField(_l("From"), widget=DateInput())
-    date_to = StringField(_l("To"), widget=DateInput())
+    date_from = DateTextField(_l("From"))
+    date_to = DateTextField(_l("To"))

@@ -9,13 +9,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, StringField, TextAreaField
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import dates, labels
 from ..errors import InvalidDate
 from ..extensions import db
+from ..locale import current_locale, format_year_number
 from ..inputs import bidi_message, has_bidi_control, parse_id
 from ..models import (
     ActionItem, Adoption, AdoptionDecision, Recommendation, Report, StatusUpdate, TrackingChoice,
@@ -24,14 +25,10 @@ from ..services import DomainError, permissions, progress
 from ..services import review as review_ops
 from ..services.changes import changes_since, default_since
 from .authz import require
+from .datefield import DateValueField, not_future
 from .dashboard import page_number, report_filter
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-
-def _not_future(form, field) -> None:  # noqa: ANN001
-    if field.data and field.data > review_ops.today():
-        raise ValidationError(_("The date cannot be in the future."))
 
 
 def _no_bidi(form, field) -> None:  # noqa: ANN001
@@ -45,7 +42,7 @@ class ReviewForm(FlaskForm):
 
     comment = TextAreaField(_l("Comment to the department"), validators=[Optional(), Length(max=4000), _no_bidi],
                             description=_l("Required when returning; shown to the department."))
-    effective_date = DateField(_l("Review date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
+    effective_date = DateValueField(_l("Review date"), validators=[DataRequired(_l("Enter a date.")), not_future],
                                default=review_ops.today)
 
 
@@ -54,8 +51,8 @@ class BatchForm(FlaskForm):
 
     comment = TextAreaField(_l("Comment for the selected updates"), validators=[Optional(), Length(max=4000), _no_bidi],
                             description=_l("Required when returning; shown to each department."))
-    effective_date = DateField(_l("Review date for the selected updates"),
-                               validators=[DataRequired(_l("Enter a date.")), _not_future], default=review_ops.today)
+    effective_date = DateValueField(_l("Review date for the selected updates"),
+                               validators=[DataRequired(_l("Enter a date.")), not_future], default=review_ops.today)
 
 
 class DecisionForm(FlaskForm):
@@ -67,7 +64,7 @@ class DecisionForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the decision.")),
                                                      Length(max=4000), _no_bidi])
-    effective_date = DateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
+    effective_date = DateValueField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), not_future],
                                default=review_ops.today)
 
 
@@ -79,7 +76,7 @@ class AdoptionForm(FlaskForm):
     )
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000), _no_bidi],
                            description=_l("Required when the recommendation is not adopted."))
-    decided_on = DateField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), _not_future],
+    decided_on = DateValueField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), not_future],
                            default=review_ops.today)
     decided_by = StringField(_l("Decided by"), validators=[Optional(), Length(max=200), _no_bidi],
                              description=_l("Who made the decision, e.g. the mayor or a commission meeting. "
@@ -379,7 +376,8 @@ def year_end():
                 errors[item_id] = exc.message
         db.session.commit()
         if done:
-            flash(_("%(n)s year-end decisions recorded for %(year)s.", n=done, year=year), "success")
+            flash(_("%(n)s year-end decisions recorded for %(year)s.", n=done,
+                    year=format_year_number(year, current_locale())), "success")
         if not errors:
             return redirect(url_for(".year_end", year=year, report=report.id if report else None,
                                     missing="1" if only_missing else None, page=page))
