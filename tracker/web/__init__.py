@@ -15,6 +15,7 @@ WEB_MODULES = [
     "review",
     "dashboard",
     "periods",
+    "portfolio",
     "exports",
     "account",
     "health",
