@@ -146,6 +146,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("portfolio.indicator_edit", "POST"): ADMIN_FORM_POST,
     ("portfolio.item_new", "GET"): ADMIN_PAGE,
     ("portfolio.item_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.import_report", "GET"): ADMIN_PAGE,
+    ("portfolio.import_report", "POST"): ADMIN_FORM_POST,  # no file: "Choose a file."
+    ("portfolio.import_template", "GET"): ADMIN_PAGE,
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,
@@ -220,6 +223,7 @@ def url_values(w) -> dict[str, int]:
         "practice_id": w.extra["practice"].id,
         "figure_id": w.extra["figure"].id,
         "indicator_id": w.indicator.id,
+        "fmt": "xlsx",
     }
 
 
