@@ -149,6 +149,10 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("portfolio.import_report", "GET"): ADMIN_PAGE,
     ("portfolio.import_report", "POST"): ADMIN_FORM_POST,  # no file: "Choose a file."
     ("portfolio.import_template", "GET"): ADMIN_PAGE,
+    # --- bulk status update: department editors ---
+    ("bulk.index", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("bulk.index", "POST"): (LOGIN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),  # no file
+    ("bulk.download", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,

@@ -16,6 +16,7 @@ WEB_MODULES = [
     "dashboard",
     "periods",
     "portfolio",
+    "bulk",
     "exports",
     "account",
     "health",
