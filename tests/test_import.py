@@ -307,6 +307,10 @@ def test_upload_page_for_every_role(client, app, factory, depts):
     bad = client.post("/portfolio/import", data={"file": (io.BytesIO(_csv([_row(**{"Due date": "nope"})])),
                                                           "bad.csv")}, content_type="multipart/form-data")
     assert bad.status_code == 422 and "Due date" in bad.get_data(as_text=True)
+    dry = client.post("/portfolio/import", data={"file": (io.BytesIO(_xlsx([_row()])), "good.xlsx"), "dry_run": "1"},
+                      content_type="multipart/form-data")
+    assert dry.status_code == 200 and "would create 1 reports" in dry.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Report)) == 0
     ok = client.post("/portfolio/import", data={"file": (io.BytesIO(_xlsx([_row()])), "good.xlsx")},
                      content_type="multipart/form-data")
     assert ok.status_code == 302
