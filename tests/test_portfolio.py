@@ -106,6 +106,7 @@ def test_list_page_filters_by_query_string(client, factory, world):
     assert 'data-code="japan-2018"' not in html
     # Nonsense filters are ignored, never a 500.
     assert client.get("/portfolio/?year=abcd&sort=evil&dir=x&page=-3&state=zzz&department=%E2%80%AE").status_code == 200
+    assert client.get("/portfolio/?year=0000&page=99999999").status_code == 200
 
 
 def test_statement_count_does_not_grow_with_reports(app, factory, world, count_queries):

@@ -39,7 +39,7 @@ def _filters() -> tuple[svc.PortfolioFilters, dict[str, str]]:
     f = svc.PortfolioFilters()
     kept: dict[str, str] = {}
     year = (args.get("year") or "").strip()
-    if year.isascii() and year.isdigit() and len(year) == 4:
+    if year.isascii() and year.isdigit() and len(year) == 4 and 1900 <= int(year) <= 2199:
         f.year = int(year)
         kept["year"] = year
     dept = (args.get("department") or "").strip()
