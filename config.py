@@ -54,6 +54,8 @@ class Config:
     MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
     MAX_DECOMPRESSED_BYTES = _env_int("MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
     MAX_ZIP_ENTRIES = _env_int("MAX_ZIP_ENTRIES", 2000)
+    # Spreadsheets imported as reports or bulk status updates (docs/portfolio.md).
+    IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     # Files of a refused submission wait in <UPLOAD_FOLDER>/staging so the re-shown form keeps
     # them (services/uploads.py): bounded per user, in total and in time; swept by
     # `flask sweep-uploads` (cron / systemd timer) and while staging; left out of backups.

@@ -28,7 +28,7 @@ from tests.conftest import IS_POSTGRES
 from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
-from tracker.models import Review, ReviewDecision
+from tracker.models import PracticeFigure, ReferencePractice, Review, ReviewDecision
 from tracker.services import review as review_ops, tokens, updates, uploads
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
@@ -132,6 +132,40 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("admin.audit", "GET"): ADMIN_PAGE,
     # --- public ---
     ("health.healthz", "GET"): (OK, OK, OK, OK, OK, OK),
+    # --- portfolio: everyone reads it; administrators write ---
+    ("portfolio.index", "GET"): ALL_PAGES,
+    ("portfolio.report_new", "GET"): ADMIN_PAGE,
+    ("portfolio.report_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.manage", "GET"): ADMIN_PAGE,
+    ("portfolio.report_edit", "GET"): ADMIN_PAGE,
+    ("portfolio.report_edit", "POST"): ADMIN_FORM_POST,
+    ("portfolio.archive", "POST"): ADMIN_POST,  # refused (follow-up open): back to the page with the reason
+    ("portfolio.unarchive", "POST"): ADMIN_POST,
+    ("portfolio.recommendation_new", "GET"): ADMIN_PAGE,
+    ("portfolio.recommendation_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.recommendation_edit", "GET"): ADMIN_PAGE,
+    ("portfolio.recommendation_edit", "POST"): ADMIN_FORM_POST,
+    ("portfolio.practice_new", "GET"): ADMIN_PAGE,
+    ("portfolio.practice_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.practice_edit", "GET"): ADMIN_PAGE,
+    ("portfolio.practice_edit", "POST"): ADMIN_FORM_POST,
+    ("portfolio.figure_new", "GET"): ADMIN_PAGE,
+    ("portfolio.figure_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.figure_edit", "GET"): ADMIN_PAGE,
+    ("portfolio.figure_edit", "POST"): ADMIN_FORM_POST,
+    ("portfolio.indicator_new", "GET"): ADMIN_PAGE,
+    ("portfolio.indicator_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.indicator_edit", "GET"): ADMIN_PAGE,
+    ("portfolio.indicator_edit", "POST"): ADMIN_FORM_POST,
+    ("portfolio.item_new", "GET"): ADMIN_PAGE,
+    ("portfolio.item_new", "POST"): ADMIN_FORM_POST,
+    ("portfolio.import_report", "GET"): ADMIN_PAGE,
+    ("portfolio.import_report", "POST"): ADMIN_FORM_POST,  # no file: "Choose a file."
+    ("portfolio.import_template", "GET"): ADMIN_PAGE,
+    # --- bulk status update: department editors ---
+    ("bulk.index", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    ("bulk.index", "POST"): (LOGIN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),  # no file
+    ("bulk.download", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,
@@ -178,9 +212,15 @@ def _world(factory):
                                     files=[uploads.IncomingFile("evidence.pdf", PDF)])
     token, _raw = tokens.create_token(w.lead_editor, "matrix")
     target_user = factory.user("viewer", email="target@example.org")
+    practice = ReferencePractice(recommendation_id=w.item.recommendation_id, code="P1", section="二", place_zh="地",
+                                 place_en="Place", title_zh="作法", title_en="Practice")
+    db.session.add(practice)
+    db.session.flush()
+    figure = PracticeFigure(practice_id=practice.id, code="F1", label_zh="數", label_en="Figure", section="二")
+    db.session.add(figure)
     spare_dept = factory.department("SPARE")
     db.session.commit()
-    w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept}
+    w.extra = {"practice": practice, "figure": figure, "pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept}
     return w
 
 
@@ -197,6 +237,10 @@ def url_values(w) -> dict[str, int]:
         "report_id": rec.report_id,
         "rec_id": rec.id,
         "recommendation_id": rec.id,
+        "practice_id": w.extra["practice"].id,
+        "figure_id": w.extra["figure"].id,
+        "indicator_id": w.indicator.id,
+        "fmt": "xlsx",
     }
 
 

@@ -56,6 +56,7 @@ ENDPOINT_QUERY = {
     "exports.index": ["report", "year", "as_of", "format", "language"],
     "exports.download": ["report", "year", "as_of", "format", "language"],
     "auth.login": ["next"], "account.verify": ["next"],
+    "portfolio.index": ["year", "department", "destination", "state", "sort", "dir", "page"],
     "api_reports.list_reports": ["as_of"], "api_reports.get_report": ["as_of"],
     "api_reports.list_recommendations": ["as_of", "report"], "api_reports.get_recommendation": ["as_of"],
     "api_reports.get_action_item": ["as_of"], "api_summary.get_summary": ["as_of", "report"],
@@ -63,7 +64,8 @@ ENDPOINT_QUERY = {
 # Who owns each page (prefix match): the sweep signs in as them so the input reaches the operation.
 OWNERS = [("actions.new_note", "support_editor"), ("actions.", "lead_editor"), ("mydept.", "lead_editor"),
           ("review.", "reviewer"), ("admin.", "admin"), ("dashboard.", "reviewer"), ("exports.", "reviewer"),
-          ("api_updates.", "lead_editor"), ("auth.login", "anonymous"), ("", "viewer")]
+          ("api_updates.", "lead_editor"), ("auth.login", "anonymous"), ("portfolio.index", "viewer"),
+          ("portfolio.", "admin"), ("bulk.", "lead_editor"), ("", "viewer")]
 # Export formats whose writers take seconds are covered by tests/test_exports.py.
 SLOW_FORMATS = {"pdf", "odt", "docx", "xlsx", "ods"}
 
@@ -74,6 +76,8 @@ def _base_forms(world: World) -> dict[str, dict[str, str]]:
               "reason": "", "evidence_url": "", "version": "1", "corrects_id": "",
               "measurements-0-indicator_id": str(world.indicator.id), "measurements-0-value": "1",
               "measurements-0-measured_on": "2017-06-01", "measurements-0-source_note": "年報"}
+    report = {"code": "fuzz-report", "title_zh": "報告", "title_en": "Report", "agency_zh": "機關",
+              "agency_en": "Agency", "trip_start": "105/11/12", "trip_end": "105/11/19", "report_date": "1051223"}
     user = {"email": "fuzz@example.org", "name": "Fuzz", "role": "viewer", "department": "", "locale": "",
             "password": ""}
     return {
@@ -87,6 +91,17 @@ def _base_forms(world: World) -> dict[str, dict[str, str]]:
         "actions.new_update": update,
         "actions.new_note": {"body": "協辦意見", "effective_date": "2017-06-30", "corrects_id": ""},
         "admin.user_new": user,
+        "portfolio.report_new": report,
+        "portfolio.report_edit": report,
+        "portfolio.recommendation_new": {"code": "R9", "section": "三(九)", "title_zh": "建議", "title_en": "R",
+                                         "text_zh": "內容", "position": ""},
+        "portfolio.item_new": {"code": "A9", "title_zh": "事項", "title_en": "Item", "source_section": "三",
+                               "lead_department": "WRB", "weight": "1", "due_date": "107/12/31",
+                               "budget_amount": "1000", "budget_source": "city"},
+        "portfolio.indicator_new": {"code": "I9", "name_zh": "指標", "name_en": "Ind", "unit": "%",
+                                    "direction": "higher", "baseline_year": "2017", "target_year": "2020",
+                                    "reference_value": "1.5", "data_department": "WRB"},
+        "portfolio.archive": {"reason": "完成"},
         "admin.user_edit": user,
         "admin.department_new": {"code": "FZ", "name_zh": "測試局", "name_en": "Fuzz Bureau"},
         "admin.department_edit": {"code": "FZ", "name_zh": "測試局", "name_en": "Fuzz Bureau"},

@@ -92,6 +92,8 @@ def _pages(app):
         (editor, "/my-department/"),
         ("reviewer1@bench.example", "/review/"),
         ("viewer@bench.example", "/periods/"),
+        ("viewer@bench.example", "/portfolio/"),
+        ("viewer@bench.example", "/portfolio/?sort=progress&dir=asc"),
         ("viewer@bench.example", "/api/v1/summary"),
         ("viewer@bench.example", f"/api/v1/action-items/{item.id}"),
         ("viewer@bench.example", "/reports"),

@@ -270,6 +270,48 @@ def progress_command(as_of: str | None, known_at: str | None, report: str | None
         click.echo(f"  {r['report']} {r['code']}: {rp} ({r['items']} items, {r['pending']} pending)")
 
 
+@click.command("import-report")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the whole file and say what would be created; write nothing.")
+@click.option("--as", "actor_email", default=None, metavar="EMAIL",
+              help="Administrator account to record in the audit log (default: the command line).")
+def import_report_command(path: str, dry_run: bool, actor_email: str | None) -> None:
+    """Import reports, recommendations and action items from a spreadsheet (CSV, XLSX or ODS;
+    template: docs/portfolio.md). Any problem: nothing is imported and every problem is
+    printed as row, column and reason (exit status 1)."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Role, User
+    from .services import importer
+
+    actor = importer.SystemActor()
+    if actor_email:
+        actor = db.session.scalar(select(User).where(User.email == actor_email.strip().lower()))
+        if actor is None or actor.role is not Role.ADMIN or not actor.active:
+            raise click.BadParameter(f"{actor_email} is not an active administrator account.", param_hint="--as")
+    file = Path(path)
+    with file.open("rb") as fh:
+        data = fh.read(importer.sheets_max_bytes() + 1)
+    result = importer.import_file(file.name, data, actor, dry_run=dry_run)
+    for note in result.notes:
+        click.echo(note)
+    if not result.ok:
+        click.echo(f"Nothing was imported: {len(result.problems)} problem(s).", err=True)
+        for p in result.problems:
+            click.echo(f"  {p}", err=True)
+        raise SystemExit(1)
+    if not dry_run:
+        db.session.commit()
+    verb = "Would create" if dry_run else "Created"
+    c, u = result.created, result.unchanged
+    click.echo(f"{verb} {c['reports']} report(s), {c['recommendations']} recommendation(s), {c['items']} action "
+               f"item(s); unchanged: {u['reports']} report(s), {u['recommendations']} recommendation(s), "
+               f"{u['items']} action item(s).")
+
+
 def register_commands(app: Flask) -> None:
     from .exports.cli import export_summary_command, file_summary_command, reopen_year_command
 
@@ -286,3 +328,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sweep_uploads_command)
     app.cli.add_command(projections_group)
     app.cli.add_command(progress_command)
+    app.cli.add_command(import_report_command)

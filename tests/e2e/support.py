@@ -193,6 +193,8 @@ def demo_site(tmp_dir: Path, **overrides: Any) -> Iterator[DemoSite]:
 # machine interfaces (JSON): everything else in the URL map is a page.
 NOT_PAGES = {
     "actions.attachment": "evidence download (a file, sent as an attachment)",
+    "portfolio.import_template": "import template download (a spreadsheet, sent as an attachment)",
+    "bulk.download": "the department's status-update sheet (a spreadsheet, sent as an attachment)",
     "static": "static files",
 }
 API_PREFIXES = ("/api/",)

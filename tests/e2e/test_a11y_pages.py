@@ -22,7 +22,8 @@ import pytest
 from tests.e2e.support import EDITOR, HTML_LANG, LANGS, demo_site, format_violations, new_context, page_rules, sign_in
 
 # Arguments of page URLs, filled from the demo database (see ``world``).
-URL_ARGS = ("report_id", "rec_id", "item_id", "user_id", "department_id")
+URL_ARGS = ("report_id", "rec_id", "item_id", "user_id", "department_id", "practice_id", "figure_id",
+            "indicator_id")
 ROLES = ("editor", "reviewer", "viewer", "admin")
 WHO = {"editor": EDITOR, "reviewer": "reviewer", "viewer": "viewer", "admin": "admin"}
 
@@ -43,7 +44,7 @@ def site(tmp_path_factory):
 def world(site) -> World:
     from sqlalchemy import select
 
-    from tracker.models import ActionItem, Report, User
+    from tracker.models import ActionItem, Indicator, PracticeFigure, Report, User
 
     def load(session) -> World:  # noqa: ANN001
         def one(model, **where):  # noqa: ANN001, ANN202
@@ -56,8 +57,11 @@ def world(site) -> World:
         released = one(ActionItem, code="R5-03")
         viewer = one(User, email=site.account("viewer")[0])
         dept = item.lead_department
+        figure = session.scalar(select(PracticeFigure).order_by(PracticeFigure.id))
+        indicator = session.scalar(select(Indicator).order_by(Indicator.id))
         args = {"report_id": report.id, "rec_id": item.recommendation_id, "item_id": item.id,
-                "user_id": viewer.id, "department_id": dept.id}
+                "user_id": viewer.id, "department_id": dept.id, "practice_id": figure.practice_id,
+                "figure_id": figure.id, "indicator_id": indicator.id}
         # Other states of the same pages, each checked for the role that works with it
         # (the plain pages are checked for every role).
         extra = {
@@ -211,13 +215,14 @@ def expected_pages(role: str) -> set[str]:
     common = {"reports.index", "reports.report", "reports.recommendation", "reports.action_item",
               "actions.history", "account.index"}
     work = {
-        "editor": {"mydept.index", "actions.new_update", "actions.new_note"},
+        "editor": {"mydept.index", "actions.new_update", "actions.new_note", "bulk.index"},
         "reviewer": {"review.queue", "review.changes", "review.decision", "review.adoption",
                      "dashboard.index", "dashboard.benchmark_page"},
         "viewer": {"dashboard.index", "dashboard.benchmark_page"},
         "admin": {"admin.index", "admin.users", "admin.user_new", "admin.user_edit", "admin.departments",
                   "admin.department_new", "admin.department_edit", "admin.items", "admin.item_edit",
-                  "admin.audit", "dashboard.index"},
+                  "admin.audit", "dashboard.index", "portfolio.manage", "portfolio.report_edit",
+                  "portfolio.import_report", "portfolio.figure_edit", "portfolio.indicator_edit"},
     }[role]
     nav = {endpoint for endpoint, _label, roles in NAV if roles is None or role in roles}
     return common | work | nav

@@ -41,6 +41,15 @@ class Report(db.Model):
     summary_en: Mapped[str] = mapped_column(Text, default="")
     source_file: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Archived once its follow-up is finished (services/portfolio.archive_report): it stays in
+    # the history and in past summaries, and leaves today's dashboard and period page.
+    # Declared last to match the column order of migration f14a, which appends them.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    archive_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="report", order_by="Recommendation.position"

@@ -15,6 +15,8 @@ WEB_MODULES = [
     "review",
     "dashboard",
     "periods",
+    "portfolio",
+    "bulk",
     "exports",
     "filing",
     "account",

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..inputs import get_by_id, looks_like_number
 from ..locale import current_locale
 from ..models import Indicator, Recommendation, ReferencePractice, Report, Status
-from ..services import benchmark, permissions, progress
+from ..services import benchmark, permissions, portfolio, progress
 from ..services.review import latest_adoptions
 from ..summary_charts import indicator_chart, summary_charts
 from .asof import page_dates
@@ -76,6 +76,10 @@ def index():
     all_reports = _reports()
     report_ids, report = _chosen(all_reports, request.args.get("report"))
     as_of = page_dates()
+    include_archived = request.args.get("archived") == "1"
+    if report_ids is None and not include_archived and as_of.dates.is_current:
+        # Archived reports (follow-up finished) leave today's view; past dates keep them.
+        report_ids = portfolio.current_report_ids()
     summary = progress.build_summary(as_of.dates, report_ids, flag_limit=FLAG_PREVIEW, decision_limit=20)
     adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of.dates)
     page = page_number(request.args.get("page"))
@@ -90,7 +94,7 @@ def index():
         charts=summary_charts(summary, current_locale(), shown_reports, narrow=True), adoptions=adoptions,
         statuses=list(Status), table_html=charts.table_html, can_review=permissions.can_review(current_user),
         shown_reports=shown_reports, per_report=per_report, page=page, pages=pages,
-        single=len(summary.reports) == 1,
+        single=len(summary.reports) == 1, include_archived=include_archived,
     ), (400 if as_of.error else 200)
 
 

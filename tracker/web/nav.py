@@ -15,6 +15,7 @@ from ..services import permissions, worklist
 # (endpoint, label, who sees it: the same permission the page itself checks)
 NAV = [
     ("reports.index", _l("Reports"), permissions.can_read),
+    ("portfolio.index", _l("Portfolio"), permissions.can_read),
     ("mydept.index", _l("My department"), permissions.has_department_work),
     ("review.queue", _l("Review queue"), permissions.can_review),
     ("dashboard.index", _l("Dashboard"), permissions.can_view_dashboard),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from .. import dates
 from ..extensions import db
 from ..models import Department, Role
-from ..services import permissions, progress
+from ..services import permissions, portfolio, progress
 from .authz import require
 from .dashboard import page_number, report_filter
 
@@ -28,6 +28,10 @@ def index():
     report_ids, report, error = report_filter(request.args.get("report"))
     if error:
         abort(404, description=error)
+    include_archived = request.args.get("archived") == "1"
+    if report_ids is None and not include_archived:
+        # Archived reports (follow-up finished) leave the period page unless asked for.
+        report_ids = portfolio.current_report_ids()
     periods = progress.periods_for(report_ids)
     wanted = (request.args.get("period") or "").strip()
     period = next((p for p in periods if p.key == wanted), None)
