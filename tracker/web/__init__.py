@@ -12,6 +12,7 @@ WEB_MODULES = [
     "mydept",
     "actions",
     "admin",
+    "drafts",
     "review",
     "dashboard",
     "periods",
