@@ -29,7 +29,7 @@ from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
 from tracker.models import Review, ReviewDecision
-from tracker.services import review as review_ops, tokens, updates, uploads
+from tracker.services import drafting, review as review_ops, tokens, updates, uploads
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
 LOGIN = 302        # page, not signed in: redirect to the login page
@@ -119,6 +119,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("admin.item_edit", "GET"): ADMIN_PAGE,
     ("admin.item_edit", "POST"): ADMIN_FORM_POST,
     ("admin.audit", "GET"): ADMIN_PAGE,
+    # --- report drafts (administrators) ---
+    ("drafts.index", "GET"): ADMIN_PAGE,
+    ("drafts.upload", "POST"): ADMIN_FORM_POST,  # no file
+    ("drafts.review", "GET"): ADMIN_PAGE,
+    ("drafts.meta", "POST"): ADMIN_POST,  # nothing to change
+    ("drafts.recommendation", "POST"): ADMIN_FORM_POST,  # empty section, title, text
+    ("drafts.confirm", "POST"): ADMIN_FORM_POST,  # no code
+    ("drafts.discard", "POST"): ADMIN_POST,
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,
@@ -166,8 +174,10 @@ def _world(factory):
     token, _raw = tokens.create_token(w.lead_editor, "matrix")
     target_user = factory.user("viewer", email="target@example.org")
     spare_dept = factory.department("SPARE")
+    draft = drafting.create_draft("matrix.txt", "一、建議\n(一) 甲項\n內容。\n".encode(), w.admin)
     db.session.commit()
-    w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept}
+    w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept,
+               "draft": draft}
     return w
 
 
@@ -184,6 +194,8 @@ def url_values(w) -> dict[str, int]:
         "report_id": rec.report_id,
         "rec_id": rec.id,
         "recommendation_id": rec.id,
+        "draft_id": w.extra["draft"].id,
+        "index": 0,
     }
 
 

@@ -14,7 +14,7 @@ import subprocess
 
 from flask_babel import gettext as _
 
-from .uploads import IncomingFile, UploadRefused, check_file
+from .uploads import IncomingFile, UploadRefused, check_file, clean_filename
 
 KINDS = ("docx", "odt", "pdf", "txt")
 EXTENSIONS = (".docx", ".odt", ".pdf", ".txt")
@@ -28,6 +28,9 @@ class DocumentRefused(ValueError):
 
 def read_document(filename: str, data: bytes) -> tuple[str, list[str]]:
     """(kind, paragraphs) of an uploaded report. Raises DocumentRefused."""
+    if not filename.lower().endswith(EXTENSIONS):
+        raise DocumentRefused(_("%(name)s: a report can be read from DOCX, ODT, PDF or plain text (.txt) only.",
+                                name=clean_filename(filename)))
     try:
         checked = check_file(IncomingFile(filename, data))
     except UploadRefused as exc:
@@ -148,7 +151,7 @@ def _pdf_paragraphs(lines: list[str]) -> list[str]:
     """PDF text comes as visual lines: join the lines of a wrapped paragraph. A line wrapped
     when it is about as long as the longest lines and does not end a sentence; the next line
     then continues it unless it starts with a numbering or a "label：" field."""
-    from .splitter import SENTENCE_END, heading_of
+    from .splitter import LABEL, SENTENCE_END, heading_of
 
     lengths = sorted(len(x.strip()) for x in lines if x.strip())
     full = lengths[int(len(lengths) * 0.9)] if lengths else 0
@@ -160,17 +163,11 @@ def _pdf_paragraphs(lines: list[str]) -> list[str]:
             joining = False
             out.append("")
             continue
-        if joining and out and heading_of(line) is None and not _LABEL.match(line):
-            out[-1] += line if _cjk_edge(out[-1], line) else " " + line
+        if (joining and out and heading_of(line) is None and not LABEL.match(line)
+                and out[-1][-1].isascii() == line[0].isascii()):
+            out[-1] += line if not line[0].isascii() else " " + line
         else:
             out.append(line)
         joining = (len(line) >= max(0.75 * full, 12) and line[-1] not in SENTENCE_END
                    and heading_of(line) is None)
     return out
-
-
-_LABEL = re.compile(r"^[^：:\s]{2,12}[：:]")
-
-
-def _cjk_edge(left: str, right: str) -> bool:
-    return not (left[-1].isascii() and right[0].isascii())

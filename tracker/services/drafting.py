@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import Recommendation, Report, ReportDraft
 from . import audit
 from .doctext import DocumentRefused, read_document
-from .splitter import DraftReport, NoRecommendations, clean_paragraphs, split_report
+from .splitter import CLAUSE_END, DraftReport, NoRecommendations, clean_paragraphs, split_report
 
 META_FIELDS = ("title", "agency", "destination", "trip_start", "trip_end", "report_date")
 DATE_FIELDS = ("trip_start", "trip_end", "report_date")
@@ -72,8 +72,8 @@ def read_draft(filename: str, data: bytes) -> ReadResult:
     try:
         draft = split_report(paragraphs)
     except NoRecommendations:
-        raise DraftRefused(_("%(name)s: no recommendations section was found (a heading such as 建議, 建議事項 or "
-                             "心得與建議, with numbered parts under it). Nothing was created.", name=filename),
+        raise DraftRefused(_("%(name)s: no recommendations section (建議事項) was found: a heading such as "
+                             "“Recommendations” with numbered parts under it. Nothing was created.", name=filename),
                            code="no_recommendations") from None
     return ReadResult(kind, hashlib.sha256(data).hexdigest(), len(data), paragraphs, draft)
 
@@ -233,7 +233,7 @@ def split_recommendation(draft: ReportDraft, index: int, before_paragraph: int, 
                           field="paragraph")
     head, tail = paras[:before_paragraph - 1], paras[before_paragraph - 1:]
     rec["text"] = "\n\n".join(head)
-    first_clause = re.split(r"[，,。；;：:]", tail[0], maxsplit=1)[0][:40]
+    first_clause = re.split(CLAUSE_END, tail[0], maxsplit=1)[0][:40]
     new = {"section": f"{rec['section']}-{before_paragraph}", "title": first_clause, "text": "\n\n".join(tail),
            "source": rec.get("source", ""), "sdg": list(rec.get("sdg", []))}
     data["recommendations"].insert(index + 1, new)

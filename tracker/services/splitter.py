@@ -48,6 +48,10 @@ SECTION_TITLE = re.compile(
 TRAILING_HEADINGS = re.compile(r"^(?:附錄|附件|參考(?:資料|文獻|書目)|附表|效益評估)")
 # A line of a table of contents: dots or a tab, then a page number.
 TOC_LINE = re.compile(r"(?:\.{2,}|…+|\t|\s{2,})\s*\d{1,3}\s*$")
+# Where a sentence's first clause ends (a title made from a long numbered line).
+CLAUSE_END = r"[，,。；;：:！？]"
+# A cover or basic-data field: "服務機關：…".
+LABEL = re.compile(r"^[^：:\s]{2,12}[：:]")
 SENTENCE_END = "。！？!?：:；;」』）)】.…"
 
 COVER_LABELS = {
@@ -187,7 +191,7 @@ def _continues(previous: str, line: str) -> bool:
         return False
     if heading_of(previous) is not None or heading_of(line) is not None:
         return False
-    if TOC_LINE.search(previous) or len(previous) < 40:
+    if TOC_LINE.search(previous) or len(previous) < 40 or LABEL.match(line):
         return False  # short lines are titles, captions or cover fields, not cut sentences
     first = line[0]
     return _is_cjk(previous[-1]) and (_is_cjk(first) or first in "「『（(")
@@ -266,7 +270,7 @@ def _title_and_text(rest: str, lines: list[str]) -> tuple[str, str]:
     if short and lines:
         return rest.rstrip("：:").strip(), "\n\n".join(lines)
     text = "\n\n".join([rest, *lines]) if rest else "\n\n".join(lines)
-    first = re.split(r"[，,。；;：:！？]", rest, maxsplit=1)[0].strip() if rest else ""
+    first = re.split(CLAUSE_END, rest, maxsplit=1)[0].strip() if rest else ""
     if len(first) > 40:
         first = first[:40] + "…"
     return first, text

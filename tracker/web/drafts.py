@@ -105,7 +105,7 @@ def meta(draft_id: int):
                   _("The report's fields were saved."), anchor="meta", scope="meta.", submitted={"meta": values})
 
 
-@bp.post("/<int:draft_id>/recommendations/<int:index>")
+@bp.post("/<int:draft_id>/recommendations/<int(min=0):index>")
 def recommendation(draft_id: int, index: int):
     draft = _draft(draft_id)
     action = request.form.get("action", "save")
@@ -130,7 +130,7 @@ def recommendation(draft_id: int, index: int):
         op = lambda: drafting.move_recommendation(draft, index, offset, current_user, version)  # noqa: E731
         message = _("The recommendation was moved.")
     elif action == "sdg":
-        targets = [t for t in form.get("sdg", "").replace("，", ",").replace(" ", ",").split(",") if t]
+        targets = [t for t in form.get("sdg", "").replace("\uff0c", ",").replace(" ", ",").split(",") if t]
         op = lambda: drafting.set_sdg(draft, index, targets, current_user, version)  # noqa: E731
         message = _("The SDG targets were saved.")
     else:
