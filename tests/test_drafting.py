@@ -210,8 +210,9 @@ def test_confirm_creates_the_report_and_its_recommendations(draft, admin):
         ("R3", "三(二)3", "強化路口號誌智慧控制")]
     assert draft.status == "confirmed" and draft.report_id == report.id
     assert {"report.create", "draft.confirm"} <= set(db.session.scalars(select(AuditLog.action)))
-    with pytest.raises(DomainError, match="already confirmed"):
+    with pytest.raises(DomainError) as caught:
         drafting.drop_recommendation(draft, 0, admin)
+    assert caught.value.code == "draft_closed"
 
 
 def test_confirm_refuses_missing_fields_and_taken_codes(app, admin, factory):
