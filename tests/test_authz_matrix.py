@@ -28,7 +28,7 @@ from tests.conftest import IS_POSTGRES
 from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
-from tracker.models import Review, ReviewDecision
+from tracker.models import ReferencePractice, Review, ReviewDecision
 from tracker.services import drafting, review as review_ops, tokens, updates, uploads
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
@@ -127,6 +127,14 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("drafts.recommendation", "POST"): ADMIN_FORM_POST,  # empty section, title, text
     ("drafts.confirm", "POST"): ADMIN_FORM_POST,  # no code
     ("drafts.discard", "POST"): ADMIN_POST,
+    # --- knowledge across reports: search (everyone), tags and links (administrators) ---
+    ("knowledge.search", "GET"): ALL_PAGES,
+    ("knowledge.tags", "GET"): ADMIN_PAGE,
+    ("knowledge.save_rec_sdg", "POST"): ADMIN_POST,  # no targets: cleared
+    ("knowledge.save_practice_sdg", "POST"): ADMIN_POST,
+    ("knowledge.save_indicator_iso", "POST"): ADMIN_POST,  # no code: cleared
+    ("knowledge.link_item", "POST"): ADMIN_FORM_POST,  # no item chosen
+    ("knowledge.unlink_item", "POST"): ADMIN_FORM_POST,  # not linked
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,
@@ -174,10 +182,13 @@ def _world(factory):
     token, _raw = tokens.create_token(w.lead_editor, "matrix")
     target_user = factory.user("viewer", email="target@example.org")
     spare_dept = factory.department("SPARE")
+    practice = ReferencePractice(recommendation=w.item.recommendation, code="P1", section="二(一)", place_zh="地",
+                                 place_en="Place", title_zh="作法", title_en="Practice")
+    db.session.add(practice)
     draft = drafting.create_draft("matrix.txt", "一、建議\n(一) 甲項\n內容。\n".encode(), w.admin)
     db.session.commit()
     w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept,
-               "draft": draft}
+               "draft": draft, "practice": practice}
     return w
 
 
@@ -195,6 +206,8 @@ def url_values(w) -> dict[str, int]:
         "rec_id": rec.id,
         "recommendation_id": rec.id,
         "draft_id": w.extra["draft"].id,
+        "practice_id": w.extra["practice"].id,
+        "indicator_id": w.indicator.id,
         "index": 0,
     }
 

@@ -231,8 +231,10 @@ def test_confirm_refuses_missing_fields_and_taken_codes(app, admin, factory):
 
 @pytest.fixture
 def people(factory):
-    return {"admin": factory.user(Role.ADMIN), "reviewer": factory.user(Role.REVIEWER),
-            "editor": factory.user(Role.EDITOR), "viewer": factory.user(Role.VIEWER)}
+    users = {"admin": factory.user(Role.ADMIN), "reviewer": factory.user(Role.REVIEWER),
+             "editor": factory.user(Role.EDITOR), "viewer": factory.user(Role.VIEWER)}
+    db.session.commit()
+    return users
 
 
 @pytest.mark.parametrize("role", ["reviewer", "editor", "viewer"])

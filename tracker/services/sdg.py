@@ -25,9 +25,11 @@ from . import audit
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 TARGET_RE = re.compile(r"^(?:1[0-7]|[1-9])(?:\.(?:1[0-9]|[1-9]|[a-j]))?$")
-# Two texts whose character-trigram overlap (Jaccard) reaches this are "similar".
-SIMILAR = 0.12
-SIMILAR_WITHOUT_TAG = 0.25
+# Overlap of character trigrams (the share of the shorter text's trigrams the other has)
+# from which two recommendations are "similar": lower when they share an SDG goal or target.
+SIMILAR = 0.3
+SIMILAR_WITHOUT_TAG = 0.5
+MIN_TRIGRAMS = 8
 
 
 @lru_cache(maxsize=1)
@@ -163,11 +165,15 @@ def _trigrams(text: str) -> set[str]:
 
 
 def similarity(a: str, b: str) -> float:
-    """Jaccard overlap of the texts' character trigrams (works for Chinese and English)."""
-    ta, tb = _trigrams(a), _trigrams(b)
-    if not ta or not tb:
+    """Overlap of the texts' character trigrams, |A ∩ B| / min(|A|, |B|) (works for Chinese and
+    English; a short recommendation repeated inside a longer one scores high)."""
+    return _overlap(_trigrams(a), _trigrams(b))
+
+
+def _overlap(ta: set[str], tb: set[str]) -> float:
+    if len(ta) < MIN_TRIGRAMS or len(tb) < MIN_TRIGRAMS:
         return 0.0
-    return len(ta & tb) / len(ta | tb)
+    return len(ta & tb) / min(len(ta), len(tb))
 
 
 @dataclass
@@ -188,17 +194,17 @@ def duplicate_suggestions(draft_recs: list[dict], exclude_report_id: int | None 
     if not rows or not draft_recs:
         return {}
     tags = recommendation_targets([r[0].id for r in rows])
-    grams = {r[0].id: _trigrams(f"{r[0].title_zh}{r[0].text_zh}{r[0].title_en}{r[0].text_en}") for r in rows}
+    grams = {r[0].id: (_trigrams(f"{r[0].title_zh}{r[0].text_zh}"), _trigrams(f"{r[0].title_en}{r[0].text_en}"))
+             for r in rows}
     out: dict[int, list[Suggestion]] = {}
     for index, rec in enumerate(draft_recs):
         mine = _trigrams(f"{rec.get('title', '')}{rec.get('text', '')}")
         own_targets = set(rec.get("sdg") or [])
         found = []
         for existing, report in rows:
-            theirs = grams[existing.id]
-            if not mine or not theirs:
+            score = max(_overlap(mine, theirs) for theirs in grams[existing.id])
+            if not score:
                 continue
-            score = len(mine & theirs) / len(mine | theirs)
             shared = sorted(own_targets & set(tags[existing.id]), key=_sort_key)
             shared_goal = {t.split(".")[0] for t in own_targets} & {t.split(".")[0] for t in tags[existing.id]}
             if (shared or shared_goal) and score >= SIMILAR or score >= SIMILAR_WITHOUT_TAG:
@@ -207,3 +213,56 @@ def duplicate_suggestions(draft_recs: list[dict], exclude_report_id: int | None 
         if found:
             out[index] = found[:limit]
     return out
+
+
+# --- one action item answering recommendations of several reports ---------------------------------
+
+def extra_recommendations(item_ids: list[int]) -> dict[int, list[Recommendation]]:
+    """The recommendations (of other reports) each item answers besides its own."""
+    from ..models.knowledge import action_item_recommendation as link
+
+    out: dict[int, list[Recommendation]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return out
+    rows = db.session.execute(select(link.c.action_item_id, Recommendation)
+                              .join(Recommendation, Recommendation.id == link.c.recommendation_id)
+                              .where(link.c.action_item_id.in_(item_ids))
+                              .order_by(Recommendation.report_id, Recommendation.position)).all()
+    for item_id, rec in rows:
+        out[item_id].append(rec)
+    return out
+
+
+def answering_items(rec_id: int) -> list:
+    """Action items of other recommendations that also answer this one."""
+    from ..models import ActionItem
+    from ..models.knowledge import action_item_recommendation as link
+
+    return list(db.session.scalars(select(ActionItem).join(link, link.c.action_item_id == ActionItem.id)
+                                   .where(link.c.recommendation_id == rec_id).order_by(ActionItem.id)))
+
+
+def link_item(item: Any, rec: Recommendation, user: Any) -> None:
+    """Record that ``item`` also answers ``rec`` (a recommendation other than its own)."""
+    from ..models.knowledge import action_item_recommendation as link
+
+    if rec.id == item.recommendation_id:
+        raise DomainError(_("The item already answers its own recommendation."), field="item", code="own")
+    exists = db.session.scalar(select(link.c.action_item_id).where(
+        link.c.action_item_id == item.id, link.c.recommendation_id == rec.id))
+    if exists is not None:
+        raise DomainError(_("The item already answers this recommendation."), field="item", code="duplicate")
+    db.session.execute(insert(link).values(action_item_id=item.id, recommendation_id=rec.id))
+    audit.record_event("action_item.link_recommendation", user=user, obj=item,
+                       after={"recommendation_id": rec.id, "section": rec.section})
+
+
+def unlink_item(item: Any, rec: Recommendation, user: Any) -> None:
+    from ..models.knowledge import action_item_recommendation as link
+
+    gone = db.session.execute(delete(link).where(link.c.action_item_id == item.id,
+                                                 link.c.recommendation_id == rec.id)).rowcount
+    if not gone:
+        raise DomainError(_("The item does not answer this recommendation."), field="item", code="not_linked")
+    audit.record_event("action_item.unlink_recommendation", user=user, obj=item,
+                       before={"recommendation_id": rec.id, "section": rec.section})

@@ -13,6 +13,7 @@ WEB_MODULES = [
     "actions",
     "admin",
     "drafts",
+    "knowledge",
     "review",
     "dashboard",
     "periods",
