@@ -29,7 +29,7 @@ from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
 from tracker.models import PracticeFigure, ReferencePractice, Review, ReviewDecision
-from tracker.services import review as review_ops, tokens, updates, uploads
+from tracker.services import drafting, review as review_ops, tokens, updates, uploads
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
 LOGIN = 302        # page, not signed in: redirect to the login page
@@ -166,6 +166,22 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("bulk.index", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("bulk.index", "POST"): (LOGIN, INVALID, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN),  # no file
     ("bulk.download", "GET"): (LOGIN, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN),
+    # --- report drafts (administrators) ---
+    ("drafts.index", "GET"): ADMIN_PAGE,
+    ("drafts.upload", "POST"): ADMIN_FORM_POST,  # no file
+    ("drafts.review", "GET"): ADMIN_PAGE,
+    ("drafts.meta", "POST"): ADMIN_POST,  # nothing to change
+    ("drafts.recommendation", "POST"): ADMIN_FORM_POST,  # empty section, title, text
+    ("drafts.confirm", "POST"): ADMIN_FORM_POST,  # no code
+    ("drafts.discard", "POST"): ADMIN_POST,
+    # --- knowledge across reports: search (everyone), tags and links (administrators) ---
+    ("knowledge.search", "GET"): ALL_PAGES,
+    ("knowledge.tags", "GET"): ADMIN_PAGE,
+    ("knowledge.save_rec_sdg", "POST"): ADMIN_POST,  # no targets: cleared
+    ("knowledge.save_practice_sdg", "POST"): ADMIN_POST,
+    ("knowledge.save_indicator_iso", "POST"): ADMIN_POST,  # no code: cleared
+    ("knowledge.link_item", "POST"): ADMIN_FORM_POST,  # no item chosen
+    ("knowledge.unlink_item", "POST"): ADMIN_FORM_POST,  # not linked
     # --- API ---
     ("api-docs.openapi_json", "GET"): ALL_API,
     ("api_reports.list_reports", "GET"): ALL_API,
@@ -219,8 +235,10 @@ def _world(factory):
     figure = PracticeFigure(practice_id=practice.id, code="F1", label_zh="數", label_en="Figure", section="二")
     db.session.add(figure)
     spare_dept = factory.department("SPARE")
+    draft = drafting.create_draft("matrix.txt", "一、建議\n(一) 甲項\n內容。\n".encode(), w.admin)
     db.session.commit()
-    w.extra = {"practice": practice, "figure": figure, "pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept}
+    w.extra = {"practice": practice, "figure": figure, "pending": pending, "token": token, "target_user": target_user,
+               "spare_dept": spare_dept, "draft": draft}
     return w
 
 
@@ -241,6 +259,8 @@ def url_values(w) -> dict[str, int]:
         "figure_id": w.extra["figure"].id,
         "indicator_id": w.indicator.id,
         "fmt": "xlsx",
+        "draft_id": w.extra["draft"].id,
+        "index": 0,
     }
 
 

@@ -111,7 +111,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    from .models.search_ddl import include_name
+
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
+                     include_name=include_name)
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -124,6 +127,8 @@ def register_extensions(app: Flask) -> None:
     from .locale import register_template_helpers
 
     register_template_helpers(app)
+    # The search index follows every flush (a Session event registered on import).
+    from .services import search  # noqa: F401
     from .logging_setup import init_logging
     from .security import init_security
 

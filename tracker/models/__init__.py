@@ -11,6 +11,9 @@ from .enums import (
     UpdateState, WithdrawalKind,
 )
 from .filing import SummaryFiling, YearReopening
+from .knowledge import (
+    ReportDraft, SearchDocument, action_item_recommendation, indicator_iso37120, practice_sdg, recommendation_sdg,
+)
 from .projection import (
     COUNTERS, ItemPeriod, ProjectionState, RollupCityDepartment, RollupDepartment, RollupRecommendation,
 )
@@ -19,6 +22,8 @@ from .report import (
 )
 
 __all__ = [
+    "ReportDraft", "SearchDocument", "action_item_recommendation", "indicator_iso37120", "practice_sdg",
+    "recommendation_sdg",
     "COUNTERS", "ItemPeriod", "PeriodReview", "ProjectionState", "RollupCityDepartment", "RollupDepartment", "RollupRecommendation",
     "SummaryFiling", "Timeliness", "UpdateWithdrawal", "WithdrawalKind", "YearReopening",
     "ActionItem", "Adoption", "AdoptionDecision", "ApiToken", "AppendOnlyError", "Attachment",
@@ -30,6 +35,8 @@ __all__ = [
 ]
 
 from ..extensions import db as _db
+from .search_ddl import attach as _attach_search_index
 from .triggers import attach as _attach_triggers
 
 _attach_triggers(_db.metadata)
+_attach_search_index(_db.metadata)

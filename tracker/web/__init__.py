@@ -12,6 +12,8 @@ WEB_MODULES = [
     "mydept",
     "actions",
     "admin",
+    "drafts",
+    "knowledge",
     "review",
     "dashboard",
     "periods",

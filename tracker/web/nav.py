@@ -20,6 +20,7 @@ NAV = [
     ("review.queue", _l("Review queue"), permissions.can_review),
     ("dashboard.index", _l("Dashboard"), permissions.can_view_dashboard),
     ("periods.index", _l("Reporting periods"), permissions.can_read),
+    ("knowledge.search", _l("Search"), permissions.can_read),
     ("exports.index", _l("Annual summary"), permissions.can_export),
     ("filing.index", _l("Filed summaries"), permissions.can_export),
     ("admin.index", _l("Administration"), permissions.can_administer),
