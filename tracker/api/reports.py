@@ -9,10 +9,12 @@ set-based services).
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any, Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from marshmallow import RAISE
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -27,7 +29,10 @@ from ..services import benchmark, progress
 from ..services.progress import ItemState
 from ..services.review import latest_adoptions
 from . import schemas
-from .common import API_SECURITY, ApiBlueprint, AsOfArgsSchema, item_etag, require_reader, resolve_as_of
+from .common import (
+    API_SECURITY, ApiBlueprint, AsOfArgsSchema, etag_header, item_etag, require_reader, resolve_as_of, resource_etag,
+)
+from .listing import LIST_HEADERS, order_clauses, page_ids
 
 blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1",
                    description="Reports, their recommendations and action items, as of a date (read only)")
@@ -49,37 +54,62 @@ def read_operation(func: Callable) -> Callable:
 
 @blp.get("/reports")
 @read_operation
-@blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.ReportListSchema)
-def list_reports(args: dict) -> dict:
-    """Reports with their overall progress.
+@blp.arguments(schemas.ReportListArgsSchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.ReportListSchema, headers=LIST_HEADERS)
+def list_reports(args: dict) -> tuple[dict, int, dict]:
+    """Reports with their overall progress, a page at a time (newest filing first by default).
 
     Progress is the mean of the recommendations' weighted roll-ups on the as-of date.
+    Filter with ?year=, ?code=, ?agency=, ?destination=; sort with ?sort=.
     """
     as_of = resolve_as_of(args)
-    summary = progress.build_summary(as_of, flag_limit=0, decision_limit=0)
-    reports = sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
-    return {
-        "as_of": as_of.as_of, "known_at": as_of.known_at,
-        "reports": [_report(r, summary.report_progress.get(r.id)) for r in reports],
-    }
+    where: list[ColumnElement[bool]] = []
+    if args.get("year") is not None:
+        where.append(Report.report_date.between(date(args["year"], 1, 1), date(args["year"], 12, 31)))
+    if args.get("code"):
+        where.append(func.lower(Report.code).contains(args["code"].lower(), autoescape=True))
+    for key, columns in (("agency", (Report.agency_zh, Report.agency_en)),
+                         ("destination", (Report.destination_zh, Report.destination_en))):
+        if args.get(key):
+            where.append(or_(*(func.lower(c).contains(args[key].lower(), autoescape=True) for c in columns)))
+    columns = {name: getattr(Report, name) for name in schemas.REPORT_SORT}
+    page = page_ids(select(Report.id).where(*where).order_by(*order_clauses(args["sort"], columns, Report.id)),
+                    args)
+    rows: list[dict] = []
+    if page.ids:
+        summary = progress.build_summary(as_of, report_ids=page.ids, flag_limit=0, decision_limit=0,
+                                         with_recommendations=False)
+        by_id = {r.id: r for r in summary.reports}
+        rows = [_report(by_id[i], summary.report_progress.get(i)) for i in page.ids if i in by_id]
+    body = {"as_of": as_of.as_of, "known_at": as_of.known_at, "reports": rows, "pagination": page.body()}
+    return body, 200, page.headers()
 
 
 @blp.get("/reports/<int:report_id>")
 @read_operation
 @blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.ReportDetailSchema)
+@blp.response(200, schemas.ReportDetailSchema, headers=etag_header("report"))
 @blp.alt_response(404, response="NOT_FOUND")
-def get_report(args: dict, report_id: int) -> dict:
-    """One report with the roll-up of each recommendation and item counts by status."""
+def get_report(args: dict, report_id: int) -> tuple[dict, int, dict]:
+    """One report with the roll-up of each recommendation and item counts by status.
+
+    The ETag header names the report's version; PATCH sends it back as If-Match.
+    """
     as_of = resolve_as_of(args)
     report = _get_report(report_id)
+    return report_detail(report, as_of), 200, {"ETag": resource_etag("report", report)}
+
+
+def report_detail(report: Report, as_of: DataDates) -> dict:
+    """The report as GET /reports/{id} shows it (also the answer to POST and PATCH)."""
     summary = progress.build_summary(as_of, report_ids=[report.id], flag_limit=0, decision_limit=0)
     data = _report(report, summary.overall_progress)
     data.update(
         as_of=as_of.as_of, known_at=as_of.known_at,
         destination_zh=report.destination_zh, destination_en=report.destination_en,
         summary_zh=report.summary_zh, summary_en=report.summary_en,
+        travellers_zh=report.travellers_zh, travellers_en=report.travellers_en, source_file=report.source_file,
+        version=report.version,
         recommendations=[
             {**_rec_ref(rs.recommendation), **_rollup(rs.rollup, rs.item_count, rs.status_counts)}
             for rs in summary.recommendations

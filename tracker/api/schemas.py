@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..models import Adoption, BudgetSource, Direction, Status, TrackingChoice
 from ..services.benchmark import OnTrack
 from .common import AsOfArgsSchema, IdArg
+from .listing import BoundedInt, ListArgsSchema, PaginationSchema, SortArg, text_filter
 
 FLAGS = ("overdue", "due_soon", "stale")
 MISSING = ("baseline", "target", "reference", "measurement")
@@ -78,6 +79,7 @@ class ReportListSchema(Schema):
     as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     reports = fields.List(fields.Nested(ReportSummarySchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
 
 
 class RollUpFields(Schema):
@@ -107,7 +109,22 @@ class ReportDetailSchema(ReportSummarySchema):
     destination_en = fields.String(required=True)
     summary_zh = fields.String(required=True)
     summary_en = fields.String(required=True)
+    travellers_zh = fields.String(required=True)
+    travellers_en = fields.String(required=True)
+    source_file = fields.String(required=True, metadata={"description": "The document the report was read from"})
+    version = fields.Integer(required=True, metadata={"description": "Bumped by every edit; the ETag names it"})
     recommendations = fields.List(fields.Nested(RecommendationSummarySchema), required=True)
+
+
+REPORT_SORT = ("report_date", "trip_start", "code", "title_zh", "title_en", "id")
+
+
+class ReportListArgsSchema(ListArgsSchema):
+    sort = SortArg(REPORT_SORT, "-report_date")
+    year = BoundedInt(1900, 2199, load_default=None, metadata={"description": "Filed in this year (report_date)"})
+    code = text_filter("Code contains (case-insensitive)", 60)
+    agency = text_filter("Agency contains (zh-TW or English name)")
+    destination = text_filter("Destination contains (zh-TW or English)")
 
 
 # --- Recommendations --------------------------------------------------------------

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -41,6 +41,9 @@ class Report(db.Model):
     summary_en: Mapped[str] = mapped_column(Text, default="")
     source_file: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="report", order_by="Recommendation.position"
@@ -68,6 +71,9 @@ class Recommendation(db.Model):
     title_en: Mapped[str] = mapped_column(String(300))
     text_zh: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     report: Mapped[Report] = relationship(back_populates="recommendations")
     practices: Mapped[list[ReferencePractice]] = relationship(
@@ -128,6 +134,9 @@ class ReferencePractice(db.Model):
     title_en: Mapped[str] = mapped_column(String(300))
     description_zh: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="practices")
     figures: Mapped[list[PracticeFigure]] = relationship(
@@ -161,6 +170,9 @@ class PracticeFigure(db.Model):
     # then the interface falls back to `unit`. Declared last to match the column order of
     # migration unit1, which appends it (test_migrations compares against create_all()).
     unit_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     practice: Mapped[ReferencePractice] = relationship(back_populates="figures")
 
@@ -205,6 +217,9 @@ class Indicator(db.Model):
     # then the interface falls back to `unit`. Declared last to match the column order of
     # migration unit1, which appends it (test_migrations compares against create_all()).
     unit_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="indicators")
     practice: Mapped[ReferencePractice | None] = relationship()

@@ -1,0 +1,199 @@
+"""Writing the structure through the API (POST / PATCH), lists with pagination, filters and
+sorting, ETag / If-Match (428, 412), one error shape, per role."""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from tests.update_world import build_world
+from tracker.extensions import db
+from tracker.models import (
+    ActionItem, AuditLog, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report,
+)
+from tracker.services import tokens
+
+API = "/api/v1"
+ROLES = ("lead", "other", "reviewer", "viewer", "admin")
+
+
+@pytest.fixture
+def world(factory):
+    return build_world(factory)
+
+
+def _user(world, role):
+    return {"lead": world.lead_editor, "other": world.other_editor, "reviewer": world.reviewer,
+            "viewer": world.viewer, "admin": world.admin}[role]
+
+
+def _audit(action):
+    return db.session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)).all()
+
+
+def _summary(row):
+    return json.loads(row.summary)
+
+
+REPORT = {"code": "seoul-2018", "title_zh": "首爾智慧城市考察", "title_en": "Seoul smart city visit",
+          "agency_zh": "臺南市政府", "agency_en": "Tainan City Government", "destination_zh": "韓國首爾",
+          "destination_en": "Seoul, Korea", "trip_start": "2018-05-01", "trip_end": "2018-05-05",
+          "report_date": "2018-06-20"}
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+def test_admin_creates_a_report_with_location_etag_and_audit(client, login, world):
+    login(world.admin)
+    resp = client.post(f"{API}/reports", json=REPORT)
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert body["code"] == "seoul-2018" and body["version"] == 1 and body["recommendations"] == []
+    assert resp.headers["ETag"] == f'W/"report-{body["id"]}-v1"'
+    assert resp.headers["Location"].endswith(f"/api/v1/reports/{body['id']}")
+    again = client.get(resp.headers["Location"])
+    assert again.status_code == 200 and again.json["title_en"] == "Seoul smart city visit"
+    assert again.headers["ETag"] == resp.headers["ETag"]
+    row = _audit("report.create")[-1]
+    assert row.user_id == world.admin.id and _summary(row)["after"]["record_code"] == "seoul-2018"
+
+
+@pytest.mark.parametrize("role", ["lead", "other", "reviewer", "viewer"])
+def test_only_admins_create_reports(client, login, world, role):
+    login(_user(world, role))
+    resp = client.post(f"{API}/reports", json=REPORT)
+    assert resp.status_code == 403 and resp.json["error"]["code"] == "forbidden"
+    assert db.session.scalar(select(Report).where(Report.code == "seoul-2018")) is None
+    assert any(r.user_id == _user(world, role).id for r in _audit("access.denied"))
+
+
+def test_anonymous_writes_are_401(client, world):
+    assert client.post(f"{API}/reports", json=REPORT).status_code == 401
+    assert client.patch(f"{API}/reports/1", json={}).status_code == 401
+
+
+def test_missing_and_bad_fields_are_422_by_field(client, login, world):
+    login(world.admin)
+    resp = client.post(f"{API}/reports", json={"code": "x y", "title_zh": "t"})
+    assert resp.status_code == 422
+    err = resp.json["error"]
+    assert err["code"] == "invalid" and {"title_en", "trip_start", "report_date"} <= set(err["errors"])
+    bad = client.post(f"{API}/reports", json={**REPORT, "code": "x y", "trip_end": "2018-04-01",
+                                              "title_en": ["list"], "extra": 1})
+    assert bad.status_code == 422
+    errors = bad.json["error"]["errors"]
+    assert set(errors) == {"extra"}  # an unknown key is refused before the values are judged
+    bad = client.post(f"{API}/reports", json={**REPORT, "code": "x y", "trip_end": "2018-04-01",
+                                              "title_en": ["list"]})
+    assert set(bad.json["error"]["errors"]) == {"code", "trip_end", "title_en"}
+    assert db.session.scalar(select(Report).where(Report.code.in_(["x y", "seoul-2018"]))) is None
+
+
+def test_duplicate_report_code_is_422(client, login, world):
+    login(world.admin)
+    assert client.post(f"{API}/reports", json=REPORT).status_code == 201
+    resp = client.post(f"{API}/reports", json=REPORT)
+    assert resp.status_code == 422 and "code" in resp.json["error"]["errors"]
+
+
+def test_patch_report_needs_if_match_and_changes_only_what_is_sent(client, login, world):
+    login(world.admin)
+    report = world.item.recommendation.report
+    url = f"{API}/reports/{report.id}"
+    etag = client.get(url).headers["ETag"]
+    assert etag == f'W/"report-{report.id}-v1"'
+    missing = client.patch(url, json={"title_en": "New"})
+    assert missing.status_code == 428 and missing.json["error"]["code"] == "precondition_required"
+    star = client.patch(url, json={"title_en": "New"}, headers={"If-Match": "*"})
+    assert star.status_code == 428
+    bad = client.patch(url, json={"title_en": "New"}, headers={"If-Match": 'W/"item-1-v1"'})
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "If-Match"
+    ok = client.patch(url, json={"title_en": "New title"}, headers={"If-Match": etag})
+    assert ok.status_code == 200, ok.json
+    assert ok.json["title_en"] == "New title" and ok.json["title_zh"] == report.title_zh
+    assert ok.headers["ETag"] == f'W/"report-{report.id}-v2"' and ok.json["version"] == 2
+    stale = client.patch(url, json={"title_en": "Lost"}, headers={"If-Match": etag})
+    assert stale.status_code == 412
+    err = stale.json["error"]
+    assert err["code"] == "precondition_failed" and err["current_version"] == 2
+    assert err["etag"] == ok.headers["ETag"]
+    db.session.expire_all()
+    assert db.session.get(Report, report.id).title_en == "New title"
+    row = _audit("report.edit")[-1]
+    assert _summary(row)["before"] == {"title_en": report.title_en if False else _summary(row)["before"]["title_en"]}
+    assert _summary(row)["after"] == {"title_en": "New title", "version": 2}
+
+
+def test_patch_report_rules_and_unknown_ids(client, login, world):
+    login(world.admin)
+    report = world.item.recommendation.report
+    url = f"{API}/reports/{report.id}"
+    etag = client.get(url).headers["ETag"]
+    resp = client.patch(url, json={"trip_end": "2016-01-01"}, headers={"If-Match": etag})
+    assert resp.status_code == 422 and set(resp.json["error"]["errors"]) == {"trip_end"}
+    assert client.patch(url, json={"version": 3}, headers={"If-Match": etag}).status_code == 422
+    assert client.patch(f"{API}/reports/999999", json={}, headers={"If-Match": etag}).status_code == 404
+    assert client.patch(f"{API}/reports/99999999999", json={}).status_code == 404
+    huge = client.patch(url, json={}, headers={"If-Match": f'W/"report-{report.id}-v99999999999"'})
+    assert huge.status_code == 400
+
+
+@pytest.mark.parametrize("role", ["lead", "other", "reviewer", "viewer"])
+def test_only_admins_patch_reports(client, login, world, role):
+    report = world.item.recommendation.report
+    login(_user(world, role))
+    resp = client.patch(f"{API}/reports/{report.id}", json={"title_en": "x"},
+                        headers={"If-Match": f'W/"report-{report.id}-v1"'})
+    assert resp.status_code == 403
+
+
+def test_a_token_of_an_admin_writes(client, world):
+    _token, raw = tokens.create_token(world.admin, "script")
+    db.session.commit()
+    resp = client.post(f"{API}/reports", json=REPORT, headers={"Authorization": f"Bearer {raw}"})
+    assert resp.status_code == 201
+
+
+def test_report_list_pages_filters_and_sorts(client, login, world, factory):
+    for n in range(5):
+        factory.report(code=f"trip-{n}", report_date=date(2017 + n % 2, 3, n + 1), destination_en=f"Place {n}")
+    db.session.commit()
+    login(world.viewer)
+    resp = client.get(f"{API}/reports?per_page=2&sort=code")
+    assert resp.status_code == 200
+    body = resp.json
+    assert body["pagination"] == {"page": 1, "per_page": 2, "total": 6, "pages": 3}
+    assert [r["code"] for r in body["reports"]][:2] == sorted(r.code for r in db.session.scalars(select(Report)))[:2]
+    assert resp.headers["X-Total-Count"] == "6"
+    assert 'rel="next"' in resp.headers["Link"] and "page=2" in resp.headers["Link"]
+    second = client.get(f"{API}/reports?per_page=2&sort=code&page=2").json["reports"]
+    assert not {r["id"] for r in second} & {r["id"] for r in body["reports"]}
+    last = client.get(f"{API}/reports?per_page=2&sort=code&page=3")
+    assert 'rel="next"' not in last.headers["Link"] and 'rel="prev"' in last.headers["Link"]
+    year = client.get(f"{API}/reports?year=2018").json["reports"]
+    assert {r["code"] for r in year} == {"trip-1", "trip-3"}
+    dest = client.get(f"{API}/reports?destination=place 4").json["reports"]
+    assert [r["code"] for r in dest] == ["trip-4"]
+    newest = client.get(f"{API}/reports?sort=-report_date,code").json["reports"]
+    assert [r["report_date"] for r in newest] == sorted((r["report_date"] for r in newest), reverse=True)
+
+
+@pytest.mark.parametrize("query,field", [
+    ("sort=colour", "sort"), ("sort=-", "sort"), ("page=0", "page"), ("page=99999999999999999999", "page"),
+    ("per_page=101", "per_page"), ("per_page=²", "per_page"), ("year=２０１８", "year"), ("colour=red", "colour"),
+    ("sort=code,code,code,code", "sort"),
+])
+def test_bad_list_arguments_are_400_naming_the_field(client, login, world, query, field):
+    login(world.viewer)
+    resp = client.get(f"{API}/reports?{query}")
+    assert resp.status_code == 400, resp.json
+    assert resp.json["error"]["code"] == "invalid_argument" and resp.json["error"]["field"] == field
+
+
+def test_lang_is_still_accepted_on_lists(client, login, world):
+    login(world.viewer)
+    assert client.get(f"{API}/reports?lang=en").status_code == 200
+    assert "sort" in client.get(f"{API}/reports?sort=x&lang=en").json["error"]["message"]

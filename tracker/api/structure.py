@@ -1,0 +1,268 @@
+"""Writing the structure of reports: create (POST) and update (PATCH) reports,
+recommendations, reference practices and their figures, indicators and action items;
+and the lists and single reads of the objects the read API did not have yet.
+
+Rules (docs/api.md):
+- Every signed-in role and token reads; only administrators write (403 before the body is
+  read, logged as ``access.denied``). The operations are ``services.structure``: the same
+  checks and audit rows whatever the caller.
+- POST answers 201 with the object, ``Location`` and ``ETag``. PATCH changes only the keys
+  it sends and needs ``If-Match`` with the ETag read: none is 428, an older version 412
+  (with the current ``etag``), a malformed tag 400.
+- A body key the object does not have, a missing required field or a value that breaks a
+  rule is a 422 with ``errors`` mapping each field to its message.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from flask import g, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, ValidationError, fields
+
+from ..extensions import db
+from ..inputs import MAX_INT
+from ..models import ActionItem, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report
+from ..services import ConflictError, DomainError, PermissionDenied, permissions, structure
+from ..services.structure import Field
+from .common import (
+    API_SECURITY, ETAG_PATTERN, ApiBlueprint, ApiErrorSchema, ApiParser, PreconditionFailed, _first_error, _plain,
+    etag_header, item_etag, local_today, require_reader, required_if_match, resource_etag,
+)
+from ..dates import DataDates
+
+blp = ApiBlueprint("api_structure", __name__, url_prefix="/api/v1",
+                   description="Create and update reports, recommendations, practices, figures, indicators and "
+                               "action items (administrators); list and read practices, figures, indicators and "
+                               "action items")
+
+# Which object a PATCH (or single GET) of an endpoint concerns: URL argument, model, ETag kind.
+TARGETS: dict[str, tuple[str, type, str]] = {}
+
+
+# --- request parsing ------------------------------------------------------------------------------
+
+_MESSAGES = {
+    "Missing data for required field.": lambda: _("This field is required."),
+    "Unknown field.": lambda: _("This field does not exist here."),
+    "Field may not be null.": lambda: _("This field cannot be null."),
+    "Invalid input type.": lambda: _("Send the fields as a JSON object."),
+}
+
+
+class WriteParser(ApiParser):
+    """Query arguments: 400 as everywhere. A JSON body that does not fit its schema (a missing
+    required field, an unknown key, null where a value is needed): 422 with ``errors`` by
+    field, the same shape as the service's own refusals."""
+
+    def handle_error(self, error: ValidationError, req: Any, schema: Schema, *,
+                     error_status_code: int | None, error_headers: Mapping[str, str] | None) -> None:
+        messages = error.messages
+        if isinstance(messages, Mapping) and set(messages) == {"json"}:
+            inner = messages["json"]
+            errors = {}
+            for key, value in (inner.items() if isinstance(inner, Mapping) else [("_schema", inner)]):
+                _field, text = _first_error(value)
+                text = _MESSAGES.get(text, lambda t=text: t)()
+                errors["body" if key == "_schema" else str(key)[:60]] = text
+            first = next(iter(errors))
+            message = errors[first] if len(errors) == 1 else _("Please correct the fields marked below.")
+            raise DomainError(message, field=first, code="invalid", errors=_plain(errors))
+        super().handle_error(error, req, schema, error_status_code=error_status_code, error_headers=error_headers)
+
+
+blp.ARGUMENTS_PARSER = WriteParser()
+
+
+@blp.before_request
+def _guard() -> None:
+    """Readers read; only administrators write, refused before the body is looked at. A PATCH
+    of an object that does not exist is a 404 before its body is judged."""
+    require_reader()
+    if request.method in ("POST", "PATCH", "PUT", "DELETE"):
+        user = g.get("api_user") or current_user
+        if not permissions.can_administer(user):
+            raise PermissionDenied(_("Only administrators may create or change reports, recommendations, "
+                                     "practices, indicators and action items."))
+    target = TARGETS.get(request.endpoint or "")
+    if target is not None and request.view_args:
+        arg, model, kind = target
+        g.api_target = structure.get(model, request.view_args.get(arg), _what(kind))
+
+
+def _what(kind: str) -> str:
+    return {"report": _("report"), "recommendation": _("recommendation"), "practice": _("reference practice"),
+            "figure": _("figure"), "indicator": _("indicator"), "item": _("action item")}[kind]
+
+
+# --- OpenAPI description of the bodies, from the service's field list ------------------------------
+
+def _property(spec: Field, creating: bool) -> dict[str, Any]:
+    kind = spec.kind
+    meta: dict[str, Any]
+    if kind in ("text", "code"):
+        meta = {"type": "string", "maxLength": spec.max_len}
+        if spec.required:
+            meta["minLength"] = 1
+            meta["pattern"] = r"\S"
+        if kind == "code":
+            meta["pattern"] = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+        meta["description"] = ("Text without NUL, lone surrogates (400) or text-direction controls (422)"
+                               if kind == "text" else "Letters A–Z, digits, . _ -; unique within the parent")
+    elif kind == "date":
+        meta = {"type": "string", "format": "date", "description": "YYYY-MM-DD, 1912-01-01 … 2199-12-31"}
+    elif kind == "int":
+        meta = {"type": "integer", "minimum": 0, "maximum": MAX_INT, "description": "Order among its siblings "
+                "(default: after the last)"}
+    elif kind == "year":
+        meta = {"type": "integer", "minimum": structure.YEAR_MIN, "maximum": structure.YEAR_MAX}
+    elif kind == "decimal":
+        meta = {"type": "number", "minimum": -999999999999999, "maximum": 999999999999999,
+                "description": "At most four decimals"}
+    elif kind == "weight":
+        meta = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 99999.999,
+                "description": "Weight in the recommendation's roll-up (default 1), at most three decimals"}
+    elif kind == "budget":
+        meta = {"type": "integer", "minimum": 0, "maximum": 999999999999999, "description": "Whole NT$"}
+    elif kind == "enum":
+        assert spec.enum is not None
+        meta = {"type": "string", "enum": [m.value for m in spec.enum]}
+    elif kind == "ref":
+        meta = {"type": "integer", "minimum": 1, "maximum": MAX_INT, "description": "Id of an existing record"
+                + (" (set on creation, cannot change)" if spec.create_only else "")}
+    elif kind == "refs":
+        meta = {"type": "array", "maxItems": 100, "uniqueItems": True,
+                "items": {"type": "integer", "minimum": 1, "maximum": MAX_INT}}
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+    return meta
+
+
+def body_schema(name: str, specs: tuple[Field, ...], creating: bool) -> type[Schema]:
+    """A request schema whose fields are read raw (the service checks them and words the
+    messages) and whose OpenAPI description states each rule."""
+    attrs: dict[str, Any] = {}
+    for spec in specs:
+        if spec.create_only and not creating:
+            continue
+        required = creating and spec.required
+        attrs[spec.name] = fields.Raw(required=required, allow_none=not required,
+                                      metadata=_property(spec, creating))
+    return Schema.from_dict(attrs, name=name)
+
+
+# --- shared steps of the endpoints -------------------------------------------------------------------
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _write(operation: Callable[[], Any]) -> Any:
+    """Run a service write and commit; on a refusal keep the audit row (403) or roll back."""
+    try:
+        result = operation()
+    except PermissionDenied:
+        db.session.commit()
+        g.denial_logged = True
+        raise
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return result
+
+
+def _etag(kind: str, obj: Any) -> str:
+    return item_etag(obj) if kind == "item" else resource_etag(kind, obj)
+
+
+def _patch(kind: str, obj: Any, data: dict, operation: Callable[..., Any]) -> Any:
+    """PATCH: the If-Match version, then the service; a stale version is a 412 with the current tag."""
+    version = required_if_match(request.headers.get("If-Match"), kind, obj.id)
+    try:
+        return _write(lambda: operation(obj, _actor(), data, based_on_version=version))
+    except ConflictError as exc:
+        obj = db.session.get(type(obj), obj.id)
+        raise PreconditionFailed(
+            _("The %(what)s changed since you read it (it is now version %(v)s, you sent version %(mine)s): read it "
+              "again, then send your change with the new ETag.", what=_what(kind), v=exc.current_version,
+              mine=version),
+            current_version=exc.current_version, etag=_etag(kind, obj),
+        ) from None
+
+
+def _today() -> DataDates:
+    today = local_today()
+    return DataDates(today, today, today)
+
+
+IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
+            "schema": {"type": "string", "pattern": ETAG_PATTERN},
+            "description": 'The ETag you read (e.g. W/"report-3-v2"). Missing: 428; another version: 412; '
+                           'malformed or another object\'s tag: 400'}
+
+
+def write_operation(created: bool) -> Callable:
+    """OpenAPI for what every write shares: its error answers."""
+    def deco(func: Callable) -> Callable:
+        func = blp.alt_response(400, schema=ApiErrorSchema, description=(
+            "Malformed If-Match or query argument, invalid JSON, JSON nested deeper than 32 levels, NUL or a lone "
+            "surrogate in a string"))(func)
+        func = blp.alt_response(401, response="UNAUTHORIZED")(func)
+        func = blp.alt_response(403, schema=ApiErrorSchema, description="Not an administrator")(func)
+        func = blp.alt_response(404, response="NOT_FOUND")(func)
+        func = blp.alt_response(409, schema=ApiErrorSchema, description=(
+            "`duplicate_code`: another write saved the same code at the same moment"))(func)
+        func = blp.alt_response(413, schema=ApiErrorSchema, description="The body is too large")(func)
+        func = blp.alt_response(415, schema=ApiErrorSchema, description="The body is not JSON")(func)
+        func = blp.alt_response(422, schema=ApiErrorSchema, description=(
+            "Invalid fields (`errors` maps each to its message): missing or unknown field, wrong type, a broken "
+            "rule (code already used, dates out of order, text-direction controls ...)"))(func)
+        if not created:
+            func = blp.alt_response(412, schema=ApiErrorSchema, description=(
+                "`precondition_failed`: If-Match names an older version; `current_version` and `etag` say "
+                "which is current"))(func)
+            func = blp.alt_response(428, schema=ApiErrorSchema, description=(
+                "`precondition_required`: If-Match is missing (or `*`)"))(func)
+            func = blp.doc(parameters=[IF_MATCH])(func)
+        return blp.doc(security=API_SECURITY)(func)
+    return deco
+
+
+def _created(kind: str, obj: Any, body: dict, endpoint: str, **url_args: Any) -> tuple[dict, int, dict]:
+    return body, 201, {"Location": url_for(endpoint, **url_args), "ETag": _etag(kind, obj)}
+
+
+# --- Reports -------------------------------------------------------------------------------------------
+
+from . import reports as read_api  # noqa: E402  (the read presenters)
+from . import schemas  # noqa: E402
+
+ReportCreateSchema = body_schema("ReportCreate", structure.REPORT_FIELDS, True)
+ReportUpdateSchema = body_schema("ReportUpdate", structure.REPORT_FIELDS, False)
+CREATED_HEADERS = {"Location": {"description": "URL of the new object", "schema": {"type": "string"}}}
+
+
+@blp.post("/reports")
+@write_operation(created=True)
+@blp.arguments(ReportCreateSchema)
+@blp.response(201, schemas.ReportDetailSchema, headers={**CREATED_HEADERS, **etag_header("report")})
+def create_report(data: dict):
+    """Create a report (administrators). Answers the report as GET shows it."""
+    report = _write(lambda: structure.create_report(_actor(), data))
+    return _created("report", report, read_api.report_detail(report, _today()), "api_reports.get_report",
+                    report_id=report.id)
+
+
+@blp.patch("/reports/<int:report_id>")
+@write_operation(created=False)
+@blp.arguments(ReportUpdateSchema)
+@blp.response(200, schemas.ReportDetailSchema, headers=etag_header("report"))
+def update_report(data: dict, report_id: int):
+    """Change a report's fields (administrators); only the keys sent change. Needs If-Match."""
+    report = _patch("report", g.api_target, data, structure.update_report)
+    return read_api.report_detail(report, _today()), 200, {"ETag": _etag("report", report)}
+
+
+TARGETS["api_structure.update_report"] = ("report_id", Report, "report")
