@@ -197,3 +197,87 @@ def test_lang_is_still_accepted_on_lists(client, login, world):
     login(world.viewer)
     assert client.get(f"{API}/reports?lang=en").status_code == 200
     assert "sort" in client.get(f"{API}/reports?sort=x&lang=en").json["error"]["message"]
+
+
+# --- recommendations -------------------------------------------------------------------------------
+
+def _rec_body(report_id, **kw):
+    body = {"report_id": report_id, "code": "R9", "section": "三(九)", "title_zh": "推動再生水",
+            "title_en": "Promote water reuse", "text_zh": "建議推動再生水。", "text_en": "Promote water reuse."}
+    body.update(kw)
+    return body
+
+
+def test_admin_adds_a_recommendation_after_the_last(client, login, world):
+    login(world.admin)
+    report = world.item.recommendation.report
+    resp = client.post(f"{API}/recommendations", json=_rec_body(report.id))
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert body["report_id"] == report.id and body["position"] == world.item.recommendation.position + 1
+    assert body["version"] == 1 and body["action_items"] == [] and body["progress"] is None
+    assert resp.headers["ETag"] == f'W/"recommendation-{body["id"]}-v1"'
+    assert client.get(resp.headers["Location"]).json["code"] == "R9"
+    assert _summary(_audit("recommendation.create")[-1])["after"]["report_id"] == report.id
+    listed = client.get(f"{API}/reports/{report.id}").json["recommendations"]
+    assert [r["code"] for r in listed][-1] == "R9"
+
+
+def test_recommendation_rules(client, login, world):
+    login(world.admin)
+    report = world.item.recommendation.report
+    dup = client.post(f"{API}/recommendations", json=_rec_body(report.id, code="R1"))
+    assert dup.status_code == 422 and "code" in dup.json["error"]["errors"]
+    nowhere = client.post(f"{API}/recommendations", json=_rec_body(999999))
+    assert nowhere.status_code == 422 and "report_id" in nowhere.json["error"]["errors"]
+    huge = client.post(f"{API}/recommendations", json=_rec_body(2**31, position=2**31))
+    assert huge.status_code == 422 and {"report_id", "position"} <= set(huge.json["error"]["errors"])
+    bidi = client.post(f"{API}/recommendations", json=_rec_body(report.id, title_en="a\u202eb"))
+    assert bidi.status_code == 422 and "title_en" in bidi.json["error"]["errors"]
+    nul = client.post(f"{API}/recommendations", json=_rec_body(report.id, title_en="a\u0000b"))
+    assert nul.status_code == 400 and nul.json["error"]["code"] == "invalid_text"
+
+
+def test_patch_recommendation_keeps_its_report(client, login, world, factory):
+    rec = world.item.recommendation
+    other = factory.report(code="other")
+    db.session.commit()
+    login(world.admin)
+    url = f"{API}/recommendations/{rec.id}"
+    etag = client.get(url).headers["ETag"]
+    moved = client.patch(url, json={"report_id": other.id}, headers={"If-Match": etag})
+    assert moved.status_code == 422 and "report_id" in moved.json["error"]["errors"]
+    ok = client.patch(url, json={"section": "三(八)", "text_en": "Reuse water."}, headers={"If-Match": etag})
+    assert ok.status_code == 200 and ok.json["section"] == "三(八)" and ok.json["version"] == 2
+    assert ok.json["action_items"][0]["code"] == world.item.code
+    stale = client.patch(url, json={"section": "x"}, headers={"If-Match": etag})
+    assert stale.status_code == 412 and stale.json["error"]["etag"] == ok.headers["ETag"]
+    other_tag = client.patch(url, json={"section": "x"}, headers={"If-Match": f'W/"report-{rec.id}-v2"'})
+    assert other_tag.status_code == 400
+    row = _audit("recommendation.edit")[-1]
+    assert set(_summary(row)["after"]) == {"section", "text_en", "version"}
+
+
+@pytest.mark.parametrize("role", ["lead", "other", "reviewer", "viewer"])
+def test_only_admins_write_recommendations(client, login, world, role):
+    rec = world.item.recommendation
+    login(_user(world, role))
+    assert client.post(f"{API}/recommendations", json=_rec_body(rec.report_id)).status_code == 403
+    assert client.patch(f"{API}/recommendations/{rec.id}", json={"section": "x"},
+                        headers={"If-Match": f'W/"recommendation-{rec.id}-v1"'}).status_code == 403
+    assert client.get(f"{API}/recommendations/{rec.id}").status_code == 200
+
+
+def test_recommendation_list_pages_filters_and_sorts(client, login, world, factory):
+    report = world.item.recommendation.report
+    for n in range(2, 6):
+        factory.recommendation(report, code=f"R{n}", position=n, section=f"三({n})")
+    db.session.commit()
+    login(world.reviewer)
+    resp = client.get(f"{API}/recommendations?report={report.id}&per_page=2&sort=-code")
+    assert resp.status_code == 200
+    assert [r["code"] for r in resp.json["recommendations"]] == ["R5", "R4"]
+    assert resp.json["pagination"]["total"] == 5 and resp.headers["X-Total-Count"] == "5"
+    assert [r["code"] for r in client.get(f"{API}/recommendations?code=r3").json["recommendations"]] == ["R3"]
+    assert client.get(f"{API}/recommendations?sort=title").status_code == 400
+    assert client.get(f"{API}/recommendations?report=999999").status_code == 404

@@ -120,30 +120,46 @@ def report_detail(report: Report, as_of: DataDates) -> dict:
 
 @blp.get("/recommendations")
 @read_operation
-@blp.arguments(schemas.RecommendationArgsSchema, location="query")
-@blp.response(200, schemas.RecommendationListSchema)
+@blp.arguments(schemas.RecommendationArgsSchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.RecommendationListSchema, headers=LIST_HEADERS)
 @blp.alt_response(404, response="NOT_FOUND")
-def list_recommendations(args: dict) -> dict:
-    """Recommendations with adoption, practices and figures, indicators and action items.
+def list_recommendations(args: dict) -> tuple[dict, int, dict]:
+    """Recommendations with adoption, practices and figures, indicators and action items, a page at a time.
 
-    Filter with ?report=<id> (404 if there is no such report).
+    Filter with ?report=<id> (404 if there is no such report), ?code=, ?section=; sort with ?sort=.
     """
     as_of = resolve_as_of(args)
-    where = []
+    where: list[ColumnElement[bool]] = []
     if args.get("report") is not None:
         report = _get_report(args["report"])
         where.append(Recommendation.report_id == report.id)
-    return {"as_of": as_of.as_of, "known_at": as_of.known_at, "recommendations": _recommendations(where, as_of)}
+    if args.get("code"):
+        where.append(func.lower(Recommendation.code).contains(args["code"].lower(), autoescape=True))
+    if args.get("section"):
+        where.append(Recommendation.section.contains(args["section"], autoescape=True))
+    columns = {name: getattr(Recommendation, name) for name in schemas.RECOMMENDATION_SORT}
+    page = page_ids(select(Recommendation.id).where(*where).order_by(
+        *order_clauses(args["sort"], columns, Recommendation.id)), args)
+    found = {r["id"]: r for r in _recommendations([Recommendation.id.in_(page.ids)], as_of)} if page.ids else {}
+    body = {"as_of": as_of.as_of, "known_at": as_of.known_at,
+            "recommendations": [found[i] for i in page.ids if i in found], "pagination": page.body()}
+    return body, 200, page.headers()
 
 
 @blp.get("/recommendations/<int:recommendation_id>")
 @read_operation
 @blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.RecommendationDetailSchema)
+@blp.response(200, schemas.RecommendationDetailSchema, headers=etag_header("recommendation"))
 @blp.alt_response(404, response="NOT_FOUND")
-def get_recommendation(args: dict, recommendation_id: int) -> dict:
-    """One recommendation, nested as in the list."""
+def get_recommendation(args: dict, recommendation_id: int) -> tuple[dict, int, dict]:
+    """One recommendation, nested as in the list. The ETag names its version (PATCH takes it as If-Match)."""
     as_of = resolve_as_of(args)
+    data = recommendation_detail(recommendation_id, as_of)
+    return data, 200, {"ETag": f'W/"recommendation-{data["id"]}-v{data["version"]}"'}
+
+
+def recommendation_detail(recommendation_id: int, as_of: DataDates) -> dict:
+    """The recommendation as GET /recommendations/{id} shows it (also the answer to POST and PATCH)."""
     found = _recommendations([Recommendation.id == recommendation_id], as_of)
     if not found:
         raise NotFound(_("There is no recommendation %(id)s.", id=recommendation_id))
@@ -256,6 +272,7 @@ def _recommendations(where: list[ColumnElement[bool]], as_of: DataDates) -> list
             "report_id": rec.report_id,
             "text_zh": rec.text_zh,
             "text_en": rec.text_en,
+            "version": rec.version,
             **_rollup(progress.rollup(rec_items, states), len(rec_items), counts),
             "adoption": None if decision is None else {
                 "decision": decision.decision, "reason": decision.reason,

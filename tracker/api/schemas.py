@@ -262,6 +262,7 @@ class RecommendationSchema(RollUpFields):
     title_en = fields.String(required=True)
     text_zh = fields.String(required=True)
     text_en = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Bumped by every edit; the ETag names it"})
     adoption = fields.Nested(AdoptionSchema, required=True, allow_none=True,
                              metadata={"description": "Latest adoption decision (採行情形) on the as-of date"})
     practices = fields.List(fields.Nested(PracticeSchema), required=True)
@@ -273,6 +274,7 @@ class RecommendationListSchema(Schema):
     as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
 
 
 class RecommendationDetailSchema(RecommendationSchema):
@@ -280,7 +282,13 @@ class RecommendationDetailSchema(RecommendationSchema):
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
 
 
-class RecommendationArgsSchema(AsOfArgsSchema):
+RECOMMENDATION_SORT = ("report_id", "position", "code", "section", "id")
+
+
+class RecommendationArgsSchema(ListArgsSchema):
+    sort = SortArg(RECOMMENDATION_SORT, "report_id,position")
+    code = text_filter("Code contains (case-insensitive)", 40)
+    section = text_filter("Section contains, e.g. 三", 40)
     report = IdArg(
         load_default=None,
         error_messages={"invalid": _l("Not a valid report id: use the number of a report.")},

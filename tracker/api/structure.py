@@ -266,3 +266,33 @@ def update_report(data: dict, report_id: int):
 
 
 TARGETS["api_structure.update_report"] = ("report_id", Report, "report")
+
+
+# --- Recommendations -------------------------------------------------------------------------------
+
+RecommendationCreateSchema = body_schema("RecommendationCreate", structure.RECOMMENDATION_FIELDS, True)
+RecommendationUpdateSchema = body_schema("RecommendationUpdate", structure.RECOMMENDATION_FIELDS, False)
+
+
+@blp.post("/recommendations")
+@write_operation(created=True)
+@blp.arguments(RecommendationCreateSchema)
+@blp.response(201, schemas.RecommendationDetailSchema, headers={**CREATED_HEADERS, **etag_header("recommendation")})
+def create_recommendation(data: dict):
+    """Add a recommendation to a report (administrators); ``position`` defaults to after the last."""
+    rec = _write(lambda: structure.create_recommendation(_actor(), data))
+    return _created("recommendation", rec, read_api.recommendation_detail(rec.id, _today()),
+                    "api_reports.get_recommendation", recommendation_id=rec.id)
+
+
+@blp.patch("/recommendations/<int:recommendation_id>")
+@write_operation(created=False)
+@blp.arguments(RecommendationUpdateSchema)
+@blp.response(200, schemas.RecommendationDetailSchema, headers=etag_header("recommendation"))
+def update_recommendation(data: dict, recommendation_id: int):
+    """Change a recommendation (administrators); only the keys sent change; its report stays. Needs If-Match."""
+    rec = _patch("recommendation", g.api_target, data, structure.update_recommendation)
+    return (read_api.recommendation_detail(rec.id, _today()), 200, {"ETag": _etag("recommendation", rec)})
+
+
+TARGETS["api_structure.update_recommendation"] = ("recommendation_id", Recommendation, "recommendation")
