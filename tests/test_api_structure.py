@@ -281,3 +281,105 @@ def test_recommendation_list_pages_filters_and_sorts(client, login, world, facto
     assert [r["code"] for r in client.get(f"{API}/recommendations?code=r3").json["recommendations"]] == ["R3"]
     assert client.get(f"{API}/recommendations?sort=title").status_code == 400
     assert client.get(f"{API}/recommendations?report=999999").status_code == 404
+
+
+# --- practices and figures --------------------------------------------------------------------------
+
+def _practice_body(rec_id, **kw):
+    body = {"recommendation_id": rec_id, "code": "P1", "section": "二(一)", "place_zh": "以色列",
+            "place_en": "Israel", "title_zh": "廢水回收", "title_en": "Waste-water reuse"}
+    body.update(kw)
+    return body
+
+
+def test_practice_and_figure_lifecycle(client, login, world):
+    rec = world.item.recommendation
+    login(world.admin)
+    resp = client.post(f"{API}/practices", json=_practice_body(rec.id))
+    assert resp.status_code == 201, resp.json
+    practice = resp.json
+    assert practice["recommendation_id"] == rec.id and practice["figures"] == [] and practice["version"] == 1
+    assert resp.headers["ETag"] == f'W/"practice-{practice["id"]}-v1"'
+    no_value = client.post(f"{API}/figures", json={"practice_id": practice["id"], "code": "reuse",
+                                                   "label_zh": "回收率", "label_en": "Reuse", "section": "二(一)"})
+    assert no_value.status_code == 422 and "value" in no_value.json["error"]["errors"]
+    fig = client.post(f"{API}/figures", json={"practice_id": practice["id"], "code": "reuse", "label_zh": "回收率",
+                                              "label_en": "Reuse", "section": "二(一)", "value": 87.5, "unit": "%",
+                                              "year": 2016, "quote_zh": "廢水回收再利用率達87%"})
+    assert fig.status_code == 201, fig.json
+    assert fig.json["value"] == 87.5 and fig.json["practice_id"] == practice["id"]
+    assert client.get(fig.headers["Location"]).json["quote_zh"] == "廢水回收再利用率達87%"
+    listed = client.get(f"{API}/practices/{practice['id']}").json
+    assert [f["code"] for f in listed["figures"]] == ["reuse"]
+    # The figure shows in the recommendation the read API already had.
+    nested = client.get(f"{API}/recommendations/{rec.id}").json["practices"]
+    assert nested[0]["figures"][0]["value"] == 87.5
+    too_precise = client.patch(fig.headers["Location"], json={"value": "1.23456"},
+                               headers={"If-Match": fig.headers["ETag"]})
+    assert too_precise.status_code == 422
+    changed = client.patch(fig.headers["Location"], json={"value": None, "value_text_zh": "逾八成"},
+                           headers={"If-Match": fig.headers["ETag"]})
+    assert changed.status_code == 200, changed.json
+    assert changed.json["value"] is None and changed.json["value_text_zh"] == "逾八成"
+    assert changed.headers["ETag"].endswith('-v2"')
+    renamed = client.patch(f"{API}/practices/{practice['id']}", json={"title_en": "Reuse of waste water"},
+                           headers={"If-Match": resp.headers["ETag"]})
+    assert renamed.status_code == 200 and renamed.json["title_en"] == "Reuse of waste water"
+    assert _audit("figure.edit") and _audit("practice.edit") and _audit("figure.create")
+
+
+def test_practice_and_figure_rules(client, login, world):
+    rec = world.item.recommendation
+    login(world.admin)
+    assert client.post(f"{API}/practices", json=_practice_body(rec.id)).status_code == 201
+    dup = client.post(f"{API}/practices", json=_practice_body(rec.id))
+    assert dup.status_code == 422 and "code" in dup.json["error"]["errors"]
+    blank = client.post(f"{API}/practices", json=_practice_body(rec.id, code="P2", title_zh="   "))
+    assert blank.status_code == 422 and "title_zh" in blank.json["error"]["errors"]
+    fig = client.post(f"{API}/figures", json={"practice_id": 2**31, "code": "x", "label_zh": "a", "label_en": "b",
+                                              "section": "s", "value": 1, "year": 12345})
+    assert fig.status_code == 422 and {"practice_id", "year"} <= set(fig.json["error"]["errors"])
+    huge = client.post(f"{API}/figures", json={"practice_id": 1, "code": "x", "label_zh": "a", "label_en": "b",
+                                               "section": "s", "value": 1e300})
+    assert huge.status_code == 422 and "value" in huge.json["error"]["errors"]
+
+
+@pytest.mark.parametrize("role", ["lead", "other", "reviewer", "viewer", "admin"])
+def test_every_role_reads_practices_and_figures(client, login, world, role):
+    practice = ReferencePractice(recommendation=world.item.recommendation, code="P1", section="二", place_zh="以色列",
+                                 place_en="Israel", title_zh="作法", title_en="Practice")
+    practice.figures = [PracticeFigure(code="f", label_zh="數", label_en="n", value=Decimal("3"), section="二",
+                                       year=2015)]
+    db.session.add(practice)
+    db.session.commit()
+    login(_user(world, role))
+    assert client.get(f"{API}/practices").json["practices"][0]["code"] == "P1"
+    assert client.get(f"{API}/practices/{practice.id}").status_code == 200
+    assert client.get(f"{API}/figures?year=2015").json["figures"][0]["value"] == 3.0
+    assert client.get(f"{API}/figures?year=2016").json["figures"] == []
+    assert client.get(f"{API}/figures/{practice.figures[0].id}").headers["ETag"] == \
+        f'W/"figure-{practice.figures[0].id}-v1"'
+    expected = 201 if role == "admin" else 403
+    assert client.post(f"{API}/practices", json=_practice_body(world.item.recommendation_id, code="P2")
+                       ).status_code == expected
+    assert client.post(f"{API}/figures", json={"practice_id": practice.id, "code": "g", "label_zh": "a",
+                                               "label_en": "b", "section": "s", "value": 1}).status_code == expected
+
+
+def test_practice_and_figure_lists_filter_and_404(client, login, world, factory):
+    rec = world.item.recommendation
+    other_rec = factory.recommendation(factory.report(code="other"), code="X1")
+    for n, r in enumerate((rec, rec, other_rec)):
+        db.session.add(ReferencePractice(recommendation=r, code=f"P{n}", position=n, section="二",
+                                         place_zh="以色列" if n else "新加坡", place_en="Israel" if n else "Singapore",
+                                         title_zh="作法", title_en="Practice"))
+    db.session.commit()
+    login(world.viewer)
+    assert client.get(f"{API}/practices?report={rec.report_id}").json["pagination"]["total"] == 2
+    assert [p["code"] for p in client.get(f"{API}/practices?place=singa").json["practices"]] == ["P0"]
+    assert [p["code"] for p in client.get(f"{API}/practices?sort=-position&per_page=1").json["practices"]] == ["P2"]
+    assert client.get(f"{API}/practices?recommendation=999999").status_code == 404
+    assert client.get(f"{API}/figures?practice=999999").status_code == 404
+    assert client.get(f"{API}/practices/999999").status_code == 404
+    assert client.get(f"{API}/figures?sort=value").status_code == 400
+    assert client.get(f"{API}/practices?as_of=2017-01-01").status_code == 400  # not an argument of this list

@@ -74,7 +74,7 @@ class SortArg(fields.Field):
         return out
 
 
-class ListArgsSchema(AsOfArgsSchema):
+class PagingArgsSchema(Schema):
     """Page, size and language; each list adds its ``sort`` and its filters."""
 
     class Meta:
@@ -87,6 +87,13 @@ class ListArgsSchema(AsOfArgsSchema):
                           metadata={"description": f"Rows per page (default {DEFAULT_PER_PAGE})"})
     lang = fields.String(load_default=None, metadata={"description": "Language of error messages: zh-TW or en",
                                                       "maxLength": 10})
+
+
+class ListArgsSchema(PagingArgsSchema, AsOfArgsSchema):
+    """A list whose rows carry a state on a date: paging plus ``as_of`` and ``known_at``."""
+
+    class Meta:
+        unknown = RAISE
 
 
 def text_filter(description: str, max_len: int = 120) -> fields.String:

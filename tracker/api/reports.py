@@ -22,7 +22,8 @@ from ..dates import DataDates
 from ..extensions import db
 from ..inputs import get_by_id
 from ..models import (
-    ActionItem, Department, Indicator, Recommendation, ReferencePractice, Report, Status, StatusUpdate,
+    ActionItem, Department, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report, Status,
+    StatusUpdate,
 )
 from ..services import NotFound
 from ..services import benchmark, progress
@@ -319,15 +320,20 @@ def _status_counts(counts: Counter) -> dict[str, int]:
 
 def _practice(p: ReferencePractice) -> dict:
     return {
-        "id": p.id, "code": p.code, "section": p.section, "place_zh": p.place_zh, "place_en": p.place_en,
+        "id": p.id, "recommendation_id": p.recommendation_id, "code": p.code, "position": p.position,
+        "section": p.section, "place_zh": p.place_zh, "place_en": p.place_en,
         "title_zh": p.title_zh, "title_en": p.title_en,
-        "description_zh": p.description_zh, "description_en": p.description_en,
-        "figures": [{
-            "id": f.id, "code": f.code, "label_zh": f.label_zh, "label_en": f.label_en, "value": f.value,
-            "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en, "unit": f.unit,
-            "unit_en": f.unit_en,
-            "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
-        } for f in p.figures],
+        "description_zh": p.description_zh, "description_en": p.description_en, "version": p.version,
+        "figures": [_figure(f) for f in p.figures],
+    }
+
+
+def _figure(f: PracticeFigure) -> dict:
+    return {
+        "id": f.id, "practice_id": f.practice_id, "code": f.code, "position": f.position, "label_zh": f.label_zh,
+        "label_en": f.label_en, "value": f.value, "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en,
+        "unit": f.unit, "unit_en": f.unit_en, "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
+        "version": f.version,
     }
 
 

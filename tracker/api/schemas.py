@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..models import Adoption, BudgetSource, Direction, Status, TrackingChoice
 from ..services.benchmark import OnTrack
 from .common import AsOfArgsSchema, IdArg
-from .listing import BoundedInt, ListArgsSchema, PaginationSchema, SortArg, text_filter
+from .listing import BoundedInt, ListArgsSchema, PagingArgsSchema, PaginationSchema, SortArg, text_filter
 
 FLAGS = ("overdue", "due_soon", "stale")
 MISSING = ("baseline", "target", "reference", "measurement")
@@ -136,9 +136,15 @@ class AdoptionSchema(Schema):
     decided_by = fields.String(required=True)
 
 
+VERSION_DOC = {"description": "Bumped by every edit; the ETag names it"}
+
+
 class PracticeFigureSchema(Schema):
     id = fields.Integer(required=True)
+    practice_id = fields.Integer(required=True)
     code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata=VERSION_DOC)
     label_zh = fields.String(required=True)
     label_en = fields.String(required=True)
     value = _number("Numeric value; null when the report gives it only as text", required=True)
@@ -154,7 +160,10 @@ class PracticeFigureSchema(Schema):
 
 class PracticeSchema(Schema):
     id = fields.Integer(required=True)
+    recommendation_id = fields.Integer(required=True)
     code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata=VERSION_DOC)
     section = fields.String(required=True)
     place_zh = fields.String(required=True)
     place_en = fields.String(required=True)
@@ -386,3 +395,34 @@ class ActionItemDetailSchema(ItemStateFields):
     budget = fields.Nested(BudgetSchema, required=True)
     weight = fields.Float(required=True, metadata={"description": "Weight in the recommendation's roll-up"})
     version = fields.Integer(required=True, metadata={"description": "Send it back as If-Match (see ETag)"})
+
+
+# --- Practices and figures ----------------------------------------------------------
+
+PRACTICE_SORT = ("recommendation_id", "position", "code", "section", "id")
+FIGURE_SORT = ("practice_id", "position", "code", "year", "id")
+
+
+class PracticeListArgsSchema(PagingArgsSchema):
+    sort = SortArg(PRACTICE_SORT, "recommendation_id,position")
+    report = IdArg(load_default=None, metadata={"description": "Only practices of this report's recommendations"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only practices of this recommendation"})
+    place = text_filter("Place contains (zh-TW or English)")
+
+
+class PracticeListSchema(Schema):
+    practices = fields.List(fields.Nested(PracticeSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class FigureListArgsSchema(PagingArgsSchema):
+    sort = SortArg(FIGURE_SORT, "practice_id,position")
+    practice = IdArg(load_default=None, metadata={"description": "Only figures of this practice"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only figures of this recommendation's "
+                                                                       "practices"})
+    year = BoundedInt(1900, 2199, load_default=None, metadata={"description": "Only figures of this data year"})
+
+
+class FigureListSchema(Schema):
+    figures = fields.List(fields.Nested(PracticeFigureSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)

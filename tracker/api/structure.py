@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
 
 from ..extensions import db
 from ..inputs import MAX_INT
@@ -31,6 +31,9 @@ from .common import (
     etag_header, item_etag, local_today, require_reader, required_if_match, resource_etag,
 )
 from ..dates import DataDates
+from .listing import LIST_HEADERS, order_clauses, page_ids
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 blp = ApiBlueprint("api_structure", __name__, url_prefix="/api/v1",
                    description="Create and update reports, recommendations, practices, figures, indicators and "
@@ -230,6 +233,30 @@ def write_operation(created: bool) -> Callable:
     return deco
 
 
+def read_op(func: Callable) -> Callable:
+    """OpenAPI for what every read shares: sign-in and error responses."""
+    func = blp.alt_response(400, response="BAD_REQUEST")(func)
+    func = blp.alt_response(403, response="FORBIDDEN")(func)
+    func = blp.alt_response(401, response="UNAUTHORIZED")(func)
+    return blp.doc(security=API_SECURITY)(func)
+
+
+def _list(model: type, args: dict, where: list, sort: tuple[str, ...], key: str,
+          present: Callable[[Any], dict], options: tuple = ()) -> tuple[dict, int, dict]:
+    """One page of stored objects: count, ids, then the rows with their relations (fixed statements)."""
+    columns = {name: getattr(model, name) for name in sort}
+    page = page_ids(select(model.id).where(*where).order_by(*order_clauses(args["sort"], columns, model.id)), args)
+    rows = {o.id: o for o in db.session.scalars(
+        select(model).where(model.id.in_(page.ids)).options(*options))} if page.ids else {}
+    return ({key: [present(rows[i]) for i in page.ids if i in rows], "pagination": page.body()}, 200,
+            page.headers())
+
+
+def _exists(model: type, ident: Any, kind: str) -> int:
+    """The id of a filter argument's object; 404 if there is none."""
+    return structure.get(model, ident, _what(kind)).id
+
+
 def _created(kind: str, obj: Any, body: dict, endpoint: str, **url_args: Any) -> tuple[dict, int, dict]:
     return body, 201, {"Location": url_for(endpoint, **url_args), "ETag": _etag(kind, obj)}
 
@@ -296,3 +323,138 @@ def update_recommendation(data: dict, recommendation_id: int):
 
 
 TARGETS["api_structure.update_recommendation"] = ("recommendation_id", Recommendation, "recommendation")
+
+
+# --- Reference practices -----------------------------------------------------------------------------
+
+PracticeCreateSchema = body_schema("PracticeCreate", structure.PRACTICE_FIELDS, True)
+PracticeUpdateSchema = body_schema("PracticeUpdate", structure.PRACTICE_FIELDS, False)
+
+
+def _practice_detail(practice_id: int) -> dict:
+    practice = db.session.scalar(select(ReferencePractice).where(ReferencePractice.id == practice_id)
+                                 .options(selectinload(ReferencePractice.figures)))
+    return read_api._practice(practice)
+
+
+@blp.get("/practices")
+@read_op
+@blp.arguments(schemas.PracticeListArgsSchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.PracticeListSchema, headers=LIST_HEADERS)
+@blp.alt_response(404, response="NOT_FOUND")
+def list_practices(args: dict):
+    """Reference practices (國外標竿作法) with their figures, a page at a time.
+
+    Filter with ?report=, ?recommendation= (404 if there is no such one), ?place=; sort with ?sort=.
+    """
+    where: list = []
+    if args.get("report") is not None:
+        report_id = _exists(Report, args["report"], "report")
+        where.append(ReferencePractice.recommendation_id.in_(
+            select(Recommendation.id).where(Recommendation.report_id == report_id)))
+    if args.get("recommendation") is not None:
+        where.append(ReferencePractice.recommendation_id
+                     == _exists(Recommendation, args["recommendation"], "recommendation"))
+    if args.get("place"):
+        needle = args["place"].lower()
+        where.append(or_(func.lower(ReferencePractice.place_zh).contains(needle, autoescape=True),
+                         func.lower(ReferencePractice.place_en).contains(needle, autoescape=True)))
+    return _list(ReferencePractice, args, where, schemas.PRACTICE_SORT, "practices", read_api._practice,
+                 (selectinload(ReferencePractice.figures),))
+
+
+@blp.get("/practices/<int:practice_id>")
+@read_op
+@blp.response(200, schemas.PracticeSchema, headers=etag_header("practice"))
+@blp.alt_response(404, response="NOT_FOUND")
+def get_practice(practice_id: int):
+    """One reference practice with its figures. The ETag names its version."""
+    practice = g.api_target
+    return _practice_detail(practice.id), 200, {"ETag": _etag("practice", practice)}
+
+
+@blp.post("/practices")
+@write_operation(created=True)
+@blp.arguments(PracticeCreateSchema)
+@blp.response(201, schemas.PracticeSchema, headers={**CREATED_HEADERS, **etag_header("practice")})
+def create_practice(data: dict):
+    """Add a reference practice to a recommendation (administrators)."""
+    practice = _write(lambda: structure.create_practice(_actor(), data))
+    return _created("practice", practice, _practice_detail(practice.id), "api_structure.get_practice",
+                    practice_id=practice.id)
+
+
+@blp.patch("/practices/<int:practice_id>")
+@write_operation(created=False)
+@blp.arguments(PracticeUpdateSchema)
+@blp.response(200, schemas.PracticeSchema, headers=etag_header("practice"))
+def update_practice(data: dict, practice_id: int):
+    """Change a reference practice (administrators); only the keys sent change. Needs If-Match."""
+    practice = _patch("practice", g.api_target, data, structure.update_practice)
+    return _practice_detail(practice.id), 200, {"ETag": _etag("practice", practice)}
+
+
+TARGETS["api_structure.get_practice"] = ("practice_id", ReferencePractice, "practice")
+TARGETS["api_structure.update_practice"] = ("practice_id", ReferencePractice, "practice")
+
+
+# --- Practice figures ------------------------------------------------------------------------------------
+
+FigureCreateSchema = body_schema("FigureCreate", structure.FIGURE_FIELDS, True)
+FigureUpdateSchema = body_schema("FigureUpdate", structure.FIGURE_FIELDS, False)
+
+
+@blp.get("/figures")
+@read_op
+@blp.arguments(schemas.FigureListArgsSchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.FigureListSchema, headers=LIST_HEADERS)
+@blp.alt_response(404, response="NOT_FOUND")
+def list_figures(args: dict):
+    """Figures the reports give for their practices, with the verbatim quote, a page at a time.
+
+    Filter with ?practice=, ?recommendation= (404 if there is no such one), ?year=; sort with ?sort=.
+    """
+    where: list = []
+    if args.get("practice") is not None:
+        where.append(PracticeFigure.practice_id == _exists(ReferencePractice, args["practice"], "practice"))
+    if args.get("recommendation") is not None:
+        rec_id = _exists(Recommendation, args["recommendation"], "recommendation")
+        where.append(PracticeFigure.practice_id.in_(
+            select(ReferencePractice.id).where(ReferencePractice.recommendation_id == rec_id)))
+    if args.get("year") is not None:
+        where.append(PracticeFigure.year == args["year"])
+    return _list(PracticeFigure, args, where, schemas.FIGURE_SORT, "figures", read_api._figure)
+
+
+@blp.get("/figures/<int:figure_id>")
+@read_op
+@blp.response(200, schemas.PracticeFigureSchema, headers=etag_header("figure"))
+@blp.alt_response(404, response="NOT_FOUND")
+def get_figure(figure_id: int):
+    """One figure of a practice. The ETag names its version."""
+    figure = g.api_target
+    return read_api._figure(figure), 200, {"ETag": _etag("figure", figure)}
+
+
+@blp.post("/figures")
+@write_operation(created=True)
+@blp.arguments(FigureCreateSchema)
+@blp.response(201, schemas.PracticeFigureSchema, headers={**CREATED_HEADERS, **etag_header("figure")})
+def create_figure(data: dict):
+    """Add a figure to a practice (administrators): a value, or its wording when the report gives only words."""
+    figure = _write(lambda: structure.create_figure(_actor(), data))
+    return _created("figure", figure, read_api._figure(figure), "api_structure.get_figure", figure_id=figure.id)
+
+
+@blp.patch("/figures/<int:figure_id>")
+@write_operation(created=False)
+@blp.arguments(FigureUpdateSchema)
+@blp.response(200, schemas.PracticeFigureSchema, headers=etag_header("figure"))
+def update_figure(data: dict, figure_id: int):
+    """Change a figure (administrators); only the keys sent change. Needs If-Match."""
+    figure = _patch("figure", g.api_target, data, structure.update_figure)
+    return read_api._figure(figure), 200, {"ETag": _etag("figure", figure)}
+
+
+TARGETS["api_structure.get_figure"] = ("figure_id", PracticeFigure, "figure")
+TARGETS["api_structure.update_figure"] = ("figure_id", PracticeFigure, "figure")
