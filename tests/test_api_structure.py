@@ -383,3 +383,66 @@ def test_practice_and_figure_lists_filter_and_404(client, login, world, factory)
     assert client.get(f"{API}/practices/999999").status_code == 404
     assert client.get(f"{API}/figures?sort=value").status_code == 400
     assert client.get(f"{API}/practices?as_of=2017-01-01").status_code == 400  # not an argument of this list
+
+
+# --- indicators ---------------------------------------------------------------------------------------
+
+def _indicator_body(rec_id, **kw):
+    body = {"recommendation_id": rec_id, "code": "reuse-rate", "name_zh": "再生水利用率", "name_en": "Water reuse rate",
+            "unit": "%", "unit_en": "%", "direction": "higher", "reference_value": 87, "reference_year": 2016,
+            "target_value": 30, "target_year": 2030}
+    body.update(kw)
+    return body
+
+
+def test_indicator_lifecycle(client, login, world):
+    rec = world.item.recommendation
+    login(world.admin)
+    resp = client.post(f"{API}/indicators", json=_indicator_body(rec.id, data_department_id=world.lead.id))
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert body["baseline"]["value"] is None and "baseline" in body["missing"]  # never invented
+    assert body["data_department"]["code"] == "WRB" and body["version"] == 1
+    assert body["reference"]["value"] == 87.0 and body["as_of"]
+    url = resp.headers["Location"]
+    assert client.get(url + "?as_of=2017-12-31").json["as_of"] == "2017-12-31"
+    backwards = client.patch(url, json={"baseline_year": 2031}, headers={"If-Match": resp.headers["ETag"]})
+    assert backwards.status_code == 422 and "target_year" in backwards.json["error"]["errors"]
+    ok = client.patch(url, json={"baseline_value": 12.5, "baseline_year": 2016, "direction": "lower"},
+                      headers={"If-Match": resp.headers["ETag"]})
+    assert ok.status_code == 200, ok.json
+    assert ok.json["baseline"]["value"] == 12.5 and ok.json["direction"] == "lower" and "baseline" not in ok.json["missing"]
+    row = _audit("indicator.edit")[-1]
+    assert _summary(row)["after"] == {"baseline_value": "12.5000" if False else _summary(row)["after"]["baseline_value"],
+                                      "baseline_year": 2016, "direction": "lower", "version": 2}
+    assert _summary(row)["before"]["direction"] == "higher"
+
+
+def test_indicator_rules(client, login, world, factory):
+    rec = world.item.recommendation
+    other_rec = factory.recommendation(world.item.recommendation.report, code="R2")
+    foreign = ReferencePractice(recommendation=other_rec, code="P", section="二", place_zh="以", place_en="I",
+                                title_zh="t", title_en="t")
+    gone = factory.department("OLD", active=False)
+    db.session.add(foreign)
+    db.session.commit()
+    login(world.admin)
+    resp = client.post(f"{API}/indicators", json=_indicator_body(
+        rec.id, code="water-reuse", direction="sideways", practice_id=foreign.id, data_department_id=gone.id))
+    assert resp.status_code == 422
+    assert {"code", "direction", "practice_id", "data_department_id"} <= set(resp.json["error"]["errors"])
+
+
+def test_indicator_list_filters(client, login, world):
+    login(world.other_editor)
+    resp = client.get(f"{API}/indicators?recommendation={world.item.recommendation_id}&sort=code")
+    assert resp.status_code == 200
+    assert [i["code"] for i in resp.json["indicators"]] == ["unlinked", "water-reuse"]
+    assert client.get(f"{API}/indicators?direction=lower").json["indicators"] == []
+    assert client.get(f"{API}/indicators?direction=sideways").status_code == 400
+    assert client.get(f"{API}/indicators?data_department=999999").status_code == 404
+    assert client.get(f"{API}/indicators?as_of=2017-06-30&per_page=1").json["pagination"]["pages"] == 2
+    assert client.get(f"{API}/indicators/{world.indicator.id}").headers["ETag"] == \
+        f'W/"indicator-{world.indicator.id}-v1"'
+    assert client.patch(f"{API}/indicators/{world.indicator.id}", json={"unit": "m"},
+                        headers={"If-Match": f'W/"indicator-{world.indicator.id}-v1"'}).status_code == 403

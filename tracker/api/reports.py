@@ -344,7 +344,8 @@ def _round(value: float | None, digits: int) -> float | None:
 def _indicator(st: benchmark.IndicatorState) -> dict:
     ind = st.indicator
     return {
-        "id": ind.id, "code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+        "id": ind.id, "recommendation_id": ind.recommendation_id, "code": ind.code, "position": ind.position,
+        "version": ind.version, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
         "unit_en": ind.unit_en,
         "direction": ind.direction, "practice_id": ind.practice_id,
         "reference": {"value": ind.reference_value, "year": ind.reference_year,

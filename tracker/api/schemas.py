@@ -201,7 +201,10 @@ class MeasurementSchema(Schema):
 
 class IndicatorSchema(Schema):
     id = fields.Integer(required=True)
+    recommendation_id = fields.Integer(required=True)
     code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata=VERSION_DOC)
     name_zh = fields.String(required=True)
     name_en = fields.String(required=True)
     unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
@@ -426,3 +429,30 @@ class FigureListArgsSchema(PagingArgsSchema):
 class FigureListSchema(Schema):
     figures = fields.List(fields.Nested(PracticeFigureSchema), required=True)
     pagination = fields.Nested(PaginationSchema, required=True)
+
+
+# --- Indicators ---------------------------------------------------------------------
+
+INDICATOR_SORT = ("recommendation_id", "position", "code", "name_zh", "name_en", "id")
+
+
+class IndicatorListArgsSchema(ListArgsSchema):
+    sort = SortArg(INDICATOR_SORT, "recommendation_id,position")
+    report = IdArg(load_default=None, metadata={"description": "Only indicators of this report's recommendations"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only indicators of this recommendation"})
+    direction = fields.Enum(Direction, by_value=True, load_default=None,
+                            metadata={"description": "Only indicators where this way is better"})
+    data_department = IdArg(load_default=None, metadata={"description": "Only indicators whose missing data this "
+                                                                        "department is to provide"})
+
+
+class IndicatorListSchema(Schema):
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class IndicatorDetailSchema(IndicatorSchema):
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
