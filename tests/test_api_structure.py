@@ -446,3 +446,109 @@ def test_indicator_list_filters(client, login, world):
         f'W/"indicator-{world.indicator.id}-v1"'
     assert client.patch(f"{API}/indicators/{world.indicator.id}", json={"unit": "m"},
                         headers={"If-Match": f'W/"indicator-{world.indicator.id}-v1"'}).status_code == 403
+
+
+# --- action items --------------------------------------------------------------------------------------
+
+def _item_body(world, **kw):
+    body = {"recommendation_id": world.item.recommendation_id, "code": "R1-A2", "title_zh": "建置再生水廠",
+            "title_en": "Build a water reclamation plant", "source_section": "三(一)",
+            "lead_department_id": world.lead.id, "supporting_department_ids": [world.support.id],
+            "indicator_ids": [world.indicator.id], "start_date": "2017-01-01", "due_date": "2019-12-31",
+            "budget_amount": 1500000, "budget_source": "city"}
+    body.update(kw)
+    return body
+
+
+def test_admin_creates_an_item_that_the_lead_department_then_reports_on(client, login, world):
+    login(world.admin)
+    resp = client.post(f"{API}/action-items", json=_item_body(world))
+    assert resp.status_code == 201, resp.json
+    body = resp.json
+    assert body["lead_department"]["code"] == "WRB" and [d["code"] for d in body["supporting_departments"]] == ["AGR"]
+    assert body["departments_proposed"] is True and body["version"] == 1 and body["weight"] == 1.0
+    assert body["indicators"][0]["code"] == "water-reuse" and body["budget"]["amount"] == 1500000
+    assert body["position"] == world.item.position + 1 and body["status"] == "not_started"
+    assert resp.headers["ETag"] == f'W/"item-{body["id"]}-v1"'
+    assert resp.headers["Location"].endswith(f"/api/v1/action-items/{body['id']}")
+    # The department sees it and may report on it with the same ETag.
+    login(world.lead_editor)
+    update = client.post(f"{API}/action-items/{body['id']}/updates", headers={"If-Match": resp.headers["ETag"]},
+                         json={"status": "planning", "progress": 5, "effective_date": "2017-06-30",
+                               "narrative": "規劃中"})
+    assert update.status_code == 201, update.json
+    listed = client.get(f"{API}/action-items?lead_department={world.lead.id}&sort=code").json["action_items"]
+    assert [i["code"] for i in listed] == ["R1-A1", "R1-A2"] and listed[1]["pending"] is True
+
+
+def test_item_rules(client, login, world, factory):
+    gone = factory.department("OLD", active=False)
+    foreign = factory.indicator(factory.recommendation(world.item.recommendation.report, code="R2"), code="x")
+    db.session.commit()
+    login(world.admin)
+    resp = client.post(f"{API}/action-items", json=_item_body(
+        world, code="R1-A1", supporting_department_ids=[world.lead.id], indicator_ids=[foreign.id],
+        due_date="2016-01-01", budget_source=None, weight=0))
+    assert resp.status_code == 422
+    assert {"code", "supporting_department_ids", "indicator_ids", "due_date", "budget_source", "weight"} <= set(
+        resp.json["error"]["errors"])
+    inactive = client.post(f"{API}/action-items", json=_item_body(world, lead_department_id=gone.id))
+    assert inactive.status_code == 422 and "lead_department_id" in inactive.json["error"]["errors"]
+    not_a_list = client.post(f"{API}/action-items", json=_item_body(world, practice_ids="1"))
+    assert not_a_list.status_code == 422 and "practice_ids" in not_a_list.json["error"]["errors"]
+    unicode_id = client.post(f"{API}/action-items", json=_item_body(world, lead_department_id="١"))
+    assert unicode_id.status_code == 422
+
+
+def test_patch_item_shares_the_version_with_status_updates(client, login, world):
+    item = world.item
+    login(world.admin)
+    url = f"{API}/action-items/{item.id}"
+    etag = client.get(url).headers["ETag"]
+    ok = client.patch(url, json={"due_date": "2019-06-30", "weight": 2.5, "practice_ids": []},
+                      headers={"If-Match": etag})
+    assert ok.status_code == 200, ok.json
+    assert ok.json["schedule"]["due_date"] == "2019-06-30" and ok.json["weight"] == 2.5
+    assert ok.headers["ETag"] == f'W/"item-{item.id}-v2"'
+    row = _audit("item.edit")[-1]
+    assert set(_summary(row)["after"]) == {"due_date", "weight", "version"}
+    # A department's update based on the old version is a conflict; an edit based on it a 412.
+    login(world.lead_editor)
+    late = client.post(f"{API}/action-items/{item.id}/updates", headers={"If-Match": etag},
+                       json={"status": "planning", "progress": 5, "effective_date": "2017-06-30", "narrative": "x"})
+    assert late.status_code == 409
+    login(world.admin)
+    stale = client.patch(url, json={"weight": 1}, headers={"If-Match": etag})
+    assert stale.status_code == 412 and stale.json["error"]["etag"] == ok.headers["ETag"]
+    moved = client.patch(url, json={"recommendation_id": item.recommendation_id}, headers={"If-Match": ok.headers["ETag"]})
+    assert moved.status_code == 422
+    report_tag = client.patch(url, json={"weight": 1}, headers={"If-Match": f'W/"report-{item.id}-v2"'})
+    assert report_tag.status_code == 400
+
+
+@pytest.mark.parametrize("role", ["lead", "other", "reviewer", "viewer"])
+def test_only_admins_write_items(client, login, world, role):
+    login(_user(world, role))
+    assert client.post(f"{API}/action-items", json=_item_body(world)).status_code == 403
+    assert client.patch(f"{API}/action-items/{world.item.id}", json={"weight": 3},
+                        headers={"If-Match": f'W/"item-{world.item.id}-v1"'}).status_code == 403
+    listed = client.get(f"{API}/action-items")
+    assert listed.status_code == 200 and listed.json["pagination"]["total"] == 1
+
+
+def test_item_list_filters_and_sorts(client, login, world, factory):
+    rec = world.item.recommendation
+    factory.item(rec, lead=world.other, code="R1-B", due_date=date(2017, 3, 1), position=5)
+    factory.item(rec, lead=world.other, code="R1-C", due_date=None, position=6)
+    db.session.commit()
+    login(world.viewer)
+    by_due = client.get(f"{API}/action-items?sort=due_date").json["action_items"]
+    assert [i["code"] for i in by_due] == ["R1-B", "R1-A1", "R1-C"]  # no due date: last
+    desc = client.get(f"{API}/action-items?sort=-due_date").json["action_items"]
+    assert [i["code"] for i in desc] == ["R1-A1", "R1-B", "R1-C"]
+    assert [i["code"] for i in client.get(f"{API}/action-items?due_before=2017-12-31").json["action_items"]] == ["R1-B"]
+    support = client.get(f"{API}/action-items?supporting_department={world.support.id}").json["action_items"]
+    assert [i["code"] for i in support] == ["R1-A1"]
+    assert client.get(f"{API}/action-items?report={rec.report_id}").json["pagination"]["total"] == 3
+    assert client.get(f"{API}/action-items?lead_department=99999999999").status_code == 404
+    assert client.get(f"{API}/action-items?due_before=31/12/2017").status_code == 400

@@ -181,6 +181,12 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
     The ETag header names the item's version; write requests send it back as If-Match.
     """
     as_of = resolve_as_of(args)
+    data, item = item_detail(item_id, as_of)
+    return data, 200, {"ETag": item_etag(item)}
+
+
+def item_detail(item_id: int, as_of: DataDates) -> tuple[dict, ActionItem]:
+    """The item as GET /action-items/{id} shows it (also the answer to POST and PATCH), and the item."""
     item = db.session.scalar(
         select(ActionItem).where(ActionItem.id == item_id).options(
             joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
@@ -224,8 +230,9 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
         },
         "schedule": {"start_date": item.start_date, "due_date": item.due_date},
         "budget": {"amount": item.budget_amount, "source": item.budget_source, "note": item.budget_note},
+        "position": item.position, "tracking_start": item.tracking_start,
     }
-    return data, 200, {"ETag": item_etag(item)}
+    return data, item
 
 
 # --- Queries ----------------------------------------------------------------------

@@ -398,6 +398,9 @@ class ActionItemDetailSchema(ItemStateFields):
     budget = fields.Nested(BudgetSchema, required=True)
     weight = fields.Float(required=True, metadata={"description": "Weight in the recommendation's roll-up"})
     version = fields.Integer(required=True, metadata={"description": "Send it back as If-Match (see ETag)"})
+    position = fields.Integer(required=True, metadata={"description": "Order among the recommendation's items"})
+    tracking_start = fields.Date(required=True, allow_none=True, metadata={
+        "description": "Tracking starts on this day if set, otherwise on the report's filing date"})
 
 
 # --- Practices and figures ----------------------------------------------------------
@@ -456,3 +459,31 @@ class IndicatorListSchema(Schema):
 class IndicatorDetailSchema(IndicatorSchema):
     as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
+
+
+# --- Action items (list) ------------------------------------------------------------
+
+ITEM_SORT = ("recommendation_id", "position", "code", "due_date", "start_date", "title_zh", "title_en", "id")
+
+
+class ItemListArgsSchema(ListArgsSchema):
+    sort = SortArg(ITEM_SORT, "recommendation_id,position")
+    report = IdArg(load_default=None, metadata={"description": "Only items of this report"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only items of this recommendation"})
+    lead_department = IdArg(load_default=None, metadata={"description": "Only items this department leads"})
+    supporting_department = IdArg(load_default=None, metadata={"description": "Only items this department "
+                                                                              "supports"})
+    due_before = fields.Date(load_default=None, metadata={"description": "Only items due on or before this day "
+                                                                        "(YYYY-MM-DD)"})
+
+
+class ActionItemListEntrySchema(ActionItemBriefSchema):
+    recommendation_id = fields.Integer(required=True)
+    report_id = fields.Integer(required=True)
+
+
+class ActionItemListSchema(Schema):
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
+    action_items = fields.List(fields.Nested(ActionItemListEntrySchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
