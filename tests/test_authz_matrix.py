@@ -28,7 +28,7 @@ from tests.conftest import IS_POSTGRES
 from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
-from tracker.models import Review, ReviewDecision
+from tracker.models import PracticeFigure, ReferencePractice, Review, ReviewDecision
 from tracker.services import review as review_ops, tokens, updates, uploads
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
@@ -47,6 +47,9 @@ ALL_API = (UNAUTH, OK, OK, OK, OK, OK)
 ADMIN_PAGE = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
 ADMIN_POST = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, REDIRECT)
 ADMIN_FORM_POST = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID)
+PRECONDITION_REQUIRED = 428  # an API update without If-Match
+API_ADMIN_CREATE = (UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID)
+API_ADMIN_UPDATE = (UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, PRECONDITION_REQUIRED)
 
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # --- sign-in and the user's own account (auth, account) ---
@@ -130,6 +133,27 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("api_updates.ItemUpdates", "GET"): ALL_API,
     ("api_updates.ItemUpdates", "POST"): (UNAUTH, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("api_updates.get_update", "GET"): ALL_API,
+    # Structure: every role reads; only administrators write (403 before the body is read). The empty
+    # body misses required fields (422); a PATCH without If-Match is 428.
+    ("api_structure.list_practices", "GET"): ALL_API,
+    ("api_structure.get_practice", "GET"): ALL_API,
+    ("api_structure.list_figures", "GET"): ALL_API,
+    ("api_structure.get_figure", "GET"): ALL_API,
+    ("api_structure.list_indicators", "GET"): ALL_API,
+    ("api_structure.get_indicator", "GET"): ALL_API,
+    ("api_structure.list_action_items", "GET"): ALL_API,
+    ("api_structure.create_report", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_report", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_recommendation", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_recommendation", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_practice", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_practice", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_figure", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_figure", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_indicator", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_indicator", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_action_item", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_action_item", "PATCH"): API_ADMIN_UPDATE,
     ("api_updates.withdraw", "POST"): (UNAUTH, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }
 
@@ -166,8 +190,13 @@ def _world(factory):
     token, _raw = tokens.create_token(w.lead_editor, "matrix")
     target_user = factory.user("viewer", email="target@example.org")
     spare_dept = factory.department("SPARE")
+    practice = ReferencePractice(recommendation=w.item.recommendation, code="P1", section="二", place_zh="以色列",
+                                 place_en="Israel", title_zh="作法", title_en="Practice")
+    practice.figures = [PracticeFigure(code="f1", label_zh="數", label_en="n", value=1, section="二")]
+    db.session.add(practice)
     db.session.commit()
-    w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept}
+    w.extra = {"pending": pending, "token": token, "target_user": target_user, "spare_dept": spare_dept,
+               "practice": practice}
     return w
 
 
@@ -184,6 +213,9 @@ def url_values(w) -> dict[str, int]:
         "report_id": rec.report_id,
         "rec_id": rec.id,
         "recommendation_id": rec.id,
+        "practice_id": w.extra["practice"].id,
+        "figure_id": w.extra["practice"].figures[0].id,
+        "indicator_id": w.indicator.id,
     }
 
 
