@@ -159,6 +159,9 @@ class ApiParser(FlaskParser):
             if location in self.__location_map__ and isinstance(inner, Mapping):
                 messages = inner
         field, message = _first_error(messages)
+        if message == "Unknown field.":  # marshmallow's words, for a list's unknown=RAISE
+            message = _("This request takes no argument “%(name)s”: see its parameters in the OpenAPI document.",
+                        name=field[:40])
         raise InvalidArgument(message, field=field, fields=_plain(messages))
 
 

@@ -80,8 +80,6 @@ class PagingArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    error_messages = {"unknown": "This list takes no such argument: see its parameters in the OpenAPI document."}
-
     page = BoundedInt(1, MAX_PAGE, load_default=1, metadata={"description": "Page number, from 1"})
     per_page = BoundedInt(1, MAX_PER_PAGE, load_default=DEFAULT_PER_PAGE,
                           metadata={"description": f"Rows per page (default {DEFAULT_PER_PAGE})"})
