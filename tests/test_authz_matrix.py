@@ -47,6 +47,9 @@ ALL_API = (UNAUTH, OK, OK, OK, OK, OK)
 ADMIN_PAGE = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
 ADMIN_POST = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, REDIRECT)
 ADMIN_FORM_POST = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID)
+PRECONDITION_REQUIRED = 428  # an API update without If-Match
+API_ADMIN_CREATE = (UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, INVALID)
+API_ADMIN_UPDATE = (UNAUTH, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, PRECONDITION_REQUIRED)
 
 EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     # --- sign-in and the user's own account (auth, account) ---
@@ -193,6 +196,27 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("api_updates.ItemUpdates", "GET"): ALL_API,
     ("api_updates.ItemUpdates", "POST"): (UNAUTH, INVALID, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
     ("api_updates.get_update", "GET"): ALL_API,
+    # Structure: every role reads; only administrators write (403 before the body is read). The empty
+    # body misses required fields (422); a PATCH without If-Match is 428.
+    ("api_structure.list_practices", "GET"): ALL_API,
+    ("api_structure.get_practice", "GET"): ALL_API,
+    ("api_structure.list_figures", "GET"): ALL_API,
+    ("api_structure.get_figure", "GET"): ALL_API,
+    ("api_structure.list_indicators", "GET"): ALL_API,
+    ("api_structure.get_indicator", "GET"): ALL_API,
+    ("api_structure.list_action_items", "GET"): ALL_API,
+    ("api_structure.create_report", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_report", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_recommendation", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_recommendation", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_practice", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_practice", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_figure", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_figure", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_indicator", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_indicator", "PATCH"): API_ADMIN_UPDATE,
+    ("api_structure.create_action_item", "POST"): API_ADMIN_CREATE,
+    ("api_structure.update_action_item", "PATCH"): API_ADMIN_UPDATE,
     ("api_updates.withdraw", "POST"): (UNAUTH, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN),
 }
 

@@ -9,6 +9,7 @@ API_MODULES = [
     "reports",
     "updates",
     "summary",
+    "structure",
 ]
 
 

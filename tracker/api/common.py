@@ -159,6 +159,9 @@ class ApiParser(FlaskParser):
             if location in self.__location_map__ and isinstance(inner, Mapping):
                 messages = inner
         field, message = _first_error(messages)
+        if message == "Unknown field.":  # marshmallow's words, for a list's unknown=RAISE
+            message = _("This request takes no argument “%(name)s”: see its parameters in the OpenAPI document.",
+                        name=field[:40])
         raise InvalidArgument(message, field=field, fields=_plain(messages))
 
 
@@ -218,6 +221,68 @@ def parse_if_match(header: str | None, item_id: int | None = None) -> int | None
     return version
 
 
+# Every structure object (report, recommendation, practice, figure, indicator, item) carries
+# a version bumped by each edit; its ETag names it: W/"report-3-v2". PATCH needs If-Match.
+ETAG_KINDS = ("report", "recommendation", "practice", "figure", "indicator", "item")
+_ANY_ETAG_RE = re.compile(r'^(?:W/)?"(' + "|".join(ETAG_KINDS) + r')-([0-9]{1,10})-v([0-9]{1,10})"$')
+ETAG_PATTERN = r'^(W/)?"(' + "|".join(ETAG_KINDS) + r')-[0-9]{1,10}-v[0-9]{1,10}"$'
+
+
+class PreconditionRequired(DomainError):
+    """An update without If-Match (428): the API does not let a write overwrite unseen changes."""
+
+    status_code = 428
+
+    def __init__(self, message: str, **kw: object):
+        super().__init__(message, field="If-Match", code="precondition_required", **kw)
+
+
+class PreconditionFailed(DomainError):
+    """If-Match names an older version (412); ``current_version`` and ``etag`` say what is current."""
+
+    status_code = 412
+
+    def __init__(self, message: str, current_version: int, etag: str, **kw: object):
+        super().__init__(message, field="If-Match", code="precondition_failed",
+                         current_version=current_version, etag=etag, **kw)
+
+
+def etag_header(kind: str) -> dict:
+    """The OpenAPI description of the ETag header of a ``kind``."""
+    return {"ETag": {"description": f'Version of the {kind}, e.g. W/"{kind}-12-v3"; send it back as If-Match '
+                                    'to update it', "schema": {"type": "string"}}}
+
+
+def resource_etag(kind: str, obj: Any) -> str:
+    """Weak ETag of a stored object and its version, e.g. ``W/"report-3-v2"`` (``item_etag`` for items)."""
+    return f'W/"{kind}-{obj.id}-v{obj.version}"'
+
+
+def required_if_match(header: str | None, kind: str, obj_id: int) -> int:
+    """The version an update is based on, from ``If-Match``. Raises PreconditionRequired (428)
+    when the header is absent or ``*`` and InvalidArgument (400) when it is malformed, lists
+    several tags or names another object."""
+    value = (header or "").strip()
+    if not value or value == "*":
+        raise PreconditionRequired(_(
+            'Send the ETag you read as If-Match (for example If-Match: W/"%(kind)s-%(id)s-v1"): an update '
+            'must name the version it is based on, so that it cannot overwrite a change you have not seen.',
+            kind=kind, id=obj_id))
+    if "," in value:
+        raise InvalidArgument(_("If-Match must hold exactly one entity tag."), field="If-Match")
+    match = _ANY_ETAG_RE.match(value)
+    if match is None:
+        raise InvalidArgument(_('If-Match is not an entity tag of this API: send the ETag you read, like '
+                                'W/"%(kind)s-%(id)s-v3".', kind=kind, id=obj_id), field="If-Match")
+    tag_id, version = parse_id(match.group(2)), parse_id(match.group(3))
+    if tag_id is None or version is None:
+        raise InvalidArgument(_("If-Match names a version that cannot exist."), field="If-Match")
+    if match.group(1) != kind or tag_id != obj_id:
+        raise InvalidArgument(_("If-Match names another object: send the ETag of the one you update."),
+                              field="If-Match")
+    return version
+
+
 # --- OpenAPI ------------------------------------------------------------------
 
 class ApiErrorDetailSchema(Schema):
@@ -234,7 +299,9 @@ class ApiErrorDetailSchema(Schema):
     fields_ = fields.Dict(data_key="fields", metadata={"description": "Every invalid field with its messages"})
     errors_ = fields.Dict(data_key="errors", metadata={"description": "On 422 from a write: each invalid field "
                                                                       "with its message"})
-    current_version = fields.Integer(metadata={"description": "On a version conflict: the item's current version"})
+    current_version = fields.Integer(metadata={"description": "On a version conflict (409, 412): the current "
+                                                              "version"})
+    etag = fields.String(metadata={"description": "On 412: the current ETag, to read again before retrying"})
 
 
 class ApiErrorSchema(Schema):

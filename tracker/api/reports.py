@@ -9,10 +9,12 @@ set-based services).
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any, Callable
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from marshmallow import RAISE
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -20,14 +22,18 @@ from ..dates import DataDates
 from ..extensions import db
 from ..inputs import get_by_id
 from ..models import (
-    ActionItem, Department, Indicator, Recommendation, ReferencePractice, Report, Status, StatusUpdate,
+    ActionItem, Department, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report, Status,
+    StatusUpdate,
 )
 from ..services import NotFound
 from ..services import benchmark, progress
 from ..services.progress import ItemState
 from ..services.review import latest_adoptions
 from . import schemas
-from .common import API_SECURITY, ApiBlueprint, AsOfArgsSchema, item_etag, require_reader, resolve_as_of
+from .common import (
+    API_SECURITY, ApiBlueprint, AsOfArgsSchema, etag_header, item_etag, require_reader, resolve_as_of, resource_etag,
+)
+from .listing import LIST_HEADERS, order_clauses, page_ids
 
 blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1",
                    description="Reports, their recommendations and action items, as of a date (read only)")
@@ -49,37 +55,62 @@ def read_operation(func: Callable) -> Callable:
 
 @blp.get("/reports")
 @read_operation
-@blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.ReportListSchema)
-def list_reports(args: dict) -> dict:
-    """Reports with their overall progress.
+@blp.arguments(schemas.ReportListArgsSchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.ReportListSchema, headers=LIST_HEADERS)
+def list_reports(args: dict) -> tuple[dict, int, dict]:
+    """Reports with their overall progress, a page at a time (newest filing first by default).
 
     Progress is the mean of the recommendations' weighted roll-ups on the as-of date.
+    Filter with ?year=, ?code=, ?agency=, ?destination=; sort with ?sort=.
     """
     as_of = resolve_as_of(args)
-    summary = progress.build_summary(as_of, flag_limit=0, decision_limit=0)
-    reports = sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
-    return {
-        "as_of": as_of.as_of, "known_at": as_of.known_at,
-        "reports": [_report(r, summary.report_progress.get(r.id)) for r in reports],
-    }
+    where: list[ColumnElement[bool]] = []
+    if args.get("year") is not None:
+        where.append(Report.report_date.between(date(args["year"], 1, 1), date(args["year"], 12, 31)))
+    if args.get("code"):
+        where.append(func.lower(Report.code).contains(args["code"].lower(), autoescape=True))
+    for key, columns in (("agency", (Report.agency_zh, Report.agency_en)),
+                         ("destination", (Report.destination_zh, Report.destination_en))):
+        if args.get(key):
+            where.append(or_(*(func.lower(c).contains(args[key].lower(), autoescape=True) for c in columns)))
+    columns = {name: getattr(Report, name) for name in schemas.REPORT_SORT}
+    page = page_ids(select(Report.id).where(*where).order_by(*order_clauses(args["sort"], columns, Report.id)),
+                    args)
+    rows: list[dict] = []
+    if page.ids:
+        summary = progress.build_summary(as_of, report_ids=page.ids, flag_limit=0, decision_limit=0,
+                                         with_recommendations=False)
+        by_id = {r.id: r for r in summary.reports}
+        rows = [_report(by_id[i], summary.report_progress.get(i)) for i in page.ids if i in by_id]
+    body = {"as_of": as_of.as_of, "known_at": as_of.known_at, "reports": rows, "pagination": page.body()}
+    return body, 200, page.headers()
 
 
 @blp.get("/reports/<int:report_id>")
 @read_operation
 @blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.ReportDetailSchema)
+@blp.response(200, schemas.ReportDetailSchema, headers=etag_header("report"))
 @blp.alt_response(404, response="NOT_FOUND")
-def get_report(args: dict, report_id: int) -> dict:
-    """One report with the roll-up of each recommendation and item counts by status."""
+def get_report(args: dict, report_id: int) -> tuple[dict, int, dict]:
+    """One report with the roll-up of each recommendation and item counts by status.
+
+    The ETag header names the report's version; PATCH sends it back as If-Match.
+    """
     as_of = resolve_as_of(args)
     report = _get_report(report_id)
+    return report_detail(report, as_of), 200, {"ETag": resource_etag("report", report)}
+
+
+def report_detail(report: Report, as_of: DataDates) -> dict:
+    """The report as GET /reports/{id} shows it (also the answer to POST and PATCH)."""
     summary = progress.build_summary(as_of, report_ids=[report.id], flag_limit=0, decision_limit=0)
     data = _report(report, summary.overall_progress)
     data.update(
         as_of=as_of.as_of, known_at=as_of.known_at,
         destination_zh=report.destination_zh, destination_en=report.destination_en,
         summary_zh=report.summary_zh, summary_en=report.summary_en,
+        travellers_zh=report.travellers_zh, travellers_en=report.travellers_en, source_file=report.source_file,
+        version=report.version,
         recommendations=[
             {**_rec_ref(rs.recommendation), **_rollup(rs.rollup, rs.item_count, rs.status_counts)}
             for rs in summary.recommendations
@@ -90,30 +121,46 @@ def get_report(args: dict, report_id: int) -> dict:
 
 @blp.get("/recommendations")
 @read_operation
-@blp.arguments(schemas.RecommendationArgsSchema, location="query")
-@blp.response(200, schemas.RecommendationListSchema)
+@blp.arguments(schemas.RecommendationArgsSchema, location="query", unknown=RAISE)
+@blp.response(200, schemas.RecommendationListSchema, headers=LIST_HEADERS)
 @blp.alt_response(404, response="NOT_FOUND")
-def list_recommendations(args: dict) -> dict:
-    """Recommendations with adoption, practices and figures, indicators and action items.
+def list_recommendations(args: dict) -> tuple[dict, int, dict]:
+    """Recommendations with adoption, practices and figures, indicators and action items, a page at a time.
 
-    Filter with ?report=<id> (404 if there is no such report).
+    Filter with ?report=<id> (404 if there is no such report), ?code=, ?section=; sort with ?sort=.
     """
     as_of = resolve_as_of(args)
-    where = []
+    where: list[ColumnElement[bool]] = []
     if args.get("report") is not None:
         report = _get_report(args["report"])
         where.append(Recommendation.report_id == report.id)
-    return {"as_of": as_of.as_of, "known_at": as_of.known_at, "recommendations": _recommendations(where, as_of)}
+    if args.get("code"):
+        where.append(func.lower(Recommendation.code).contains(args["code"].lower(), autoescape=True))
+    if args.get("section"):
+        where.append(Recommendation.section.contains(args["section"], autoescape=True))
+    columns = {name: getattr(Recommendation, name) for name in schemas.RECOMMENDATION_SORT}
+    page = page_ids(select(Recommendation.id).where(*where).order_by(
+        *order_clauses(args["sort"], columns, Recommendation.id)), args)
+    found = {r["id"]: r for r in _recommendations([Recommendation.id.in_(page.ids)], as_of)} if page.ids else {}
+    body = {"as_of": as_of.as_of, "known_at": as_of.known_at,
+            "recommendations": [found[i] for i in page.ids if i in found], "pagination": page.body()}
+    return body, 200, page.headers()
 
 
 @blp.get("/recommendations/<int:recommendation_id>")
 @read_operation
 @blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.RecommendationDetailSchema)
+@blp.response(200, schemas.RecommendationDetailSchema, headers=etag_header("recommendation"))
 @blp.alt_response(404, response="NOT_FOUND")
-def get_recommendation(args: dict, recommendation_id: int) -> dict:
-    """One recommendation, nested as in the list."""
+def get_recommendation(args: dict, recommendation_id: int) -> tuple[dict, int, dict]:
+    """One recommendation, nested as in the list. The ETag names its version (PATCH takes it as If-Match)."""
     as_of = resolve_as_of(args)
+    data = recommendation_detail(recommendation_id, as_of)
+    return data, 200, {"ETag": f'W/"recommendation-{data["id"]}-v{data["version"]}"'}
+
+
+def recommendation_detail(recommendation_id: int, as_of: DataDates) -> dict:
+    """The recommendation as GET /recommendations/{id} shows it (also the answer to POST and PATCH)."""
     found = _recommendations([Recommendation.id == recommendation_id], as_of)
     if not found:
         raise NotFound(_("There is no recommendation %(id)s.", id=recommendation_id))
@@ -134,6 +181,12 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
     The ETag header names the item's version; write requests send it back as If-Match.
     """
     as_of = resolve_as_of(args)
+    data, item = item_detail(item_id, as_of)
+    return data, 200, {"ETag": item_etag(item)}
+
+
+def item_detail(item_id: int, as_of: DataDates) -> tuple[dict, ActionItem]:
+    """The item as GET /action-items/{id} shows it (also the answer to POST and PATCH), and the item."""
     item = db.session.scalar(
         select(ActionItem).where(ActionItem.id == item_id).options(
             joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
@@ -177,8 +230,9 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
         },
         "schedule": {"start_date": item.start_date, "due_date": item.due_date},
         "budget": {"amount": item.budget_amount, "source": item.budget_source, "note": item.budget_note},
+        "position": item.position, "tracking_start": item.tracking_start,
     }
-    return data, 200, {"ETag": item_etag(item)}
+    return data, item
 
 
 # --- Queries ----------------------------------------------------------------------
@@ -226,6 +280,7 @@ def _recommendations(where: list[ColumnElement[bool]], as_of: DataDates) -> list
             "report_id": rec.report_id,
             "text_zh": rec.text_zh,
             "text_en": rec.text_en,
+            "version": rec.version,
             **_rollup(progress.rollup(rec_items, states), len(rec_items), counts),
             "adoption": None if decision is None else {
                 "decision": decision.decision, "reason": decision.reason,
@@ -272,15 +327,20 @@ def _status_counts(counts: Counter) -> dict[str, int]:
 
 def _practice(p: ReferencePractice) -> dict:
     return {
-        "id": p.id, "code": p.code, "section": p.section, "place_zh": p.place_zh, "place_en": p.place_en,
+        "id": p.id, "recommendation_id": p.recommendation_id, "code": p.code, "position": p.position,
+        "section": p.section, "place_zh": p.place_zh, "place_en": p.place_en,
         "title_zh": p.title_zh, "title_en": p.title_en,
-        "description_zh": p.description_zh, "description_en": p.description_en,
-        "figures": [{
-            "id": f.id, "code": f.code, "label_zh": f.label_zh, "label_en": f.label_en, "value": f.value,
-            "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en, "unit": f.unit,
-            "unit_en": f.unit_en,
-            "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
-        } for f in p.figures],
+        "description_zh": p.description_zh, "description_en": p.description_en, "version": p.version,
+        "figures": [_figure(f) for f in p.figures],
+    }
+
+
+def _figure(f: PracticeFigure) -> dict:
+    return {
+        "id": f.id, "practice_id": f.practice_id, "code": f.code, "position": f.position, "label_zh": f.label_zh,
+        "label_en": f.label_en, "value": f.value, "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en,
+        "unit": f.unit, "unit_en": f.unit_en, "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
+        "version": f.version,
     }
 
 
@@ -291,7 +351,8 @@ def _round(value: float | None, digits: int) -> float | None:
 def _indicator(st: benchmark.IndicatorState) -> dict:
     ind = st.indicator
     return {
-        "id": ind.id, "code": ind.code, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+        "id": ind.id, "recommendation_id": ind.recommendation_id, "code": ind.code, "position": ind.position,
+        "version": ind.version, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
         "unit_en": ind.unit_en,
         "direction": ind.direction, "practice_id": ind.practice_id,
         "reference": {"value": ind.reference_value, "year": ind.reference_year,

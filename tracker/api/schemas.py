@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..models import Adoption, BudgetSource, Direction, Status, TrackingChoice
 from ..services.benchmark import OnTrack
 from .common import AsOfArgsSchema, IdArg
+from .listing import BoundedInt, ListArgsSchema, PagingArgsSchema, PaginationSchema, SortArg, text_filter
 
 FLAGS = ("overdue", "due_soon", "stale")
 MISSING = ("baseline", "target", "reference", "measurement")
@@ -78,6 +79,7 @@ class ReportListSchema(Schema):
     as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     reports = fields.List(fields.Nested(ReportSummarySchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
 
 
 class RollUpFields(Schema):
@@ -107,7 +109,22 @@ class ReportDetailSchema(ReportSummarySchema):
     destination_en = fields.String(required=True)
     summary_zh = fields.String(required=True)
     summary_en = fields.String(required=True)
+    travellers_zh = fields.String(required=True)
+    travellers_en = fields.String(required=True)
+    source_file = fields.String(required=True, metadata={"description": "The document the report was read from"})
+    version = fields.Integer(required=True, metadata={"description": "Bumped by every edit; the ETag names it"})
     recommendations = fields.List(fields.Nested(RecommendationSummarySchema), required=True)
+
+
+REPORT_SORT = ("report_date", "trip_start", "code", "title_zh", "title_en", "id")
+
+
+class ReportListArgsSchema(ListArgsSchema):
+    sort = SortArg(REPORT_SORT, "-report_date")
+    year = BoundedInt(1900, 2199, load_default=None, metadata={"description": "Filed in this year (report_date)"})
+    code = text_filter("Code contains (case-insensitive)", 60)
+    agency = text_filter("Agency contains (zh-TW or English name)")
+    destination = text_filter("Destination contains (zh-TW or English)")
 
 
 # --- Recommendations --------------------------------------------------------------
@@ -119,9 +136,15 @@ class AdoptionSchema(Schema):
     decided_by = fields.String(required=True)
 
 
+VERSION_DOC = {"description": "Bumped by every edit; the ETag names it"}
+
+
 class PracticeFigureSchema(Schema):
     id = fields.Integer(required=True)
+    practice_id = fields.Integer(required=True)
     code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata=VERSION_DOC)
     label_zh = fields.String(required=True)
     label_en = fields.String(required=True)
     value = _number("Numeric value; null when the report gives it only as text", required=True)
@@ -137,7 +160,10 @@ class PracticeFigureSchema(Schema):
 
 class PracticeSchema(Schema):
     id = fields.Integer(required=True)
+    recommendation_id = fields.Integer(required=True)
     code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata=VERSION_DOC)
     section = fields.String(required=True)
     place_zh = fields.String(required=True)
     place_en = fields.String(required=True)
@@ -175,7 +201,10 @@ class MeasurementSchema(Schema):
 
 class IndicatorSchema(Schema):
     id = fields.Integer(required=True)
+    recommendation_id = fields.Integer(required=True)
     code = fields.String(required=True)
+    position = fields.Integer(required=True)
+    version = fields.Integer(required=True, metadata=VERSION_DOC)
     name_zh = fields.String(required=True)
     name_en = fields.String(required=True)
     unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
@@ -245,6 +274,7 @@ class RecommendationSchema(RollUpFields):
     title_en = fields.String(required=True)
     text_zh = fields.String(required=True)
     text_en = fields.String(required=True)
+    version = fields.Integer(required=True, metadata={"description": "Bumped by every edit; the ETag names it"})
     adoption = fields.Nested(AdoptionSchema, required=True, allow_none=True,
                              metadata={"description": "Latest adoption decision (採行情形) on the as-of date"})
     practices = fields.List(fields.Nested(PracticeSchema), required=True)
@@ -256,6 +286,7 @@ class RecommendationListSchema(Schema):
     as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
     recommendations = fields.List(fields.Nested(RecommendationSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
 
 
 class RecommendationDetailSchema(RecommendationSchema):
@@ -263,7 +294,13 @@ class RecommendationDetailSchema(RecommendationSchema):
     known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
 
 
-class RecommendationArgsSchema(AsOfArgsSchema):
+RECOMMENDATION_SORT = ("report_id", "position", "code", "section", "id")
+
+
+class RecommendationArgsSchema(ListArgsSchema):
+    sort = SortArg(RECOMMENDATION_SORT, "report_id,position")
+    code = text_filter("Code contains (case-insensitive)", 40)
+    section = text_filter("Section contains, e.g. 三", 40)
     report = IdArg(
         load_default=None,
         error_messages={"invalid": _l("Not a valid report id: use the number of a report.")},
@@ -361,3 +398,92 @@ class ActionItemDetailSchema(ItemStateFields):
     budget = fields.Nested(BudgetSchema, required=True)
     weight = fields.Float(required=True, metadata={"description": "Weight in the recommendation's roll-up"})
     version = fields.Integer(required=True, metadata={"description": "Send it back as If-Match (see ETag)"})
+    position = fields.Integer(required=True, metadata={"description": "Order among the recommendation's items"})
+    tracking_start = fields.Date(required=True, allow_none=True, metadata={
+        "description": "Tracking starts on this day if set, otherwise on the report's filing date"})
+
+
+# --- Practices and figures ----------------------------------------------------------
+
+PRACTICE_SORT = ("recommendation_id", "position", "code", "section", "id")
+FIGURE_SORT = ("practice_id", "position", "code", "year", "id")
+
+
+class PracticeListArgsSchema(PagingArgsSchema):
+    sort = SortArg(PRACTICE_SORT, "recommendation_id,position")
+    report = IdArg(load_default=None, metadata={"description": "Only practices of this report's recommendations"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only practices of this recommendation"})
+    place = text_filter("Place contains (zh-TW or English)")
+
+
+class PracticeListSchema(Schema):
+    practices = fields.List(fields.Nested(PracticeSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class FigureListArgsSchema(PagingArgsSchema):
+    sort = SortArg(FIGURE_SORT, "practice_id,position")
+    practice = IdArg(load_default=None, metadata={"description": "Only figures of this practice"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only figures of this recommendation's "
+                                                                       "practices"})
+    year = BoundedInt(1900, 2199, load_default=None, metadata={"description": "Only figures of this data year"})
+
+
+class FigureListSchema(Schema):
+    figures = fields.List(fields.Nested(PracticeFigureSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+# --- Indicators ---------------------------------------------------------------------
+
+INDICATOR_SORT = ("recommendation_id", "position", "code", "name_zh", "name_en", "id")
+
+
+class IndicatorListArgsSchema(ListArgsSchema):
+    sort = SortArg(INDICATOR_SORT, "recommendation_id,position")
+    report = IdArg(load_default=None, metadata={"description": "Only indicators of this report's recommendations"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only indicators of this recommendation"})
+    direction = fields.Enum(Direction, by_value=True, load_default=None,
+                            metadata={"description": "Only indicators where this way is better"})
+    data_department = IdArg(load_default=None, metadata={"description": "Only indicators whose missing data this "
+                                                                        "department is to provide"})
+
+
+class IndicatorListSchema(Schema):
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
+    indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)
+
+
+class IndicatorDetailSchema(IndicatorSchema):
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
+
+
+# --- Action items (list) ------------------------------------------------------------
+
+ITEM_SORT = ("recommendation_id", "position", "code", "due_date", "start_date", "title_zh", "title_en", "id")
+
+
+class ItemListArgsSchema(ListArgsSchema):
+    sort = SortArg(ITEM_SORT, "recommendation_id,position")
+    report = IdArg(load_default=None, metadata={"description": "Only items of this report"})
+    recommendation = IdArg(load_default=None, metadata={"description": "Only items of this recommendation"})
+    lead_department = IdArg(load_default=None, metadata={"description": "Only items this department leads"})
+    supporting_department = IdArg(load_default=None, metadata={"description": "Only items this department "
+                                                                              "supports"})
+    due_before = fields.Date(load_default=None, metadata={"description": "Only items due on or before this day "
+                                                                        "(YYYY-MM-DD)"})
+
+
+class ActionItemListEntrySchema(ActionItemBriefSchema):
+    recommendation_id = fields.Integer(required=True)
+    report_id = fields.Integer(required=True)
+
+
+class ActionItemListSchema(Schema):
+    as_of = fields.Date(required=True, metadata={"description": "Data date of the state"})
+    known_at = fields.Date(required=True, metadata={"description": "Knowledge date of the state"})
+    action_items = fields.List(fields.Nested(ActionItemListEntrySchema), required=True)
+    pagination = fields.Nested(PaginationSchema, required=True)

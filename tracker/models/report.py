@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -46,6 +46,9 @@ class Report(db.Model):
     # Declared last to match the column order of migration f14a, which appends them.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     archive_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # After f14a's columns: migration f14c appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def archived(self) -> bool:
@@ -77,6 +80,9 @@ class Recommendation(db.Model):
     title_en: Mapped[str] = mapped_column(String(300))
     text_zh: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     report: Mapped[Report] = relationship(back_populates="recommendations")
     practices: Mapped[list[ReferencePractice]] = relationship(
@@ -137,6 +143,9 @@ class ReferencePractice(db.Model):
     title_en: Mapped[str] = mapped_column(String(300))
     description_zh: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="practices")
     figures: Mapped[list[PracticeFigure]] = relationship(
@@ -170,6 +179,9 @@ class PracticeFigure(db.Model):
     # then the interface falls back to `unit`. Declared last to match the column order of
     # migration unit1, which appends it (test_migrations compares against create_all()).
     unit_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     practice: Mapped[ReferencePractice] = relationship(back_populates="figures")
 
@@ -214,6 +226,9 @@ class Indicator(db.Model):
     # then the interface falls back to `unit`. Declared last to match the column order of
     # migration unit1, which appends it (test_migrations compares against create_all()).
     unit_en: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Optimistic-concurrency version (ETag / If-Match on the API): bumped by every edit.
+    # Declared last to match migration f14c, which appends it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="indicators")
     practice: Mapped[ReferencePractice | None] = relationship()
