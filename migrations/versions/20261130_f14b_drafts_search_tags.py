@@ -8,7 +8,7 @@ Reviewed by hand: autogenerate, plus the full-text objects of tracker/models/sea
 reports already in the database.
 
 Revision ID: f14b
-Revises: p10a
+Revises: f14a
 Create Date: 2026-11-30
 """
 from alembic import op
@@ -20,7 +20,7 @@ from tracker.models import search_ddl
 
 # revision identifiers, used by Alembic.
 revision = 'f14b'
-down_revision = 'p10a'
+down_revision = 'f14a'
 branch_labels = None
 depends_on = None
 

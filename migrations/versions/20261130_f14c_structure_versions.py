@@ -6,7 +6,7 @@ start at version 1, appended last (as the models declare it). recreate="never": 
 3.35+ adds and drops a plain column in place (see unit1 for why a rebuild is avoided).
 
 Revision ID: f14c
-Revises: p10a
+Revises: f14b
 Create Date: 2026-11-30
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f14c"
-down_revision = "p10a"
+down_revision = "f14b"
 branch_labels = None
 depends_on = None
 
