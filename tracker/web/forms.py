@@ -133,10 +133,10 @@ class UpdateForm(FlaskForm):
     replaces_id = HiddenField()
     # The schedule (執行期程) and budget (經費) the lead department proposes while the item has
     # none; the reviewer approves them with the report (shown only then: actions.new_update).
-    proposed_start_date = StringField(_l("Proposed start date"), widget=DateInput())
-    proposed_due_date = StringField(_l("Proposed due date"), widget=DateInput(),
-                                    description=_l("When the item will be done. Once approved, the item is "
-                                                   "flagged as due soon and overdue against it."))
+    proposed_start_date = DateTextField(_l("Proposed start date"))
+    proposed_due_date = DateTextField(_l("Proposed due date"),
+                                      description=_l("When the item will be done. Once approved, the item is "
+                                                     "flagged as due soon and overdue against it."))
     proposed_budget_amount = StringField(_l("Proposed budget (NT$)"), render_kw={"inputmode": "numeric"},
                                          description=_l("Whole NT$; leave empty when no budget is needed."))
     proposed_budget_source = SelectField(_l("Proposed budget source"), validate_choice=False,
