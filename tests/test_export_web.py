@@ -5,6 +5,8 @@ import io
 
 import pytest
 
+from tracker.dates import today
+
 from tests.export_world import build_world
 
 
@@ -36,10 +38,19 @@ def test_readers_see_the_form(world, client, sign_in, role):
     assert 'href="/exports/"' in html  # in the main navigation
 
 
-def test_editors_may_not_export(world, client, sign_in):
+def test_editors_may_export_too(world, client, sign_in):
+    # docs/domain.md: department editors read every page and export.
     sign_in("editor")
-    assert client.get("/exports/").status_code == 403
-    assert client.get("/exports/download?year=2017&format=csv&language=en").status_code == 403
+    assert client.get("/exports/").status_code == 200
+    assert client.get("/exports/download?year=2017&format=csv&language=en").status_code == 200
+
+
+def test_knowledge_date_from_the_form(world, client, sign_in):
+    sign_in("viewer")
+    resp = client.get("/exports/download?year=2017&format=csv&language=en&known_at=2017-12-31")
+    assert resp.status_code == 200 and "known-2017-12-31" in resp.headers["Content-Disposition"]
+    resp = client.get("/exports/download?year=2017&format=csv&language=en&known_at=2017-06-30")
+    assert resp.status_code == 400 and "早於資料截止日" in resp.get_data(as_text=True)  # interface in zh-TW
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(world, client):
@@ -61,7 +72,7 @@ def test_download(world, client, sign_in, fmt, mimetype):
     assert resp.mimetype == mimetype
     disposition = resp.headers["Content-Disposition"]
     assert "attachment" in disposition
-    assert f"israel-2016_summary_2017_asof-2017-12-31_zh-TW.{fmt}" in disposition
+    assert f"israel-2016_summary_2017_asof-2017-12-31_known-{today().isoformat()}_zh-TW.{fmt}" in disposition
     body = resp.get_data()
     if fmt == "odt":
         from odfdo import Document
@@ -75,7 +86,7 @@ def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
     sign_in("reviewer")
     resp = client.get(f"/exports/download?report={world.report.id}&year=2017&as_of=&format=csv&language=en")
     assert resp.status_code == 200
-    assert "asof-2017-12-31_en.csv" in resp.headers["Content-Disposition"]
+    assert f"asof-2017-12-31_known-{today().isoformat()}_en.csv" in resp.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize("query, field, message", [
