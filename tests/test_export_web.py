@@ -5,6 +5,8 @@ import io
 
 import pytest
 
+from tracker.dates import today
+
 from tests.export_world import build_world
 
 
@@ -45,6 +47,14 @@ def test_editors_read_the_annual_summary_too(world, client, sign_in):
     assert client.post("/exports/download", data={"year": "2017"}).status_code == 405
 
 
+def test_knowledge_date_from_the_form(world, client, sign_in):
+    sign_in("viewer")
+    resp = client.get("/exports/download?year=2017&format=csv&language=en&known_at=2017-12-31")
+    assert resp.status_code == 200 and "known-2017-12-31" in resp.headers["Content-Disposition"]
+    resp = client.get("/exports/download?year=2017&format=csv&language=en&known_at=2017-06-30")
+    assert resp.status_code == 400 and "早於資料截止日" in resp.get_data(as_text=True)  # interface in zh-TW
+
+
 def test_signed_out_visitors_are_sent_to_sign_in(world, client):
     resp = client.get("/exports/download?year=2017&format=csv&language=en")
     assert resp.status_code in (302, 401)
@@ -64,7 +74,7 @@ def test_download(world, client, sign_in, fmt, mimetype):
     assert resp.mimetype == mimetype
     disposition = resp.headers["Content-Disposition"]
     assert "attachment" in disposition
-    assert f"israel-2016_summary_2017_asof-2017-12-31_zh-TW.{fmt}" in disposition
+    assert f"israel-2016_summary_2017_asof-2017-12-31_known-{today().isoformat()}_zh-TW.{fmt}" in disposition
     body = resp.get_data()
     if fmt == "odt":
         from odfdo import Document
@@ -78,7 +88,7 @@ def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
     sign_in("reviewer")
     resp = client.get(f"/exports/download?report={world.report.id}&year=2017&as_of=&format=csv&language=en")
     assert resp.status_code == 200
-    assert "asof-2017-12-31_en.csv" in resp.headers["Content-Disposition"]
+    assert f"asof-2017-12-31_known-{today().isoformat()}_en.csv" in resp.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize("query, field, message", [

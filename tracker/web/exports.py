@@ -39,6 +39,8 @@ class ExportForm(Form):
     as_of = DateTextField(_l("As of"), description=_l(
         "Optional. The state on this date, within the year. Default: 31 December of the "
         "year, or today for the current year."))
+    known_at = StringField(_l("Approvals and decisions as of"), widget=DateInput(), description=_l(
+        "Optional. Only what was approved or decided by this date counts (default: today)."))
     format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="odt",
                          validate_choice=False)
     # Not "lang": ?lang= switches the language of the whole interface (tracker/locale.py).
@@ -77,7 +79,8 @@ def download():
     form = _form()
     try:
         options = resolve_options(year=form.year.data, as_of=form.as_of.data, fmt=form.format.data,
-                                  lang=form.language.data, report=form.report.data, today=today())
+                                  lang=form.language.data, report=form.report.data, today=today(),
+                                  known_at=form.known_at.data)
         data = render_summary(options)
     except ExportError as exc:
         leftover = apply_errors(form, {exc.field or "": exc.message}, aliases={"lang": "language"})

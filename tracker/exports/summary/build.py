@@ -31,7 +31,7 @@ from .model import (
     SummaryDocument, Table, pct, round1,
 )
 from .tracking import TrackingMixin
-from .words import date_range, has_cjk, is_demo_database
+from .words import commission_name, date_range, has_cjk, is_demo_database
 
 
 class Builder(TrackingMixin, AppendixMixin):
@@ -207,7 +207,7 @@ class Builder(TrackingMixin, AppendixMixin):
             subtitle = _("Annual follow-up summary %(year)s", year=self.year)
         title = "\n".join(self.l10n(r, "title") for r in reports) or _("All reports")
         agencies = list(dict.fromkeys(self.l10n(r, "agency") for r in reports))
-        commission = _("Research, Development and Evaluation Commission")
+        commission = commission_name(self.loc) or _("Research and evaluation commission")
         if self.loc == "zh_TW":
             compiler = f"{agencies[0] if agencies else ''}{commission}"
         else:

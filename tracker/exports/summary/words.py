@@ -12,12 +12,14 @@ from sqlalchemy import select
 
 from ...extensions import db
 from ...locale import format_date, format_year, localized, unit_label
-from ...models import User
+from ...models import Department, User
 from .model import with_unit
 
 # `flask seed --demo` creates its accounts in this domain (seed/demo.py DEMO_DOMAIN); their
 # presence is what marks a database as holding demo data.
 DEMO_DOMAIN = "demo.tainan.example"
+# The department that compiles the summary (彙整機關): the commission, as seeded (seed/data/departments.yaml).
+COMMISSION_CODE = "rdec"
 
 _DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
            "九": 9}
@@ -111,3 +113,9 @@ def has_cjk(text: str) -> bool:
 def is_demo_database() -> bool:
     """True when `flask seed --demo` has loaded its accounts (and history) here."""
     return db.session.scalar(select(User.id).where(User.email.like(f"%@{DEMO_DOMAIN}")).limit(1)) is not None
+
+
+def commission_name(locale: str) -> str:
+    """The compiling commission's name as the departments table has it ("" if it is missing)."""
+    dept = db.session.scalar(select(Department).where(Department.code == COMMISSION_CODE))
+    return dept.name(locale) if dept is not None else ""
