@@ -90,6 +90,7 @@ def _base_forms(world: World) -> dict[str, dict[str, str]]:
         "account.recovery_codes": {"codes-password": "x"},
         "actions.new_update": update,
         "actions.new_note": {"body": "協辦意見", "effective_date": "2017-06-30", "corrects_id": ""},
+        "actions.withdraw_update": {"reason": "撤回理由", "version": "1"},
         "admin.user_new": user,
         "portfolio.report_new": report,
         "portfolio.report_edit": report,
