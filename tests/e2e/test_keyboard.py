@@ -92,22 +92,12 @@ class Keyboard:
         self.page.keyboard.type(text)
 
     def type_date(self, selector: str, day: date) -> None:
-        """Type a date into <input type=date>. Its segments follow the browser's UI locale
-        (month/day/year in this Chromium, whatever the page's language), so try each order."""
-        self.tab_to(selector)
-        parts = {"y": f"{day.year:04d}", "m": f"{day.month:02d}", "d": f"{day.day:02d}"}
-        for order in ("mdy", "ymd", "dmy"):
-            for c in order:
-                self.page.keyboard.type(parts[c])
-            if self.page.input_value(selector) == day.isoformat():
-                return
-            # Tab moves between the segments: leave the field backwards, come back to its first one.
-            for _ in range(4):
-                self.press("Shift+Tab")
-                if not self._matches(selector):
-                    break
-            self.press("Tab")
-        pytest.fail(f"could not type {day} into {selector}: {self.page.input_value(selector)!r}")
+        """Type a date as officials do: a 民國 date in the text date input (107/06/30), then
+        check the echo under the field read it as that day."""
+        self.type_into(selector, f"{day.year - 1911}/{day.month:02d}/{day.day:02d}")
+        echo = self.page.locator(f"{selector}-echo")
+        self.page.wait_for_function("([el, iso]) => el.textContent.includes(iso)",
+                                    arg=[echo.element_handle(), day.isoformat()], timeout=5000)
 
     def choose(self, selector: str, value: str) -> None:
         """Set a <select> with the arrow keys."""
