@@ -248,6 +248,7 @@ def test_archived_report_leaves_todays_pages_but_stays_in_the_portfolio_and_hist
     other_rec = other.recommendations[0]
     assert f'data-rec-id="{other_rec.id}"' in dash  # one current report left: its recommendations
     assert f'data-rec-id="{world.item.recommendation_id}"' not in dash
+    assert 'id="archived-note"' in dash
     both = client.get("/dashboard/?archived=1").get_data(as_text=True)
     assert f'data-report="{report.code}"' in both and f'data-report="{other.code}"' in both
     periods = client.get("/periods/?department=WRB&period=2017-06-30").get_data(as_text=True)

@@ -77,9 +77,11 @@ def index():
     report_ids, report = _chosen(all_reports, request.args.get("report"))
     as_of = page_dates()
     include_archived = request.args.get("archived") == "1"
+    archived_hidden = 0
     if report_ids is None and not include_archived and as_of.dates.is_current:
         # Archived reports (follow-up finished) leave today's view; past dates keep them.
         report_ids = portfolio.current_report_ids()
+        archived_hidden = len(all_reports) - len(report_ids) if report_ids is not None else 0
     summary = progress.build_summary(as_of.dates, report_ids, flag_limit=FLAG_PREVIEW, decision_limit=20)
     adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of.dates)
     page = page_number(request.args.get("page"))
@@ -95,6 +97,7 @@ def index():
         statuses=list(Status), table_html=charts.table_html, can_review=permissions.can_review(current_user),
         shown_reports=shown_reports, per_report=per_report, page=page, pages=pages,
         single=len(summary.reports) == 1, include_archived=include_archived,
+        archived_hidden=archived_hidden,
     ), (400 if as_of.error else 200)
 
 
