@@ -271,7 +271,7 @@ def progress_command(as_of: str | None, known_at: str | None, report: str | None
 
 
 def register_commands(app: Flask) -> None:
-    from .cli_drafting import draft_report_command
+    from .cli_drafting import draft_report_command, search_index_command
     from .exports.cli import export_summary_command
 
     app.cli.add_command(export_summary_command)
@@ -286,3 +286,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(projections_group)
     app.cli.add_command(progress_command)
     app.cli.add_command(draft_report_command)
+    app.cli.add_command(search_index_command)
