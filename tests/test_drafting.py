@@ -308,6 +308,7 @@ def test_review_page_form_errors_and_conflicts(client, login, people, draft):
     assert 'aria-invalid="true"' in resp.get_data(as_text=True)
     resp = client.post(f"/admin/drafts/{draft.id}/recommendations/0", data={"action": "drop", "version": 99})
     assert resp.status_code == 409
+    assert 'value="三(二)1"' in resp.get_data(as_text=True)  # the stored values are shown again
     resp = client.post(f"/admin/drafts/{draft.id}/meta", data={"version": draft.version, "trip_start": "tomorrow"})
     assert resp.status_code == 422
     resp = client.post(f"/admin/drafts/{draft.id}/confirm", data={"code": "", "version": draft.version})

@@ -115,6 +115,15 @@ def test_rebuild_gives_the_same_documents(world):
     assert ("recommendation", "R3") in _found(svc.search("再生水"))
 
 
+def test_search_index_command_rebuilds(world, runner):
+    db.session.execute(SearchDocument.__table__.delete())
+    db.session.commit()
+    result = runner.invoke(args=["search-index"])
+    assert result.exit_code == 0, result.output
+    count = db.session.scalar(select(func.count()).select_from(SearchDocument))
+    assert f"{count} documents" in result.output and count > 0
+
+
 def test_an_empty_index_is_built_on_first_search(world):
     db.session.execute(SearchDocument.__table__.delete())
     db.session.commit()

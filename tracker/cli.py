@@ -313,7 +313,7 @@ def import_report_command(path: str, dry_run: bool, actor_email: str | None) -> 
 
 
 def register_commands(app: Flask) -> None:
-    from .cli_drafting import draft_report_command
+    from .cli_drafting import draft_report_command, search_index_command
     from .exports.cli import export_summary_command, file_summary_command, reopen_year_command
 
     app.cli.add_command(export_summary_command)
@@ -331,3 +331,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(progress_command)
     app.cli.add_command(import_report_command)
     app.cli.add_command(draft_report_command)
+    app.cli.add_command(search_index_command)

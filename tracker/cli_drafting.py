@@ -57,3 +57,13 @@ def draft_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
         base = current_app.config.get("BASE_URL", "").rstrip("/")
         click.echo(f"Draft {draft_id} kept for review: {base}/admin/drafts/{draft_id} "
                    "(nothing is tracked until an administrator confirms it).")
+
+
+@click.command("search-index")
+def search_index_command() -> None:
+    """Rebuild the full-text search index of every report, recommendation and practice."""
+    from .services import search
+
+    count = search.rebuild()
+    db.session.commit()
+    click.echo(f"Search index rebuilt: {count} documents.")

@@ -135,8 +135,13 @@ def recommendation(draft_id: int, index: int):
         message = _("The SDG targets were saved.")
     else:
         abort(400)
-    return _after(draft, op, message, anchor=f"rec-{index}", scope=f"rec.{index}.",
-                  submitted={f"rec.{index}": dict(form)})
+    recs = draft.data.get("recommendations") or []
+    submitted = {}
+    if action in ("save", "sdg") and 0 <= index < len(recs):
+        # Show what was typed (over the stored values) when the change is refused.
+        typed = {k: form[k] for k in ("section", "title", "text", "sdg") if k in form}
+        submitted = {f"rec.{index}": {**recs[index], **typed}}
+    return _after(draft, op, message, anchor=f"rec-{index}", scope=f"rec.{index}.", submitted=submitted)
 
 
 @bp.post("/<int:draft_id>/confirm")
