@@ -552,3 +552,88 @@ def test_item_list_filters_and_sorts(client, login, world, factory):
     assert client.get(f"{API}/action-items?report={rec.report_id}").json["pagination"]["total"] == 3
     assert client.get(f"{API}/action-items?lead_department=99999999999").status_code == 404
     assert client.get(f"{API}/action-items?due_before=31/12/2017").status_code == 400
+
+
+# --- hostile input: 400/404/422, never a 500 ----------------------------------------------------------
+
+HOSTILE_VALUES = (2**31, "١٢", "\u202eabc", [], {"a": 1}, 1e308, True, "x" * 20001)
+
+
+def test_every_field_of_every_create_refuses_hostile_values(client, login, world):
+    """A valid body with one field at a time set to a hostile value: created (where the value happens to be
+    acceptable for that field) or 422 naming that field, never a 500."""
+    from tracker.services import structure as svc
+
+    practice = ReferencePractice(recommendation=world.item.recommendation, code="PX", section="二", place_zh="以",
+                                 place_en="I", title_zh="t", title_en="t")
+    db.session.add(practice)
+    db.session.commit()
+    figure = {"practice_id": practice.id, "code": "f", "label_zh": "a", "label_en": "b", "section": "二", "value": 1}
+    cases = [("reports", svc.REPORT_FIELDS, REPORT),
+             ("recommendations", svc.RECOMMENDATION_FIELDS, _rec_body(world.item.recommendation.report_id)),
+             ("practices", svc.PRACTICE_FIELDS, _practice_body(world.item.recommendation_id)),
+             ("figures", svc.FIGURE_FIELDS, figure),
+             ("indicators", svc.INDICATOR_FIELDS, _indicator_body(world.item.recommendation_id)),
+             ("action-items", svc.ITEM_FIELDS, _item_body(world))]
+    login(world.admin)
+    n = 0
+    outcomes = set()
+    for url, specs, base in cases:
+        for spec in specs:
+            for value in HOSTILE_VALUES:
+                n += 1
+                body = {**base, "code": f"h{n}", spec.name: value}
+                resp = client.post(f"{API}/{url}", json=body)
+                outcomes.add(resp.status_code)
+                assert resp.status_code in (201, 422), (url, spec.name, value, resp.status_code)
+                if resp.status_code == 422:
+                    assert spec.name in resp.json["error"]["errors"], (url, spec.name, value, resp.json)
+    assert outcomes == {201, 422}
+
+
+@pytest.mark.parametrize("path", ["reports", "recommendations", "practices", "figures", "indicators",
+                                  "action-items"])
+def test_hostile_ids_and_arguments(client, login, world, path):
+    login(world.admin)
+    for ident in ("2147483648", "99999999999999999999", "0", "-1", "²", "١٢"):
+        assert client.get(f"{API}/{path}/{ident}").status_code == 404
+        assert client.patch(f"{API}/{path}/{ident}", json={}, headers={"If-Match": 'W/"report-1-v1"'}
+                            ).status_code == 404
+    for query in ("page=2147483648", "per_page=0", "page=１", "sort=%00", "code=a%00b", "sort=-id,-id,-id,-id"):
+        resp = client.get(f"{API}/{path}?{query}")
+        assert resp.status_code == 400, (query, resp.status_code)
+        assert resp.json["error"]["code"] in ("invalid_argument", "invalid_text")
+
+
+@pytest.mark.parametrize("kind,path", [("report", "reports"), ("recommendation", "recommendations"),
+                                       ("practice", "practices"), ("figure", "figures"),
+                                       ("indicator", "indicators"), ("item", "action-items")])
+def test_hostile_bodies_and_tags_on_every_update(client, login, world, kind, path):
+    practice = ReferencePractice(recommendation=world.item.recommendation, code="P1", section="二", place_zh="以",
+                                 place_en="I", title_zh="t", title_en="t")
+    practice.figures = [PracticeFigure(code="f", label_zh="a", label_en="b", value=Decimal(1), section="二")]
+    db.session.add(practice)
+    db.session.commit()
+    obj_id = {"report": world.item.recommendation.report_id, "recommendation": world.item.recommendation_id,
+              "practice": practice.id, "figure": practice.figures[0].id, "indicator": world.indicator.id,
+              "item": world.item.id}[kind]
+    url = f"{API}/{path}/{obj_id}"
+    tag = f'W/"{kind}-{obj_id}-v1"'
+    login(world.admin)
+    assert client.patch(url, json={"code": "a\u0000"}, headers={"If-Match": tag}).status_code == 400
+    deep = "[" * 10000 + "]" * 10000
+    resp = client.patch(url, data=deep, content_type="application/json", headers={"If-Match": tag})
+    assert resp.status_code == 400 and resp.json["error"]["code"] == "json_too_deep"
+    assert client.patch(url, data="{", content_type="application/json", headers={"If-Match": tag}).status_code == 400
+    assert client.patch(url, data="code=x", headers={"If-Match": tag}).status_code == 415
+    assert client.patch(url, json=[1, 2], headers={"If-Match": tag}).status_code == 422
+    for bad in (f'W/"{kind}-{obj_id}-v2147483648"', f'W/"{kind}-{obj_id}-v١"', 'W/""', "garbage",
+                f'{tag}, {tag}'):
+        resp = client.patch(url, json={}, headers={"If-Match": bad})
+        assert resp.status_code == 400, (bad, resp.status_code)
+        assert resp.json["error"]["field"] == "If-Match"
+    same = client.patch(url, json={}, headers={"If-Match": tag})
+    assert same.status_code == 200 and same.headers["ETag"] == tag  # nothing sent, nothing changed
+    for version in ("2", "2147483647"):
+        resp = client.patch(url, json={}, headers={"If-Match": f'W/"{kind}-{obj_id}-v{version}"'})
+        assert resp.status_code == 412 and resp.json["error"]["current_version"] == 1
