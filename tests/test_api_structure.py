@@ -637,3 +637,116 @@ def test_hostile_bodies_and_tags_on_every_update(client, login, world, kind, pat
     for version in ("2", "2147483647"):
         resp = client.patch(url, json={}, headers={"If-Match": f'W/"{kind}-{obj_id}-v{version}"'})
         assert resp.status_code == 412 and resp.json["error"]["current_version"] == 1
+
+
+# --- the OpenAPI document describes all of it --------------------------------------------------------
+
+def _spec(client):
+    resp = client.get(f"{API}/openapi.json")
+    assert resp.status_code == 200
+    return resp.json
+
+
+def test_openapi_describes_every_write_and_list(client, login, world):
+    from openapi_spec_validator import validate
+
+    login(world.viewer)
+    spec = _spec(client)
+    validate(spec)
+    paths = spec["paths"]
+    for resource, param in (("reports", "report_id"), ("recommendations", "recommendation_id"),
+                            ("practices", "practice_id"), ("figures", "figure_id"), ("indicators", "indicator_id"),
+                            ("action-items", "item_id")):
+        listing, one = paths[f"{API}/{resource}"], paths[f"{API}/{resource}/{{{param}}}"]
+        assert {"get", "post"} <= set(listing) and {"get", "patch"} <= set(one)
+        names = {p["name"] for p in listing["get"]["parameters"]}
+        assert {"page", "per_page", "sort"} <= names
+        assert {"Link", "X-Total-Count"} <= set(listing["get"]["responses"]["200"]["headers"])
+        created = listing["post"]["responses"]
+        assert {"201", "400", "401", "403", "409", "415", "422"} <= set(created)
+        assert {"Location", "ETag"} <= set(created["201"]["headers"])
+        body = listing["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        component = spec["components"]["schemas"][body]
+        assert component["additionalProperties"] is False and "code" in component["required"]
+        patch = one["patch"]
+        assert {"200", "400", "404", "412", "422", "428"} <= set(patch["responses"])
+        if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
+        assert if_match["required"] is True and if_match["in"] == "header"
+        assert "ETag" in one["get"]["responses"]["200"]["headers"]
+        for op in (listing["get"], listing["post"], one["get"], patch):
+            assert {"bearerAuth": []} in op["security"]
+    sort = next(p for p in paths[f"{API}/reports"]["get"]["parameters"] if p["name"] == "sort")
+    assert sort["schema"]["default"] == "-report_date" and "pattern" in sort["schema"]
+    code = spec["components"]["schemas"]["ReportCreate"]["properties"]["code"]
+    assert code["maxLength"] == 60 and code["pattern"]
+
+
+def test_structure_responses_match_the_openapi_document(client, login, world):
+    from openapi_schema_validator import OAS30Validator
+
+    login(world.admin)
+    spec = _spec(client)
+
+    def check(resp, name):
+        errors = [e.message for e in OAS30Validator({"$ref": f"#/components/schemas/{name}",
+                                                    "components": spec["components"]}).iter_errors(resp.json)]
+        assert errors == [], (resp.request.path, name, errors[:3])
+
+    report = client.post(f"{API}/reports", json=REPORT)
+    check(report, "ReportDetail")
+    rec = client.post(f"{API}/recommendations", json=_rec_body(report.json["id"]))
+    check(rec, "RecommendationDetail")
+    practice = client.post(f"{API}/practices", json=_practice_body(rec.json["id"]))
+    check(practice, "Practice")
+    figure = client.post(f"{API}/figures", json={"practice_id": practice.json["id"], "code": "f", "label_zh": "a",
+                                                 "label_en": "b", "section": "二", "value": 2.5})
+    check(figure, "PracticeFigure")
+    indicator = client.post(f"{API}/indicators", json=_indicator_body(rec.json["id"]))
+    check(indicator, "IndicatorDetail")
+    item = client.post(f"{API}/action-items", json=_item_body(world, recommendation_id=rec.json["id"],
+                                                              indicator_ids=[indicator.json["id"]]))
+    check(item, "ActionItemDetail")
+    for url, name in ((f"{API}/reports", "ReportList"), (f"{API}/recommendations", "RecommendationList"),
+                      (f"{API}/practices", "PracticeList"), (f"{API}/figures", "FigureList"),
+                      (f"{API}/indicators", "IndicatorList"), (f"{API}/action-items", "ActionItemList"),
+                      (f"{API}/reports?sort=nope", "ApiError")):
+        check(client.get(url), name)
+    patched = client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3},
+                           headers={"If-Match": item.headers["ETag"]})
+    check(patched, "ActionItemDetail")
+    check(client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3},
+                       headers={"If-Match": item.headers["ETag"]}), "ApiError")
+    check(client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3}), "ApiError")
+
+
+# --- the service without the API --------------------------------------------------------------------
+
+def test_service_refuses_non_admins_and_audits(app, world):
+    from tracker.services import PermissionDenied, structure
+
+    with pytest.raises(PermissionDenied):
+        structure.create_report(world.reviewer, REPORT)
+    assert _audit("report.denied")[-1].user_id == world.reviewer.id
+    assert db.session.scalar(select(Report).where(Report.code == "seoul-2018")) is None
+
+
+def test_service_guards_the_version_against_lost_updates(app, world):
+    from tracker.services import ConflictError, structure
+
+    report = world.item.recommendation.report
+    structure.update_report(report, world.admin, {"title_en": "First"}, based_on_version=1)
+    db.session.commit()
+    with pytest.raises(ConflictError) as caught:
+        structure.update_report(report, world.admin, {"title_en": "Second"}, based_on_version=1)
+    assert caught.value.current_version == 2
+    db.session.rollback()
+    assert db.session.get(Report, report.id).title_en == "First"
+
+
+def test_service_touches_the_read_model_when_the_filing_date_moves(app, world):
+    from tracker.services import projections, structure
+
+    report = world.item.recommendation.report
+    structure.update_report(report, world.admin, {"report_date": "2017-01-10"}, based_on_version=1)
+    assert world.item.id in db.session.info.get(projections.PENDING_KEY, set())
+    db.session.commit()
