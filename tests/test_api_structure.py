@@ -552,3 +552,201 @@ def test_item_list_filters_and_sorts(client, login, world, factory):
     assert client.get(f"{API}/action-items?report={rec.report_id}").json["pagination"]["total"] == 3
     assert client.get(f"{API}/action-items?lead_department=99999999999").status_code == 404
     assert client.get(f"{API}/action-items?due_before=31/12/2017").status_code == 400
+
+
+# --- hostile input: 400/404/422, never a 500 ----------------------------------------------------------
+
+HOSTILE_VALUES = (2**31, "١٢", "\u202eabc", [], {"a": 1}, 1e308, True, "x" * 20001)
+
+
+def test_every_field_of_every_create_refuses_hostile_values(client, login, world):
+    """A valid body with one field at a time set to a hostile value: created (where the value happens to be
+    acceptable for that field) or 422 naming that field, never a 500."""
+    from tracker.services import structure as svc
+
+    practice = ReferencePractice(recommendation=world.item.recommendation, code="PX", section="二", place_zh="以",
+                                 place_en="I", title_zh="t", title_en="t")
+    db.session.add(practice)
+    db.session.commit()
+    figure = {"practice_id": practice.id, "code": "f", "label_zh": "a", "label_en": "b", "section": "二", "value": 1}
+    cases = [("reports", svc.REPORT_FIELDS, REPORT),
+             ("recommendations", svc.RECOMMENDATION_FIELDS, _rec_body(world.item.recommendation.report_id)),
+             ("practices", svc.PRACTICE_FIELDS, _practice_body(world.item.recommendation_id)),
+             ("figures", svc.FIGURE_FIELDS, figure),
+             ("indicators", svc.INDICATOR_FIELDS, _indicator_body(world.item.recommendation_id)),
+             ("action-items", svc.ITEM_FIELDS, _item_body(world))]
+    login(world.admin)
+    n = 0
+    outcomes = set()
+    for url, specs, base in cases:
+        for spec in specs:
+            for value in HOSTILE_VALUES:
+                n += 1
+                body = {**base, "code": f"h{n}", spec.name: value}
+                resp = client.post(f"{API}/{url}", json=body)
+                outcomes.add(resp.status_code)
+                assert resp.status_code in (201, 422), (url, spec.name, value, resp.status_code)
+                if resp.status_code == 422:
+                    assert spec.name in resp.json["error"]["errors"], (url, spec.name, value, resp.json)
+    assert outcomes == {201, 422}
+
+
+@pytest.mark.parametrize("path", ["reports", "recommendations", "practices", "figures", "indicators",
+                                  "action-items"])
+def test_hostile_ids_and_arguments(client, login, world, path):
+    login(world.admin)
+    for ident in ("2147483648", "99999999999999999999", "0", "-1", "²", "١٢"):
+        assert client.get(f"{API}/{path}/{ident}").status_code == 404
+        assert client.patch(f"{API}/{path}/{ident}", json={}, headers={"If-Match": 'W/"report-1-v1"'}
+                            ).status_code == 404
+    for query in ("page=2147483648", "per_page=0", "page=１", "sort=%00", "code=a%00b", "sort=-id,-id,-id,-id"):
+        resp = client.get(f"{API}/{path}?{query}")
+        assert resp.status_code == 400, (query, resp.status_code)
+        assert resp.json["error"]["code"] in ("invalid_argument", "invalid_text")
+
+
+@pytest.mark.parametrize("kind,path", [("report", "reports"), ("recommendation", "recommendations"),
+                                       ("practice", "practices"), ("figure", "figures"),
+                                       ("indicator", "indicators"), ("item", "action-items")])
+def test_hostile_bodies_and_tags_on_every_update(client, login, world, kind, path):
+    practice = ReferencePractice(recommendation=world.item.recommendation, code="P1", section="二", place_zh="以",
+                                 place_en="I", title_zh="t", title_en="t")
+    practice.figures = [PracticeFigure(code="f", label_zh="a", label_en="b", value=Decimal(1), section="二")]
+    db.session.add(practice)
+    db.session.commit()
+    obj_id = {"report": world.item.recommendation.report_id, "recommendation": world.item.recommendation_id,
+              "practice": practice.id, "figure": practice.figures[0].id, "indicator": world.indicator.id,
+              "item": world.item.id}[kind]
+    url = f"{API}/{path}/{obj_id}"
+    tag = f'W/"{kind}-{obj_id}-v1"'
+    login(world.admin)
+    assert client.patch(url, json={"code": "a\u0000"}, headers={"If-Match": tag}).status_code == 400
+    deep = "[" * 10000 + "]" * 10000
+    resp = client.patch(url, data=deep, content_type="application/json", headers={"If-Match": tag})
+    assert resp.status_code == 400 and resp.json["error"]["code"] == "json_too_deep"
+    assert client.patch(url, data="{", content_type="application/json", headers={"If-Match": tag}).status_code == 400
+    assert client.patch(url, data="code=x", headers={"If-Match": tag}).status_code == 415
+    assert client.patch(url, json=[1, 2], headers={"If-Match": tag}).status_code == 422
+    for bad in (f'W/"{kind}-{obj_id}-v2147483648"', f'W/"{kind}-{obj_id}-v١"', 'W/""', "garbage",
+                f'{tag}, {tag}'):
+        resp = client.patch(url, json={}, headers={"If-Match": bad})
+        assert resp.status_code == 400, (bad, resp.status_code)
+        assert resp.json["error"]["field"] == "If-Match"
+    same = client.patch(url, json={}, headers={"If-Match": tag})
+    assert same.status_code == 200 and same.headers["ETag"] == tag  # nothing sent, nothing changed
+    for version in ("2", "2147483647"):
+        resp = client.patch(url, json={}, headers={"If-Match": f'W/"{kind}-{obj_id}-v{version}"'})
+        assert resp.status_code == 412 and resp.json["error"]["current_version"] == 1
+
+
+# --- the OpenAPI document describes all of it --------------------------------------------------------
+
+def _spec(client):
+    resp = client.get(f"{API}/openapi.json")
+    assert resp.status_code == 200
+    return resp.json
+
+
+def test_openapi_describes_every_write_and_list(client, login, world):
+    from openapi_spec_validator import validate
+
+    login(world.viewer)
+    spec = _spec(client)
+    validate(spec)
+    paths = spec["paths"]
+    for resource, param in (("reports", "report_id"), ("recommendations", "recommendation_id"),
+                            ("practices", "practice_id"), ("figures", "figure_id"), ("indicators", "indicator_id"),
+                            ("action-items", "item_id")):
+        listing, one = paths[f"{API}/{resource}"], paths[f"{API}/{resource}/{{{param}}}"]
+        assert {"get", "post"} <= set(listing) and {"get", "patch"} <= set(one)
+        names = {p["name"] for p in listing["get"]["parameters"]}
+        assert {"page", "per_page", "sort"} <= names
+        assert {"Link", "X-Total-Count"} <= set(listing["get"]["responses"]["200"]["headers"])
+        created = listing["post"]["responses"]
+        assert {"201", "400", "401", "403", "409", "415", "422"} <= set(created)
+        assert {"Location", "ETag"} <= set(created["201"]["headers"])
+        body = listing["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+        component = spec["components"]["schemas"][body]
+        assert component["additionalProperties"] is False and "code" in component["required"]
+        patch = one["patch"]
+        assert {"200", "400", "404", "412", "422", "428"} <= set(patch["responses"])
+        if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
+        assert if_match["required"] is True and if_match["in"] == "header"
+        assert "ETag" in one["get"]["responses"]["200"]["headers"]
+        for op in (listing["get"], listing["post"], one["get"], patch):
+            assert {"bearerAuth": []} in op["security"]
+    sort = next(p for p in paths[f"{API}/reports"]["get"]["parameters"] if p["name"] == "sort")
+    assert sort["schema"]["default"] == "-report_date" and "pattern" in sort["schema"]
+    code = spec["components"]["schemas"]["ReportCreate"]["properties"]["code"]
+    assert code["maxLength"] == 60 and code["pattern"]
+
+
+def test_structure_responses_match_the_openapi_document(client, login, world):
+    from openapi_schema_validator import OAS30Validator
+
+    login(world.admin)
+    spec = _spec(client)
+
+    def check(resp, name):
+        errors = [e.message for e in OAS30Validator({"$ref": f"#/components/schemas/{name}",
+                                                    "components": spec["components"]}).iter_errors(resp.json)]
+        assert errors == [], (resp.request.path, name, errors[:3])
+
+    report = client.post(f"{API}/reports", json=REPORT)
+    check(report, "ReportDetail")
+    rec = client.post(f"{API}/recommendations", json=_rec_body(report.json["id"]))
+    check(rec, "RecommendationDetail")
+    practice = client.post(f"{API}/practices", json=_practice_body(rec.json["id"]))
+    check(practice, "Practice")
+    figure = client.post(f"{API}/figures", json={"practice_id": practice.json["id"], "code": "f", "label_zh": "a",
+                                                 "label_en": "b", "section": "二", "value": 2.5})
+    check(figure, "PracticeFigure")
+    indicator = client.post(f"{API}/indicators", json=_indicator_body(rec.json["id"]))
+    check(indicator, "IndicatorDetail")
+    item = client.post(f"{API}/action-items", json=_item_body(world, recommendation_id=rec.json["id"],
+                                                              indicator_ids=[indicator.json["id"]]))
+    check(item, "ActionItemDetail")
+    for url, name in ((f"{API}/reports", "ReportList"), (f"{API}/recommendations", "RecommendationList"),
+                      (f"{API}/practices", "PracticeList"), (f"{API}/figures", "FigureList"),
+                      (f"{API}/indicators", "IndicatorList"), (f"{API}/action-items", "ActionItemList"),
+                      (f"{API}/reports?sort=nope", "ApiError")):
+        check(client.get(url), name)
+    patched = client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3},
+                           headers={"If-Match": item.headers["ETag"]})
+    check(patched, "ActionItemDetail")
+    check(client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3},
+                       headers={"If-Match": item.headers["ETag"]}), "ApiError")
+    check(client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3}), "ApiError")
+
+
+# --- the service without the API --------------------------------------------------------------------
+
+def test_service_refuses_non_admins_and_audits(app, world):
+    from tracker.services import PermissionDenied, structure
+
+    with pytest.raises(PermissionDenied):
+        structure.create_report(world.reviewer, REPORT)
+    assert _audit("report.denied")[-1].user_id == world.reviewer.id
+    assert db.session.scalar(select(Report).where(Report.code == "seoul-2018")) is None
+
+
+def test_service_guards_the_version_against_lost_updates(app, world):
+    from tracker.services import ConflictError, structure
+
+    report = world.item.recommendation.report
+    structure.update_report(report, world.admin, {"title_en": "First"}, based_on_version=1)
+    db.session.commit()
+    with pytest.raises(ConflictError) as caught:
+        structure.update_report(report, world.admin, {"title_en": "Second"}, based_on_version=1)
+    assert caught.value.current_version == 2
+    db.session.rollback()
+    assert db.session.get(Report, report.id).title_en == "First"
+
+
+def test_service_touches_the_read_model_when_the_filing_date_moves(app, world):
+    from tracker.services import projections, structure
+
+    report = world.item.recommendation.report
+    structure.update_report(report, world.admin, {"report_date": "2017-01-10"}, based_on_version=1)
+    assert world.item.id in db.session.info.get(projections.PENDING_KEY, set())
+    db.session.commit()

@@ -42,10 +42,26 @@ _BAD_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
 
 # --- numbers -----------------------------------------------------------------------------------
 
-class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` in every route: ASCII digits, 1..2**31-1 (anything else is a 404)."""
+def _bounded_regex(high: int) -> str:
+    """A regex of the decimal numbers 1..high without leading zeros (so that the URL map itself
+    bounds an id: a converter that matched and then refused the value would make werkzeug answer
+    405 instead of 404 where a URL has a GET rule and a PATCH rule of different views)."""
+    digits = str(high)
+    parts = [rf"[1-9][0-9]{{0,{len(digits) - 2}}}"]  # fewer digits than high
+    for i, d in enumerate(digits):  # same length: a prefix of high, then a smaller digit, then anything
+        low = "1" if i == 0 else "0"
+        if int(d) > int(low):
+            parts.append(digits[:i] + f"[{low}-{int(d) - 1}]" + ("[0-9]" + f"{{{len(digits) - i - 1}}}"
+                                                                 if i < len(digits) - 1 else ""))
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
 
-    regex = r"[0-9]{1,10}"
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in every route: ASCII digits without leading zeros, 1..2**31-1 (anything else
+    is a 404: the regex bounds the value, see ``_bounded_regex``)."""
+
+    regex = _bounded_regex(2**31 - 1)
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 1,  # noqa: A002, ANN001
                  max: int | None = MAX_INT, signed: bool = False) -> None:

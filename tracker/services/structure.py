@@ -427,6 +427,13 @@ def _update(kind: str, model: type, fields: tuple[Field, ...], obj: Any, actor: 
     errors: dict[str, str] = {}
     clean = _read_all(fields, values, creating=False, errors=errors)
     check(obj, clean, errors)
+    if not clean and not errors:  # nothing to change: only say whether the version is still current
+        version = parse_int(based_on_version, low=1, high=MAX_INT)
+        if version != obj.version:
+            raise ConflictError(_("This record was changed by someone else (now version %(v)s) after you read it "
+                                  "(version %(mine)s). Read it again and redo your change.", v=obj.version,
+                                  mine=version), current_version=obj.version)
+        return obj, []
     before = snapshot(obj, fields)
     _bump(model, obj, based_on_version, errors)  # raises the field errors first, then a conflict
     _apply(obj, clean, fields)
