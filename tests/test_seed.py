@@ -1,7 +1,6 @@
 """Seed data (seed/data) and its loader, checked against the report; demo data."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from datetime import date
@@ -23,11 +22,8 @@ from tracker.models import (
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "seed" / "data"
 REPORT_DIR = Path("reports") / "israel-2016"
-SOURCE_CANDIDATES = [
-    Path(os.environ.get("SEED_SOURCE_REPORT", "/nonexistent")),
-    ROOT.parent / "shared" / "source" / "israel-2016-trip-report.zh-TW.txt",
-    Path("/work/shared/source/israel-2016-trip-report.zh-TW.txt"),
-]
+# The report's own text, kept beside the seed data (seed/source/README or docs/domain.md).
+SOURCE_REPORT = ROOT / "seed" / "source" / "israel-2016-trip-report.zh-TW.txt"
 SEED_TABLES = (
     "department", "report", "recommendation", "reference_practice", "practice_figure", "indicator",
     "action_item", "action_item_supporting", "action_item_practice", "action_item_indicator",
@@ -258,23 +254,14 @@ def test_action_items_have_owners_links_and_no_invented_schedule(app):
     assert linked == set(db.session.scalars(select(Indicator.code)))
 
 
-def _source_text() -> str | None:
-    for path in SOURCE_CANDIDATES:
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    return None
+def _source_text() -> str:
+    return SOURCE_REPORT.read_text(encoding="utf-8")
 
 
 def test_quotes_and_texts_are_verbatim(app):
     """Every zh text marked verbatim appears in the report, character for character
     (after joining page breaks and dropping the ** bold markers)."""
-    source = _source_text()
-    if source is None:
-        # CI always has shared/ beside the clone: there a missing report is a failure.
-        if os.environ.get("CI") == "true":
-            pytest.fail("the source report (../shared/source) is missing")
-        pytest.skip("the source report is not available on this machine")
-    source = source.replace("**", "")
+    source = _source_text().replace("**", "")
     joined = source.replace("\n\n", "")
 
     def verbatim(label: str, text: str) -> None:

@@ -43,7 +43,7 @@ LOCALE_TABLES = ("tracker/locale.py", "tracker/dates.py", "tracker/periods.py", 
                  "tracker/services/splitter.py")
 # Languages named in their own language (the language switch, language choices).
 ENDONYMS = {"中文", "中文（臺灣）", "繁體中文", "正體中文"}
-# PRODUCT.md's glossary: official terms the English interface may quote after the English word.
+# The glossary of docs/domain.md: official terms the English interface may quote after the English word.
 GLOSSARY = {
     "出國報告", "建議事項", "國外標竿作法", "指標", "標竿值", "基準值", "目標值", "量測值", "辦理事項",
     "主辦機關", "協辦機關", "主辦", "協辦", "辦理情形", "審核", "核定", "退回", "列管", "列管決定",

@@ -1,4 +1,4 @@
-"""Display labels of the domain enumerations (PRODUCT.md glossary).
+"""Display labels of the domain enumerations (docs/domain.md, "Glossary").
 
 Lazy strings, so they resolve in the language of the request — or of
 ``flask_babel.force_locale(...)`` in exports and CLI commands. Pages, exports and

@@ -1,4 +1,4 @@
-"""Enumerations of the domain (PRODUCT.md glossary). Values are stored as text."""
+"""Enumerations of the domain (docs/domain.md, "Glossary"). Values are stored as text."""
 from __future__ import annotations
 
 import enum

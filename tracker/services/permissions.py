@@ -1,4 +1,4 @@
-"""Who may do what (PRODUCT.md "Users"). Pure functions of the user and the object;
+"""Who may do what (docs/domain.md, "Users"). Pure functions of the user and the object;
 views and the API call these and turn ``False`` into 403."""
 from __future__ import annotations
 
