@@ -7,7 +7,7 @@ import io
 from flask import Blueprint, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import Form, SelectField, StringField, SubmitField
+from wtforms import Form, SelectField, SubmitField
 
 from ..exports import FORMATS, ExportError, render_summary, resolve_options
 from ..extensions import db
@@ -39,7 +39,7 @@ class ExportForm(Form):
     as_of = DateTextField(_l("As of"), description=_l(
         "Optional. The state on this date, within the year. Default: 31 December of the "
         "year, or today for the current year."))
-    known_at = StringField(_l("Approvals and decisions as of"), widget=DateInput(), description=_l(
+    known_at = DateTextField(_l("Approvals and decisions as of"), description=_l(
         "Optional. Only what was approved or decided by this date counts (default: today)."))
     format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="odt",
                          validate_choice=False)

@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import BooleanField, Form, SelectField, StringField, TextAreaField
-from wtforms.widgets import DateInput
+from wtforms import BooleanField, Form, SelectField, TextAreaField
 
 from ..exports import FORMATS, ExportError, find_report, resolve_options
 from ..exports.filing import file_year
@@ -23,6 +22,7 @@ from ..services import DomainError, permissions
 from ..services import filing as filing_ops
 from ..services.review import today
 from .authz import require
+from .datefield import DateTextField
 from .exports import FORMAT_LABELS
 from .forms import apply_errors, choices
 
@@ -32,7 +32,7 @@ bp = Blueprint("filing", __name__, url_prefix="/filing")
 class FileForm(Form):
     report = SelectField(_l("Report"), validate_choice=False)
     year = SelectField(_l("Year"), validate_choice=False)
-    known_at = StringField(_l("Approvals and decisions as of"), widget=DateInput(), description=_l(
+    known_at = DateTextField(_l("Approvals and decisions as of"), description=_l(
         "Optional. Only what was approved or decided by this date counts (default: today)."))
     format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="pdf",
                          validate_choice=False)
