@@ -25,6 +25,7 @@ DATA = ROOT / "seed" / "data"
 REPORT_DIR = Path("reports") / "israel-2016"
 SOURCE_CANDIDATES = [
     Path(os.environ.get("SEED_SOURCE_REPORT", "/nonexistent")),
+    ROOT / "seed" / "source" / "israel-2016-trip-report.zh-TW.txt",  # the copy kept in the repository
     ROOT.parent / "shared" / "source" / "israel-2016-trip-report.zh-TW.txt",
     Path("/work/shared/source/israel-2016-trip-report.zh-TW.txt"),
 ]
