@@ -36,7 +36,7 @@ RUN_STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
 
 .PHONY: help run serve install install-dev translations migrate seed demo test test-sqlite \
-        test-browser test-postgres deps-system bench screenshots lint clean
+        test-browser test-postgres deps-system bench bench-pages screenshots lint clean
 
 help:
 	@echo "make run          install, migrate, seed (+ demo accounts) and serve on http://$(HOST):$(PORT) (SQLite)"
@@ -46,6 +46,7 @@ help:
 	@echo "make seed         load the report seed (idempotent)"
 	@echo "make demo         seed plus demo accounts and update history (refused in production)"
 	@echo "make bench        run the benchmarks in bench/ (BENCH_ARGS=... passed to each)"
+	@echo "make bench-pages  every everyday page under gunicorn + wrk at 10,000 items, SQLite and PostgreSQL (docs/performance.md)"
 	@echo "make screenshots  retake the README screenshots (needs Chromium)"
 	@echo "make lint         byte-compile every module (and ruff if installed)"
 	@echo "make clean        remove the virtualenv, caches and compiled catalogs"
@@ -67,10 +68,8 @@ install: $(RUN_STAMP)
 
 install-dev: $(DEV_STAMP)
 
-# The merge/compile script belongs to the i18n work; skip quietly until it exists.
 translations: install
-	@if [ -f scripts/i18n.py ]; then $(PY) scripts/i18n.py compile; \
-	else echo "scripts/i18n.py not found: translations not compiled"; fi
+	$(PY) scripts/i18n.py compile
 
 # --- running ---------------------------------------------------------------
 
@@ -130,10 +129,17 @@ deps-system:
 # Every bench/*_bench.py in turn (each prints a table and writes bench/results/*.json).
 bench: install-dev translations
 	@set -e; found=0; for script in bench/*_bench.py; do \
-	    [ -f "$$script" ] || continue; found=1; \
+	    [ -f "$$script" ] || continue; [ "$$script" != bench/pages_bench.py ] || continue; found=1; \
 	    echo "=== $$script ==="; $(PY) "$$script" $(BENCH_ARGS); \
 	done; \
 	if [ "$$found" = 0 ]; then echo "no bench/*_bench.py found" >&2; exit 1; fi
+
+# The page benchmark of docs/performance.md (needs wrk: sudo make deps-system).
+# BENCH_PAGES_ARGS="--items 1000 --duration 5" for a quicker run.
+BENCH_PAGES_ARGS ?= --items 10000 --updates-per-item 20 --reports 200 --departments 40 --databases both --reuse
+bench-pages: install-dev translations
+	@command -v wrk >/dev/null || { echo "wrk not found: sudo make deps-system" >&2; exit 1; }
+	$(PY) bench/pages_bench.py $(BENCH_PAGES_ARGS)
 
 screenshots: install-dev translations
 	$(PY) scripts/screenshots.py docs/screenshots

@@ -15,6 +15,7 @@ packages=(
     libreoffice-writer-nogui # soffice: ODT/DOCX round-trip checks
     libreoffice-calc-nogui   # soffice: ODS/XLSX round-trip checks
     nginx                    # tests/test_nginx.py: the per-address throttling example (docs/nginx/)
+    wrk                      # make bench-pages: HTTP load generator
     "$@"
 )
 

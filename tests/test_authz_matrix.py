@@ -91,6 +91,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("review.changes", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.year_end", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.year_end", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
+    ("review.confirm_departments", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
+    ("health.healthz", "GET"): (OK, OK, OK, OK, OK, OK),
     # --- dashboard: every signed-in role reads the whole picture (departments included) ---
     ("dashboard.index", "GET"): ALL_PAGES,
     ("dashboard.benchmark_page", "GET"): ALL_PAGES,

@@ -15,12 +15,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from sqlalchemy import select
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.dates import DataDates, today
 from tracker.extensions import db
-from tracker.models import Status, TrackingChoice
+from tracker.models import ItemPeriod, Status, TrackingChoice
 from tracker.services import DomainError, progress, projections
 from tracker.services import review as review_ops
 from tracker.services import updates
@@ -164,3 +165,25 @@ def test_other_period_settings(app, factory, setting):
                               narrative="n", based_on_version=items[0].version)
         db.session.commit()
     _check_equal(items)
+
+
+def test_changing_due_soon_days_rebuilds_the_rows(app, factory):
+    """The stored rows carry each period's due-soon flag: a new DUE_SOON_DAYS must not leave
+    them computed with the old one."""
+    with time_machine.travel(_noon(date(2017, 5, 1)), tick=False):
+        items, editor, reviewer = _world(factory)
+        items[0].due_date = date(2017, 9, 10)  # 72 days after the period's end
+        projections.touch([items[0].id])
+        db.session.commit()
+        progress.build_summary(today())
+        assert projections.check() == []
+
+        def stored_due_soon():
+            return db.session.scalar(select(ItemPeriod.due_soon).where(
+                ItemPeriod.item_id == items[0].id, ItemPeriod.period_end == date(2017, 6, 30)))
+
+        assert stored_due_soon() is False
+        app.config["DUE_SOON_DAYS"] = 90
+        progress.build_summary(today())  # the first read after the change rebuilds
+        assert projections.check() == []
+        assert stored_due_soon() is True

@@ -10,6 +10,8 @@ from flask import Flask
 
 from config import CONFIGS, Config
 
+__version__ = "1.4.0"
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -51,6 +51,9 @@ class RequestContextFilter(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_tracker_context", False):  # the logger's filter already ran
+            return True
+        record._tracker_context = True  # type: ignore[attr-defined]
         record.request_id = "-"
         record.user_id = "-"
         try:

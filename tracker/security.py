@@ -104,10 +104,14 @@ def neutralise_bidi(value):  # noqa: ANN001, ANN201
 def apply_security_headers(resp):  # noqa: ANN001
     """Add the headers to ``resp`` (idempotent; also called by the server-error handler,
     because after_request hooks do not run when the request failed badly)."""
+    # One pass over the headers already set (Headers.setdefault scans the list and raises
+    # internally for every absent name: measurable on every request).
+    present = {name.lower() for name in resp.headers.keys()}
     for name, value in STATIC_HEADERS.items():
-        resp.headers.setdefault(name, value)
-    if current_app.config.get("SECURITY_HEADERS_HSTS"):
-        resp.headers.setdefault("Strict-Transport-Security", HSTS)
+        if name.lower() not in present:
+            resp.headers.add(name, value)
+    if current_app.config.get("SECURITY_HEADERS_HSTS") and "strict-transport-security" not in present:
+        resp.headers.add("Strict-Transport-Security", HSTS)
     if not has_request_context() or request.endpoint != "static":
         _no_store(resp)
     return resp

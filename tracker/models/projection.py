@@ -61,11 +61,11 @@ class ItemPeriod(db.Model):
     official_approved_on: Mapped[date | None] = mapped_column(Date)
     # A report waiting for review (effective by period_end), and a returned report the
     # department has not corrected or withdrawn yet.
-    pending_update_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"))
+    pending_update_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"), index=True)
     pending_status: Mapped[Status | None] = mapped_column(enum_column(Status, "pending_status"))
     pending_progress: Mapped[int | None] = mapped_column(Integer)
     pending_effective_date: Mapped[date | None] = mapped_column(Date)
-    returned_update_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"))
+    returned_update_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"), index=True)
     decision: Mapped[TrackingChoice | None] = mapped_column(enum_column(TrackingChoice, "period_decision"))
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("tracking_decision.id"), index=True)
     released: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -40,14 +40,6 @@ def create_statements(table: str, dialect: str) -> list[str]:
     return []
 
 
-def drop_statements(table: str, dialect: str) -> list[str]:
-    if dialect == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS trg_{table}_append_only ON {table}"]
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS trg_{table}_no_update", f"DROP TRIGGER IF EXISTS trg_{table}_no_delete"]
-    return []
-
-
 def attach(metadata) -> None:  # noqa: ANN001
     for name in APPEND_ONLY_TABLES:
         table: Table = metadata.tables[name]

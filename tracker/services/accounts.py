@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..inputs import bidi_message, has_bidi_control
 from ..models import Department, Role, User, utcnow
-from . import DomainError, NotFound
+from . import DomainError
 from .audit import record_event
 from .passwords import remember_old_password, validate_new_password
 from .tokens import revoke_all
@@ -299,14 +299,6 @@ def reactivate_user(user: User, *, actor: User | None = None) -> None:
     user.active = True
     db.session.flush()
     record_event("user.reactivate", user=actor, obj=user, before={"active": False}, after={"active": True})
-
-
-def get_user(user_id: int) -> User:
-    """The user with this id. Raises NotFound."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("No such user."))
-    return user
 
 
 # --- departments -----------------------------------------------------------------------------

@@ -24,6 +24,11 @@ from ..extensions import db
 from ..models import Direction, Indicator, Measurement, Review, ReviewDecision
 
 
+# The on-track classes' lower bounds on the actual/needed yearly-change ratio (Open SDG's).
+ON_TRACK_AT = 0.95
+NEEDS_ACCELERATION_AT = 0.6
+
+
 class OnTrack(str, enum.Enum):
     ACHIEVED = "achieved"
     ON_TRACK = "on_track"
@@ -84,9 +89,9 @@ def classify(latest: float | None, latest_when: float | None, baseline: float | 
     if needed == 0:
         return OnTrack.INSUFFICIENT_DATA, None
     ratio = actual / needed
-    if ratio >= 0.95:
+    if ratio >= ON_TRACK_AT:
         return OnTrack.ON_TRACK, ratio
-    if ratio >= 0.6:
+    if ratio >= NEEDS_ACCELERATION_AT:
         return OnTrack.NEEDS_ACCELERATION, ratio
     if ratio >= 0:
         return OnTrack.LIMITED_PROGRESS, ratio

@@ -6,10 +6,9 @@ recorded yesterday about last June is still new to the reviewer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Sequence
 
-from flask import current_app
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -36,15 +35,6 @@ class Changes:
     def total(self) -> int:
         return (len(self.updates) + len(self.reviews) + len(self.decisions) + len(self.notes)
                 + len(self.measurements) + len(self.adoptions))
-
-    @property
-    def item_ids(self) -> set[int]:
-        """Items touched by any change (updates, reviews, decisions, notes)."""
-        ids = {u.action_item_id for u in self.updates}
-        ids |= {r.update.action_item_id for r in self.reviews}
-        ids |= {d.action_item_id for d in self.decisions}
-        ids |= {n.action_item_id for n in self.notes}
-        return ids
 
 
 def _window(q: Select, column, since: datetime, until: datetime | None) -> Select:

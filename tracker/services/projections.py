@@ -60,7 +60,8 @@ def due_soon_days() -> int:
 
 
 def setting_key(cal: Calendar) -> str:
-    return ",".join(f"{m:02d}-{d:02d}" for m, d in cal.ends) + f"|{cal.deadline_days}"
+    """The settings the stored rows were computed with: changing any of them rebuilds the rows."""
+    return ",".join(f"{m:02d}-{d:02d}" for m, d in cal.ends) + f"|{cal.deadline_days}|{due_soon_days()}"
 
 
 # --- loading histories ---------------------------------------------------------------------------------

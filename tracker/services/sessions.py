@@ -61,9 +61,3 @@ def mark_second_factor(session: MutableMapping[str, Any], user: Any) -> None:
 
 def second_factor_done(session: MutableMapping[str, Any], user: Any) -> bool:
     return session.get(SECOND_FACTOR) == user.get_id()
-
-
-def forget(session: MutableMapping[str, Any]) -> None:
-    """Drop this module's stamps (sign-out)."""
-    for key in (LOGIN_AT, SEEN_AT, SECOND_FACTOR):
-        session.pop(key, None)

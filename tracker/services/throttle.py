@@ -158,13 +158,6 @@ def reset(key: str) -> None:
                            .execution_options(synchronize_session=False))
 
 
-def unlock(email: str, *, actor: User | None = None) -> None:
-    """An administrator lifts a lock before it runs out."""
-    key = login_key(email)
-    reset(key)
-    record_event("login.unlock", user=actor, object_type="user_account", object_id=key)
-
-
 def check_login(email: str | None, password: str | None) -> User:
     """The signed-in user for these credentials, throttled per account.
 
