@@ -16,6 +16,9 @@ from ..inputs import parse_int
 from ..models import ReportDraft
 from ..services import DomainError, drafting, permissions
 
+# Lists of SDG targets may be typed with the full-width comma of a Chinese keyboard.
+FULLWIDTH_COMMA = chr(0xFF0C)
+
 bp = Blueprint("drafts", __name__, url_prefix="/admin/drafts")
 
 
@@ -130,7 +133,7 @@ def recommendation(draft_id: int, index: int):
         op = lambda: drafting.move_recommendation(draft, index, offset, current_user, version)  # noqa: E731
         message = _("The recommendation was moved.")
     elif action == "sdg":
-        targets = [t for t in form.get("sdg", "").replace("\uff0c", ",").replace(" ", ",").split(",") if t]
+        targets = [t for t in form.get("sdg", "").replace(FULLWIDTH_COMMA, ",").replace(" ", ",").split(",") if t]
         op = lambda: drafting.set_sdg(draft, index, targets, current_user, version)  # noqa: E731
         message = _("The SDG targets were saved.")
     else:

@@ -17,6 +17,9 @@ from ..services import DomainError, permissions, sdg
 from ..services import search as search_service
 from .authz import require
 
+# Lists of SDG targets may be typed with the full-width comma of a Chinese keyboard.
+FULLWIDTH_COMMA = chr(0xFF0C)
+
 bp = Blueprint("knowledge", __name__)
 
 
@@ -95,7 +98,7 @@ def tags(rec_id: int):
 
 
 def _targets() -> list[str]:
-    raw = request.form.get("sdg", "").replace("\uff0c", ",").replace(" ", ",")
+    raw = request.form.get("sdg", "").replace(FULLWIDTH_COMMA, ",").replace(" ", ",")
     return [t for t in raw.split(",") if t]
 
 
