@@ -124,9 +124,9 @@ def _value(key: str, value: Any) -> str:
     if key in ("update_id", "corrects_id", "replaces_id"):
         return f"#{value}"
     if key == "attachments" and isinstance(value, list):
-        return "、".join(str(a.get("name", "")) if isinstance(a, dict) else str(a) for a in value) or _("none")
+        return _(", ").join(str(a.get("name", "")) if isinstance(a, dict) else str(a) for a in value) or _("none")
     if isinstance(value, list):
-        return "、".join(str(v) for v in value)
+        return _(", ").join(str(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{_field(k)}: {_value(k, v)}" for k, v in value.items())
     return str(value)

@@ -69,7 +69,14 @@ def home():
     department editors on their department's page, viewers on the dashboard."""
     from .authn import landing_url
 
-    return redirect(landing_url(current_user))
+    from ..locale import current_locale
+
+    current_locale()  # ?lang= chosen on the way in is remembered in the session, as on any page
+    target = landing_url(current_user)
+    lang = request.args.get("lang")
+    if lang in ("en", "zh-TW", "zh_TW"):  # a language chosen on the way in is kept
+        target += ("&" if "?" in target else "?") + f"lang={lang}"
+    return redirect(target)
 
 
 @bp.get("/reports")
