@@ -46,6 +46,10 @@ SHOTS = (
     Shot("review-queue", "/review/", "reviewer"),
     Shot("dashboard", "/dashboard/?report={report}", "reviewer", ("zh-TW", "en")),
     Shot("annual-summary", "/exports/", "reviewer"),
+    # Text date inputs with the 民國 echo, and the item's history (file sizes).
+    Shot("update-form", "/items/{item}/updates/new", "editor2", ("zh-TW", "en")),
+    Shot("item-history", "/items/{item}/history", "editor2"),
+    Shot("admin", "/admin/", "admin"),
 )
 
 
