@@ -390,10 +390,18 @@ def write_odt(doc: SummaryDocument) -> bytes:
                          "strong": "P_Strong"}.get(block.style, "P_Body"))
         elif isinstance(block, Fields):
             out.fields(block.rows)
+        elif isinstance(block, Table) and block.name == "sign_off":
+            # As signature lines, not a table: LibreOffice lays a table that ends the document
+            # out with a blank page after it.
+            out.p("\u3000\u3000".join(f"{c.label}{'：' if doc.locale == 'zh_TW' else ': '}{'＿' * 10}"
+                                        for c in block.columns), "P_Body")
         elif isinstance(block, Table):
             out.table(block)
         elif isinstance(block, Image):
             out.image(block)
+    # A text document must not end with a table: LibreOffice then adds a paragraph of its own
+    # and lays it out on a page of its own (a blank last page).
+    out.p("", "P_Body")
     return splice(_save(odt), "content.xml", out.row_sources)
 
 
