@@ -750,3 +750,33 @@ def test_service_touches_the_read_model_when_the_filing_date_moves(app, world):
     structure.update_report(report, world.admin, {"report_date": "2017-01-10"}, based_on_version=1)
     assert world.item.id in db.session.info.get(projections.PENDING_KEY, set())
     db.session.commit()
+
+
+@pytest.mark.parametrize("path", ["action-items", "indicators", "practices", "figures", "reports",
+                                  "recommendations"])
+def test_list_statements_do_not_grow_with_the_page(client, login, world, factory, count_queries, path):
+    def fill(n, tag):
+        rec = factory.recommendation(factory.report(code=f"r{tag}"), code="R")
+        for k in range(n):
+            item = factory.item(rec, lead=world.lead, supporting=[world.support], code=f"A{k}")
+            item.indicators = [factory.indicator(rec, code=f"I{k}")]
+            practice = ReferencePractice(recommendation=rec, code=f"P{k}", section="二", place_zh="以", place_en="I",
+                                         title_zh="t", title_en="t")
+            practice.figures = [PracticeFigure(code="f", label_zh="a", label_en="b", value=Decimal(1), section="二")]
+            db.session.add(practice)
+            factory.recommendation(rec.report, code=f"S{k}")
+        db.session.commit()
+
+    def measure():
+        db.session.expire_all()
+        with count_queries() as counter:
+            resp = client.get(f"{API}/{path}?per_page=100")
+        assert resp.status_code == 200
+        return counter.count
+
+    login(world.viewer)
+    fill(2, "small")
+    small = measure()
+    fill(30, "large")
+    large = measure()
+    assert small == large, (small, large)

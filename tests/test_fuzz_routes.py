@@ -60,12 +60,21 @@ ENDPOINT_QUERY = {
     "api_reports.list_reports": ["as_of"], "api_reports.get_report": ["as_of"],
     "api_reports.list_recommendations": ["as_of", "report"], "api_reports.get_recommendation": ["as_of"],
     "api_reports.get_action_item": ["as_of"], "api_summary.get_summary": ["as_of", "report"],
+    "api_structure.list_practices": ["page", "per_page", "sort", "report", "recommendation", "place"],
+    "api_structure.list_figures": ["page", "per_page", "sort", "practice", "recommendation", "year"],
+    "api_structure.list_indicators": ["as_of", "known_at", "page", "per_page", "sort", "report", "recommendation",
+                                      "direction", "data_department"],
+    "api_structure.list_action_items": ["as_of", "known_at", "page", "per_page", "sort", "report", "recommendation",
+                                        "lead_department", "supporting_department", "due_before"],
+    "api_structure.get_indicator": ["as_of", "known_at"],
 }
+ENDPOINT_QUERY["api_reports.list_reports"] += ["page", "per_page", "sort", "year", "code", "agency", "destination"]
+ENDPOINT_QUERY["api_reports.list_recommendations"] += ["page", "per_page", "sort", "code", "section"]
 # Who owns each page (prefix match): the sweep signs in as them so the input reaches the operation.
 OWNERS = [("actions.new_note", "support_editor"), ("actions.", "lead_editor"), ("mydept.", "lead_editor"),
           ("review.", "reviewer"), ("admin.", "admin"), ("dashboard.", "reviewer"), ("exports.", "reviewer"),
-          ("api_updates.", "lead_editor"), ("auth.login", "anonymous"), ("portfolio.index", "viewer"),
-          ("portfolio.", "admin"), ("bulk.", "lead_editor"), ("", "viewer")]
+          ("api_updates.", "lead_editor"), ("api_structure.", "admin"), ("auth.login", "anonymous"),
+          ("portfolio.index", "viewer"), ("portfolio.", "admin"), ("bulk.", "lead_editor"), ("", "viewer")]
 # Export formats whose writers take seconds are covered by tests/test_exports.py.
 SLOW_FORMATS = {"pdf", "odt", "docx", "xlsx", "ods"}
 
