@@ -147,7 +147,8 @@ def test_recommendations_are_fully_nested(client, data):
     fig, text_fig = practice["figures"]
     assert fig == {"id": fig["id"], "code": "reuse", "label_zh": "廢水回收率", "label_en": "Waste-water reuse",
                    "value": 80.0, "value_text_zh": "", "value_text_en": "", "unit": "%", "unit_en": "", "year": 2016,
-                   "section": "二(一)", "quote_zh": "廢水回收再利用率達80%"}
+                   "section": "二(一)", "quote_zh": "廢水回收再利用率達80%", "practice_id": practice["id"],
+                   "position": 0, "version": 1}
     assert text_fig["value"] is None and text_fig["value_text_en"] == "many"
 
     full, empty = r1["indicators"]

@@ -49,7 +49,7 @@ TARGETS: dict[str, tuple[str, type, str]] = {}
 # --- request parsing ------------------------------------------------------------------------------
 
 _MESSAGES = {
-    "Missing data for required field.": lambda: _("This field is required."),
+    "Missing data for required field.": lambda: _("Fill in this field."),
     "Unknown field.": lambda: _("This field does not exist here."),
     "Field may not be null.": lambda: _("This field cannot be null."),
     "Invalid input type.": lambda: _("Send the fields as a JSON object."),

@@ -270,7 +270,7 @@ def _read_all(fields: tuple[Field, ...], values: Mapping[str, Any], *, creating:
         if spec.name not in values:
             if creating:
                 if spec.required:
-                    errors[spec.name] = _("This field is required.")
+                    errors[spec.name] = _("Fill in this field.")
                 out[spec.name] = list(spec.default) if spec.kind == "refs" else spec.default
             continue
         if spec.create_only and not creating:
@@ -278,7 +278,7 @@ def _read_all(fields: tuple[Field, ...], values: Mapping[str, Any], *, creating:
             continue
         value = _read(spec, values[spec.name], errors)
         if spec.required and spec.name not in errors and (value is None or value == ""):
-            errors[spec.name] = _("This field is required.")
+            errors[spec.name] = _("Fill in this field.")
         out[spec.name] = value
     return out
 
