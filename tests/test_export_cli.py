@@ -35,7 +35,9 @@ def test_default_file_name_in_a_folder(world, runner, tmp_path, fmt):
     result = run(runner, "--year", "2017", "--report", "israel-2016", "--format", fmt, "--lang", "en",
                  "--output", str(tmp_path))
     assert result.exit_code == 0, result.output
-    expected = tmp_path / f"israel-2016_summary_2017_asof-2017-12-31_en.{fmt}"
+    from tracker.dates import today
+
+    expected = tmp_path / f"israel-2016_summary_2017_asof-2017-12-31_known-{today().isoformat()}_en.{fmt}"
     assert expected.exists() and expected.stat().st_size > 100
     assert [p.name for p in tmp_path.iterdir()] == [expected.name]
 
@@ -45,7 +47,7 @@ def test_default_file_name_in_a_folder(world, runner, tmp_path, fmt):
     (["--year", "2017", "--format", "odt", "--lang", "fr"], "Unknown language"),
     (["--year", "2017", "--format", "odt", "--report", "nope"], "There is no report"),
     (["--year", "2017", "--format", "odt", "--as-of", "2018-01-05"], "outside the year 2017"),
-    (["--year", "2017", "--format", "odt", "--as-of", "2017-13-01"], "YYYY-MM-DD"),
+    (["--year", "2017", "--format", "odt", "--as-of", "2017-13-01"], "is not a date"),
     (["--year", "abc", "--format", "odt"], "must be a number"),
 ])
 def test_bad_input_is_a_clear_error_and_writes_nothing(world, runner, tmp_path, args, message):
@@ -60,7 +62,7 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(world, runner, tmp_path, 
 def test_errors_in_chinese_when_chinese_is_asked(world, runner, tmp_path):
     result = run(runner, "--year", "2017", "--format", "odt", "--lang", "zh-TW", "--as-of", "2016-12-31",
                  "--output", str(tmp_path / "x.odt"))
-    assert result.exit_code != 0 and "不在 2017 年度內" in result.output
+    assert result.exit_code != 0 and "不在 2017 年內" in result.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -95,15 +97,11 @@ def test_a_failure_while_rendering_leaves_no_file(world, runner, tmp_path, monke
     assert list(tmp_path.iterdir()) == []
 
 
-def test_year_without_data_gives_a_document_that_says_so(world, runner, tmp_path):
-    out = tmp_path / "2015.csv"
+def test_year_before_the_report_is_refused_and_nothing_written(world, runner, tmp_path):
+    out = tmp_path / "2015.xlsx"
     result = run(runner, "--year", "2015", "--format", "xlsx", "--lang", "en", "--output", str(out))
-    assert result.exit_code == 0, result.output
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(out.read_bytes()))
-    texts = [c for row in wb.worksheets[0].iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    assert any("No progress report" in t and "2015" in t for t in texts)
+    assert result.exit_code != 0 and "before the report was filed (2016-12-23)" in result.output
+    assert not out.exists()
 
 
 def test_progress_bar_on_a_terminal(world, runner, tmp_path, monkeypatch):
