@@ -285,7 +285,7 @@ def import_report_command(path: str, dry_run: bool, actor_email: str | None) -> 
 
     from .extensions import db
     from .models import Role, User
-    from .services import importer
+    from .services import importer, sheets
 
     actor = importer.SystemActor()
     if actor_email:
@@ -294,7 +294,7 @@ def import_report_command(path: str, dry_run: bool, actor_email: str | None) -> 
             raise click.BadParameter(f"{actor_email} is not an active administrator account.", param_hint="--as")
     file = Path(path)
     with file.open("rb") as fh:
-        data = fh.read(importer.sheets_max_bytes() + 1)
+        data = fh.read(sheets.max_bytes() + 1)
     result = importer.import_file(file.name, data, actor, dry_run=dry_run)
     for note in result.notes:
         click.echo(note)

@@ -13,6 +13,7 @@ is stored, so importing the same file again changes nothing.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,10 +26,10 @@ from sqlalchemy import select
 from .. import dates, labels
 from ..extensions import db
 from ..models import ActionItem, BudgetSource, Department, Recommendation, Report, Role
+from ..sections import section_ref
 from . import DomainError
-from .audit import record_event
 from . import portfolio as pf
-from .sheets import max_bytes as sheets_max_bytes
+from .audit import record_event
 from .sheets import Sheet, SheetRefused, cell_date, cell_problem, cell_text, is_blank, read_sheet
 
 
@@ -51,6 +52,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("lead", _l("Lead department"), "item.lead_department", True, _l("Department code or name")),
     Column("supporting", _l("Supporting departments"), "item.supporting", False,
            _l("Codes or names, separated by commas or semicolons")),
+    Column("proposed", _l("Departments proposed"), "", False,
+           _l("Read only: ignored (imported departments are proposed until a reviewer confirms them)")),
     Column("start", _l("Start date"), "item.start_date"),
     Column("due", _l("Due date"), "item.due_date"),
     Column("budget", _l("Budget (NT$)"), "item.budget_amount"),
@@ -59,11 +62,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("progress", _l("Progress (%)"), "", False, _l("Read only: ignored")),
     Column("weight", _l("Weight"), "item.weight"),
     Column("last_update", _l("Last approved update"), "", False, _l("Read only: ignored")),
-    Column("updates", _l("Status updates approved this year"), "", False, _l("Read only: ignored")),
-    Column("pending", _l("Update pending review"), "", False, _l("Read only: ignored")),
-    Column("decision", _l("Tracking decision"), "", False, _l("Read only: ignored")),
-    Column("decision_date", _l("Decision date"), "", False, _l("Read only: ignored")),
-    Column("decision_reason", _l("Decision reason"), "", False, _l("Read only: ignored")),
+    Column("year", _l("Progress reported this year"), "", False, _l("Read only: ignored")),
+    Column("pending", _l("Reports waiting for review"), "", False, _l("Read only: ignored")),
+    Column("decision", _l("Year-end recommendation"), "", False, _l("Read only: ignored")),
+    Column("opinion", _l("Commission's opinion"), "", False, _l("Read only: ignored")),
     Column("flags", _l("Flags"), "", False, _l("Read only: ignored")),
     Column("title_en", _l("Action item (English)"), "item.title_en", False, _l("Defaults to the Chinese title")),
     Column("report_title_zh", _l("Report title"), "report.title_zh", False, _l("Needed for a new report")),
@@ -105,7 +107,8 @@ def _heading_index() -> dict[str, Column]:
 
 
 def _norm(text: str) -> str:
-    return "".join(text.split()).lower().replace("（", "(").replace("）", ")")
+    # NFKC folds full-width brackets, digits and letters into their ASCII forms.
+    return unicodedata.normalize("NFKC", "".join(text.split())).lower()
 
 
 @dataclass
@@ -222,7 +225,7 @@ class Row:
 
 def _typed_rows(sheet: Sheet, columns: dict[str, tuple[int, str]], result: ImportResult) -> list[Row]:
     rows = []
-    long_text = {"rec_text_zh", "updates", "decision_reason"}
+    long_text = {"rec_text_zh", "year", "opinion"}
     for n, raw in enumerate(sheet.rows, start=2):
         if all(is_blank(c) for c in raw):
             continue
@@ -447,6 +450,10 @@ def _item_for(row: Row, columns: dict, actor: Any, rec: Recommendation, depts: d
                                                           ActionItem.code == code)) if code else None
     if existing is not None:
         title = given.pop("title_zh", "")
+        # The English CSV export writes 三(一) as III(1): the same section.
+        section = str(given.get("source_section") or "")
+        if section and section_ref(section, "en") == section_ref(existing.source_section, "en"):
+            given["source_section"] = existing.source_section
         diff = _differences(existing, pf.ITEM_FIELDS, given)
         if title and title not in (existing.title_zh, existing.title_en):
             diff.append("title_zh")

@@ -276,7 +276,7 @@ def item_new(rec_id: int):
 def import_report():
     """Upload a spreadsheet; "check only" (dry run) or import. Problems: every one listed as
     row, column and reason (422), nothing written."""
-    from ..services import importer
+    from ..services import importer, sheets
 
     result = None
     status = 200
@@ -286,7 +286,7 @@ def import_report():
         if upload is None or not upload.filename:
             result = importer.ImportResult(ok=False, problems=[importer.Problem(None, "", _("Choose a file."))])
         else:
-            data = upload.stream.read(importer.sheets_max_bytes() + 1)
+            data = upload.stream.read(sheets.max_bytes() + 1)
             result = importer.import_file(upload.filename, data, current_user, dry_run=dry_run)
         if result.ok and not dry_run:
             db.session.commit()

@@ -18,8 +18,30 @@ from ...extensions import db
 from ...models import Report
 from ...services.review import today
 from .model import (
-    DATE, INT, MONEY, NUM, PCT, TEXT, YEAR, Block, Column, Cover, Fields, Heading, Image, PageBreak, Para,
-    ProgressFn, Sheet, SummaryDocument, Table, cell_text, iter_text_rows, money, pct, with_unit,
+    DATE,
+    INT,
+    MONEY,
+    NUM,
+    PCT,
+    TEXT,
+    YEAR,
+    Block,
+    Column,
+    Cover,
+    Fields,
+    Heading,
+    Image,
+    PageBreak,
+    Para,
+    ProgressFn,
+    Sheet,
+    SummaryDocument,
+    Table,
+    cell_text,
+    iter_text_rows,
+    money,
+    pct,
+    with_unit,
 )
 
 

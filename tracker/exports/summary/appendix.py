@@ -10,11 +10,27 @@ from flask_babel import gettext as _
 
 from ... import labels
 from ...locale import format_year, unit_label
+from ...sections import section_ref
 from ...services import progress
 from .model import (
-    DATE, INT, NUM, PCT, TEXT, YEAR, Block, Column, Heading, PageBreak, Para, Table, dec, pct, round1, with_unit,
+    DATE,
+    INT,
+    NUM,
+    PCT,
+    TEXT,
+    YEAR,
+    Block,
+    Column,
+    Heading,
+    PageBreak,
+    Para,
+    Table,
+    dec,
+    pct,
+    round1,
+    with_unit,
 )
-from .words import figure_value, figure_year, section_ref
+from .words import figure_value, figure_year
 
 
 class AppendixMixin:

@@ -27,8 +27,23 @@ from ...services import annual, benchmark, progress
 from ...services.review import latest_adoptions
 from .appendix import AppendixMixin
 from .model import (
-    INT, PCT, TEXT, Block, Column, Cover, Fields, Heading, Image, PageBreak, Para, ProgressFn, Sheet,
-    SummaryDocument, Table, pct, round1,
+    INT,
+    PCT,
+    TEXT,
+    Block,
+    Column,
+    Cover,
+    Fields,
+    Heading,
+    Image,
+    PageBreak,
+    Para,
+    ProgressFn,
+    Sheet,
+    SummaryDocument,
+    Table,
+    pct,
+    round1,
 )
 from .tracking import TrackingMixin
 from .words import commission_name, date_range, has_cjk, is_demo_database

@@ -11,9 +11,27 @@ from flask_babel import gettext as _
 
 from ... import labels
 from ...models import TrackingChoice
+from ...sections import section_ref
 from ...services import annual, progress
-from .model import DATE, INT, MONEY, NUM, PCT, TEXT, Block, Column, Fields, Heading, Para, Table, dec, money, pct, round1
-from .words import date_range, section_ref
+from .model import (
+    DATE,
+    INT,
+    MONEY,
+    NUM,
+    PCT,
+    TEXT,
+    Block,
+    Column,
+    Fields,
+    Heading,
+    Para,
+    Table,
+    dec,
+    money,
+    pct,
+    round1,
+)
+from .words import date_range
 
 
 class TrackingMixin:
