@@ -40,7 +40,7 @@ CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff
 # The outline of a Chinese trip report (numerals 壹/一/(一), 建議 headings, 民國 dates) that
 # tracker/services/splitter.py recognises is such a table too.
 LOCALE_TABLES = ("tracker/locale.py", "tracker/dates.py", "tracker/periods.py", "tracker/exports/",
-                 "tracker/services/splitter.py")
+                 "tracker/services/splitter.py", "tracker/sections.py")
 # Languages named in their own language (the language switch, language choices).
 ENDONYMS = {"中文", "中文（臺灣）", "繁體中文", "正體中文"}
 # The glossary of docs/domain.md: official terms the English interface may quote after the English word.

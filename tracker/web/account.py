@@ -12,18 +12,18 @@ import logging
 import segno
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
 from ..extensions import db
-from ..services import DomainError
-from ..services import accounts, passwords, sessions, totp
+from ..services import DomainError, accounts, passwords, sessions, totp
 from ..services.audit import record_event
 from .authn import end_session, landing_url, safe_next, start_session
+from .forms import password_hint
 
 log = logging.getLogger("tracker.security")
 
@@ -39,7 +39,7 @@ class ChangePasswordForm(FlaskForm):
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired()],
-        description=_l("At least 12 characters. A few unrelated words make a strong, memorable password."),
+        description=password_hint(_l("A few unrelated words make a strong, memorable password.")),
         render_kw={"autocomplete": "new-password", "maxlength": 128})
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],

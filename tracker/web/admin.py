@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,8 +17,17 @@ from ..inputs import MAX_INT, parse_int
 from ..locale import current_locale
 from ..models import ActionItem, AuditLog, Department, Recommendation, Role, User
 from ..services import ConflictError, DomainError, accounts, permissions, updates
-from .forms import AuditFilterForm, choices, ConfirmForm, DepartmentForm, ItemForm, UserForm, apply_errors
 from . import audit_text
+from .forms import (
+    AuditFilterForm,
+    ConfirmForm,
+    DepartmentForm,
+    ItemForm,
+    UserForm,
+    apply_errors,
+    choices,
+    password_hint,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -116,7 +125,7 @@ def user_new():
         if done is not None:
             return done
         status = 422
-    form.password.description = _("At least 12 characters. Give it to the person in a safe way.")
+    form.password.description = password_hint(_("Give it to the person in a safe way."))
     form.password.data = ""
     return render_template("admin/user_form.html", form=form, user=None), status
 

@@ -8,15 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
-    SelectChoice, EmailField, FieldList, Form, FormField, HiddenField, MultipleFileField, PasswordField, SelectField,
-    SelectMultipleField, StringField, TextAreaField, URLField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    MultipleFileField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
 )
 from wtforms.widgets import NumberInput
 
 from .. import labels
+from ..numbers import file_size
 from .datefield import DateTextField
 
 # One wording of each enum everywhere (tracker/labels.py).
@@ -64,6 +79,21 @@ def _find_field(form: Any, dotted: str) -> Any:
                 return None
     return node
 
+
+
+def _setting(name: str) -> int:
+    return int(current_app.config[name])
+
+
+def password_hint(tail: Any) -> LazyString:
+    """"At least N characters." with N = PASSWORD_MIN_LENGTH, read when the form is shown."""
+    return LazyString(lambda: _("At least %(n)s characters.", n=_setting("PASSWORD_MIN_LENGTH")) + " " + str(tail))
+
+
+def upload_hint() -> LazyString:
+    """The accepted evidence files and MAX_UPLOAD_BYTES, read when the form is shown."""
+    return LazyString(lambda: _("PDF, images, ODF, Word, Excel, PowerPoint (also 97–2003), CSV or text; at most "
+                                "%(size)s each.", size=file_size(_setting("MAX_UPLOAD_BYTES"))))
 
 class Required:
     """Marks a field as required on the page (label mark, ``required`` attribute).
@@ -124,7 +154,7 @@ class UpdateForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), render_kw={"rows": 3},
                            description=_l("Required when the item is not feasible; optional otherwise."))
     files = MultipleFileField(_l("Evidence files"),
-                              description=_l("PDF, images, ODF, Word, Excel, PowerPoint, CSV or text; at most 10 MB each."))
+                              description=upload_hint())
     evidence_url = URLField(_l("Evidence link"), description=_l("A web address starting with http:// or https://."))
     measurements = FieldList(FormField(MeasurementForm), min_entries=0)
     version = HiddenField()
@@ -197,7 +227,7 @@ class UserForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=choices([("", _l("Default (Chinese)")), ("zh_TW", "中文"),
                                                           ("en", "English")]), validate_choice=False)
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "new-password"},
-                             description=_l("At least 12 characters. Leave empty to keep the current password."))
+                             description=password_hint(_l("Leave empty to keep the current password.")))
 
 
 class DepartmentForm(FlaskForm):

@@ -7,14 +7,11 @@ lazy loads in loops); tests/test_pages.py holds the recommendation page to that.
 """
 from __future__ import annotations
 
-import re
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections import Counter
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
