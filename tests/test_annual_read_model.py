@@ -21,7 +21,8 @@ def _answers(review: annual.YearReview) -> list[tuple]:
         out.append((
             row.item.id, st.status, st.progress, st.official.id if st.official else None,
             st.pending.id if st.pending else None, st.returned_id, tuple(st.flags),
-            (st.decision.id, st.decision.decision, st.decision.effective_date) if st.decision else None,
+            (st.decision.id, st.decision.decision, st.decision.effective_date, st.decision.review_year,
+             st.decision.reason) if st.decision else None,
             row.tracked, row.released_in_year, row.needs_decision,
             (row.year_end.id, row.year_end.decision) if row.year_end else None,
             tuple(row.pending_ids),

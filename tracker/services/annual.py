@@ -109,19 +109,19 @@ def year_dates(year: int, known_at: date | None = None, today: date | None = Non
 
 def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = None,
                 session: Session | None = None, item_ids: Sequence[int] | None = None,
-                read_model: bool | None = None) -> YearReview:
+                read_model: bool | None = None, items: Sequence[ActionItem] | None = None) -> YearReview:
     """The year's follow-up of every item in scope (``item_ids`` narrows it to a page) on
     (D, K): a fixed number of statements.
 
     When everything is known (K is today) and D ends a reporting period — the annual summary
     of a past year — the answer is read from the stored ``item_period`` rows of the year's
     periods; otherwise the items' histories are folded. ``read_model`` forces one way (the
-    tests compare both)."""
+    tests compare both). ``items``: the items in scope, already loaded by the caller."""
     session = session or db.session
     if read_model is None:
         read_model = dd.knows_everything and progress.calendar().ending_on(dd.as_of) is not None
     if read_model:
-        return _review_year_from_rows(session, year, dd, report_ids, item_ids)
+        return _review_year_from_rows(session, year, dd, report_ids, item_ids, items)
     cal = progress.calendar()
     periods = [p for p in cal.in_year(year) if p.start <= dd.as_of]
     scope = list(item_ids) if item_ids is not None else progress.scope_for_reports(report_ids)
@@ -184,14 +184,14 @@ def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = Non
 
 
 def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_ids: Sequence[int] | None,
-                           item_ids: Sequence[int] | None) -> YearReview:
+                           item_ids: Sequence[int] | None, items: Sequence[ActionItem] | None = None) -> YearReview:
     """``review_year`` from the read model: D a period end, K today (see review_year)."""
     projections.sync(session)
     projections.ensure_current(dd.today)
     cal = progress.calendar()
     periods = [p for p in cal.in_year(year) if p.start <= dd.as_of]
     scope = list(item_ids) if item_ids is not None else progress.scope_for_reports(report_ids)
-    items = _items_in_scope(session, scope)
+    items = list(items) if items is not None else _items_in_scope(session, scope)
     if not items:
         return YearReview(year, dd, periods, [])
     before_year = cal.previous(periods[0]).end
@@ -199,7 +199,9 @@ def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_id
     t = ItemPeriod.__table__
     rows: dict[int, dict[date, Any]] = defaultdict(dict)
     for r in session.execute(
-        select(t, TrackingDecision.effective_date.label("decision_effective"))
+        select(t, TrackingDecision.effective_date.label("decision_effective"),
+               TrackingDecision.review_year.label("decision_review_year"),
+               TrackingDecision.reason.label("decision_reason"))
         .outerjoin(TrackingDecision, TrackingDecision.id == t.c.decision_id)
         .where(t.c.item_id.in_(scope), t.c.period_end.in_(ends))
     ):
@@ -215,7 +217,8 @@ def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_id
             continue
         state = progress.state_from_row(at_d)
         if at_d.decision is not None:
-            state.decision = Decision(at_d.decision_id, TrackingChoice(at_d.decision), at_d.decision_effective)
+            state.decision = Decision(at_d.decision_id, TrackingChoice(at_d.decision), at_d.decision_effective,
+                                      at_d.decision_review_year, at_d.decision_reason or "")
         prior = by_end.get(before_year)
         tracked = prior is None or prior.decision is None or TrackingChoice(prior.decision) is TrackingChoice.CONTINUE
         row = ItemYear(item=item, year=year, state=state, year_end=year_end.get(item.id), tracked=tracked,

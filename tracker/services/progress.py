@@ -365,9 +365,21 @@ def build_summary(as_of: date | DataDates, report_ids: Sequence[int] | None = No
     session = session or db.session
     dd = data_dates(as_of)
     period = read_model_period(dd)
-    if period is not None and not with_items:
-        return _summary_from_read_model(session, dd, period, report_ids, year, flag_limit, decision_limit,
-                                        with_recommendations)
+    if period is not None:
+        summary = _summary_from_read_model(session, dd, period, report_ids, year, flag_limit, decision_limit,
+                                           True if with_items else with_recommendations)
+        if with_items:  # the exports: every item present on D with its state, from the same rows
+            rids = [r.id for r in summary.reports]
+            # Documents follow relationships (recommendation → report): ORM objects, not rows.
+            summary.reports = _reports(session, rids) if rids else []
+            recs = {r.id: r for r in _recommendations(session, rids)}
+            for rs in summary.recommendations:
+                rs.recommendation = recs[rs.recommendation.id]
+            items = load_items(rids, session=session) if rids else []
+            states = item_states(items, dd, session=session)
+            summary.items = [i for i in items if states[i.id].exists]
+            summary.states = {i.id: states[i.id] for i in summary.items}
+        return summary
     if dd.knows_everything and not with_items:
         return _summary_from_patched_rows(session, dd, report_ids, year, flag_limit, decision_limit)
     return _summary_from_history(session, dd, report_ids, year, flag_limit, decision_limit)

@@ -72,7 +72,11 @@ class Builder(TrackingMixin, AppendixMixin):
     # --- small helpers ---------------------------------------------------------------------
 
     def d(self, value: date | None) -> str:
-        return format_date(value, self.loc)
+        # Thousands of rows share a few hundred dates: format each once per document.
+        cache = self.__dict__.setdefault("_date_texts", {})
+        if value not in cache:
+            cache[value] = format_date(value, self.loc)
+        return cache[value]
 
     def l10n(self, obj: Any, name: str) -> str:
         return localized(obj, name, self.loc)
@@ -104,7 +108,7 @@ class Builder(TrackingMixin, AppendixMixin):
         self.summary = summary
         self.reports = reports
         self.item_by_id = {i.id: i for i in summary.items}
-        review = annual.review_year(self.year, self.dates, [r.id for r in summary.reports]) \
+        review = annual.review_year(self.year, self.dates, [r.id for r in summary.reports], items=summary.items) \
             if summary.reports else annual.YearReview(self.year, self.dates, [], [])
         self.review = review
         self.rows = {row.item.id: row for row in review.items}

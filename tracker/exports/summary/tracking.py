@@ -51,8 +51,12 @@ class TrackingMixin:
         return None, ""
 
     def period_line(self, r: annual.PeriodReport) -> str:
-        when = _("%(period)s, as of %(date)s, approved %(approved)s", period=r.period.label(self.loc),
-                 date=self.d(r.effective_date), approved=self.d(r.approved_on))
+        # One lookup of the translated pattern per document, not one per line (10,000 items).
+        pattern = self.__dict__.get("_period_pattern")
+        if pattern is None:
+            pattern = self.__dict__["_period_pattern"] = _("%(period)s, as of %(date)s, approved %(approved)s")
+        when = pattern % {"period": r.period.label(self.loc), "date": self.d(r.effective_date),
+                          "approved": self.d(r.approved_on)}
         head = f"{when}{self.colon()}{self.status[r.status]} {r.progress}%"
         text = (r.narrative or "").strip()
         return f"{head}\n{text}" if text else head
