@@ -66,6 +66,8 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 1,  # noqa: A002, ANN001
                  max: int | None = MAX_INT, signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
+        if min is not None and min <= 0:  # an index (``<int(min=0):index>``): 0 matches too
+            self.regex = "(?:0|" + type(self).regex + ")"
 
 
 def parse_int(value: Any, *, low: int = -MAX_INT, high: int = MAX_INT) -> int | None:
