@@ -36,7 +36,7 @@ RUN_STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
 
 .PHONY: help run serve install install-dev translations migrate seed demo test test-sqlite \
-        test-browser test-postgres deps-system bench bench-pages screenshots lint clean
+        test-browser test-postgres deps-system bench bench-pages lock screenshots lint clean
 
 help:
 	@echo "make run          install, migrate, seed (+ demo accounts) and serve on http://$(HOST):$(PORT) (SQLite)"
@@ -56,12 +56,16 @@ help:
 $(PY):
 	@scripts/bootstrap_venv.sh $(VENV)
 
-$(RUN_STAMP): requirements.txt | $(PY)
+# requirements*.txt are lock files with hashes (pip checks every download against them);
+# the app itself is installed editable on top, without touching the pins.
+$(RUN_STAMP): requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch $@
 
-$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+$(DEV_STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)
@@ -140,6 +144,13 @@ BENCH_PAGES_ARGS ?= --items 10000 --updates-per-item 20 --reports 200 --departme
 bench-pages: install-dev translations
 	@command -v wrk >/dev/null || { echo "wrk not found: sudo make deps-system" >&2; exit 1; }
 	$(PY) bench/pages_bench.py $(BENCH_PAGES_ARGS)
+
+# Recompile the lock files from pyproject.toml (keeps current pins unless a range excludes them).
+LOCK_FLAGS := --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links --no-emit-trusted-host
+lock: install-dev
+	$(PY) -m pip install -q pip-tools
+	$(PY) -m piptools compile -q $(LOCK_FLAGS) -o requirements.txt pyproject.toml
+	$(PY) -m piptools compile -q $(LOCK_FLAGS) --extra test -o requirements-dev.txt pyproject.toml
 
 screenshots: install-dev translations
 	$(PY) scripts/screenshots.py docs/screenshots

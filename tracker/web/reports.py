@@ -122,7 +122,7 @@ def recommendation(rec_id: int):
     rec = db.session.scalar(
         select(Recommendation).where(Recommendation.id == rec_id).options(
             joinedload(Recommendation.report).selectinload(Report.recommendations),
-            selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
+            selectinload(Recommendation.practices).joinedload(ReferencePractice.figures),  # one statement
             selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
         )
     )
