@@ -358,3 +358,17 @@ def test_imported_report_follows_the_reporting_cycle(client, app, factory, depts
     assert item.code in periods
     assert client.get(f"/dashboard/?report={report.code}").status_code == 200
     assert f'data-code="{report.code}"' in client.get("/portfolio/").get_data(as_text=True)
+
+
+def test_import_names_recommendations_that_repeat_another_report(app, depts):
+    """Test data: a first report's recommendation, then a second report recommending the same
+    thing in the same words; the second import says so (and still imports: the admin decides)."""
+    text = "推動再生水回收再利用於工業區與農業灌溉，建立水資源循環利用示範區（測試資料）"
+    first = importer.import_file("first.csv", _csv([_row(**{"Recommendation text": text})]), depts[2])
+    assert first.ok
+    db.session.commit()
+    second = importer.import_file("second.csv", _csv([_row(report="test-import-2019", **{
+        "Recommendation text": text, "Report title": "第二份測試報告（測試資料）"})]), depts[2], dry_run=True)
+    assert second.ok
+    notes = " ".join(str(n) for n in second.notes)
+    assert "test-import-2017" in notes and "R1" in notes, notes

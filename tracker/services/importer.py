@@ -178,6 +178,7 @@ def import_file(filename: str, data: bytes, actor: Any, *, dry_run: bool = False
         result.problems.append(Problem(None, "", _("The file has a heading row but no data rows.")))
     if result.problems:
         return result
+    _suggest_duplicates(rows, result)
     try:
         _write(rows, columns, actor, result, today or dates.today())
     finally:
@@ -193,6 +194,29 @@ def import_file(filename: str, data: bytes, actor: Any, *, dry_run: bool = False
                             "rows": len(rows), "created": result.created, "unchanged": result.unchanged,
                             "reports": result.report_codes})
     return result
+
+
+def _suggest_duplicates(rows: list[Row], result: ImportResult) -> None:
+    """Recommendations of the file that likely repeat those of other reports (similar text or a
+    shared SDG target, services/sdg.py): named in the notes for the administrator to check."""
+    from .sdg import duplicate_suggestions
+
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        report_code = str(row.cells.get("report") or "")
+        rec_code = str(row.cells.get("recommendation") or "")
+        title, text = str(row.cells.get("rec_title_zh") or ""), str(row.cells.get("rec_text_zh") or "")
+        if (report_code, rec_code) in seen or not (title or text):
+            continue
+        seen.add((report_code, rec_code))
+        existing = db.session.scalar(select(Report.id).where(Report.code == report_code))
+        found = duplicate_suggestions([{"title": title, "text": text}], exclude_report_id=existing, limit=2)
+        for s in found.get(0, []):
+            result.notes.append(_(
+                "Recommendation %(code)s of %(report)s may repeat recommendation %(other)s of report %(other_report)s "
+                "(similar text%(targets)s): check before tracking both.",
+                code=rec_code, report=report_code, other=s.recommendation.code, other_report=s.report.code,
+                targets=(", SDG " + ", ".join(s.shared_targets)) if s.shared_targets else ""))
 
 
 def _map_columns(sheet: Sheet, result: ImportResult) -> dict[str, tuple[int, str]]:
