@@ -322,11 +322,30 @@ def generate(session: Session, n_items: int, seed: int = 1, n_reports: int = 1, 
         session.execute(insert(Measurement), measurements)
     stats.measurements = len(measurements)
     session.flush()
+    reset_sequences(session)
     sys.stderr.write("rebuilding the read model...\n")
     projections.rebuild(session, today)
     session.flush()
     stats.seconds = time.perf_counter() - started
     return stats
+
+
+def reset_sequences(session: Session) -> None:
+    """PostgreSQL: rows inserted with explicit ids leave the id sequences behind; move each to
+    the table's largest id, so the app's own inserts (the write benchmark) get fresh ids."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    from sqlalchemy import text
+
+    from tracker.extensions import db
+
+    for table in db.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key:
+            continue
+        seq = session.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar()
+        if seq:
+            session.execute(text(f'SELECT setval(:s, COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'),
+                            {"s": seq})
 
 
 def create_database(url: str, n_items: int, seed: int = 1, n_reports: int = 1, updates_per_item: int = 20):
