@@ -195,6 +195,7 @@ NOT_PAGES = {
     "actions.attachment": "evidence download (a file, sent as an attachment)",
     "portfolio.import_template": "import template download (a spreadsheet, sent as an attachment)",
     "bulk.download": "the department's status-update sheet (a spreadsheet, sent as an attachment)",
+    "filing.download": "a filed annual summary (the document as filed, sent as an attachment)",
     "static": "static files",
 }
 API_PREFIXES = ("/api/",)

@@ -23,7 +23,7 @@ from tests.e2e.support import EDITOR, HTML_LANG, LANGS, demo_site, format_violat
 
 # Arguments of page URLs, filled from the demo database (see ``world``).
 URL_ARGS = ("report_id", "rec_id", "item_id", "user_id", "department_id", "practice_id", "figure_id",
-            "indicator_id")
+            "indicator_id", "draft_id")
 ROLES = ("editor", "reviewer", "viewer", "admin")
 WHO = {"editor": EDITOR, "reviewer": "reviewer", "viewer": "viewer", "admin": "admin"}
 
@@ -59,9 +59,15 @@ def world(site) -> World:
         dept = item.lead_department
         figure = session.scalar(select(PracticeFigure).order_by(PracticeFigure.id))
         indicator = session.scalar(select(Indicator).order_by(Indicator.id))
+        # A report draft to review (test data: a made-up document).
+        from tracker.services import drafting
+
+        admin = one(User, email=site.account("admin")[0])
+        draft = drafting.create_draft("a11y-test-data.txt", "一、建議\n(一) 測試建議（測試資料）\n內容。\n".encode(), admin)
+        session.commit()
         args = {"report_id": report.id, "rec_id": item.recommendation_id, "item_id": item.id,
                 "user_id": viewer.id, "department_id": dept.id, "practice_id": figure.practice_id,
-                "figure_id": figure.id, "indicator_id": indicator.id}
+                "figure_id": figure.id, "indicator_id": indicator.id, "draft_id": draft.id}
         # Other states of the same pages, each checked for the role that works with it
         # (the plain pages are checked for every role).
         extra = {
