@@ -26,7 +26,7 @@ def journey(live_server):
                                           name="承辦人 王小明")
         db.session.commit()
         data = {"item_id": item.id, "code": item.code, "email": editor.email,
-                "indicator": item.indicators[0].id, "dept": item.lead_department.code}
+                "indicator": item.indicators[0].id, "dept": item.lead_department.name_zh}
         db.session.remove()
     return data
 

@@ -318,7 +318,7 @@ def test_viewer_reads_the_dashboard_as_of_a_past_date(browser_page, site, axe, l
     page.locator("form.as-of-form button[type=submit]").click()
     page.wait_for_load_state()
     assert f"as_of={AS_OF}" in page.url
-    assert SHOWN_DATE[lang] in page.locator(".as-of-note").inner_text()
+    assert SHOWN_DATE[lang] in page.locator(".dates-note").inner_text()
     axe.check(page, "dashboard as of 2017-12-31")
     stats = {key: page.locator(f"[data-stat={key}]").get_attribute("data-value")
              for key in ("overall", "items", "pending", "overdue")}
@@ -436,7 +436,8 @@ def test_admin_creates_a_user_and_a_department_and_edits_an_action_item(browser_
         p2 = other.new_page()
         site.passwords[email] = password
         sign_in(p2, site, email, lang=lang)
-        assert p2.url.endswith("/my-department/") and code in p2.locator("h1").inner_text()
+        heading = p2.locator("h1").inner_text()  # the department's name, in the page's language
+        assert p2.url.endswith("/my-department/") and ("旅程測試局" in heading or "Journey Test Bureau" in heading)
     finally:
         other.close()
 
