@@ -87,6 +87,9 @@ class DemoSite:
                 if i == 0 and indicator:
                     item.indicators.append(session.scalar(select(Indicator).where(Indicator.code == indicator)))
                 session.flush()
+                from tracker.services import projections
+
+                projections.touch([item.id], session)
                 out.append({"id": item.id, "code": item.code})
             return out
 
@@ -101,6 +104,7 @@ class DemoSite:
         from sqlalchemy import select
 
         from tracker.models import ActionItem, Status, StatusUpdate, User
+        from tracker.services import projections
         from tracker.services.review import return_update, today
 
         def submit(session):  # noqa: ANN001, ANN202
@@ -113,6 +117,7 @@ class DemoSite:
             session.add(su)
             item.version += 1
             session.flush()
+            projections.touch([item.id], session)  # the read model (review queue, flags) follows the record
             if returned_with:
                 reviewer = session.scalar(select(User).where(User.email == self.account("reviewer")[0]))
                 return_update(su, reviewer, returned_with, today() - timedelta(days=2))

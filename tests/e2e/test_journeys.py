@@ -252,7 +252,7 @@ def test_reviewer_approves_returns_and_records_a_tracking_decision(
 
     # Approve the first update from its card.
     card = page.locator(f"#update-{w['approve']}")
-    assert card.locator("[data-after]").inner_text().strip() == "30%"
+    assert "30%" in card.inner_text()  # the reported progress (a first report has no "before" to compare)
     card.locator("button[type=submit]:not([formaction])").click()
     page.wait_for_load_state()
     assert page.locator(f"#update-{w['approve']}").count() == 0
