@@ -6,7 +6,6 @@ warm-up request (per-process first-request work is not the page's).
 """
 from __future__ import annotations
 
-import os
 from datetime import date
 
 import pytest
@@ -123,7 +122,6 @@ def _count(app, email: str, path: str) -> int:
     return len(statements)
 
 
-@pytest.mark.skipif(os.environ.get("BUDGET_TESTS") == "0", reason="BUDGET_TESTS=0")
 def test_statements_per_page_do_not_grow_with_the_city(worlds):
     small_app, _ = worlds[100]
     big_app, _ = worlds[10_000]
