@@ -4,6 +4,7 @@ Every setting can be overridden by an environment variable of the same name
 (``DATABASE_URL`` maps to ``SQLALCHEMY_DATABASE_URI``). Classes are chosen by
 ``TRACKER_ENV`` (development, testing, production).
 """
+
 from __future__ import annotations
 
 import os
@@ -80,9 +81,7 @@ class Config:
     PASSWORD_REQUIRE_COMPLEXITY = _env_bool("PASSWORD_REQUIRE_COMPLEXITY", False)
     PASSWORD_MAX_AGE_DAYS = _env_int("PASSWORD_MAX_AGE_DAYS", 0)  # 0 = no expiry
     PASSWORD_HISTORY = _env_int("PASSWORD_HISTORY", 0)  # 0 = reuse allowed
-    TOTP_REQUIRED_ROLES = tuple(
-        r for r in os.environ.get("TOTP_REQUIRED_ROLES", "").split(",") if r
-    )
+    TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get("TOTP_REQUIRED_ROLES", "").split(",") if r)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
@@ -141,9 +140,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
     SECURITY_HEADERS_HSTS = True
-    TOTP_REQUIRED_ROLES = tuple(
-        r for r in os.environ.get("TOTP_REQUIRED_ROLES", "reviewer,admin").split(",") if r
-    )
+    TOTP_REQUIRED_ROLES = tuple(r for r in os.environ.get("TOTP_REQUIRED_ROLES", "reviewer,admin").split(",") if r)
 
 
 CONFIGS = {

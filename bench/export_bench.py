@@ -13,6 +13,7 @@ the CPU time is the better measure of what it costs.
 
 Prints a Markdown table and writes bench/results/export.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,9 @@ TARGET_SECONDS, TARGET_MB = 10.0, 400.0
 def run_one(url: str, fmt: str, lang: str, year: int, out_dir: Path) -> dict:
     """Inside the subprocess: one export, timed, written to ``out_dir``."""
     from tracker import create_app
-    from tracker.exports import render_summary, resolve_options
+
     # Import the writer libraries first: their import time is not export time.
-    from tracker.exports import writer
+    from tracker.exports import render_summary, resolve_options, writer
 
     app = create_app("development", overrides={"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -47,17 +48,23 @@ def run_one(url: str, fmt: str, lang: str, year: int, out_dir: Path) -> dict:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu_before = usage.ru_utime + usage.ru_stime
         started = time.perf_counter()
-        options = resolve_options(year=year, as_of=None, fmt=fmt, lang=lang, report="israel-2016",
-                                  today=date.today())
+        options = resolve_options(year=year, as_of=None, fmt=fmt, lang=lang, report="israel-2016", today=date.today())
         data = render_summary(options)
         seconds = time.perf_counter() - started
         usage = resource.getrusage(resource.RUSAGE_SELF)
         cpu = usage.ru_utime + usage.ru_stime - cpu_before
         path = out_dir / options.filename
         path.write_bytes(data)
-    return {"format": fmt, "lang": lang, "seconds": round(seconds, 2), "cpu_seconds": round(cpu, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "rss_before_mb": round(rss_before, 1), "bytes": len(data), "file": str(path)}
+    return {
+        "format": fmt,
+        "lang": lang,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_before_mb": round(rss_before, 1),
+        "bytes": len(data),
+        "file": str(path),
+    }
 
 
 def main() -> None:
@@ -69,8 +76,9 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2018)
     parser.add_argument("--out", default="/tmp/tracker-export-bench")
     parser.add_argument("--reuse", action="store_true", help="reuse the database if it exists")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per format; the fastest is kept (a shared machine slows some runs)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per format; the fastest is kept (a shared machine slows some runs)"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # subprocess mode: FORMAT:LANG
     args = parser.parse_args()
     url = args.db if "://" in args.db else f"sqlite:///{Path(args.db).resolve()}"
@@ -96,10 +104,24 @@ def main() -> None:
         for fmt in args.formats:
             runs = []
             for _ in range(max(1, args.repeat)):
-                proc = subprocess.run([sys.executable, __file__, "--db", url, "--one", f"{fmt}:{lang}",
-                                       "--year", str(args.year), "--out", str(out_dir)],
-                                      capture_output=True, text=True, cwd=ROOT,
-                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--db",
+                        url,
+                        "--one",
+                        f"{fmt}:{lang}",
+                        "--year",
+                        str(args.year),
+                        "--out",
+                        str(out_dir),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    cwd=ROOT,
+                    env={**os.environ, "PYTHONPATH": str(ROOT)},
+                )
                 if proc.returncode != 0:
                     print(proc.stderr, file=sys.stderr)
                     raise SystemExit(f"{fmt}/{lang} failed")
@@ -110,21 +132,33 @@ def main() -> None:
             # wall time on a busy one also counts the time spent waiting for a CPU.
             r["ok"] = min(r["seconds"], r["cpu_seconds"]) < TARGET_SECONDS and r["peak_rss_mb"] < TARGET_MB
             results.append(r)
-            print(f"{fmt:5} {lang:6} {r['seconds']:6.2f} s (cpu {r['cpu_seconds']:6.2f} s)  peak {r['peak_rss_mb']:6.1f} MB  "
-                  f"{r['bytes'] / 1e6:6.2f} MB file  {'ok' if r['ok'] else 'OVER TARGET'}", flush=True)
+            print(
+                f"{fmt:5} {lang:6} {r['seconds']:6.2f} s (cpu {r['cpu_seconds']:6.2f} s)  peak {r['peak_rss_mb']:6.1f} MB  "
+                f"{r['bytes'] / 1e6:6.2f} MB file  {'ok' if r['ok'] else 'OVER TARGET'}",
+                flush=True,
+            )
 
-    meta = {"items": args.items, "year": args.year, "python": platform.python_version(),
-            "load_average": [round(x, 1) for x in os.getloadavg()],
-            "machine": platform.machine(), "cpus": os.cpu_count(), "date": date.today().isoformat()}
+    meta = {
+        "items": args.items,
+        "year": args.year,
+        "python": platform.python_version(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "date": date.today().isoformat(),
+    }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "export.json").write_text(
-        json.dumps({"meta": meta, "results": results}, indent=2) + "\n", encoding="utf-8")
+        json.dumps({"meta": meta, "results": results}, indent=2) + "\n", encoding="utf-8"
+    )
     print()
     print("| format | language | wall time (s) | CPU time (s) | peak RSS (MB) | file size (MB) | target met |")
     print("|---|---|---:|---:|---:|---:|---|")
     for r in results:
-        print(f"| {r['format']} | {r['lang']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_mb']:.0f} | "
-              f"{r['bytes'] / 1e6:.2f} | {'yes' if r['ok'] else 'no'} |")
+        print(
+            f"| {r['format']} | {r['lang']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['peak_rss_mb']:.0f} | "
+            f"{r['bytes'] / 1e6:.2f} | {'yes' if r['ok'] else 'no'} |"
+        )
     load = os.getloadavg()[0]
     if load > (os.cpu_count() or 1):
         print(f"\nnote: load average {load:.1f} on {os.cpu_count()} CPUs: wall times include waiting for a CPU")

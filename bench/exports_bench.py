@@ -11,6 +11,7 @@ PDF ≤ 8 s, peak memory ≤ 200 MB. Each format runs in its own subprocess
 Writes bench/results/exports-<items>.json and the section between
 <!-- bench:exports:start --> and <!-- bench:exports:end --> in docs/benchmarks.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,10 +59,24 @@ def main() -> None:
     for fmt in args.formats:
         runs = []
         for _ in range(max(1, args.repeat)):
-            proc = subprocess.run([sys.executable, str(ROOT / "bench" / "export_bench.py"), "--db", url,
-                                   "--one", f"{fmt}:{args.lang}", "--year", str(args.year), "--out", args.out],
-                                  capture_output=True, text=True, cwd=ROOT,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            proc = subprocess.run(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "export_bench.py"),
+                    "--db",
+                    url,
+                    "--one",
+                    f"{fmt}:{args.lang}",
+                    "--year",
+                    str(args.year),
+                    "--out",
+                    args.out,
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 raise SystemExit(f"{fmt} failed")
@@ -72,14 +87,23 @@ def main() -> None:
         r["time_ok"] = r["seconds"] <= TARGETS[fmt]
         r["memory_ok"] = r["peak_rss_mb"] <= TARGET_MB
         results.append(r)
-        print(f"{fmt:5} {r['seconds']:6.2f} s (cpu {r['cpu_seconds']:6.2f} s, target {TARGETS[fmt]:.0f} s)  "
-              f"peak {r['peak_rss_mb']:6.1f} MB  {'ok' if r['time_ok'] and r['memory_ok'] else 'MISSED'}",
-              flush=True)
+        print(
+            f"{fmt:5} {r['seconds']:6.2f} s (cpu {r['cpu_seconds']:6.2f} s, target {TARGETS[fmt]:.0f} s)  "
+            f"peak {r['peak_rss_mb']:6.1f} MB  {'ok' if r['time_ok'] and r['memory_ok'] else 'MISSED'}",
+            flush=True,
+        )
 
-    meta = {"items": args.items, "year": args.year, "lang": args.lang, "python": platform.python_version(),
-            "load_average": [round(x, 1) for x in os.getloadavg()], "machine": platform.machine(),
-            "cpus": os.cpu_count(), "date": date.today().isoformat(),
-            "command": "bench/exports_bench.py " + " ".join(sys.argv[1:])}
+    meta = {
+        "items": args.items,
+        "year": args.year,
+        "lang": args.lang,
+        "python": platform.python_version(),
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "date": date.today().isoformat(),
+        "command": "bench/exports_bench.py " + " ".join(sys.argv[1:]),
+    }
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     out = ROOT / "bench" / "results" / f"exports-{args.items}.json"
     out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n", encoding="utf-8")
@@ -90,15 +114,20 @@ def main() -> None:
 
 
 def render(meta: dict, results: list[dict]) -> str:
-    lines = [f"Annual summary of {meta['items']:,} items ({meta['lang']}), measured {meta['date']} on "
-             f"{meta['cpus']} CPUs ({meta['machine']}, Python {meta['python']}, load average "
-             f"{meta['load_average'][0]}); `{meta['command'].strip()}`.", "",
-             "| format | wall time (s) | CPU time (s) | target (s) | peak RSS (MB, ≤ 200) | file (MB) | met |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        f"Annual summary of {meta['items']:,} items ({meta['lang']}), measured {meta['date']} on "
+        f"{meta['cpus']} CPUs ({meta['machine']}, Python {meta['python']}, load average "
+        f"{meta['load_average'][0]}); `{meta['command'].strip()}`.",
+        "",
+        "| format | wall time (s) | CPU time (s) | target (s) | peak RSS (MB, ≤ 200) | file (MB) | met |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
         met = "yes" if r["time_ok"] and r["memory_ok"] else "no"
-        lines.append(f"| {r['format']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['target_seconds']:.0f} | "
-                     f"{r['peak_rss_mb']:.0f} | {r['bytes'] / 1e6:.2f} | {met} |")
+        lines.append(
+            f"| {r['format']} | {r['seconds']:.2f} | {r['cpu_seconds']:.2f} | {r['target_seconds']:.0f} | "
+            f"{r['peak_rss_mb']:.0f} | {r['bytes'] / 1e6:.2f} | {met} |"
+        )
     return "\n".join(lines)
 
 
@@ -107,7 +136,7 @@ def write_docs(table: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     block = f"{START}\n{table}\n{END}"
     if START in text and END in text:
-        text = text[:text.index(START)] + block + text[text.index(END) + len(END):]
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip() + "\n\n## Annual summary exports (issue 11 targets)\n\n" + block + "\n"
     path.write_text(text, encoding="utf-8")

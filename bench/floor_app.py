@@ -7,6 +7,7 @@ rendering one cached template, no extensions, no hooks, no middleware.
 JSON body), so the two show what the tracker's per-request machinery costs; ``/page`` is
 the same query rendered through a Jinja template.
 """
+
 from __future__ import annotations
 
 import os

@@ -21,6 +21,7 @@ afterwards against the database: every 201 is a stored row, nothing else was wri
 Results: bench/results/pages-<database>.json and the results block of docs/performance.md
 (between the ``bench:pages`` markers), with the machine, the command and the date.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -60,6 +61,7 @@ PG_BENCH_DB = "tracker_bench"
 
 # --- servers --------------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -72,11 +74,27 @@ class Gunicorn:
     def __init__(self, app: str, env: dict[str, str], workers: int, log: Path):
         self.port = free_port()
         self.log = log
-        cmd = [str(VENV_BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-               "--worker-class", "sync", "--keep-alive", "5", "--backlog", "2048", "--timeout", "120",
-               "--chdir", str(ROOT), app]
-        self.proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        cmd = [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "--worker-class",
+            "sync",
+            "--keep-alive",
+            "5",
+            "--backlog",
+            "2048",
+            "--timeout",
+            "120",
+            "--chdir",
+            str(ROOT),
+            app,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.time() + 180
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -121,7 +139,7 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -130,15 +148,20 @@ class Gunicorn:
 
 # --- HTTP helpers ---------------------------------------------------------------------------------
 
-def request(port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None
-            ) -> tuple[int, dict, bytes]:
+
+def request(
+    port: int, method: str, path: str, headers: dict | None = None, body: bytes | None = None
+) -> tuple[int, dict, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         data = resp.read()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()} | {
-            "set-cookie-all": resp.headers.get_all("Set-Cookie") or []}, data
+        return (
+            resp.status,
+            {k.lower(): v for k, v in resp.getheaders()} | {"set-cookie-all": resp.headers.get_all("Set-Cookie") or []},
+            data,
+        )
     finally:
         conn.close()
 
@@ -159,8 +182,9 @@ def login(port: int, email: str) -> str:
         raise RuntimeError(f"login page: {status}")
     form = urlencode({"csrf_token": token.group(1).decode(), "email": email, "password": PASSWORD, "next": ""})
     cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
-    status, headers, _body = request(port, "POST", "/login", {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}, form.encode())
+    status, headers, _body = request(
+        port, "POST", "/login", {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}, form.encode()
+    )
     jar = _cookies(headers["set-cookie-all"], jar)
     if status not in (302, 303):
         raise RuntimeError(f"login as {email} failed: {status}")
@@ -208,11 +232,18 @@ def wrk(url: str, headers: dict, duration: int, threads: int, connections: int) 
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "p50_ms": _ms(dist["50"]), "p99_ms": _ms(dist["99"]), "requests": total,
-            "non_2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(0) if errors else ""}
+    return {
+        "rps": rps,
+        "p50_ms": _ms(dist["50"]),
+        "p99_ms": _ms(dist["99"]),
+        "requests": total,
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
 
 
 # --- data --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Dataset:
@@ -227,8 +258,13 @@ def _marker(ds_url: str) -> Path:
 
 
 def prepare(kind: str, args: argparse.Namespace) -> Dataset:
-    params = {"items": args.items, "reports": args.reports, "updates_per_item": args.updates_per_item,
-              "departments": args.departments, "seed": args.seed}
+    params = {
+        "items": args.items,
+        "reports": args.reports,
+        "updates_per_item": args.updates_per_item,
+        "departments": args.departments,
+        "seed": args.seed,
+    }
     if kind == "sqlite":
         path = Path(args.sqlite_path or f"/tmp/tracker-bench-{args.items}.sqlite")
         url = f"sqlite:///{path}"
@@ -245,10 +281,25 @@ def prepare(kind: str, args: argparse.Namespace) -> Dataset:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     print(f"[{kind}] generating {args.items:,} items into {url}", flush=True)
     t = time.time()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "--items", str(args.items),
-                    "--reports", str(args.reports), "--updates-per-item", str(args.updates_per_item),
-                    "--departments", str(args.departments), "--seed", str(args.seed), "--database-url", url],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "generate.py"),
+            "--items",
+            str(args.items),
+            "--reports",
+            str(args.reports),
+            "--updates-per-item",
+            str(args.updates_per_item),
+            "--departments",
+            str(args.departments),
+            "--seed",
+            str(args.seed),
+            "--database-url",
+            url,
+        ],
+        check=True,
+    )
     print(f"[{kind}] generated in {time.time() - t:.0f} s", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(params))
@@ -274,15 +325,22 @@ def targets(url: str) -> dict:
     with engine.connect() as conn:
         q = lambda sql: conn.execute(text(sql)).scalar()  # noqa: E731
         report = q("SELECT id FROM report WHERE code = 'israel-2016'") or q("SELECT min(id) FROM report")
-        big_report = q("SELECT report_id FROM action_item GROUP BY report_id ORDER BY count(*) DESC LIMIT 1") \
-            if _has_column(conn, "action_item", "report_id") else q(
-            "SELECT r.report_id FROM action_item a JOIN recommendation r ON r.id = a.recommendation_id "
-            "GROUP BY r.report_id ORDER BY count(*) DESC LIMIT 1")
+        big_report = (
+            q("SELECT report_id FROM action_item GROUP BY report_id ORDER BY count(*) DESC LIMIT 1")
+            if _has_column(conn, "action_item", "report_id")
+            else q(
+                "SELECT r.report_id FROM action_item a JOIN recommendation r ON r.id = a.recommendation_id "
+                "GROUP BY r.report_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        )
         rec = q(f"SELECT min(id) FROM recommendation WHERE report_id = {int(big_report)}")
         item = q("SELECT max(id) FROM action_item")
-        editor = conn.execute(text(
-            "SELECT u.email FROM user_account u JOIN action_item a ON a.lead_department_id = u.department_id "
-            "WHERE u.role = 'EDITOR' OR u.role = 'editor' GROUP BY u.email ORDER BY count(*) DESC LIMIT 1")).scalar()
+        editor = conn.execute(
+            text(
+                "SELECT u.email FROM user_account u JOIN action_item a ON a.lead_department_id = u.department_id "
+                "WHERE u.role = 'EDITOR' OR u.role = 'editor' GROUP BY u.email ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar()
     engine.dispose()
     return {"report": report, "big_report": big_report, "recommendation": rec, "item": item, "editor": editor}
 
@@ -311,6 +369,7 @@ def pages(t: dict, past: str) -> list[tuple[str, str, str]]:
 
 # --- writes --------------------------------------------------------------------------------------
 
+
 def write_targets(url: str, n: int) -> tuple[dict[str, str], list[tuple[int, int, int | None, str]]]:
     """API tokens for the editors, and ``n`` items to write to: (item, version, pending id, editor)."""
     from sqlalchemy import select
@@ -319,7 +378,6 @@ def write_targets(url: str, n: int) -> tuple[dict[str, str], list[tuple[int, int
     from tracker.extensions import db
     from tracker.models import ActionItem, ItemPeriod, Role, User
     from tracker.services import tokens
-    from tracker.models import ItemPeriod
 
     app = create_app("development", overrides={"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -331,9 +389,14 @@ def write_targets(url: str, n: int) -> tuple[dict[str, str], list[tuple[int, int
             select(ActionItem.id, ActionItem.version, ItemPeriod.pending_update_id, ActionItem.lead_department_id)
             .join(ItemPeriod, (ItemPeriod.item_id == ActionItem.id) & (ItemPeriod.period_end == latest))
             .where(ItemPeriod.released.is_(False))
-            .order_by(ActionItem.id).limit(n)).all()
-        todo = [(r.id, r.version, r.pending_update_id, editors[r.lead_department_id].email) for r in rows
-                if r.lead_department_id in editors]
+            .order_by(ActionItem.id)
+            .limit(n)
+        ).all()
+        todo = [
+            (r.id, r.version, r.pending_update_id, editors[r.lead_department_id].email)
+            for r in rows
+            if r.lead_department_id in editors
+        ]
     return toks, todo
 
 
@@ -365,14 +428,23 @@ def write_bench(port: int, url: str, seconds: int, writers: int, rate_guess: int
                 if not queue:
                     return
                 item_id, version, pending, email = queue.pop()
-            body = {"status": "in_progress", "progress": 50, "effective_date": today,
-                    "narrative": "基準測試：辦理中。", "version": version}
+            body = {
+                "status": "in_progress",
+                "progress": 50,
+                "effective_date": today,
+                "narrative": "基準測試：辦理中。",
+                "version": version,
+            }
             if pending:
                 body["replaces_id"] = pending
             t = time.perf_counter()
             try:
-                conn.request("POST", f"/api/v1/action-items/{item_id}/updates", body=json.dumps(body).encode(),
-                             headers={"Authorization": f"Bearer {toks[email]}", "Content-Type": "application/json"})
+                conn.request(
+                    "POST",
+                    f"/api/v1/action-items/{item_id}/updates",
+                    body=json.dumps(body).encode(),
+                    headers={"Authorization": f"Bearer {toks[email]}", "Content-Type": "application/json"},
+                )
                 resp = conn.getresponse()
                 data = resp.read()
             except (OSError, http.client.HTTPException) as exc:
@@ -397,14 +469,22 @@ def write_bench(port: int, url: str, seconds: int, writers: int, rate_guess: int
     elapsed = time.time() - t0
     after = count_updates(url)
     created = codes.get(201, 0)
-    return {"seconds": round(elapsed, 2), "writers": writers, "created": created,
-            "writes_per_s": round(created / elapsed, 1), "codes": codes, "errors": errors[:10],
-            "rows_added": after - before, "lost_or_extra": (after - before) - created,
-            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-            "p99_ms": round(sorted(latencies)[int(len(latencies) * 0.99) - 1], 1) if latencies else None}
+    return {
+        "seconds": round(elapsed, 2),
+        "writers": writers,
+        "created": created,
+        "writes_per_s": round(created / elapsed, 1),
+        "codes": codes,
+        "errors": errors[:10],
+        "rows_added": after - before,
+        "lost_or_extra": (after - before) - created,
+        "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        "p99_ms": round(sorted(latencies)[int(len(latencies) * 0.99) - 1], 1) if latencies else None,
+    }
 
 
 # --- the run -------------------------------------------------------------------------------------
+
 
 @dataclass
 class PageResult:
@@ -438,25 +518,35 @@ def run_database(ds: Dataset, args: argparse.Namespace, logdir: Path) -> Run:
     run = Run(ds.kind, ds.url.split("@")[-1], ds.params, args.workers, args.threads, args.connections, args.duration)
     env_common = {"PYTHONUNBUFFERED": "1"}
     measure = lambda url, headers: wrk(url, headers, args.duration, args.threads, args.connections)  # noqa: E731
-    with Gunicorn("bench.floor_app:app", {**env_common, "BENCH_DATABASE_URL": ds.url}, args.workers,
-                  logdir / f"floor-{ds.kind}.log") as floor:
+    with Gunicorn(
+        "bench.floor_app:app",
+        {**env_common, "BENCH_DATABASE_URL": ds.url},
+        args.workers,
+        logdir / f"floor-{ds.kind}.log",
+    ) as floor:
         bare = measure(floor.base + "/healthz", {})
         bare_page = measure(floor.base + "/page", {})
     print(f"[{ds.kind}] bare floor: {bare['rps']:.0f} req/s (template page {bare_page['rps']:.0f})", flush=True)
     run.floors["bare"] = bare
     run.floors["bare_page"] = bare_page
-    env = {**env_common, "TRACKER_ENV": "production", "DATABASE_URL": ds.url,
-           "SECRET_KEY": secrets.token_urlsafe(48), "TOTP_REQUIRED_ROLES": "",
-           "TRACKER_INSTANCE_PATH": str(logdir / f"instance-{ds.kind}")}
+    env = {
+        **env_common,
+        "TRACKER_ENV": "production",
+        "DATABASE_URL": ds.url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "TOTP_REQUIRED_ROLES": "",
+        "TRACKER_INSTANCE_PATH": str(logdir / f"instance-{ds.kind}"),
+    }
     t = targets(ds.url)
     with Gunicorn("tracker:create_app()", env, args.workers, logdir / f"tracker-{ds.kind}.log") as app:
         floor = measure(app.base + "/healthz", {})
         run.floors["app"] = floor
-        print(f"[{ds.kind}] app floor: {floor['rps']:.0f} req/s = {floor['rps'] / bare['rps']:.0%} of bare",
-              flush=True)
-        cookies = {"viewer": login(app.port, "viewer@bench.example"),
-                   "reviewer": login(app.port, "reviewer1@bench.example"),
-                   "editor": login(app.port, t["editor"])}
+        print(f"[{ds.kind}] app floor: {floor['rps']:.0f} req/s = {floor['rps'] / bare['rps']:.0%} of bare", flush=True)
+        cookies = {
+            "viewer": login(app.port, "viewer@bench.example"),
+            "reviewer": login(app.port, "reviewer1@bench.example"),
+            "editor": login(app.port, t["editor"]),
+        }
         past = args.past_as_of
         for name, user, path in pages(t, past):
             if args.pages and not any(p in name for p in args.pages):
@@ -464,26 +554,44 @@ def run_database(ds: Dataset, args: argparse.Namespace, logdir: Path) -> Run:
             headers = {"Cookie": cookies[user], "Accept-Language": "zh-TW"}
             one = alone(app.port, path, headers)
             r = measure(app.base + path, headers)
-            res = PageResult(name, path, user, r["rps"], r["p50_ms"], r["p99_ms"], round(one, 2),
-                             round(r["rps"] / bare_page["rps"], 4), r["non_2xx"], r["requests"])
+            res = PageResult(
+                name,
+                path,
+                user,
+                r["rps"],
+                r["p50_ms"],
+                r["p99_ms"],
+                round(one, 2),
+                round(r["rps"] / bare_page["rps"], 4),
+                r["non_2xx"],
+                r["requests"],
+            )
             run.pages.append(res)
-            print(f"[{ds.kind}] {name:24s} {res.rps:8.1f} req/s  p50 {res.p50_ms:7.1f} ms  p99 {res.p99_ms:7.1f} ms"
-                  f"  alone {res.alone_ms:7.1f} ms  {res.ratio_to_bare:6.1%} of bare"
-                  + (f"  NON-2XX {res.non_2xx}" if res.non_2xx else ""), flush=True)
+            print(
+                f"[{ds.kind}] {name:24s} {res.rps:8.1f} req/s  p50 {res.p50_ms:7.1f} ms  p99 {res.p99_ms:7.1f} ms"
+                f"  alone {res.alone_ms:7.1f} ms  {res.ratio_to_bare:6.1%} of bare"
+                + (f"  NON-2XX {res.non_2xx}" if res.non_2xx else ""),
+                flush=True,
+            )
         if not args.no_writes:
             run.writes = write_bench(app.port, ds.url, args.write_seconds, args.writers)
             w = run.writes
-            print(f"[{ds.kind}] writes: {w['writes_per_s']} /s ({w['created']} created in {w['seconds']} s, "
-                  f"codes {w['codes']}, rows added {w['rows_added']}, lost or extra {w['lost_or_extra']})",
-                  flush=True)
+            print(
+                f"[{ds.kind}] writes: {w['writes_per_s']} /s ({w['created']} created in {w['seconds']} s, "
+                f"codes {w['codes']}, rows added {w['rows_added']}, lost or extra {w['lost_or_extra']})",
+                flush=True,
+            )
     return run
 
 
 def machine() -> dict:
     cpu = ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     mem = ""
@@ -492,41 +600,67 @@ def machine() -> dict:
         mem = f"{kb / 1024 / 1024:.0f} GiB"
     except (OSError, AttributeError):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
-            "system": platform.platform(), "load_before": os.getloadavg()[0]}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "python": platform.python_version(),
+        "system": platform.platform(),
+        "load_before": os.getloadavg()[0],
+    }
 
 
 def markdown(runs: list[Run], info: dict, command: str) -> str:
-    lines = [f"Measured {info['date']} on {info['machine']['cpu']} ({info['machine']['cores']} cores, "
-             f"{info['machine']['memory']}), Python {info['machine']['python']}, load average "
-             f"{info['machine']['load_before']:.1f} before the run.", "",
-             f"Command: `{command}`", ""]
+    lines = [
+        f"Measured {info['date']} on {info['machine']['cpu']} ({info['machine']['cores']} cores, "
+        f"{info['machine']['memory']}), Python {info['machine']['python']}, load average "
+        f"{info['machine']['load_before']:.1f} before the run.",
+        "",
+        f"Command: `{command}`",
+        "",
+    ]
     for run in runs:
         p = run.params
-        lines += [f"### {run.database}: {p['items']:,} items, {p['reports']} reports, about "
-                  f"{p['items'] * p['updates_per_item']:,} updates", "",
-                  f"gunicorn {run.workers} sync workers; wrk -t{run.threads} -c{run.connections} -d{run.duration}s, "
-                  "signed in, loopback. \"Alone\": median of 15 sequential requests.", "",
-                  "| page | req/s | p50 ms | p99 ms | alone ms | of bare floor |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"### {run.database}: {p['items']:,} items, {p['reports']} reports, about "
+            f"{p['items'] * p['updates_per_item']:,} updates",
+            "",
+            f"gunicorn {run.workers} sync workers; wrk -t{run.threads} -c{run.connections} -d{run.duration}s, "
+            'signed in, loopback. "Alone": median of 15 sequential requests.',
+            "",
+            "| page | req/s | p50 ms | p99 ms | alone ms | of bare floor |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         bare = run.floors["bare"]
         page = run.floors["bare_page"]
-        lines.append(f"| bare Flask page: one query, cached template (`/page`) | {page['rps']:.0f} | "
-                     f"{page['p50_ms']:.2f} | {page['p99_ms']:.2f} | — | 100 % |")
-        lines.append(f"| bare Flask JSON: one query (`/healthz`) | {bare['rps']:.0f} | {bare['p50_ms']:.2f} | "
-                     f"{bare['p99_ms']:.2f} | — | — |")
+        lines.append(
+            f"| bare Flask page: one query, cached template (`/page`) | {page['rps']:.0f} | "
+            f"{page['p50_ms']:.2f} | {page['p99_ms']:.2f} | — | 100 % |"
+        )
+        lines.append(
+            f"| bare Flask JSON: one query (`/healthz`) | {bare['rps']:.0f} | {bare['p50_ms']:.2f} | "
+            f"{bare['p99_ms']:.2f} | — | — |"
+        )
         if "app" in run.floors:
             a = run.floors["app"]
-            lines.append(f"| the same route in the app (`/healthz`) | {a['rps']:.0f} | {a['p50_ms']:.2f} | "
-                         f"{a['p99_ms']:.2f} | — | {a['rps'] / bare['rps']:.0%} of the bare JSON route |")
+            lines.append(
+                f"| the same route in the app (`/healthz`) | {a['rps']:.0f} | {a['p50_ms']:.2f} | "
+                f"{a['p99_ms']:.2f} | — | {a['rps'] / bare['rps']:.0%} of the bare JSON route |"
+            )
         for r in run.pages:
-            lines.append(f"| {r.name} (`{r.path}`) | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
-                         f"{r.alone_ms:.1f} | {r.ratio_to_bare:.0%} |")
+            lines.append(
+                f"| {r.name} (`{r.path}`) | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | "
+                f"{r.alone_ms:.1f} | {r.ratio_to_bare:.0%} |"
+            )
         if run.writes:
             w = run.writes
-            lines += ["", f"Writes: {w['writers']} API clients posting status updates for {w['seconds']} s: "
-                          f"**{w['writes_per_s']} writes/s** ({w['created']} created; p50 {w['p50_ms']} ms, "
-                          f"p99 {w['p99_ms']} ms; responses {w['codes']}); {w['rows_added']} rows added, "
-                          f"{w['lost_or_extra']} lost or extra."]
+            lines += [
+                "",
+                f"Writes: {w['writers']} API clients posting status updates for {w['seconds']} s: "
+                f"**{w['writes_per_s']} writes/s** ({w['created']} created; p50 {w['p50_ms']} ms, "
+                f"p99 {w['p99_ms']} ms; responses {w['codes']}); {w['rows_added']} rows added, "
+                f"{w['lost_or_extra']} lost or extra.",
+            ]
         lines.append("")
     return "\n".join(lines)
 
@@ -565,7 +699,7 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: sudo apt-get install -y wrk (or make deps-system)")
     command = "bench/pages_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    info = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
+    info = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
     logdir = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/tracker-bench-logs"))
     logdir.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)

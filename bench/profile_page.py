@@ -5,6 +5,7 @@
 
 The database is one made by bench/generate.py. Prints the time per request and the top functions.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -17,6 +17,7 @@ Babel resolves the locale "zh_TW" to "zh_Hant_TW" and looks the catalog up under
 name; ``compile`` therefore keeps ``translations/zh_Hant_TW`` as a link (or copy) of
 ``translations/zh_TW``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,11 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -99,8 +101,12 @@ def extract_catalog(root: Path = ROOT, mapping: Path = MAPPING) -> Catalog:
         method_map, options_map = parse_mapping_cfg(fh, str(mapping))
     catalog = Catalog(project=PROJECT, charset="utf-8", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(root), method_map, options_map, keywords=KEYWORDS,
-        comment_tags=("TRANSLATORS:",), strip_comment_tags=True,
+        str(root),
+        method_map,
+        options_map,
+        keywords=KEYWORDS,
+        comment_tags=("TRANSLATORS:",),
+        strip_comment_tags=True,
         directory_filter=_directory_filter,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
@@ -150,15 +156,21 @@ def fragment_paths(src: Path | None = None) -> list[Path]:
 
 def merge_fragments(src: Path | None = None) -> MergeResult:
     """Merge every fragment into one zh-TW catalog, collecting conflicts and bad placeholders."""
-    merged = Catalog(locale=LOCALE, project=PROJECT, charset="utf-8", fuzzy=False,
-                     language_team="Tainan City Government <tracker@localhost>")
+    merged = Catalog(
+        locale=LOCALE,
+        project=PROJECT,
+        charset="utf-8",
+        fuzzy=False,
+        language_team="Tainan City Government <tracker@localhost>",
+    )
     result = MergeResult(catalog=merged, fragments=fragment_paths(src))
     for path in result.fragments:
         name = path.name
         fragment = read_fragment(path)
         for msgid, old, new in fragment.duplicates:
-            result.problems.append(Problem(
-                "duplicate", msgid, f"{name}: {_show(msgid)!r} appears twice ({old!r} / {new!r})"))
+            result.problems.append(
+                Problem("duplicate", msgid, f"{name}: {_show(msgid)!r} appears twice ({old!r} / {new!r})")
+            )
         for message in fragment:
             if not message.id:
                 continue  # the header
@@ -172,17 +184,23 @@ def merge_fragments(src: Path | None = None) -> MergeResult:
                 if existing is not None:
                     merged.delete(message.id, message.context)
                 merged[message.id] = Message(
-                    message.id, message.string, locations=[(name, 0)] if message.string else [],
-                    flags=message.flags, context=message.context,
+                    message.id,
+                    message.string,
+                    locations=[(name, 0)] if message.string else [],
+                    flags=message.flags,
+                    context=message.context,
                 )
                 result.origins[key] = name
                 continue
             if _translated(message) and _strings(existing) != _strings(message):
-                result.problems.append(Problem(
-                    "conflict", message.id,
-                    f"{_show(message.id)!r}: {result.origins.get(key)} says {_show(existing.string)!r}, "
-                    f"{name} says {_show(message.string)!r} (kept the first)",
-                ))
+                result.problems.append(
+                    Problem(
+                        "conflict",
+                        message.id,
+                        f"{_show(message.id)!r}: {result.origins.get(key)} says {_show(existing.string)!r}, "
+                        f"{name} says {_show(message.string)!r} (kept the first)",
+                    )
+                )
     return result
 
 
@@ -211,8 +229,7 @@ def _placeholder_mismatch(message: Message) -> str | None:
             # A plural singular may drop the count (e.g. "一項" for "1 item").
             if isinstance(message.id, (list, tuple)) and set(_placeholders(s)) <= set(expected):
                 continue
-            return (f"{_show(message.id)!r}: placeholders {expected} in the msgid but "
-                    f"{_placeholders(s)} in {s!r}")
+            return f"{_show(message.id)!r}: placeholders {expected} in the msgid but {_placeholders(s)} in {s!r}"
     return None
 
 
@@ -238,10 +255,13 @@ def _add_defaults(catalog: Catalog, paths: Iterable[Path]) -> int:
     added = 0
     for path in paths:
         for message in read_fragment(path):
-            if message.id and catalog.get(message.id, message.context) is None \
-                    and _translated(message) and not _placeholder_mismatch(message):
-                catalog[message.id] = Message(message.id, message.string, context=message.context,
-                                              flags=message.flags)
+            if (
+                message.id
+                and catalog.get(message.id, message.context) is None
+                and _translated(message)
+                and not _placeholder_mismatch(message)
+            ):
+                catalog[message.id] = Message(message.id, message.string, context=message.context, flags=message.flags)
                 added += 1
     return added
 
@@ -251,7 +271,7 @@ def compile_catalog(allow_conflicts: bool = True, quiet: bool = False) -> MergeR
     result = merge_fragments()
     catalog = result.catalog
     _add_defaults(catalog, vendor_catalogs())
-    catalog.revision_date = datetime.now(timezone.utc)
+    catalog.revision_date = datetime.now(UTC)
     CATALOG_DIR.mkdir(parents=True, exist_ok=True)
     _atomic_write(CATALOG_DIR / "messages.po", _po_bytes(catalog))
     buf = io.BytesIO()
@@ -260,8 +280,7 @@ def compile_catalog(allow_conflicts: bool = True, quiet: bool = False) -> MergeR
     _ensure_aliases()
     if not quiet:
         n = sum(1 for m in catalog if m.id and _translated(m))
-        print(f"{n} translations from {len(result.fragments)} fragment(s) -> "
-              f"{_rel(CATALOG_DIR / 'messages.mo')}")
+        print(f"{n} translations from {len(result.fragments)} fragment(s) -> {_rel(CATALOG_DIR / 'messages.mo')}")
     for problem in result.problems:
         print(f"{problem.kind}: {problem.message}", file=sys.stderr)
     if result.problems and not allow_conflicts:
@@ -308,8 +327,7 @@ def missing_translations(extracted: Catalog | None = None, merged: Catalog | Non
             continue
         found = merged.get(message.id, message.context)
         if found is None or not _translated(found):
-            missing.append(Missing(message.id, message.context, list(message.locations),
-                                   list(message.auto_comments)))
+            missing.append(Missing(message.id, message.context, list(message.locations), list(message.auto_comments)))
     return missing
 
 
@@ -327,8 +345,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.po:
         stub = Catalog(locale=LOCALE, charset="utf-8")
         for m in missing:
-            stub.add(m.msgid, ("", "") if isinstance(m.msgid, (list, tuple)) else "",
-                     locations=m.locations, context=m.context)
+            stub.add(
+                m.msgid,
+                ("", "") if isinstance(m.msgid, (list, tuple)) else "",
+                locations=m.locations,
+                context=m.context,
+            )
         sys.stdout.write(_po_bytes(stub, omit_header=True).decode("utf-8"))
     else:
         for m in missing:
@@ -338,8 +360,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         for msgid in unused_translations(extracted, result.catalog):
             print(f"unused: {_show(msgid)!r}")
     total = sum(1 for m in extracted if m.id)
-    print(f"{total} msgids, {len(missing)} without a zh-TW translation, "
-          f"{len(result.problems)} fragment problem(s)", file=sys.stderr)
+    print(
+        f"{total} msgids, {len(missing)} without a zh-TW translation, {len(result.problems)} fragment problem(s)",
+        file=sys.stderr,
+    )
     return 1 if missing or result.problems else 0
 
 
@@ -380,8 +404,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("extract", help="write translations/messages.pot").set_defaults(func=cmd_extract)
     p = sub.add_parser("compile", help="merge translations/src/*.po and compile messages.mo")
-    p.add_argument("--allow-conflicts", action="store_true",
-                   help="exit 0 even if fragments disagree (the first fragment wins)")
+    p.add_argument(
+        "--allow-conflicts", action="store_true", help="exit 0 even if fragments disagree (the first fragment wins)"
+    )
     p.set_defaults(func=cmd_compile)
     p = sub.add_parser("check", help="fail if a msgid has no zh-TW translation")
     p.add_argument("--po", action="store_true", help="print PO stubs for the missing msgids")

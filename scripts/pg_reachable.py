@@ -3,6 +3,7 @@
 Used by ``make test`` to decide whether to run the PostgreSQL pass.
 Usage: python scripts/pg_reachable.py postgresql+psycopg://user@host:port/db
 """
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,10 @@ def main(url: str) -> int:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
     except Exception as exc:  # any failure means "not usable here"
-        print(f"PostgreSQL not reachable at {url}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-              file=sys.stderr)
+        print(
+            f"PostgreSQL not reachable at {url}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

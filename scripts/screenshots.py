@@ -10,6 +10,7 @@ under about 300 KB.
 Usage: .venv/bin/python scripts/screenshots.py [OUT_DIR]   (default docs/screenshots)
 Needs /usr/bin/chromium and fonts-noto-cjk (sudo make deps-system).
 """
+
 from __future__ import annotations
 
 import io
@@ -24,8 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WIDTHS = {"phone": (390, 844, 1500), "desktop": (1280, 900, 1500)}  # viewport width, height, cut at
 MAX_BYTES = 300_000
 
@@ -62,11 +69,14 @@ def build_app(tmp: Path):
     from tracker import create_app
     from tracker.extensions import db
 
-    app = create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'shots.sqlite3'}",
-        "UPLOAD_FOLDER": str(tmp / "uploads"),
-        "WTF_CSRF_ENABLED": True,
-    })
+    app = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'shots.sqlite3'}",
+            "UPLOAD_FOLDER": str(tmp / "uploads"),
+            "WTF_CSRF_ENABLED": True,
+        },
+    )
     with app.app_context():
         db.create_all()
         load_seed(db.session, ROOT / "seed" / "data")
@@ -128,9 +138,13 @@ def take(out_dir: Path) -> list[tuple[Path, int]]:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 for device, (width, height, cut) in WIDTHS.items():
                     for who in sorted({s.who for s in SHOTS}):
-                        context = browser.new_context(locale="zh-TW", viewport={"width": width, "height": height},
-                                                      device_scale_factor=1, is_mobile=device == "phone",
-                                                      has_touch=device == "phone")
+                        context = browser.new_context(
+                            locale="zh-TW",
+                            viewport={"width": width, "height": height},
+                            device_scale_factor=1,
+                            is_mobile=device == "phone",
+                            has_touch=device == "phone",
+                        )
                         sign_in(context, base, *passwords[who])
                         page = context.new_page()
                         for shot in (s for s in SHOTS if s.who == who):

@@ -12,12 +12,13 @@ is refused there).
 Idempotent: the history is written once (skipped when any update by a demo account
 exists). Flushes, never commits. History rows are append-only: written, never changed.
 """
+
 from __future__ import annotations
 
 import secrets
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -26,8 +27,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import (
-    ActionItem, Department, Indicator, Measurement, Recommendation, Report, Review, ReviewDecision, Role,
-    Status, StatusUpdate, TrackingChoice, TrackingDecision, User, utcnow,
+    ActionItem,
+    Department,
+    Indicator,
+    Measurement,
+    Recommendation,
+    Report,
+    Review,
+    ReviewDecision,
+    Role,
+    Status,
+    StatusUpdate,
+    TrackingChoice,
+    TrackingDecision,
+    User,
+    utcnow,
 )
 
 __all__ = ["DEMO_DOMAIN", "load_demo"]
@@ -41,7 +55,7 @@ MEASUREMENT_NOTE = "示範資料：虛構數值，非實際統計（demo value, 
 
 # Which report the demo history is written for (the first report when it is missing).
 DEMO_REPORT = "israel-2016"
-SUBMIT_AFTER = timedelta(days=5)   # a department reports a few days after the period ends
+SUBMIT_AFTER = timedelta(days=5)  # a department reports a few days after the period ends
 REVIEW_AFTER = timedelta(days=10)  # and the commission reviews a few days later
 
 
@@ -78,20 +92,47 @@ PLAN: dict[str, tuple[Step, ...]] = {
     "R2-01": (
         Step(H1_2017, IP, 30, "彙整警察局、交通局運用路口監視器影像之情形。"),
         Step(H2_2017, IP, 45, "與災害防救辦公室、工務局研商災情掌握之影像運用。"),
-        Step(H1_2018, IP, 60, "持續推動路口監視器影像跨局處運用。", review="return",
-             comment="示範資料：請補充各局處實際運用情形。",
-             resubmission="已補充交通局、災害防救辦公室及工務局之運用情形。"),
+        Step(
+            H1_2018,
+            IP,
+            60,
+            "持續推動路口監視器影像跨局處運用。",
+            review="return",
+            comment="示範資料：請補充各局處實際運用情形。",
+            resubmission="已補充交通局、災害防救辦公室及工務局之運用情形。",
+        ),
         Step(H2_2018, IP, 75, "跨局處運用機制運作中。"),
     ),
     "R3-01": (
-        Step(H1_2017, ONGOING, 50, "陽光電城計畫持續推動。",
-             measurements=(("pv-capacity", "230"), ("pv-generation", "280"))),
-        Step(H2_2017, ONGOING, 60, "持續受理太陽光電設置案件。",
-             measurements=(("pv-capacity", "265"), ("pv-generation", "320"))),
-        Step(H1_2018, ONGOING, 70, "持續推動，並宣導低碳城市自治條例。",
-             measurements=(("pv-capacity", "300"), ("pv-generation", "365"))),
-        Step(H2_2018, ONGOING, 80, "持續推動陽光電城計畫。", review=None,
-             measurements=(("pv-capacity", "340"), ("pv-generation", "410"))),
+        Step(
+            H1_2017,
+            ONGOING,
+            50,
+            "陽光電城計畫持續推動。",
+            measurements=(("pv-capacity", "230"), ("pv-generation", "280")),
+        ),
+        Step(
+            H2_2017,
+            ONGOING,
+            60,
+            "持續受理太陽光電設置案件。",
+            measurements=(("pv-capacity", "265"), ("pv-generation", "320")),
+        ),
+        Step(
+            H1_2018,
+            ONGOING,
+            70,
+            "持續推動，並宣導低碳城市自治條例。",
+            measurements=(("pv-capacity", "300"), ("pv-generation", "365")),
+        ),
+        Step(
+            H2_2018,
+            ONGOING,
+            80,
+            "持續推動陽光電城計畫。",
+            review=None,
+            measurements=(("pv-capacity", "340"), ("pv-generation", "410")),
+        ),
     ),
     "R3-02": (
         Step(H1_2017, PLANNING, 10, "辦理再生水計畫規劃作業。"),
@@ -140,7 +181,7 @@ DECISIONS: tuple[tuple[str, int, TrackingChoice, str], ...] = (
 
 def _at(d: date, hour: int = 9) -> datetime:
     """``hour`` o'clock in Tainan on ``d``, as an aware UTC datetime."""
-    return datetime.combine(d, time(hour), tzinfo=TAIPEI).astimezone(timezone.utc)
+    return datetime.combine(d, time(hour), tzinfo=TAIPEI).astimezone(UTC)
 
 
 def _password() -> str:
@@ -149,14 +190,15 @@ def _password() -> str:
 
 # --- accounts -------------------------------------------------------------------------------------
 
-def _account(session: Session, hasher: PasswordHasher, email: str, role: Role, name: str,
-             department: Department | None) -> tuple[str, str, str]:
+
+def _account(
+    session: Session, hasher: PasswordHasher, email: str, role: Role, name: str, department: Department | None
+) -> tuple[str, str, str]:
     """Create the demo account or give the existing one a new password."""
     password = _password()
     user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, role=role, name=name, department=department,
-                    password_hash=hasher.hash(password))
+        user = User(email=email, role=role, name=name, department=department, password_hash=hasher.hash(password))
         session.add(user)
     else:
         user.password_hash = hasher.hash(password)
@@ -175,11 +217,15 @@ def _demo_report(session: Session) -> Report | None:
 def _items(session: Session, report: Report | None) -> list[ActionItem]:
     if report is None:
         return []
-    return list(session.scalars(
-        select(ActionItem).join(Recommendation).where(Recommendation.report_id == report.id)
-        .options(selectinload(ActionItem.lead_department), selectinload(ActionItem.indicators))
-        .order_by(Recommendation.position, ActionItem.position)
-    ))
+    return list(
+        session.scalars(
+            select(ActionItem)
+            .join(Recommendation)
+            .where(Recommendation.report_id == report.id)
+            .options(selectinload(ActionItem.lead_department), selectinload(ActionItem.indicators))
+            .order_by(Recommendation.position, ActionItem.position)
+        )
+    )
 
 
 def _editor_departments(items: list[ActionItem]) -> list[Department]:
@@ -194,13 +240,13 @@ def _editor_departments(items: list[ActionItem]) -> list[Department]:
     return chosen
 
 
-def _accounts(session: Session, items: list[ActionItem],
-              hasher: PasswordHasher) -> tuple[list[tuple[str, str, str]], dict[int, User]]:
+def _accounts(
+    session: Session, items: list[ActionItem], hasher: PasswordHasher
+) -> tuple[list[tuple[str, str, str]], dict[int, User]]:
     reviewer_dept = session.scalar(select(Department).where(Department.code == "rdec"))
     accounts = [
         _account(session, hasher, f"admin@{DEMO_DOMAIN}", Role.ADMIN, "示範管理者 Demo admin", None),
-        _account(session, hasher, f"reviewer@{DEMO_DOMAIN}", Role.REVIEWER,
-                 "示範審核者 Demo reviewer", reviewer_dept),
+        _account(session, hasher, f"reviewer@{DEMO_DOMAIN}", Role.REVIEWER, "示範審核者 Demo reviewer", reviewer_dept),
         _account(session, hasher, f"viewer@{DEMO_DOMAIN}", Role.VIEWER, "示範檢視者 Demo viewer", None),
     ]
     editors: dict[int, str] = {}
@@ -216,18 +262,30 @@ def _accounts(session: Session, items: list[ActionItem],
 
 # --- history --------------------------------------------------------------------------------------
 
+
 def _history_exists(session: Session) -> bool:
-    return session.scalar(
-        select(StatusUpdate.id).join(User, StatusUpdate.submitted_by_id == User.id)
-        .where(User.email.like(f"%@{DEMO_DOMAIN}")).limit(1)
-    ) is not None
+    return (
+        session.scalar(
+            select(StatusUpdate.id)
+            .join(User, StatusUpdate.submitted_by_id == User.id)
+            .where(User.email.like(f"%@{DEMO_DOMAIN}"))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 class _ItemWriter:
     """Writes one item's demo history in date order, bumping the item's version per record."""
 
-    def __init__(self, session: Session, item: ActionItem, editor: User | None, reviewer: User | None,
-                 indicators: dict[str, Indicator]):
+    def __init__(
+        self,
+        session: Session,
+        item: ActionItem,
+        editor: User | None,
+        reviewer: User | None,
+        indicators: dict[str, Indicator],
+    ):
         self.session, self.item, self.editor, self.reviewer = session, item, editor, reviewer
         self.indicators = indicators
 
@@ -236,10 +294,18 @@ class _ItemWriter:
 
     def submit(self, step: Step, narrative: str, when: date, corrects: StatusUpdate | None = None) -> StatusUpdate:
         update = StatusUpdate(
-            action_item=self.item, status=step.status, progress=step.progress, effective_date=step.effective,
-            narrative=DEMO_MARK + narrative, reason=step.reason, evidence_url=step.evidence,
-            based_on_version=self.item.version, corrects=corrects, department_id=self.item.lead_department_id,
-            submitted_by=self.editor, submitted_at=_at(when),
+            action_item=self.item,
+            status=step.status,
+            progress=step.progress,
+            effective_date=step.effective,
+            narrative=DEMO_MARK + narrative,
+            reason=step.reason,
+            evidence_url=step.evidence,
+            based_on_version=self.item.version,
+            corrects=corrects,
+            department_id=self.item.lead_department_id,
+            submitted_by=self.editor,
+            submitted_at=_at(when),
         )
         self.session.add(update)
         # Flushed one by one so ids follow the dates: a resubmission (which points at the
@@ -249,24 +315,46 @@ class _ItemWriter:
         for code, value in step.measurements:
             indicator = self.indicators.get(code)
             if indicator is not None:
-                self.session.add(Measurement(
-                    indicator=indicator, value=Decimal(value), measured_on=step.effective,
-                    source_note=MEASUREMENT_NOTE, update=update,
-                    recorded_by_id=self.editor.id if self.editor else None, recorded_at=_at(when),
-                ))
+                self.session.add(
+                    Measurement(
+                        indicator=indicator,
+                        value=Decimal(value),
+                        measured_on=step.effective,
+                        source_note=MEASUREMENT_NOTE,
+                        update=update,
+                        recorded_by_id=self.editor.id if self.editor else None,
+                        recorded_at=_at(when),
+                    )
+                )
         return update
 
     def review(self, update: StatusUpdate, decision: ReviewDecision, when: date, comment: str = "") -> None:
-        self.session.add(Review(update=update, decision=decision, comment=comment, effective_date=when,
-                                reviewer=self.reviewer, recorded_at=_at(when, 10)))
+        self.session.add(
+            Review(
+                update=update,
+                decision=decision,
+                comment=comment,
+                effective_date=when,
+                reviewer=self.reviewer,
+                recorded_at=_at(when, 10),
+            )
+        )
         self._bump()
 
     def decide(self, choice: TrackingChoice, year: int, reason: str) -> None:
         """The year-end review of ``year``: dated on the year's last day (the state it judges),
         recorded at the January meeting."""
-        self.session.add(TrackingDecision(action_item=self.item, decision=choice, reason=DEMO_MARK + reason,
-                                          effective_date=date(year, 12, 31), decided_by=self.reviewer,
-                                          recorded_at=_at(YEAR_END_MEETING[year], 10), review_year=year))
+        self.session.add(
+            TrackingDecision(
+                action_item=self.item,
+                decision=choice,
+                reason=DEMO_MARK + reason,
+                effective_date=date(year, 12, 31),
+                decided_by=self.reviewer,
+                recorded_at=_at(YEAR_END_MEETING[year], 10),
+                review_year=year,
+            )
+        )
         self._bump()
 
     def write(self, steps: tuple[Step, ...], decisions: list[tuple[int, TrackingChoice, str]]) -> None:
@@ -297,7 +385,6 @@ def _history(session: Session, items: list[ActionItem], editors: dict[int, User]
     for item in items:
         for ind in item.indicators:
             indicators[ind.code] = ind
-    by_code = {item.code: item for item in items}
     for item in items:
         steps = PLAN.get(item.code, ())
         decisions = [(year, choice, reason) for c, year, choice, reason in DECISIONS if c == item.code]

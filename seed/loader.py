@@ -28,27 +28,38 @@ change follows who owns each value:
   created and left alone afterwards; links from items to practices and indicators are
   only ever added.
 """
+
 from __future__ import annotations
 
 import enum
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError, SafeConstructor
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from yaml.constructor import ConstructorError, SafeConstructor
 
 from tracker.extensions import db
 from tracker.models import (
-    ActionItem, Adoption, AdoptionDecision, BudgetSource, Department, Direction, Indicator,
-    PracticeFigure, Recommendation, ReferencePractice, Report,
+    ActionItem,
+    Adoption,
+    AdoptionDecision,
+    BudgetSource,
+    Department,
+    Direction,
+    Indicator,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
 )
 
 __all__ = ["SeedError", "SeedProblem", "SeedStats", "load_seed"]
@@ -57,6 +68,7 @@ MAX_PROBLEMS_SHOWN = 20
 
 
 # --- errors and statistics ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class SeedProblem:
@@ -88,9 +100,12 @@ class SeedError(Exception):
 
 
 KINDS = (
-    ("department", "department", "departments"), ("report", "report", "reports"),
-    ("recommendation", "recommendation", "recommendations"), ("practice", "practice", "practices"),
-    ("figure", "figure", "figures"), ("indicator", "indicator", "indicators"),
+    ("department", "department", "departments"),
+    ("report", "report", "reports"),
+    ("recommendation", "recommendation", "recommendations"),
+    ("practice", "practice", "practices"),
+    ("figure", "figure", "figures"),
+    ("indicator", "indicator", "indicators"),
     ("action_item", "action item", "action items"),
     ("adoption_decision", "adoption decision", "adoption decisions"),
 )
@@ -113,15 +128,22 @@ class SeedStats:
         return sum(n for (_, o), n in self.counts.items() if o == outcome)
 
     def describe(self) -> str:
-        parts = [f"{self.total(kind)} {one if self.total(kind) == 1 else many}" for kind, one, many in KINDS
-                 if self.total(kind) or kind != "adoption_decision"]
+        parts = [
+            f"{self.total(kind)} {one if self.total(kind) == 1 else many}"
+            for kind, one, many in KINDS
+            if self.total(kind) or kind != "adoption_decision"
+        ]
         reports = f" ({', '.join(self.reports)})" if self.reports else ""
-        return (f"Seed data{reports}: " + ", ".join(parts)
-                + f" — {self.outcome('created')} created, {self.outcome('updated')} updated,"
-                  f" {self.outcome('unchanged')} unchanged.")
+        return (
+            f"Seed data{reports}: "
+            + ", ".join(parts)
+            + f" — {self.outcome('created')} created, {self.outcome('updated')} updated,"
+            f" {self.outcome('unchanged')} unchanged."
+        )
 
 
 # --- YAML with line numbers -----------------------------------------------------------------------
+
 
 class _Map(dict):
     """A YAML mapping that remembers its own line and the line of each key."""
@@ -192,7 +214,7 @@ class F:
     required: bool = False
     max_len: int | None = None
     enum: type[enum.Enum] | None = None
-    schema: dict[str, "F"] | None = None
+    schema: dict[str, F] | None = None
     default: Any = None
 
 
@@ -314,10 +336,18 @@ REPORT_KEYS = {
 
 
 SINGULAR = {
-    "departments": "department", "report": "report", "recommendations": "recommendation",
-    "practices": "practice", "figures": "figure", "indicators": "indicator", "action_items": "action item",
-    "adoption_decisions": "adoption decision", "reference": "reference", "baseline": "baseline",
-    "target": "target", "budget": "budget",
+    "departments": "department",
+    "report": "report",
+    "recommendations": "recommendation",
+    "practices": "practice",
+    "figures": "figure",
+    "indicators": "indicator",
+    "action_items": "action item",
+    "adoption_decisions": "adoption decision",
+    "reference": "reference",
+    "baseline": "baseline",
+    "target": "target",
+    "budget": "budget",
 }
 
 
@@ -387,8 +417,7 @@ class _Checker:
             if kind != "text" and "\n" in value:
                 self.problem(file, line, f"{what} must be a single line")
             if kind == "code" and not CODE_RE.match(value):
-                self.problem(file, line, f"{what}: {value!r} is not a valid code "
-                                         "(letters, digits, '-', '_' and '.')")
+                self.problem(file, line, f"{what}: {value!r} is not a valid code (letters, digits, '-', '_' and '.')")
             if spec.max_len and len(value) > spec.max_len:
                 self.problem(file, line, f"{what} is {len(value)} characters long (at most {spec.max_len})")
             return value
@@ -476,6 +505,7 @@ def _type_name(value: Any) -> str:
 
 # --- reading a data folder ------------------------------------------------------------------------
 
+
 @dataclass
 class _ReportBundle:
     folder: str
@@ -526,8 +556,9 @@ def _read(data_dir: Path, checker: _Checker) -> _SeedData:
     return data
 
 
-def _read_file(path: Path, shown: str, keys: dict[str, F], checker: _Checker, data: _SeedData,
-               bundle: _ReportBundle | None) -> None:
+def _read_file(
+    path: Path, shown: str, keys: dict[str, F], checker: _Checker, data: _SeedData, bundle: _ReportBundle | None
+) -> None:
     try:
         content = _parse_file(path, shown)
     except SeedError as exc:
@@ -557,8 +588,9 @@ def _read_file(path: Path, shown: str, keys: dict[str, F], checker: _Checker, da
         elif key == "report":
             assert bundle is not None
             if bundle.report is not None:
-                checker.problem(shown, line, f"a second 'report:' section in {bundle.folder} "
-                                             f"(the first is in {bundle.report.file})")
+                checker.problem(
+                    shown, line, f"a second 'report:' section in {bundle.folder} (the first is in {bundle.report.file})"
+                )
             else:
                 bundle.report = value
         else:
@@ -567,6 +599,7 @@ def _read_file(path: Path, shown: str, keys: dict[str, F], checker: _Checker, da
 
 
 # --- cross-references -----------------------------------------------------------------------------
+
 
 def _unique(records: Iterable[Rec], key: str, what: str, checker: _Checker) -> dict[str, Rec]:
     seen: dict[str, Rec] = {}
@@ -602,11 +635,13 @@ def _cross_check(data: _SeedData, known_departments: set[str], checker: _Checker
         indicators = _unique(bundle.indicators, "code", "indicator code", checker)
         _unique(bundle.action_items, "code", "action item code", checker)
 
-        def recommendation(rec: Rec) -> None:
+        def recommendation(rec: Rec, recs: dict = recs) -> None:
             code = rec.get("recommendation")
             if code and code not in recs:
-                checker.problem(*rec.at("recommendation"), f"{rec.label}: unknown recommendation {code!r} "
-                                                           f"(this report has: {', '.join(recs) or 'none'})")
+                checker.problem(
+                    *rec.at("recommendation"),
+                    f"{rec.label}: unknown recommendation {code!r} (this report has: {', '.join(recs) or 'none'})",
+                )
 
         for practice in bundle.practices:
             recommendation(practice)
@@ -618,19 +653,23 @@ def _cross_check(data: _SeedData, known_departments: set[str], checker: _Checker
             recommendation(indicator)
             department(indicator, "data_department", indicator["data_department"])
             if indicator["practice"] and indicator["practice"] not in practices:
-                checker.problem(*indicator.at("practice"),
-                                f"{indicator.label}: unknown practice {indicator['practice']!r}")
+                checker.problem(
+                    *indicator.at("practice"), f"{indicator.label}: unknown practice {indicator['practice']!r}"
+                )
             base_year, target_year = indicator["baseline"]["year"], indicator["target"]["year"]
             if base_year and target_year and target_year <= base_year:
-                checker.problem(*indicator.at("target"),
-                                f"{indicator.label}: the target year must come after the baseline year")
+                checker.problem(
+                    *indicator.at("target"), f"{indicator.label}: the target year must come after the baseline year"
+                )
         for item in bundle.action_items:
             recommendation(item)
             department(item, "lead", item["lead"])
             for code in item["supporting"]:
                 department(item, "supporting", code)
             if item["lead"] and item["lead"] in item["supporting"]:
-                checker.problem(*item.at("supporting"), f"{item.label}: the lead department cannot also be a supporting one")
+                checker.problem(
+                    *item.at("supporting"), f"{item.label}: the lead department cannot also be a supporting one"
+                )
             for code in item["practices"]:
                 if code not in practices:
                     checker.problem(*item.at("practices"), f"{item.label}: unknown practice {code!r}")
@@ -643,17 +682,25 @@ def _cross_check(data: _SeedData, known_departments: set[str], checker: _Checker
                 checker.problem(*item.at("due_date"), f"{item.label}: the due date is before the start date")
             amount = item["budget"]["amount"]
             if amount is not None and (amount < 0 or amount != amount.to_integral_value()):
-                checker.problem(*item.at("budget"), f"{item.label}: the budget amount must be a whole number of NT$, 0 or more")
+                checker.problem(
+                    *item.at("budget"), f"{item.label}: the budget amount must be a whole number of NT$, 0 or more"
+                )
 
 
 # --- writing --------------------------------------------------------------------------------------
+
 
 def _blank(value: Any) -> bool:
     return value is None or value == "" or value == ()
 
 
-def _apply(obj: Any, owned: dict[str, Any], gaps: dict[str, Any] | None = None,
-           assigned: dict[str, Any] | None = None, creating: bool = False) -> bool:
+def _apply(
+    obj: Any,
+    owned: dict[str, Any],
+    gaps: dict[str, Any] | None = None,
+    assigned: dict[str, Any] | None = None,
+    creating: bool = False,
+) -> bool:
     """Set attributes by ownership (see the module docstring); True if anything changed.
 
     owned: always the seed's value. gaps: the seed's value only when it has one.
@@ -696,15 +743,20 @@ def _write(session: Session, data: _SeedData, stats: SeedStats) -> None:
             dept = Department(code=rec["code"])
             session.add(dept)
             departments[dept.code] = dept
-        changed = _apply(dept, {"name_zh": rec["name_zh"], "name_en": rec["name_en"]},
-                         assigned={"active": rec["active"]}, creating=created)
+        changed = _apply(
+            dept,
+            {"name_zh": rec["name_zh"], "name_en": rec["name_en"]},
+            assigned={"active": rec["active"]},
+            creating=created,
+        )
         _outcome(stats, "department", created, changed)
     for bundle in data.reports:
         _write_report(session, bundle, departments, stats)
 
 
-def _write_report(session: Session, bundle: _ReportBundle, departments: dict[str, Department],
-                  stats: SeedStats) -> None:
+def _write_report(
+    session: Session, bundle: _ReportBundle, departments: dict[str, Department], stats: SeedStats
+) -> None:
     r = bundle.report
     assert r is not None
     report = session.scalar(select(Report).where(Report.code == r["code"]))
@@ -712,14 +764,26 @@ def _write_report(session: Session, bundle: _ReportBundle, departments: dict[str
     if created:
         report = Report(code=r["code"])
         session.add(report)
-    changed = _apply(report, {
-        "title_zh": r["title_zh"], "title_en": r["title_en"],
-        "agency_zh": r["agency_zh"], "agency_en": r["agency_en"],
-        "destination_zh": r["destination_zh"], "destination_en": r["destination_en"],
-        "trip_start": r["trip_start"], "trip_end": r["trip_end"], "report_date": r["report_date"],
-        "travellers_zh": "\n".join(r["travellers_zh"]), "travellers_en": "\n".join(r["travellers_en"]),
-        "summary_zh": r["summary_zh"], "summary_en": r["summary_en"], "source_file": r["source_file"],
-    }, creating=created)
+    changed = _apply(
+        report,
+        {
+            "title_zh": r["title_zh"],
+            "title_en": r["title_en"],
+            "agency_zh": r["agency_zh"],
+            "agency_en": r["agency_en"],
+            "destination_zh": r["destination_zh"],
+            "destination_en": r["destination_en"],
+            "trip_start": r["trip_start"],
+            "trip_end": r["trip_end"],
+            "report_date": r["report_date"],
+            "travellers_zh": "\n".join(r["travellers_zh"]),
+            "travellers_en": "\n".join(r["travellers_en"]),
+            "summary_zh": r["summary_zh"],
+            "summary_en": r["summary_en"],
+            "source_file": r["source_file"],
+        },
+        creating=created,
+    )
     _outcome(stats, "report", created, changed)
     stats.reports.append(report.code)
 
@@ -731,10 +795,18 @@ def _write_report(session: Session, bundle: _ReportBundle, departments: dict[str
         if created:
             obj = Recommendation(code=rec["code"], report=report)
             session.add(obj)
-        changed = _apply(obj, {
-            "position": position, "section": rec["section"], "title_zh": rec["title_zh"],
-            "title_en": rec["title_en"], "text_zh": rec["text_zh"], "text_en": rec["text_en"],
-        }, creating=created)
+        changed = _apply(
+            obj,
+            {
+                "position": position,
+                "section": rec["section"],
+                "title_zh": rec["title_zh"],
+                "title_en": rec["title_en"],
+                "text_zh": rec["text_zh"],
+                "text_en": rec["text_en"],
+            },
+            creating=created,
+        )
         _outcome(stats, "recommendation", created, changed)
         recs[obj.code] = obj
         _write_adoptions(session, obj, rec["adoption_decisions"], created, stats)
@@ -745,25 +817,38 @@ def _write_report(session: Session, bundle: _ReportBundle, departments: dict[str
     _write_items(session, bundle, recs, all_recs, practices, indicators, departments, stats)
 
 
-def _write_adoptions(session: Session, rec: Recommendation, adoptions: Iterable[Rec], created: bool,
-                     stats: SeedStats) -> None:
+def _write_adoptions(
+    session: Session, rec: Recommendation, adoptions: Iterable[Rec], created: bool, stats: SeedStats
+) -> None:
     """Adoption decisions are history (append-only): add the ones not recorded yet."""
-    existing = set() if created else {
-        (a.decision, a.decided_on, a.decided_by, a.reason) for a in rec.adoption_decisions
-    }
+    existing = (
+        set() if created else {(a.decision, a.decided_on, a.decided_by, a.reason) for a in rec.adoption_decisions}
+    )
     for a in adoptions:
         key = (a["decision"], a["decided_on"], a["decided_by"], a["reason"])
         if key in existing:
             stats.note("adoption_decision", "unchanged")
             continue
-        session.add(AdoptionDecision(recommendation=rec, decision=a["decision"], decided_on=a["decided_on"],
-                                     decided_by=a["decided_by"], reason=a["reason"]))
+        session.add(
+            AdoptionDecision(
+                recommendation=rec,
+                decision=a["decision"],
+                decided_on=a["decided_on"],
+                decided_by=a["decided_by"],
+                reason=a["reason"],
+            )
+        )
         existing.add(key)
         stats.note("adoption_decision", "created")
 
 
-def _write_practices(session: Session, bundle: _ReportBundle, recs: dict[str, Recommendation],
-                     all_recs: list[Recommendation], stats: SeedStats) -> dict[str, ReferencePractice]:
+def _write_practices(
+    session: Session,
+    bundle: _ReportBundle,
+    recs: dict[str, Recommendation],
+    all_recs: list[Recommendation],
+    stats: SeedStats,
+) -> dict[str, ReferencePractice]:
     existing = {p.code: p for rec in all_recs if rec.id is not None for p in rec.practices}
     out: dict[str, ReferencePractice] = {}
     for position, rec in enumerate(bundle.practices):
@@ -772,12 +857,21 @@ def _write_practices(session: Session, bundle: _ReportBundle, recs: dict[str, Re
         if created:
             obj = ReferencePractice(code=rec["code"])
             session.add(obj)
-        changed = _apply(obj, {
-            "recommendation": recs[rec["recommendation"]], "position": position, "section": rec["section"],
-            "place_zh": rec["place_zh"], "place_en": rec["place_en"], "title_zh": rec["title_zh"],
-            "title_en": rec["title_en"], "description_zh": rec["description_zh"],
-            "description_en": rec["description_en"],
-        }, creating=created)
+        changed = _apply(
+            obj,
+            {
+                "recommendation": recs[rec["recommendation"]],
+                "position": position,
+                "section": rec["section"],
+                "place_zh": rec["place_zh"],
+                "place_en": rec["place_en"],
+                "title_zh": rec["title_zh"],
+                "title_en": rec["title_en"],
+                "description_zh": rec["description_zh"],
+                "description_en": rec["description_en"],
+            },
+            creating=created,
+        )
         _outcome(stats, "practice", created, changed)
         out[obj.code] = obj
         figures = {} if created else {f.code: f for f in obj.figures}
@@ -787,20 +881,36 @@ def _write_practices(session: Session, bundle: _ReportBundle, recs: dict[str, Re
             if fcreated:
                 fobj = PracticeFigure(code=fig["code"], practice=obj)
                 session.add(fobj)
-            fchanged = _apply(fobj, {
-                "position": fpos, "label_zh": fig["label_zh"], "label_en": fig["label_en"],
-                "value": fig["value"], "value_text_zh": fig["value_text_zh"],
-                "value_text_en": fig["value_text_en"], "unit": fig["unit"], "unit_en": fig["unit_en"],
-                "year": fig["year"],
-                "section": fig["section"], "quote_zh": fig["quote_zh"],
-            }, creating=fcreated)
+            fchanged = _apply(
+                fobj,
+                {
+                    "position": fpos,
+                    "label_zh": fig["label_zh"],
+                    "label_en": fig["label_en"],
+                    "value": fig["value"],
+                    "value_text_zh": fig["value_text_zh"],
+                    "value_text_en": fig["value_text_en"],
+                    "unit": fig["unit"],
+                    "unit_en": fig["unit_en"],
+                    "year": fig["year"],
+                    "section": fig["section"],
+                    "quote_zh": fig["quote_zh"],
+                },
+                creating=fcreated,
+            )
             _outcome(stats, "figure", fcreated, fchanged)
     return out
 
 
-def _write_indicators(session: Session, bundle: _ReportBundle, recs: dict[str, Recommendation],
-                      all_recs: list[Recommendation], practices: dict[str, ReferencePractice],
-                      departments: dict[str, Department], stats: SeedStats) -> dict[str, Indicator]:
+def _write_indicators(
+    session: Session,
+    bundle: _ReportBundle,
+    recs: dict[str, Recommendation],
+    all_recs: list[Recommendation],
+    practices: dict[str, ReferencePractice],
+    departments: dict[str, Department],
+    stats: SeedStats,
+) -> dict[str, Indicator]:
     existing = {i.code: i for rec in all_recs if rec.id is not None for i in rec.indicators}
     out: dict[str, Indicator] = {}
     for position, rec in enumerate(bundle.indicators):
@@ -813,17 +923,28 @@ def _write_indicators(session: Session, bundle: _ReportBundle, recs: dict[str, R
         changed = _apply(
             obj,
             owned={
-                "recommendation": recs[rec["recommendation"]], "position": position,
-                "name_zh": rec["name_zh"], "name_en": rec["name_en"], "unit": rec["unit"],
+                "recommendation": recs[rec["recommendation"]],
+                "position": position,
+                "name_zh": rec["name_zh"],
+                "name_en": rec["name_en"],
+                "unit": rec["unit"],
                 "unit_en": rec["unit_en"],
-                "direction": rec["direction"], "reference_value": ref["value"], "reference_year": ref["year"],
-                "reference_place_zh": ref["place_zh"], "reference_place_en": ref["place_en"],
-                "reference_source": ref["source"], "notes_zh": rec["notes_zh"], "notes_en": rec["notes_en"],
+                "direction": rec["direction"],
+                "reference_value": ref["value"],
+                "reference_year": ref["year"],
+                "reference_place_zh": ref["place_zh"],
+                "reference_place_en": ref["place_en"],
+                "reference_source": ref["source"],
+                "notes_zh": rec["notes_zh"],
+                "notes_en": rec["notes_en"],
             },
             gaps={
                 "practice": practices.get(rec["practice"]) if rec["practice"] else None,
-                "baseline_value": base["value"], "baseline_year": base["year"], "baseline_source": base["source"],
-                "target_value": target["value"], "target_year": target["year"],
+                "baseline_value": base["value"],
+                "baseline_year": base["year"],
+                "baseline_source": base["source"],
+                "target_value": target["value"],
+                "target_year": target["year"],
             },
             assigned={"data_department": departments.get(rec["data_department"]) if rec["data_department"] else None},
             creating=created,
@@ -833,10 +954,16 @@ def _write_indicators(session: Session, bundle: _ReportBundle, recs: dict[str, R
     return out
 
 
-def _write_items(session: Session, bundle: _ReportBundle, recs: dict[str, Recommendation],
-                 all_recs: list[Recommendation], practices: dict[str, ReferencePractice],
-                 indicators: dict[str, Indicator], departments: dict[str, Department],
-                 stats: SeedStats) -> None:
+def _write_items(
+    session: Session,
+    bundle: _ReportBundle,
+    recs: dict[str, Recommendation],
+    all_recs: list[Recommendation],
+    practices: dict[str, ReferencePractice],
+    indicators: dict[str, Indicator],
+    departments: dict[str, Department],
+    stats: SeedStats,
+) -> None:
     existing = {i.code: i for rec in all_recs if rec.id is not None for i in rec.action_items}
     for position, rec in enumerate(bundle.action_items):
         obj = existing.get(rec["code"])
@@ -848,14 +975,20 @@ def _write_items(session: Session, bundle: _ReportBundle, recs: dict[str, Recomm
         changed = _apply(
             obj,
             owned={
-                "recommendation": recs[rec["recommendation"]], "position": position,
-                "title_zh": rec["title_zh"], "title_en": rec["title_en"],
-                "description_zh": rec["description_zh"], "description_en": rec["description_en"],
+                "recommendation": recs[rec["recommendation"]],
+                "position": position,
+                "title_zh": rec["title_zh"],
+                "title_en": rec["title_en"],
+                "description_zh": rec["description_zh"],
+                "description_en": rec["description_en"],
                 "source_section": rec["source_section"],
             },
             gaps={
-                "start_date": rec["start_date"], "due_date": rec["due_date"],
-                "budget_amount": budget["amount"], "budget_source": budget["source"], "budget_note": budget["note"],
+                "start_date": rec["start_date"],
+                "due_date": rec["due_date"],
+                "budget_amount": budget["amount"],
+                "budget_source": budget["source"],
+                "budget_note": budget["note"],
             },
             assigned={
                 "lead_department": departments[rec["lead"]],
@@ -865,8 +998,10 @@ def _write_items(session: Session, bundle: _ReportBundle, recs: dict[str, Recomm
         )
         if created:
             obj.supporting_departments = [departments[c] for c in rec["supporting"]]
-        for attr, codes, pool in (("practices", rec["practices"], practices),
-                                  ("indicators", rec["indicators"], indicators)):
+        for attr, codes, pool in (
+            ("practices", rec["practices"], practices),
+            ("indicators", rec["indicators"], indicators),
+        ):
             linked = getattr(obj, attr)
             for code in codes:
                 if pool[code] not in linked:
@@ -879,6 +1014,7 @@ def _write_items(session: Session, bundle: _ReportBundle, recs: dict[str, Recomm
 
 
 # --- entry point ----------------------------------------------------------------------------------
+
 
 def load_seed(session: Session, data_dir: str | Path) -> SeedStats:
     """Load every YAML file under ``data_dir`` (idempotent); flush, never commit.

@@ -5,6 +5,7 @@ CI switches (environment): REQUIRE_POSTGRES=1 makes a missing PostgreSQL server 
 error instead of a skip; REQUIRE_BROWSER=1 does the same for Chromium (fixture
 ``browser``), REQUIRE_OFFICE=1 for LibreOffice and poppler (``soffice``, ``pdftotext``).
 """
+
 from __future__ import annotations
 
 import os
@@ -94,19 +95,26 @@ def _empty_pg_tables() -> None:
             return
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
-        conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
-                          "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                          "WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+        conn.execute(
+            text(
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
 
 
 @pytest.fixture
 def app(database_url, tmp_path):
     """A fresh app with an empty schema for each test."""
     global _pg_schema_ready
-    application = create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-    })
+    application = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        },
+    )
     with application.app_context():
         if IS_POSTGRES:
             if not _pg_schema_ready:
@@ -165,6 +173,7 @@ def login(client):
     def _login(user):
         login_as(client, user)
         return user
+
     return _login
 
 
@@ -203,8 +212,12 @@ def count_queries(app):
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -287,11 +300,14 @@ def live_server(tmp_path):
 
     from seed.loader import load_seed
 
-    application = create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "live.sqlite3"),
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-        "WTF_CSRF_ENABLED": True,
-    })
+    application = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": "sqlite:///" + str(tmp_path / "live.sqlite3"),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+            "WTF_CSRF_ENABLED": True,
+        },
+    )
     with application.app_context():
         db.create_all()
         load_seed(db.session, ROOT / "seed" / "data")

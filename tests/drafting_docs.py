@@ -4,6 +4,7 @@ None of these reports exists; names, places, dates and texts are invented to exe
 section splitter (tracker/services/splitter.py) on layouts other than the Israel report.
 They are never seeded into the product.
 """
+
 from __future__ import annotations
 
 import io

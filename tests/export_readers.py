@@ -1,5 +1,6 @@
 """Read an exported summary back with a real reader: the whole text of any format, and the
 "Action items" table of the spreadsheets and the CSV as dicts keyed by header."""
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,11 @@ def text_of(fmt: str, data: bytes) -> str:
 
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     if fmt in ("xlsx", "ods", "csv"):
-        return "\n".join(" | ".join("" if c is None else str(c) for c in row)
-                         for sheet in sheets_of(fmt, data).values() for row in sheet)
+        return "\n".join(
+            " | ".join("" if c is None else str(c) for c in row)
+            for sheet in sheets_of(fmt, data).values()
+            for row in sheet
+        )
     raise ValueError(fmt)
 
 
@@ -40,8 +44,7 @@ def pdftotext(data: bytes, binary: str = "pdftotext") -> str:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.pdf"
         path.write_bytes(data)
-        return subprocess.run([binary, "-layout", str(path), "-"], capture_output=True, text=True,
-                              check=True).stdout
+        return subprocess.run([binary, "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def sheets_of(fmt: str, data: bytes) -> dict[str, list[list]]:
@@ -66,4 +69,4 @@ def items_of(fmt: str, data: bytes) -> list[dict]:
     rows = sheets[0] if fmt == "csv" else sheets[2]
     rows = [r for r in rows if any(c not in (None, "") for c in r)]
     header = rows[0]
-    return [dict(zip(header, r)) for r in rows[1:]]
+    return [dict(zip(header, r, strict=False)) for r in rows[1:]]

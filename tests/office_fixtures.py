@@ -9,6 +9,7 @@
   ``_VBA_PROJECT_CUR/VBA/_VBA_PROJECT``...). Every stream is padded to 4,096 bytes so
   it lives in regular 512-byte sectors (no mini stream); the layout follows [MS-CFB] v3.
 """
+
 from __future__ import annotations
 
 import struct
@@ -65,21 +66,52 @@ def ole_file(tree: Tree) -> bytes:
     for e in entries:
         kids = e["children"]
         e["child"] = kids[0] if kids else NOSTREAM
-        for a, b in zip(kids, kids[1:] + [None]):
+        for a, b in zip(kids, kids[1:] + [None], strict=False):
             entries[a]["right"] = b if b is not None else NOSTREAM
 
     directory = b""
     for e in entries:
         name = e["name"].encode("utf-16-le") + b"\x00\x00"
         directory += struct.pack(
-            "<64sHBBIII16sIQQIQ", name, len(name), e["type"], 1, NOSTREAM, e.get("right", NOSTREAM), e["child"],
-            b"\x00" * 16, 0, 0, 0, e.get("start", ENDOFCHAIN if e["type"] == 5 else 0), e.get("size", 0))
+            "<64sHBBIII16sIQQIQ",
+            name,
+            len(name),
+            e["type"],
+            1,
+            NOSTREAM,
+            e.get("right", NOSTREAM),
+            e["child"],
+            b"\x00" * 16,
+            0,
+            0,
+            0,
+            e.get("start", ENDOFCHAIN if e["type"] == 5 else 0),
+            e.get("size", 0),
+        )
     empty = struct.pack("<64sHBBIII16sIQQIQ", b"", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM, b"\x00" * 16, 0, 0, 0, 0, 0)
     while len(directory) % SECTOR:
         directory += empty
 
-    header = struct.pack("<8s16sHHHHH6sIIIIIIIII", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\x00" * 16,
-                         0x3E, 3, 0xFFFE, 9, 6, b"\x00" * 6, 0, 1, 1, 0, MIN_STREAM, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
+    header = struct.pack(
+        "<8s16sHHHHH6sIIIIIIIII",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        b"\x00" * 16,
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"\x00" * 6,
+        0,
+        1,
+        1,
+        0,
+        MIN_STREAM,
+        ENDOFCHAIN,
+        0,
+        ENDOFCHAIN,
+        0,
+    )
     header += struct.pack("<I", 0) + struct.pack("<I", FREESECT) * 108
     assert len(header) == SECTOR
     return header + struct.pack(f"<{SECTOR // 4}I", *fat) + directory + body
@@ -91,17 +123,26 @@ def ppt_bytes() -> bytes:
 
 def doc_with_macros() -> bytes:
     """A Word 97 document with a VBA project (as Word stores it: Macros/VBA, Macros/PROJECT)."""
-    return ole_file({
-        "WordDocument": b"\xec\xa5" + b"\x00" * 100, "1Table": b"\x00" * 100,
-        "Macros": {"PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\n',
-                   "VBA": {"dir": b"\x01" * 64, "_VBA_PROJECT": b"\xcc\x61\xff\xff\x00", "Module1": b"\x00" * 64}},
-    })
+    return ole_file(
+        {
+            "WordDocument": b"\xec\xa5" + b"\x00" * 100,
+            "1Table": b"\x00" * 100,
+            "Macros": {
+                "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\n',
+                "VBA": {"dir": b"\x01" * 64, "_VBA_PROJECT": b"\xcc\x61\xff\xff\x00", "Module1": b"\x00" * 64},
+            },
+        }
+    )
 
 
 def xls_with_macros() -> bytes:
     """An Excel 97 workbook with a VBA project (_VBA_PROJECT_CUR/VBA)."""
-    return ole_file({
-        "Workbook": b"\x09\x08" + b"\x00" * 100,
-        "_VBA_PROJECT_CUR": {"PROJECT": b"Module=Module1\r\n",
-                             "VBA": {"dir": b"\x01" * 64, "_VBA_PROJECT": b"\xcc\x61\xff\xff\x00"}},
-    })
+    return ole_file(
+        {
+            "Workbook": b"\x09\x08" + b"\x00" * 100,
+            "_VBA_PROJECT_CUR": {
+                "PROJECT": b"Module=Module1\r\n",
+                "VBA": {"dir": b"\x01" * 64, "_VBA_PROJECT": b"\xcc\x61\xff\xff\x00"},
+            },
+        }
+    )

@@ -13,6 +13,7 @@ Each item tells one story; the answers the tests expect are written next to it.
 * RELEASED  completed on 2017-08-31 (approved 09-05), released from tracking 2017-09-10.
 * OVERDUE   due 2017-06-30, 10 % on 2017-06-01 (approved 06-02): overdue from 07-01.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,33 +51,51 @@ def build_scenarios(factory) -> Scenarios:
         return factory.item(rec, code=code, lead=lead, weight=Decimal(1), **kw)
 
     late = item(r1, "LATE", water)
-    factory.update(late, progress=40, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 20),
-                   approved_on=date(2017, 7, 25))
+    factory.update(
+        late, progress=40, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 20), approved_on=date(2017, 7, 25)
+    )
 
     january = item(r1, "JANUARY", water)
-    factory.update(january, progress=30, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 3),
-                   approved_on=date(2017, 7, 10))
-    factory.update(january, progress=60, effective=date(2017, 12, 31), submitted_on=date(2018, 1, 5),
-                   approved_on=date(2018, 1, 20))
+    factory.update(
+        january, progress=30, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 3), approved_on=date(2017, 7, 10)
+    )
+    factory.update(
+        january, progress=60, effective=date(2017, 12, 31), submitted_on=date(2018, 1, 5), approved_on=date(2018, 1, 20)
+    )
 
     returned = item(r1, "RETURNED", econ)
-    first = factory.update(returned, progress=20, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 1),
-                           returned_on=date(2017, 7, 5))
-    correction = factory.update(returned, progress=50, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 8),
-                                approved_on=date(2017, 7, 12), corrects_id=first.id)
+    first = factory.update(
+        returned, progress=20, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 1), returned_on=date(2017, 7, 5)
+    )
+    correction = factory.update(
+        returned,
+        progress=50,
+        effective=date(2017, 6, 30),
+        submitted_on=date(2017, 7, 8),
+        approved_on=date(2017, 7, 12),
+        corrects_id=first.id,
+    )
 
     never = item(r2, "NEVER", econ)
 
     released = item(r2, "RELEASED", water)
-    factory.update(released, progress=60, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 2),
-                   approved_on=date(2017, 7, 6))
-    factory.update(released, status=Status.COMPLETED, progress=100, effective=date(2017, 8, 31),
-                   submitted_on=date(2017, 9, 1), approved_on=date(2017, 9, 5),
-                   evidence_url="https://example.org/done")
+    factory.update(
+        released, progress=60, effective=date(2017, 6, 30), submitted_on=date(2017, 7, 2), approved_on=date(2017, 7, 6)
+    )
+    factory.update(
+        released,
+        status=Status.COMPLETED,
+        progress=100,
+        effective=date(2017, 8, 31),
+        submitted_on=date(2017, 9, 1),
+        approved_on=date(2017, 9, 5),
+        evidence_url="https://example.org/done",
+    )
     factory.decision(released, TrackingChoice.RELEASE, date(2017, 9, 10), reason="已完成，解除列管")
 
     overdue = item(r2, "OVERDUE", econ, due_date=date(2017, 6, 30))
-    factory.update(overdue, progress=10, effective=date(2017, 6, 1), submitted_on=date(2017, 6, 1),
-                   approved_on=date(2017, 6, 2))
+    factory.update(
+        overdue, progress=10, effective=date(2017, 6, 1), submitted_on=date(2017, 6, 1), approved_on=date(2017, 6, 2)
+    )
     db.session.commit()
     return Scenarios(report, late, january, returned, never, released, overdue, correction.id, first.id)

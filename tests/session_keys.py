@@ -1,5 +1,6 @@
 """What a successful login puts in the session (kept in one place so the test
 helper and the login view cannot drift apart)."""
+
 from __future__ import annotations
 
 

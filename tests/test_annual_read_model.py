@@ -1,6 +1,7 @@
 """The year's follow-up read from the stored period rows equals the one folded from the
 histories (services/annual.review_year), on the hand-computed scenarios and on the demo
 history: the fast path the annual summary uses may not change one answer."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,17 +19,33 @@ def _answers(review: annual.YearReview) -> list[tuple]:
     out = []
     for row in review.items:
         st = row.state
-        out.append((
-            row.item.id, st.status, st.progress, st.official.id if st.official else None,
-            st.pending.id if st.pending else None, st.returned_id, tuple(st.flags),
-            (st.decision.id, st.decision.decision, st.decision.effective_date, st.decision.review_year,
-             st.decision.reason) if st.decision else None,
-            row.tracked, row.released_in_year, row.needs_decision,
-            (row.year_end.id, row.year_end.decision) if row.year_end else None,
-            tuple(row.pending_ids),
-            tuple((r.period.end, r.update_id, r.progress, r.approved_on) for r in row.reports),
-            tuple(p.end for p in row.not_reported),
-        ))
+        out.append(
+            (
+                row.item.id,
+                st.status,
+                st.progress,
+                st.official.id if st.official else None,
+                st.pending.id if st.pending else None,
+                st.returned_id,
+                tuple(st.flags),
+                (
+                    st.decision.id,
+                    st.decision.decision,
+                    st.decision.effective_date,
+                    st.decision.review_year,
+                    st.decision.reason,
+                )
+                if st.decision
+                else None,
+                row.tracked,
+                row.released_in_year,
+                row.needs_decision,
+                (row.year_end.id, row.year_end.decision) if row.year_end else None,
+                tuple(row.pending_ids),
+                tuple((r.period.end, r.update_id, r.progress, r.approved_on) for r in row.reports),
+                tuple(p.end for p in row.not_reported),
+            )
+        )
     return out
 
 

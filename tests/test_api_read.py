@@ -1,16 +1,22 @@
 """Read API (/api/v1): reports, recommendations, action items, as of a date."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from tracker.api import common
 from tracker.extensions import db
 from tracker.models import (
-    Adoption, AdoptionDecision, BudgetSource, PracticeFigure, ReferencePractice, Status, TrackingChoice,
+    Adoption,
+    AdoptionDecision,
+    BudgetSource,
+    PracticeFigure,
+    ReferencePractice,
+    Status,
+    TrackingChoice,
 )
 
 API = "/api/v1"
@@ -18,43 +24,88 @@ API = "/api/v1"
 
 # --- Data -------------------------------------------------------------------------
 
+
 def build_report(factory, n_items: int = 5, n_recs: int = 3, tag: str = ""):
     """A report whose every relation is filled: practices with figures, indicators with
     measurements, items with supporting departments, approved and pending updates,
     tracking and adoption decisions. Items are spread over the recommendations."""
     water, econ, edu = (factory.department(code=c + tag) for c in ("WRB", "EDB", "EDU"))
     report = factory.report(code="trip-2016" + tag)
-    recs = [factory.recommendation(report, code=f"R{n + 1}", position=n, section=f"三({n + 1})")
-            for n in range(n_recs)]
+    recs = [factory.recommendation(report, code=f"R{n + 1}", position=n, section=f"三({n + 1})") for n in range(n_recs)]
     practices, indicators = [], []
     for n, rec in enumerate(recs):
-        practice = ReferencePractice(recommendation=rec, code=f"P{n + 1}", section="二(一)", place_zh="以色列",
-                                     place_en="Israel", title_zh=f"作法{n + 1}", title_en=f"Practice {n + 1}")
+        practice = ReferencePractice(
+            recommendation=rec,
+            code=f"P{n + 1}",
+            section="二(一)",
+            place_zh="以色列",
+            place_en="Israel",
+            title_zh=f"作法{n + 1}",
+            title_en=f"Practice {n + 1}",
+        )
         practice.figures = [
-            PracticeFigure(code="reuse", label_zh="廢水回收率", label_en="Waste-water reuse", value=Decimal("80"),
-                           unit="%", year=2016, section="二(一)", quote_zh="廢水回收再利用率達80%"),
-            PracticeFigure(code="text", label_zh="文字", label_en="Text", value=None, value_text_zh="多",
-                           value_text_en="many", section="二(一)"),
+            PracticeFigure(
+                code="reuse",
+                label_zh="廢水回收率",
+                label_en="Waste-water reuse",
+                value=Decimal("80"),
+                unit="%",
+                year=2016,
+                section="二(一)",
+                quote_zh="廢水回收再利用率達80%",
+            ),
+            PracticeFigure(
+                code="text",
+                label_zh="文字",
+                label_en="Text",
+                value=None,
+                value_text_zh="多",
+                value_text_en="many",
+                section="二(一)",
+            ),
         ]
         db.session.add(practice)
-        indicator = factory.indicator(rec, code=f"I{n + 1}", reference_value=Decimal("80"), reference_year=2016,
-                                      reference_place_en="Israel", baseline_value=Decimal("10"),
-                                      baseline_year=2016, target_value=Decimal("40"), target_year=2020,
-                                      practice=practice, data_department=water)
+        indicator = factory.indicator(
+            rec,
+            code=f"I{n + 1}",
+            reference_value=Decimal("80"),
+            reference_year=2016,
+            reference_place_en="Israel",
+            baseline_value=Decimal("10"),
+            baseline_year=2016,
+            target_value=Decimal("40"),
+            target_year=2020,
+            practice=practice,
+            data_department=water,
+        )
         factory.indicator(rec, code=f"J{n + 1}", target_value=Decimal("5"), target_year=2020)  # no baseline
         factory.measurement(indicator, "25", date(2017, 6, 30))
-        db.session.add(AdoptionDecision(recommendation=rec, decision=Adoption.UNDER_STUDY, decided_on=date(2017, 1, 5),
-                                        decided_by="市長"))
-        db.session.add(AdoptionDecision(recommendation=rec, decision=Adoption.ADOPTED, decided_on=date(2017, 3, 1),
-                                        decided_by="市長"))
+        db.session.add(
+            AdoptionDecision(
+                recommendation=rec, decision=Adoption.UNDER_STUDY, decided_on=date(2017, 1, 5), decided_by="市長"
+            )
+        )
+        db.session.add(
+            AdoptionDecision(
+                recommendation=rec, decision=Adoption.ADOPTED, decided_on=date(2017, 3, 1), decided_by="市長"
+            )
+        )
         practices.append(practice)
         indicators.append(indicator)
     items = []
     for n in range(n_items):
         k = n % n_recs
-        item = factory.item(recs[k], lead=water, supporting=[econ, edu], code=f"A{n + 1}", position=n,
-                            start_date=date(2017, 1, 1), due_date=date(2018, 12, 31),
-                            budget_amount=Decimal("1500000"), budget_source=BudgetSource.CITY)
+        item = factory.item(
+            recs[k],
+            lead=water,
+            supporting=[econ, edu],
+            code=f"A{n + 1}",
+            position=n,
+            start_date=date(2017, 1, 1),
+            due_date=date(2018, 12, 31),
+            budget_amount=Decimal("1500000"),
+            budget_source=BudgetSource.CITY,
+        )
         item.practices = [practices[k]]
         item.indicators = [indicators[k]]
         factory.update(item, progress=40, effective=date(2017, 6, 30), approved_on=date(2017, 7, 10))
@@ -86,15 +137,23 @@ def get_json(client, url, status=200):
 
 # --- Reports ------------------------------------------------------------------------
 
+
 def test_report_list_has_overall_progress_as_of_the_date(client, data):
     report, _, _ = data
     body = get_json(client, f"{API}/reports?as_of=2017-12-31")
     assert body["as_of"] == "2017-12-31"
     (row,) = body["reports"]
     assert row == {
-        "id": report.id, "code": "trip-2016", "title_zh": report.title_zh, "title_en": report.title_en,
-        "agency_zh": "臺南市政府", "agency_en": "Tainan City Government", "trip_start": "2016-11-12",
-        "trip_end": "2016-11-19", "report_date": "2016-12-23", "progress": 40.0,
+        "id": report.id,
+        "code": "trip-2016",
+        "title_zh": report.title_zh,
+        "title_en": report.title_en,
+        "agency_zh": "臺南市政府",
+        "agency_en": "Tainan City Government",
+        "trip_start": "2016-11-12",
+        "trip_end": "2016-11-19",
+        "report_date": "2016-12-23",
+        "progress": 40.0,
     }
     # The report describing 2017-06-30 counts on 2017-07-01 with everything known today...
     assert get_json(client, f"{API}/reports?as_of=2017-07-01")["reports"][0]["progress"] == 40.0
@@ -118,8 +177,15 @@ def test_report_detail_rolls_up_each_recommendation(client, factory, reader):
     # (1 × 50 + 2 × 0) / 3, one decimal; the not-feasible item is left out.
     assert r["progress"] == 16.7 and body["progress"] == 16.7
     assert (r["item_count"], r["items_counted"], r["items_excluded"]) == (3, 2, 1)
-    assert r["status_counts"] == {"not_started": 1, "planning": 0, "in_progress": 1, "ongoing": 0,
-                                  "completed": 0, "on_hold": 0, "not_feasible": 1}
+    assert r["status_counts"] == {
+        "not_started": 1,
+        "planning": 0,
+        "in_progress": 1,
+        "ongoing": 0,
+        "completed": 0,
+        "on_hold": 0,
+        "not_feasible": 1,
+    }
     assert b.id  # the never-updated item counts as not started, 0 %
 
 
@@ -133,6 +199,7 @@ def test_report_without_items_has_null_progress(client, factory, reader):
 
 # --- Recommendations ----------------------------------------------------------------
 
+
 def test_recommendations_are_fully_nested(client, data):
     report, recs, items = data
     body = get_json(client, f"{API}/recommendations?report={report.id}&as_of=2017-12-31")
@@ -145,10 +212,23 @@ def test_recommendations_are_fully_nested(client, data):
     (practice,) = r1["practices"]
     assert practice["place_en"] == "Israel"
     fig, text_fig = practice["figures"]
-    assert fig == {"id": fig["id"], "code": "reuse", "label_zh": "廢水回收率", "label_en": "Waste-water reuse",
-                   "value": 80.0, "value_text_zh": "", "value_text_en": "", "unit": "%", "unit_en": "", "year": 2016,
-                   "section": "二(一)", "quote_zh": "廢水回收再利用率達80%", "practice_id": practice["id"],
-                   "position": 0, "version": 1}
+    assert fig == {
+        "id": fig["id"],
+        "code": "reuse",
+        "label_zh": "廢水回收率",
+        "label_en": "Waste-water reuse",
+        "value": 80.0,
+        "value_text_zh": "",
+        "value_text_en": "",
+        "unit": "%",
+        "unit_en": "",
+        "year": 2016,
+        "section": "二(一)",
+        "quote_zh": "廢水回收再利用率達80%",
+        "practice_id": practice["id"],
+        "position": 0,
+        "version": 1,
+    }
     assert text_fig["value"] is None and text_fig["value_text_en"] == "many"
 
     full, empty = r1["indicators"]
@@ -165,9 +245,12 @@ def test_recommendations_are_fully_nested(client, data):
 
     first = r1["action_items"][0]
     assert first["code"] == "A1" and first["status"] == "in_progress" and first["progress"] == 40.0
-    assert first["lead_department"] == {"id": items[0].lead_department_id, "code": "WRB",
-                                        "name_zh": items[0].lead_department.name_zh,
-                                        "name_en": items[0].lead_department.name_en}
+    assert first["lead_department"] == {
+        "id": items[0].lead_department_id,
+        "code": "WRB",
+        "name_zh": items[0].lead_department.name_zh,
+        "name_en": items[0].lead_department.name_en,
+    }
     assert [d["code"] for d in first["supporting_departments"]] == ["EDB", "EDU"]
     # It reported for 2017H1 (the last period whose deadline, 2017-07-15, has passed): not stale,
     # however many days have gone by since (the old 180-day rule flagged it).
@@ -182,8 +265,10 @@ def test_recommendations_follow_the_as_of_date(client, data):
     early = get_json(client, f"{API}/recommendations?report={report.id}&as_of=2017-02-01")["recommendations"][0]
     assert early["adoption"]["decision"] == "under_study"
     assert early["indicators"][0]["latest"] is None
-    assert all(i["status"] == "not_started" and not i["pending"] and i["tracking_decision"] is None
-               for i in early["action_items"])
+    assert all(
+        i["status"] == "not_started" and not i["pending"] and i["tracking_decision"] is None
+        for i in early["action_items"]
+    )
     late = get_json(client, f"{API}/recommendations?report={report.id}&as_of=2019-06-30")["recommendations"][0]
     assert set(late["action_items"][0]["flags"]) == {"overdue", "stale"}
 
@@ -208,6 +293,7 @@ def test_recommendation_detail_is_the_list_entry(client, data):
 
 # --- Action items -------------------------------------------------------------------
 
+
 def test_action_item_detail_with_etag(client, data, factory):
     _, recs, items = data
     item = items[0]
@@ -217,8 +303,13 @@ def test_action_item_detail_with_etag(client, data, factory):
     body = resp.get_json()
     assert body["as_of"] == "2017-12-31" and body["version"] == item.version
     assert body["report"]["code"] == "trip-2016"
-    assert body["recommendation"] == {"id": recs[0].id, "code": "R1", "section": "三(1)",
-                                      "title_zh": recs[0].title_zh, "title_en": recs[0].title_en}
+    assert body["recommendation"] == {
+        "id": recs[0].id,
+        "code": "R1",
+        "section": "三(1)",
+        "title_zh": recs[0].title_zh,
+        "title_en": recs[0].title_en,
+    }
     assert body["status"] == "in_progress" and body["progress"] == 40.0 and body["effective_date"] == "2017-06-30"
     assert body["official_update"]["approved_on"] == "2017-07-10"
     assert body["official_update"]["narrative"] == "辦理情形"
@@ -255,9 +346,17 @@ def test_etag_follows_the_version(client, factory, reader):
     assert common.parse_if_match(after, item.id) == item.version
 
 
-@pytest.mark.parametrize("header, expected", [
-    (None, None), ("", None), ("*", None), ('W/"item-7-v3"', 3), ('"item-7-v12"', 12), (' W/"item-7-v1" ', 1),
-])
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        (None, None),
+        ("", None),
+        ("*", None),
+        ('W/"item-7-v3"', 3),
+        ('"item-7-v12"', 12),
+        (' W/"item-7-v1" ', 1),
+    ],
+)
 def test_parse_if_match(header, expected):
     assert common.parse_if_match(header, 7) == expected
 
@@ -278,12 +377,20 @@ def test_item_etag_format(factory):
 
 # --- Errors -------------------------------------------------------------------------
 
+
 def _urls(report, rec, item) -> list[str]:
-    return [f"{API}/reports", f"{API}/reports/{report.id}", f"{API}/recommendations",
-            f"{API}/recommendations/{rec.id}", f"{API}/action-items/{item.id}"]
+    return [
+        f"{API}/reports",
+        f"{API}/reports/{report.id}",
+        f"{API}/recommendations",
+        f"{API}/recommendations/{rec.id}",
+        f"{API}/action-items/{item.id}",
+    ]
 
 
-@pytest.mark.parametrize("value", ["2017-13-01", "2017-02-30", "yesterday", "2017-1-1", "20171231", "2017-12-31T00:00", ""])
+@pytest.mark.parametrize(
+    "value", ["2017-13-01", "2017-02-30", "yesterday", "2017-1-1", "20171231", "2017-12-31T00:00", ""]
+)
 def test_invalid_as_of_is_400_naming_the_field(client, data, value):
     report, recs, items = data
     for url in _urls(report, recs[0], items[0]):
@@ -310,9 +417,15 @@ def test_error_messages_follow_the_language(client, data):
     assert body["error"]["request_id"]
 
 
-@pytest.mark.parametrize("url", [
-    "/reports/999999", "/recommendations/999999", "/action-items/999999", "/recommendations?report=999999",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/999999",
+        "/recommendations/999999",
+        "/action-items/999999",
+        "/recommendations?report=999999",
+    ],
+)
 def test_unknown_ids_are_404_json(client, reader, url):
     body = get_json(client, API + url, 404)
     assert body["error"]["status"] == 404 and body["error"]["code"] == "not_found"
@@ -355,6 +468,7 @@ def test_every_role_may_read(client, factory, login, role):
 
 # --- OpenAPI ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def spec(client, reader):
     return get_json(client, f"{API}/openapi.json")
@@ -365,13 +479,27 @@ def test_openapi_document_is_valid_and_complete(spec):
 
     validate(spec)
     assert spec["openapi"].startswith("3.")
-    paths = {f"{API}/reports", f"{API}/reports/{{report_id}}", f"{API}/recommendations",
-             f"{API}/recommendations/{{recommendation_id}}", f"{API}/action-items/{{item_id}}"}
+    paths = {
+        f"{API}/reports",
+        f"{API}/reports/{{report_id}}",
+        f"{API}/recommendations",
+        f"{API}/recommendations/{{recommendation_id}}",
+        f"{API}/action-items/{{item_id}}",
+    }
     assert paths <= set(spec["paths"])
-    assert {"ReportList", "ReportDetail", "RecommendationList", "RecommendationDetail", "ActionItemDetail",
-            "ApiError"} <= set(spec["components"]["schemas"])
+    assert {
+        "ReportList",
+        "ReportDetail",
+        "RecommendationList",
+        "RecommendationDetail",
+        "ActionItemDetail",
+        "ApiError",
+    } <= set(spec["components"]["schemas"])
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "Personal API token (Authorization: Bearer <token>)."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "Personal API token (Authorization: Bearer <token>).",
+    }
     assert {"bearerAuth": []} in spec["security"]
     for path in paths:
         op = spec["paths"][path]["get"]
@@ -412,6 +540,7 @@ def test_responses_match_the_openapi_document(client, data, spec):
 
 # --- Statement count ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("endpoint", ["reports", "report", "recommendations", "recommendation", "item"])
 def test_statement_count_does_not_grow_with_the_data(app, client, factory, login, count_queries, endpoint):
     def measure(n_items, tag):
@@ -440,6 +569,7 @@ def test_statement_count_does_not_grow_with_the_data(app, client, factory, login
 
 
 # --- Seeded report ------------------------------------------------------------------
+
 
 @pytest.fixture
 def seeded_report(request):

@@ -1,5 +1,6 @@
 """Writing the structure through the API (POST / PATCH), lists with pagination, filters and
 sorting, ETag / If-Match (428, 412), one error shape, per role."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,10 @@ from sqlalchemy import select
 from tests.update_world import build_world
 from tracker.extensions import db
 from tracker.models import (
-    ActionItem, AuditLog, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report,
+    AuditLog,
+    PracticeFigure,
+    ReferencePractice,
+    Report,
 )
 from tracker.services import tokens
 
@@ -26,8 +30,13 @@ def world(factory):
 
 
 def _user(world, role):
-    return {"lead": world.lead_editor, "other": world.other_editor, "reviewer": world.reviewer,
-            "viewer": world.viewer, "admin": world.admin}[role]
+    return {
+        "lead": world.lead_editor,
+        "other": world.other_editor,
+        "reviewer": world.reviewer,
+        "viewer": world.viewer,
+        "admin": world.admin,
+    }[role]
 
 
 def _audit(action):
@@ -38,13 +47,22 @@ def _summary(row):
     return json.loads(row.summary)
 
 
-REPORT = {"code": "seoul-2018", "title_zh": "首爾智慧城市考察", "title_en": "Seoul smart city visit",
-          "agency_zh": "臺南市政府", "agency_en": "Tainan City Government", "destination_zh": "韓國首爾",
-          "destination_en": "Seoul, Korea", "trip_start": "2018-05-01", "trip_end": "2018-05-05",
-          "report_date": "2018-06-20"}
+REPORT = {
+    "code": "seoul-2018",
+    "title_zh": "首爾智慧城市考察",
+    "title_en": "Seoul smart city visit",
+    "agency_zh": "臺南市政府",
+    "agency_en": "Tainan City Government",
+    "destination_zh": "韓國首爾",
+    "destination_en": "Seoul, Korea",
+    "trip_start": "2018-05-01",
+    "trip_end": "2018-05-05",
+    "report_date": "2018-06-20",
+}
 
 
 # --- reports ---------------------------------------------------------------------------------------
+
 
 def test_admin_creates_a_report_with_location_etag_and_audit(client, login, world):
     login(world.admin)
@@ -81,13 +99,13 @@ def test_missing_and_bad_fields_are_422_by_field(client, login, world):
     assert resp.status_code == 422
     err = resp.json["error"]
     assert err["code"] == "invalid" and {"title_en", "trip_start", "report_date"} <= set(err["errors"])
-    bad = client.post(f"{API}/reports", json={**REPORT, "code": "x y", "trip_end": "2018-04-01",
-                                              "title_en": ["list"], "extra": 1})
+    bad = client.post(
+        f"{API}/reports", json={**REPORT, "code": "x y", "trip_end": "2018-04-01", "title_en": ["list"], "extra": 1}
+    )
     assert bad.status_code == 422
     errors = bad.json["error"]["errors"]
     assert set(errors) == {"extra"}  # an unknown key is refused before the values are judged
-    bad = client.post(f"{API}/reports", json={**REPORT, "code": "x y", "trip_end": "2018-04-01",
-                                              "title_en": ["list"]})
+    bad = client.post(f"{API}/reports", json={**REPORT, "code": "x y", "trip_end": "2018-04-01", "title_en": ["list"]})
     assert set(bad.json["error"]["errors"]) == {"code", "trip_end", "title_en"}
     assert db.session.scalar(select(Report).where(Report.code.in_(["x y", "seoul-2018"]))) is None
 
@@ -145,8 +163,9 @@ def test_patch_report_rules_and_unknown_ids(client, login, world):
 def test_only_admins_patch_reports(client, login, world, role):
     report = world.item.recommendation.report
     login(_user(world, role))
-    resp = client.patch(f"{API}/reports/{report.id}", json={"title_en": "x"},
-                        headers={"If-Match": f'W/"report-{report.id}-v1"'})
+    resp = client.patch(
+        f"{API}/reports/{report.id}", json={"title_en": "x"}, headers={"If-Match": f'W/"report-{report.id}-v1"'}
+    )
     assert resp.status_code == 403
 
 
@@ -181,11 +200,20 @@ def test_report_list_pages_filters_and_sorts(client, login, world, factory):
     assert [r["report_date"] for r in newest] == sorted((r["report_date"] for r in newest), reverse=True)
 
 
-@pytest.mark.parametrize("query,field", [
-    ("sort=colour", "sort"), ("sort=-", "sort"), ("page=0", "page"), ("page=99999999999999999999", "page"),
-    ("per_page=101", "per_page"), ("per_page=²", "per_page"), ("year=２０１８", "year"), ("colour=red", "colour"),
-    ("sort=code,code,code,code", "sort"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("sort=colour", "sort"),
+        ("sort=-", "sort"),
+        ("page=0", "page"),
+        ("page=99999999999999999999", "page"),
+        ("per_page=101", "per_page"),
+        ("per_page=²", "per_page"),
+        ("year=２０１８", "year"),
+        ("colour=red", "colour"),
+        ("sort=code,code,code,code", "sort"),
+    ],
+)
 def test_bad_list_arguments_are_400_naming_the_field(client, login, world, query, field):
     login(world.viewer)
     resp = client.get(f"{API}/reports?{query}")
@@ -201,9 +229,17 @@ def test_lang_is_still_accepted_on_lists(client, login, world):
 
 # --- recommendations -------------------------------------------------------------------------------
 
+
 def _rec_body(report_id, **kw):
-    body = {"report_id": report_id, "code": "R9", "section": "三(九)", "title_zh": "推動再生水",
-            "title_en": "Promote water reuse", "text_zh": "建議推動再生水。", "text_en": "Promote water reuse."}
+    body = {
+        "report_id": report_id,
+        "code": "R9",
+        "section": "三(九)",
+        "title_zh": "推動再生水",
+        "title_en": "Promote water reuse",
+        "text_zh": "建議推動再生水。",
+        "text_en": "Promote water reuse.",
+    }
     body.update(kw)
     return body
 
@@ -263,8 +299,14 @@ def test_only_admins_write_recommendations(client, login, world, role):
     rec = world.item.recommendation
     login(_user(world, role))
     assert client.post(f"{API}/recommendations", json=_rec_body(rec.report_id)).status_code == 403
-    assert client.patch(f"{API}/recommendations/{rec.id}", json={"section": "x"},
-                        headers={"If-Match": f'W/"recommendation-{rec.id}-v1"'}).status_code == 403
+    assert (
+        client.patch(
+            f"{API}/recommendations/{rec.id}",
+            json={"section": "x"},
+            headers={"If-Match": f'W/"recommendation-{rec.id}-v1"'},
+        ).status_code
+        == 403
+    )
     assert client.get(f"{API}/recommendations/{rec.id}").status_code == 200
 
 
@@ -285,9 +327,17 @@ def test_recommendation_list_pages_filters_and_sorts(client, login, world, facto
 
 # --- practices and figures --------------------------------------------------------------------------
 
+
 def _practice_body(rec_id, **kw):
-    body = {"recommendation_id": rec_id, "code": "P1", "section": "二(一)", "place_zh": "以色列",
-            "place_en": "Israel", "title_zh": "廢水回收", "title_en": "Waste-water reuse"}
+    body = {
+        "recommendation_id": rec_id,
+        "code": "P1",
+        "section": "二(一)",
+        "place_zh": "以色列",
+        "place_en": "Israel",
+        "title_zh": "廢水回收",
+        "title_en": "Waste-water reuse",
+    }
     body.update(kw)
     return body
 
@@ -300,12 +350,31 @@ def test_practice_and_figure_lifecycle(client, login, world):
     practice = resp.json
     assert practice["recommendation_id"] == rec.id and practice["figures"] == [] and practice["version"] == 1
     assert resp.headers["ETag"] == f'W/"practice-{practice["id"]}-v1"'
-    no_value = client.post(f"{API}/figures", json={"practice_id": practice["id"], "code": "reuse",
-                                                   "label_zh": "回收率", "label_en": "Reuse", "section": "二(一)"})
+    no_value = client.post(
+        f"{API}/figures",
+        json={
+            "practice_id": practice["id"],
+            "code": "reuse",
+            "label_zh": "回收率",
+            "label_en": "Reuse",
+            "section": "二(一)",
+        },
+    )
     assert no_value.status_code == 422 and "value" in no_value.json["error"]["errors"]
-    fig = client.post(f"{API}/figures", json={"practice_id": practice["id"], "code": "reuse", "label_zh": "回收率",
-                                              "label_en": "Reuse", "section": "二(一)", "value": 87.5, "unit": "%",
-                                              "year": 2016, "quote_zh": "廢水回收再利用率達87%"})
+    fig = client.post(
+        f"{API}/figures",
+        json={
+            "practice_id": practice["id"],
+            "code": "reuse",
+            "label_zh": "回收率",
+            "label_en": "Reuse",
+            "section": "二(一)",
+            "value": 87.5,
+            "unit": "%",
+            "year": 2016,
+            "quote_zh": "廢水回收再利用率達87%",
+        },
+    )
     assert fig.status_code == 201, fig.json
     assert fig.json["value"] == 87.5 and fig.json["practice_id"] == practice["id"]
     assert client.get(fig.headers["Location"]).json["quote_zh"] == "廢水回收再利用率達87%"
@@ -314,16 +383,23 @@ def test_practice_and_figure_lifecycle(client, login, world):
     # The figure shows in the recommendation the read API already had.
     nested = client.get(f"{API}/recommendations/{rec.id}").json["practices"]
     assert nested[0]["figures"][0]["value"] == 87.5
-    too_precise = client.patch(fig.headers["Location"], json={"value": "1.23456"},
-                               headers={"If-Match": fig.headers["ETag"]})
+    too_precise = client.patch(
+        fig.headers["Location"], json={"value": "1.23456"}, headers={"If-Match": fig.headers["ETag"]}
+    )
     assert too_precise.status_code == 422
-    changed = client.patch(fig.headers["Location"], json={"value": None, "value_text_zh": "逾八成"},
-                           headers={"If-Match": fig.headers["ETag"]})
+    changed = client.patch(
+        fig.headers["Location"],
+        json={"value": None, "value_text_zh": "逾八成"},
+        headers={"If-Match": fig.headers["ETag"]},
+    )
     assert changed.status_code == 200, changed.json
     assert changed.json["value"] is None and changed.json["value_text_zh"] == "逾八成"
     assert changed.headers["ETag"].endswith('-v2"')
-    renamed = client.patch(f"{API}/practices/{practice['id']}", json={"title_en": "Reuse of waste water"},
-                           headers={"If-Match": resp.headers["ETag"]})
+    renamed = client.patch(
+        f"{API}/practices/{practice['id']}",
+        json={"title_en": "Reuse of waste water"},
+        headers={"If-Match": resp.headers["ETag"]},
+    )
     assert renamed.status_code == 200 and renamed.json["title_en"] == "Reuse of waste water"
     assert _audit("figure.edit") and _audit("practice.edit") and _audit("figure.create")
 
@@ -336,20 +412,40 @@ def test_practice_and_figure_rules(client, login, world):
     assert dup.status_code == 422 and "code" in dup.json["error"]["errors"]
     blank = client.post(f"{API}/practices", json=_practice_body(rec.id, code="P2", title_zh="   "))
     assert blank.status_code == 422 and "title_zh" in blank.json["error"]["errors"]
-    fig = client.post(f"{API}/figures", json={"practice_id": 2**31, "code": "x", "label_zh": "a", "label_en": "b",
-                                              "section": "s", "value": 1, "year": 12345})
+    fig = client.post(
+        f"{API}/figures",
+        json={
+            "practice_id": 2**31,
+            "code": "x",
+            "label_zh": "a",
+            "label_en": "b",
+            "section": "s",
+            "value": 1,
+            "year": 12345,
+        },
+    )
     assert fig.status_code == 422 and {"practice_id", "year"} <= set(fig.json["error"]["errors"])
-    huge = client.post(f"{API}/figures", json={"practice_id": 1, "code": "x", "label_zh": "a", "label_en": "b",
-                                               "section": "s", "value": 1e300})
+    huge = client.post(
+        f"{API}/figures",
+        json={"practice_id": 1, "code": "x", "label_zh": "a", "label_en": "b", "section": "s", "value": 1e300},
+    )
     assert huge.status_code == 422 and "value" in huge.json["error"]["errors"]
 
 
 @pytest.mark.parametrize("role", ["lead", "other", "reviewer", "viewer", "admin"])
 def test_every_role_reads_practices_and_figures(client, login, world, role):
-    practice = ReferencePractice(recommendation=world.item.recommendation, code="P1", section="二", place_zh="以色列",
-                                 place_en="Israel", title_zh="作法", title_en="Practice")
-    practice.figures = [PracticeFigure(code="f", label_zh="數", label_en="n", value=Decimal("3"), section="二",
-                                       year=2015)]
+    practice = ReferencePractice(
+        recommendation=world.item.recommendation,
+        code="P1",
+        section="二",
+        place_zh="以色列",
+        place_en="Israel",
+        title_zh="作法",
+        title_en="Practice",
+    )
+    practice.figures = [
+        PracticeFigure(code="f", label_zh="數", label_en="n", value=Decimal("3"), section="二", year=2015)
+    ]
     db.session.add(practice)
     db.session.commit()
     login(_user(world, role))
@@ -357,22 +453,47 @@ def test_every_role_reads_practices_and_figures(client, login, world, role):
     assert client.get(f"{API}/practices/{practice.id}").status_code == 200
     assert client.get(f"{API}/figures?year=2015").json["figures"][0]["value"] == 3.0
     assert client.get(f"{API}/figures?year=2016").json["figures"] == []
-    assert client.get(f"{API}/figures/{practice.figures[0].id}").headers["ETag"] == \
-        f'W/"figure-{practice.figures[0].id}-v1"'
+    assert (
+        client.get(f"{API}/figures/{practice.figures[0].id}").headers["ETag"]
+        == f'W/"figure-{practice.figures[0].id}-v1"'
+    )
     expected = 201 if role == "admin" else 403
-    assert client.post(f"{API}/practices", json=_practice_body(world.item.recommendation_id, code="P2")
-                       ).status_code == expected
-    assert client.post(f"{API}/figures", json={"practice_id": practice.id, "code": "g", "label_zh": "a",
-                                               "label_en": "b", "section": "s", "value": 1}).status_code == expected
+    assert (
+        client.post(f"{API}/practices", json=_practice_body(world.item.recommendation_id, code="P2")).status_code
+        == expected
+    )
+    assert (
+        client.post(
+            f"{API}/figures",
+            json={
+                "practice_id": practice.id,
+                "code": "g",
+                "label_zh": "a",
+                "label_en": "b",
+                "section": "s",
+                "value": 1,
+            },
+        ).status_code
+        == expected
+    )
 
 
 def test_practice_and_figure_lists_filter_and_404(client, login, world, factory):
     rec = world.item.recommendation
     other_rec = factory.recommendation(factory.report(code="other"), code="X1")
     for n, r in enumerate((rec, rec, other_rec)):
-        db.session.add(ReferencePractice(recommendation=r, code=f"P{n}", position=n, section="二",
-                                         place_zh="以色列" if n else "新加坡", place_en="Israel" if n else "Singapore",
-                                         title_zh="作法", title_en="Practice"))
+        db.session.add(
+            ReferencePractice(
+                recommendation=r,
+                code=f"P{n}",
+                position=n,
+                section="二",
+                place_zh="以色列" if n else "新加坡",
+                place_en="Israel" if n else "Singapore",
+                title_zh="作法",
+                title_en="Practice",
+            )
+        )
     db.session.commit()
     login(world.viewer)
     assert client.get(f"{API}/practices?report={rec.report_id}").json["pagination"]["total"] == 2
@@ -387,10 +508,21 @@ def test_practice_and_figure_lists_filter_and_404(client, login, world, factory)
 
 # --- indicators ---------------------------------------------------------------------------------------
 
+
 def _indicator_body(rec_id, **kw):
-    body = {"recommendation_id": rec_id, "code": "reuse-rate", "name_zh": "再生水利用率", "name_en": "Water reuse rate",
-            "unit": "%", "unit_en": "%", "direction": "higher", "reference_value": 87, "reference_year": 2016,
-            "target_value": 30, "target_year": 2030}
+    body = {
+        "recommendation_id": rec_id,
+        "code": "reuse-rate",
+        "name_zh": "再生水利用率",
+        "name_en": "Water reuse rate",
+        "unit": "%",
+        "unit_en": "%",
+        "direction": "higher",
+        "reference_value": 87,
+        "reference_year": 2016,
+        "target_value": 30,
+        "target_year": 2030,
+    }
     body.update(kw)
     return body
 
@@ -408,27 +540,43 @@ def test_indicator_lifecycle(client, login, world):
     assert client.get(url + "?as_of=2017-12-31").json["as_of"] == "2017-12-31"
     backwards = client.patch(url, json={"baseline_year": 2031}, headers={"If-Match": resp.headers["ETag"]})
     assert backwards.status_code == 422 and "target_year" in backwards.json["error"]["errors"]
-    ok = client.patch(url, json={"baseline_value": 12.5, "baseline_year": 2016, "direction": "lower"},
-                      headers={"If-Match": resp.headers["ETag"]})
+    ok = client.patch(
+        url,
+        json={"baseline_value": 12.5, "baseline_year": 2016, "direction": "lower"},
+        headers={"If-Match": resp.headers["ETag"]},
+    )
     assert ok.status_code == 200, ok.json
-    assert ok.json["baseline"]["value"] == 12.5 and ok.json["direction"] == "lower" and "baseline" not in ok.json["missing"]
+    assert (
+        ok.json["baseline"]["value"] == 12.5
+        and ok.json["direction"] == "lower"
+        and "baseline" not in ok.json["missing"]
+    )
     row = _audit("indicator.edit")[-1]
-    assert _summary(row)["after"] == {"baseline_value": "12.5000" if False else _summary(row)["after"]["baseline_value"],
-                                      "baseline_year": 2016, "direction": "lower", "version": 2}
+    assert _summary(row)["after"] == {
+        "baseline_value": "12.5000" if False else _summary(row)["after"]["baseline_value"],
+        "baseline_year": 2016,
+        "direction": "lower",
+        "version": 2,
+    }
     assert _summary(row)["before"]["direction"] == "higher"
 
 
 def test_indicator_rules(client, login, world, factory):
     rec = world.item.recommendation
     other_rec = factory.recommendation(world.item.recommendation.report, code="R2")
-    foreign = ReferencePractice(recommendation=other_rec, code="P", section="二", place_zh="以", place_en="I",
-                                title_zh="t", title_en="t")
+    foreign = ReferencePractice(
+        recommendation=other_rec, code="P", section="二", place_zh="以", place_en="I", title_zh="t", title_en="t"
+    )
     gone = factory.department("OLD", active=False)
     db.session.add(foreign)
     db.session.commit()
     login(world.admin)
-    resp = client.post(f"{API}/indicators", json=_indicator_body(
-        rec.id, code="water-reuse", direction="sideways", practice_id=foreign.id, data_department_id=gone.id))
+    resp = client.post(
+        f"{API}/indicators",
+        json=_indicator_body(
+            rec.id, code="water-reuse", direction="sideways", practice_id=foreign.id, data_department_id=gone.id
+        ),
+    )
     assert resp.status_code == 422
     assert {"code", "direction", "practice_id", "data_department_id"} <= set(resp.json["error"]["errors"])
 
@@ -442,20 +590,37 @@ def test_indicator_list_filters(client, login, world):
     assert client.get(f"{API}/indicators?direction=sideways").status_code == 400
     assert client.get(f"{API}/indicators?data_department=999999").status_code == 404
     assert client.get(f"{API}/indicators?as_of=2017-06-30&per_page=1").json["pagination"]["pages"] == 2
-    assert client.get(f"{API}/indicators/{world.indicator.id}").headers["ETag"] == \
-        f'W/"indicator-{world.indicator.id}-v1"'
-    assert client.patch(f"{API}/indicators/{world.indicator.id}", json={"unit": "m"},
-                        headers={"If-Match": f'W/"indicator-{world.indicator.id}-v1"'}).status_code == 403
+    assert (
+        client.get(f"{API}/indicators/{world.indicator.id}").headers["ETag"] == f'W/"indicator-{world.indicator.id}-v1"'
+    )
+    assert (
+        client.patch(
+            f"{API}/indicators/{world.indicator.id}",
+            json={"unit": "m"},
+            headers={"If-Match": f'W/"indicator-{world.indicator.id}-v1"'},
+        ).status_code
+        == 403
+    )
 
 
 # --- action items --------------------------------------------------------------------------------------
 
+
 def _item_body(world, **kw):
-    body = {"recommendation_id": world.item.recommendation_id, "code": "R1-A2", "title_zh": "建置再生水廠",
-            "title_en": "Build a water reclamation plant", "source_section": "三(一)",
-            "lead_department_id": world.lead.id, "supporting_department_ids": [world.support.id],
-            "indicator_ids": [world.indicator.id], "start_date": "2017-01-01", "due_date": "2019-12-31",
-            "budget_amount": 1500000, "budget_source": "city"}
+    body = {
+        "recommendation_id": world.item.recommendation_id,
+        "code": "R1-A2",
+        "title_zh": "建置再生水廠",
+        "title_en": "Build a water reclamation plant",
+        "source_section": "三(一)",
+        "lead_department_id": world.lead.id,
+        "supporting_department_ids": [world.support.id],
+        "indicator_ids": [world.indicator.id],
+        "start_date": "2017-01-01",
+        "due_date": "2019-12-31",
+        "budget_amount": 1500000,
+        "budget_source": "city",
+    }
     body.update(kw)
     return body
 
@@ -473,9 +638,11 @@ def test_admin_creates_an_item_that_the_lead_department_then_reports_on(client, 
     assert resp.headers["Location"].endswith(f"/api/v1/action-items/{body['id']}")
     # The department sees it and may report on it with the same ETag.
     login(world.lead_editor)
-    update = client.post(f"{API}/action-items/{body['id']}/updates", headers={"If-Match": resp.headers["ETag"]},
-                         json={"status": "planning", "progress": 5, "effective_date": "2017-06-30",
-                               "narrative": "規劃中"})
+    update = client.post(
+        f"{API}/action-items/{body['id']}/updates",
+        headers={"If-Match": resp.headers["ETag"]},
+        json={"status": "planning", "progress": 5, "effective_date": "2017-06-30", "narrative": "規劃中"},
+    )
     assert update.status_code == 201, update.json
     listed = client.get(f"{API}/action-items?lead_department={world.lead.id}&sort=code").json["action_items"]
     assert [i["code"] for i in listed] == ["R1-A1", "R1-A2"] and listed[1]["pending"] is True
@@ -486,12 +653,22 @@ def test_item_rules(client, login, world, factory):
     foreign = factory.indicator(factory.recommendation(world.item.recommendation.report, code="R2"), code="x")
     db.session.commit()
     login(world.admin)
-    resp = client.post(f"{API}/action-items", json=_item_body(
-        world, code="R1-A1", supporting_department_ids=[world.lead.id], indicator_ids=[foreign.id],
-        due_date="2016-01-01", budget_source=None, weight=0))
+    resp = client.post(
+        f"{API}/action-items",
+        json=_item_body(
+            world,
+            code="R1-A1",
+            supporting_department_ids=[world.lead.id],
+            indicator_ids=[foreign.id],
+            due_date="2016-01-01",
+            budget_source=None,
+            weight=0,
+        ),
+    )
     assert resp.status_code == 422
     assert {"code", "supporting_department_ids", "indicator_ids", "due_date", "budget_source", "weight"} <= set(
-        resp.json["error"]["errors"])
+        resp.json["error"]["errors"]
+    )
     inactive = client.post(f"{API}/action-items", json=_item_body(world, lead_department_id=gone.id))
     assert inactive.status_code == 422 and "lead_department_id" in inactive.json["error"]["errors"]
     not_a_list = client.post(f"{API}/action-items", json=_item_body(world, practice_ids="1"))
@@ -505,8 +682,9 @@ def test_patch_item_shares_the_version_with_status_updates(client, login, world)
     login(world.admin)
     url = f"{API}/action-items/{item.id}"
     etag = client.get(url).headers["ETag"]
-    ok = client.patch(url, json={"due_date": "2019-06-30", "weight": 2.5, "practice_ids": []},
-                      headers={"If-Match": etag})
+    ok = client.patch(
+        url, json={"due_date": "2019-06-30", "weight": 2.5, "practice_ids": []}, headers={"If-Match": etag}
+    )
     assert ok.status_code == 200, ok.json
     assert ok.json["schedule"]["due_date"] == "2019-06-30" and ok.json["weight"] == 2.5
     assert ok.headers["ETag"] == f'W/"item-{item.id}-v2"'
@@ -514,13 +692,18 @@ def test_patch_item_shares_the_version_with_status_updates(client, login, world)
     assert set(_summary(row)["after"]) == {"due_date", "weight", "version"}
     # A department's update based on the old version is a conflict; an edit based on it a 412.
     login(world.lead_editor)
-    late = client.post(f"{API}/action-items/{item.id}/updates", headers={"If-Match": etag},
-                       json={"status": "planning", "progress": 5, "effective_date": "2017-06-30", "narrative": "x"})
+    late = client.post(
+        f"{API}/action-items/{item.id}/updates",
+        headers={"If-Match": etag},
+        json={"status": "planning", "progress": 5, "effective_date": "2017-06-30", "narrative": "x"},
+    )
     assert late.status_code == 409
     login(world.admin)
     stale = client.patch(url, json={"weight": 1}, headers={"If-Match": etag})
     assert stale.status_code == 412 and stale.json["error"]["etag"] == ok.headers["ETag"]
-    moved = client.patch(url, json={"recommendation_id": item.recommendation_id}, headers={"If-Match": ok.headers["ETag"]})
+    moved = client.patch(
+        url, json={"recommendation_id": item.recommendation_id}, headers={"If-Match": ok.headers["ETag"]}
+    )
     assert moved.status_code == 422
     report_tag = client.patch(url, json={"weight": 1}, headers={"If-Match": f'W/"report-{item.id}-v2"'})
     assert report_tag.status_code == 400
@@ -530,8 +713,14 @@ def test_patch_item_shares_the_version_with_status_updates(client, login, world)
 def test_only_admins_write_items(client, login, world, role):
     login(_user(world, role))
     assert client.post(f"{API}/action-items", json=_item_body(world)).status_code == 403
-    assert client.patch(f"{API}/action-items/{world.item.id}", json={"weight": 3},
-                        headers={"If-Match": f'W/"item-{world.item.id}-v1"'}).status_code == 403
+    assert (
+        client.patch(
+            f"{API}/action-items/{world.item.id}",
+            json={"weight": 3},
+            headers={"If-Match": f'W/"item-{world.item.id}-v1"'},
+        ).status_code
+        == 403
+    )
     listed = client.get(f"{API}/action-items")
     assert listed.status_code == 200 and listed.json["pagination"]["total"] == 1
 
@@ -564,17 +753,26 @@ def test_every_field_of_every_create_refuses_hostile_values(client, login, world
     acceptable for that field) or 422 naming that field, never a 500."""
     from tracker.services import structure as svc
 
-    practice = ReferencePractice(recommendation=world.item.recommendation, code="PX", section="二", place_zh="以",
-                                 place_en="I", title_zh="t", title_en="t")
+    practice = ReferencePractice(
+        recommendation=world.item.recommendation,
+        code="PX",
+        section="二",
+        place_zh="以",
+        place_en="I",
+        title_zh="t",
+        title_en="t",
+    )
     db.session.add(practice)
     db.session.commit()
     figure = {"practice_id": practice.id, "code": "f", "label_zh": "a", "label_en": "b", "section": "二", "value": 1}
-    cases = [("reports", svc.REPORT_FIELDS, REPORT),
-             ("recommendations", svc.RECOMMENDATION_FIELDS, _rec_body(world.item.recommendation.report_id)),
-             ("practices", svc.PRACTICE_FIELDS, _practice_body(world.item.recommendation_id)),
-             ("figures", svc.FIGURE_FIELDS, figure),
-             ("indicators", svc.INDICATOR_FIELDS, _indicator_body(world.item.recommendation_id)),
-             ("action-items", svc.ITEM_FIELDS, _item_body(world))]
+    cases = [
+        ("reports", svc.REPORT_FIELDS, REPORT),
+        ("recommendations", svc.RECOMMENDATION_FIELDS, _rec_body(world.item.recommendation.report_id)),
+        ("practices", svc.PRACTICE_FIELDS, _practice_body(world.item.recommendation_id)),
+        ("figures", svc.FIGURE_FIELDS, figure),
+        ("indicators", svc.INDICATOR_FIELDS, _indicator_body(world.item.recommendation_id)),
+        ("action-items", svc.ITEM_FIELDS, _item_body(world)),
+    ]
     login(world.admin)
     n = 0
     outcomes = set()
@@ -591,32 +789,52 @@ def test_every_field_of_every_create_refuses_hostile_values(client, login, world
     assert outcomes == {201, 422}
 
 
-@pytest.mark.parametrize("path", ["reports", "recommendations", "practices", "figures", "indicators",
-                                  "action-items"])
+@pytest.mark.parametrize("path", ["reports", "recommendations", "practices", "figures", "indicators", "action-items"])
 def test_hostile_ids_and_arguments(client, login, world, path):
     login(world.admin)
     for ident in ("2147483648", "99999999999999999999", "0", "-1", "²", "١٢"):
         assert client.get(f"{API}/{path}/{ident}").status_code == 404
-        assert client.patch(f"{API}/{path}/{ident}", json={}, headers={"If-Match": 'W/"report-1-v1"'}
-                            ).status_code == 404
+        assert (
+            client.patch(f"{API}/{path}/{ident}", json={}, headers={"If-Match": 'W/"report-1-v1"'}).status_code == 404
+        )
     for query in ("page=2147483648", "per_page=0", "page=１", "sort=%00", "code=a%00b", "sort=-id,-id,-id,-id"):
         resp = client.get(f"{API}/{path}?{query}")
         assert resp.status_code == 400, (query, resp.status_code)
         assert resp.json["error"]["code"] in ("invalid_argument", "invalid_text")
 
 
-@pytest.mark.parametrize("kind,path", [("report", "reports"), ("recommendation", "recommendations"),
-                                       ("practice", "practices"), ("figure", "figures"),
-                                       ("indicator", "indicators"), ("item", "action-items")])
+@pytest.mark.parametrize(
+    "kind,path",
+    [
+        ("report", "reports"),
+        ("recommendation", "recommendations"),
+        ("practice", "practices"),
+        ("figure", "figures"),
+        ("indicator", "indicators"),
+        ("item", "action-items"),
+    ],
+)
 def test_hostile_bodies_and_tags_on_every_update(client, login, world, kind, path):
-    practice = ReferencePractice(recommendation=world.item.recommendation, code="P1", section="二", place_zh="以",
-                                 place_en="I", title_zh="t", title_en="t")
+    practice = ReferencePractice(
+        recommendation=world.item.recommendation,
+        code="P1",
+        section="二",
+        place_zh="以",
+        place_en="I",
+        title_zh="t",
+        title_en="t",
+    )
     practice.figures = [PracticeFigure(code="f", label_zh="a", label_en="b", value=Decimal(1), section="二")]
     db.session.add(practice)
     db.session.commit()
-    obj_id = {"report": world.item.recommendation.report_id, "recommendation": world.item.recommendation_id,
-              "practice": practice.id, "figure": practice.figures[0].id, "indicator": world.indicator.id,
-              "item": world.item.id}[kind]
+    obj_id = {
+        "report": world.item.recommendation.report_id,
+        "recommendation": world.item.recommendation_id,
+        "practice": practice.id,
+        "figure": practice.figures[0].id,
+        "indicator": world.indicator.id,
+        "item": world.item.id,
+    }[kind]
     url = f"{API}/{path}/{obj_id}"
     tag = f'W/"{kind}-{obj_id}-v1"'
     login(world.admin)
@@ -627,8 +845,7 @@ def test_hostile_bodies_and_tags_on_every_update(client, login, world, kind, pat
     assert client.patch(url, data="{", content_type="application/json", headers={"If-Match": tag}).status_code == 400
     assert client.patch(url, data="code=x", headers={"If-Match": tag}).status_code == 415
     assert client.patch(url, json=[1, 2], headers={"If-Match": tag}).status_code == 422
-    for bad in (f'W/"{kind}-{obj_id}-v2147483648"', f'W/"{kind}-{obj_id}-v١"', 'W/""', "garbage",
-                f'{tag}, {tag}'):
+    for bad in (f'W/"{kind}-{obj_id}-v2147483648"', f'W/"{kind}-{obj_id}-v١"', 'W/""', "garbage", f"{tag}, {tag}"):
         resp = client.patch(url, json={}, headers={"If-Match": bad})
         assert resp.status_code == 400, (bad, resp.status_code)
         assert resp.json["error"]["field"] == "If-Match"
@@ -640,6 +857,7 @@ def test_hostile_bodies_and_tags_on_every_update(client, login, world, kind, pat
 
 
 # --- the OpenAPI document describes all of it --------------------------------------------------------
+
 
 def _spec(client):
     resp = client.get(f"{API}/openapi.json")
@@ -654,9 +872,14 @@ def test_openapi_describes_every_write_and_list(client, login, world):
     spec = _spec(client)
     validate(spec)
     paths = spec["paths"]
-    for resource, param in (("reports", "report_id"), ("recommendations", "recommendation_id"),
-                            ("practices", "practice_id"), ("figures", "figure_id"), ("indicators", "indicator_id"),
-                            ("action-items", "item_id")):
+    for resource, param in (
+        ("reports", "report_id"),
+        ("recommendations", "recommendation_id"),
+        ("practices", "practice_id"),
+        ("figures", "figure_id"),
+        ("indicators", "indicator_id"),
+        ("action-items", "item_id"),
+    ):
         listing, one = paths[f"{API}/{resource}"], paths[f"{API}/{resource}/{{{param}}}"]
         assert {"get", "post"} <= set(listing) and {"get", "patch"} <= set(one)
         names = {p["name"] for p in listing["get"]["parameters"]}
@@ -688,8 +911,12 @@ def test_structure_responses_match_the_openapi_document(client, login, world):
     spec = _spec(client)
 
     def check(resp, name):
-        errors = [e.message for e in OAS30Validator({"$ref": f"#/components/schemas/{name}",
-                                                    "components": spec["components"]}).iter_errors(resp.json)]
+        errors = [
+            e.message
+            for e in OAS30Validator(
+                {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+            ).iter_errors(resp.json)
+        ]
         assert errors == [], (resp.request.path, name, errors[:3])
 
     report = client.post(f"{API}/reports", json=REPORT)
@@ -698,28 +925,50 @@ def test_structure_responses_match_the_openapi_document(client, login, world):
     check(rec, "RecommendationDetail")
     practice = client.post(f"{API}/practices", json=_practice_body(rec.json["id"]))
     check(practice, "Practice")
-    figure = client.post(f"{API}/figures", json={"practice_id": practice.json["id"], "code": "f", "label_zh": "a",
-                                                 "label_en": "b", "section": "二", "value": 2.5})
+    figure = client.post(
+        f"{API}/figures",
+        json={
+            "practice_id": practice.json["id"],
+            "code": "f",
+            "label_zh": "a",
+            "label_en": "b",
+            "section": "二",
+            "value": 2.5,
+        },
+    )
     check(figure, "PracticeFigure")
     indicator = client.post(f"{API}/indicators", json=_indicator_body(rec.json["id"]))
     check(indicator, "IndicatorDetail")
-    item = client.post(f"{API}/action-items", json=_item_body(world, recommendation_id=rec.json["id"],
-                                                              indicator_ids=[indicator.json["id"]]))
+    item = client.post(
+        f"{API}/action-items",
+        json=_item_body(world, recommendation_id=rec.json["id"], indicator_ids=[indicator.json["id"]]),
+    )
     check(item, "ActionItemDetail")
-    for url, name in ((f"{API}/reports", "ReportList"), (f"{API}/recommendations", "RecommendationList"),
-                      (f"{API}/practices", "PracticeList"), (f"{API}/figures", "FigureList"),
-                      (f"{API}/indicators", "IndicatorList"), (f"{API}/action-items", "ActionItemList"),
-                      (f"{API}/reports?sort=nope", "ApiError")):
+    for url, name in (
+        (f"{API}/reports", "ReportList"),
+        (f"{API}/recommendations", "RecommendationList"),
+        (f"{API}/practices", "PracticeList"),
+        (f"{API}/figures", "FigureList"),
+        (f"{API}/indicators", "IndicatorList"),
+        (f"{API}/action-items", "ActionItemList"),
+        (f"{API}/reports?sort=nope", "ApiError"),
+    ):
         check(client.get(url), name)
-    patched = client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3},
-                           headers={"If-Match": item.headers["ETag"]})
+    patched = client.patch(
+        f"{API}/action-items/{item.json['id']}", json={"weight": 3}, headers={"If-Match": item.headers["ETag"]}
+    )
     check(patched, "ActionItemDetail")
-    check(client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3},
-                       headers={"If-Match": item.headers["ETag"]}), "ApiError")
+    check(
+        client.patch(
+            f"{API}/action-items/{item.json['id']}", json={"weight": 3}, headers={"If-Match": item.headers["ETag"]}
+        ),
+        "ApiError",
+    )
     check(client.patch(f"{API}/action-items/{item.json['id']}", json={"weight": 3}), "ApiError")
 
 
 # --- the service without the API --------------------------------------------------------------------
+
 
 def test_service_refuses_non_admins_and_audits(app, world):
     from tracker.services import PermissionDenied, structure
@@ -752,16 +1001,16 @@ def test_service_touches_the_read_model_when_the_filing_date_moves(app, world):
     db.session.commit()
 
 
-@pytest.mark.parametrize("path", ["action-items", "indicators", "practices", "figures", "reports",
-                                  "recommendations"])
+@pytest.mark.parametrize("path", ["action-items", "indicators", "practices", "figures", "reports", "recommendations"])
 def test_list_statements_do_not_grow_with_the_page(client, login, world, factory, count_queries, path):
     def fill(n, tag):
         rec = factory.recommendation(factory.report(code=f"r{tag}"), code="R")
         for k in range(n):
             item = factory.item(rec, lead=world.lead, supporting=[world.support], code=f"A{k}")
             item.indicators = [factory.indicator(rec, code=f"I{k}")]
-            practice = ReferencePractice(recommendation=rec, code=f"P{k}", section="二", place_zh="以", place_en="I",
-                                         title_zh="t", title_en="t")
+            practice = ReferencePractice(
+                recommendation=rec, code=f"P{k}", section="二", place_zh="以", place_en="I", title_zh="t", title_en="t"
+            )
             practice.figures = [PracticeFigure(code="f", label_zh="a", label_en="b", value=Decimal(1), section="二")]
             db.session.add(practice)
             factory.recommendation(rec.report, code=f"S{k}")

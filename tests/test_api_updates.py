@@ -1,4 +1,5 @@
 """POST/GET /api/v1/action-items/<id>/updates: the same operation as the form."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import World, build_world, update_form
+from tests.update_world import World, build_world, tiny_pdf, update_form
 from tracker.extensions import db
 from tracker.models import AuditLog, Review, ReviewDecision, StatusUpdate
 from tracker.services import tokens, updates, uploads
-from tests.update_world import tiny_pdf
 
 
 @pytest.fixture
@@ -24,17 +24,29 @@ def _url(world) -> str:
 
 
 def _body(world, **overrides):
-    body = {"status": "in_progress", "progress": 40, "effective_date": "2017-06-30",
-            "narrative": "完成再生水廠規劃", "version": world.item.version}
+    body = {
+        "status": "in_progress",
+        "progress": 40,
+        "effective_date": "2017-06-30",
+        "narrative": "完成再生水廠規劃",
+        "version": world.item.version,
+    }
     body.update(overrides)
     return body
 
 
 def test_post_creates_a_pending_update_with_location_and_new_version(client, login, world):
     login(world.lead_editor)
-    resp = client.post(_url(world), json=_body(world, measurements=[
-        {"indicator_id": world.indicator.id, "value": 12.5, "measured_on": "2017-06-01", "source_note": "年報"}],
-        evidence_url="https://example.org/report"))
+    resp = client.post(
+        _url(world),
+        json=_body(
+            world,
+            measurements=[
+                {"indicator_id": world.indicator.id, "value": 12.5, "measured_on": "2017-06-01", "source_note": "年報"}
+            ],
+            evidence_url="https://example.org/report",
+        ),
+    )
     assert resp.status_code == 201, resp.json
     data = resp.json
     assert data["item_version"] == 2
@@ -90,22 +102,44 @@ def test_missing_version_is_named(client, login, world):
 
 def test_invalid_fields_are_all_named_in_a_422(client, login, world):
     login(world.lead_editor)
-    resp = client.post(_url(world), json={"status": "completed", "progress": 150, "effective_date": "2099-01-01",
-                                          "narrative": "", "evidence_url": "file:///etc/passwd", "version": 1,
-                                          "measurements": [{"indicator_id": world.other_indicator.id, "value": "x",
-                                                            "measured_on": "2017-13-01"}, "nonsense"]})
+    resp = client.post(
+        _url(world),
+        json={
+            "status": "completed",
+            "progress": 150,
+            "effective_date": "2099-01-01",
+            "narrative": "",
+            "evidence_url": "file:///etc/passwd",
+            "version": 1,
+            "measurements": [
+                {"indicator_id": world.other_indicator.id, "value": "x", "measured_on": "2017-13-01"},
+                "nonsense",
+            ],
+        },
+    )
     assert resp.status_code == 422
     errors = resp.json["error"]["errors"]
-    assert set(errors) == {"progress", "effective_date", "narrative", "evidence_url", "measurements.0.indicator_id",
-                           "measurements.0.value", "measurements.0.measured_on", "measurements.1"}
+    assert set(errors) == {
+        "progress",
+        "effective_date",
+        "narrative",
+        "evidence_url",
+        "measurements.0.indicator_id",
+        "measurements.0.value",
+        "measurements.0.measured_on",
+        "measurements.1",
+    }
     assert resp.json["error"]["field"] in errors
     assert db.session.scalar(select(StatusUpdate)) is None
 
 
-@pytest.mark.parametrize("body", [
-    {"narrative": "x", "unexpected": 1},
-    {"narrative": "x", "attachments": []},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"narrative": "x", "unexpected": 1},
+        {"narrative": "x", "attachments": []},
+    ],
+)
 def test_unknown_fields_are_refused(client, login, world, body):
     login(world.lead_editor)
     resp = client.post(_url(world), json=body)
@@ -115,8 +149,10 @@ def test_unknown_fields_are_refused(client, login, world, body):
 
 def test_a_body_that_is_not_a_json_object_is_refused(client, login, world):
     login(world.lead_editor)
-    for resp in (client.post(_url(world), data="not json", content_type="application/json"),
-                 client.post(_url(world), json=[1, 2])):
+    for resp in (
+        client.post(_url(world), data="not json", content_type="application/json"),
+        client.post(_url(world), json=[1, 2]),
+    ):
         assert resp.status_code in (400, 422)
         assert "error" in resp.json
 
@@ -141,22 +177,50 @@ def test_unknown_item_is_404(client, login, world):
 
 
 def test_history_lists_updates_newest_first_with_review_files_and_measurements(client, login, world, factory):
-    first = updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=30,
-                                  effective_date="2017-06-30", narrative="first", based_on_version=1,
-                                  files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
-                                  measurements=[{"indicator_id": world.indicator.id, "value": "7",
-                                                 "measured_on": "2017-06-01"}])
-    db.session.add(Review(update=first, decision=ReviewDecision.RETURN, comment="請補充",
-                          effective_date=date(2017, 7, 5), reviewer=world.reviewer))
+    first = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="first",
+        based_on_version=1,
+        files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
+        measurements=[{"indicator_id": world.indicator.id, "value": "7", "measured_on": "2017-06-01"}],
+    )
+    db.session.add(
+        Review(
+            update=first,
+            decision=ReviewDecision.RETURN,
+            comment="請補充",
+            effective_date=date(2017, 7, 5),
+            reviewer=world.reviewer,
+        )
+    )
     world.item.version += 1
     db.session.flush()
-    second = updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=35,
-                                   effective_date="2017-06-30", narrative="second", based_on_version=3,
-                                   corrects_id=first.id)
-    db.session.add(Review(update=second, decision=ReviewDecision.APPROVE, effective_date=date(2017, 7, 9),
-                          reviewer=world.reviewer))
-    third = updates.submit_update(world.item, world.lead_editor, status="planning", progress=40,
-                                  effective_date="2017-12-31", narrative="third", based_on_version=4)
+    second = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="in_progress",
+        progress=35,
+        effective_date="2017-06-30",
+        narrative="second",
+        based_on_version=3,
+        corrects_id=first.id,
+    )
+    db.session.add(
+        Review(update=second, decision=ReviewDecision.APPROVE, effective_date=date(2017, 7, 9), reviewer=world.reviewer)
+    )
+    third = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="planning",
+        progress=40,
+        effective_date="2017-12-31",
+        narrative="third",
+        based_on_version=4,
+    )
     db.session.commit()
     login(world.viewer)
     resp = client.get(_url(world))
@@ -195,8 +259,11 @@ BAD_INPUTS = [
     {"measurements": [{"value": "3", "measured_on": ""}]},
     {"status": "completed", "progress": "100"},
 ]
-FORM_KEYS = {"measurements.0.value": "measurements-0-value", "measurements.0.measured_on": "measurements-0-measured_on",
-             "evidence": "files"}
+FORM_KEYS = {
+    "measurements.0.value": "measurements-0-value",
+    "measurements.0.measured_on": "measurements-0-measured_on",
+    "evidence": "files",
+}
 
 
 def _form_errors(html: str) -> dict[str, str]:
@@ -214,8 +281,14 @@ def test_form_and_api_refuse_the_same_input_with_the_same_messages(client, login
     bad = dict(bad)
     measurements = bad.pop("measurements", None)
     # API
-    body = {"status": "in_progress", "progress": "40", "effective_date": "2017-06-30", "narrative": "n",
-            "version": 1, **bad}
+    body = {
+        "status": "in_progress",
+        "progress": "40",
+        "effective_date": "2017-06-30",
+        "narrative": "n",
+        "version": 1,
+        **bad,
+    }
     if measurements is not None:
         body["measurements"] = [{"indicator_id": world.indicator.id, **m} for m in measurements]
     api = client.post(f"{_url(world)}?lang={lang}", json=body)

@@ -1,10 +1,11 @@
 """Every write and every sign-in leaves an audit row (who, when in UTC, what, before/after),
 never a secret; administrators browse and filter the log."""
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -36,10 +37,18 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
     sign_in(world.lead_editor, "wrong password guess")
     secrets_seen.append("wrong password guess")
     sign_in(world.lead_editor)
-    data = {"status": "in_progress", "progress": "30", "effective_date": "2017-06-30", "narrative": "n",
-            "version": "1", "measurements-0-indicator_id": str(world.indicator.id)}
+    data = {
+        "status": "in_progress",
+        "progress": "30",
+        "effective_date": "2017-06-30",
+        "narrative": "n",
+        "version": "1",
+        "measurements-0-indicator_id": str(world.indicator.id),
+    }
     assert client.post(f"/items/{world.item.id}/updates/new", data=data).status_code == 302
-    token_page = client.post("/account/tokens", data={"name": "script", "password": DEFAULT_PASSWORD}).get_data(as_text=True)
+    token_page = client.post("/account/tokens", data={"name": "script", "password": DEFAULT_PASSWORD}).get_data(
+        as_text=True
+    )
     raw = re.search(r'value="(pbt_[^"]+)"', token_page).group(1)
     secrets_seen.append(raw)
     client.post("/logout")
@@ -50,18 +59,29 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
     client.post("/logout")
 
     sign_in(world.admin)
-    client.post("/admin/users/new", data={"email": "n@example.org", "role": "viewer",
-                                         "password": "brand new passphrase 1"})
+    client.post(
+        "/admin/users/new", data={"email": "n@example.org", "role": "viewer", "password": "brand new passphrase 1"}
+    )
     secrets_seen.append("brand new passphrase 1")
     new_user = db.session.scalar(select(User).where(User.email == "n@example.org"))
-    client.post(f"/admin/users/{new_user.id}", data={"email": "n@example.org", "name": "N", "role": "viewer",
-                                                     "department": "", "locale": ""})
+    client.post(
+        f"/admin/users/{new_user.id}",
+        data={"email": "n@example.org", "name": "N", "role": "viewer", "department": "", "locale": ""},
+    )
     client.post(f"/admin/users/{new_user.id}/deactivate")
     client.post("/admin/departments/new", data={"code": "ECO", "name_zh": "經發局", "name_en": "Economic"})
     client.post(f"/admin/departments/{world.other.id}", data={"code": "EDU", "name_zh": "教育局!", "name_en": "Edu"})
-    client.post(f"/admin/items/{world.item.id}", data={
-        "title_zh": "新標題", "title_en": "New", "lead_department_id": str(world.lead.id), "weight": "1",
-        "version": "2", "budget_source": ""})
+    client.post(
+        f"/admin/items/{world.item.id}",
+        data={
+            "title_zh": "新標題",
+            "title_en": "New",
+            "lead_department_id": str(world.lead.id),
+            "weight": "1",
+            "version": "2",
+            "budget_source": "",
+        },
+    )
     from tracker.models import ApiToken
 
     token = db.session.scalar(select(ApiToken))
@@ -70,9 +90,22 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
     client.post(f"/account/tokens/{token.id}/revoke")
 
     actions = _actions()
-    for expected in ("login.failure", "login.success", "update.submit", "token.create", "logout", "note.add",
-                     "access.denied", "user.create", "user.update", "user.deactivate", "department.create",
-                     "department.update", "item.edit", "token.revoke"):
+    for expected in (
+        "login.failure",
+        "login.success",
+        "update.submit",
+        "token.create",
+        "logout",
+        "note.add",
+        "access.denied",
+        "user.create",
+        "user.update",
+        "user.deactivate",
+        "department.create",
+        "department.update",
+        "item.edit",
+        "token.revoke",
+    ):
         assert expected in actions, (expected, actions)
     rows = db.session.scalars(select(AuditLog)).all()
     dump = json.dumps([[r.actor, r.summary, r.object_id] for r in rows], ensure_ascii=False)
@@ -80,7 +113,7 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
         assert secret not in dump
     assert "$argon2" not in dump and "token_hash" not in dump
     for r in rows:
-        assert r.at.tzinfo is not None and abs(datetime.now(timezone.utc) - r.at) < timedelta(minutes=5)
+        assert r.at.tzinfo is not None and abs(datetime.now(UTC) - r.at) < timedelta(minutes=5)
         assert r.request_id and r.ip == "127.0.0.1"
     submit = next(r for r in rows if r.action == "update.submit")
     assert submit.user_id == world.lead_editor.id and submit.object_type == "status_update"
@@ -89,8 +122,16 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
 
 def test_audit_rows_belong_to_the_write_they_describe(world):
     """record_event only adds to the session: a write that rolls back leaves no audit row."""
-    updates.submit_update(world.item, world.lead_editor, status="planning", progress=1, effective_date="2017-06-30",
-                          narrative="n", based_on_version=1, files=[uploads.IncomingFile("a.pdf", tiny_pdf())])
+    updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="planning",
+        progress=1,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=1,
+        files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
+    )
     db.session.rollback()
     assert "update.submit" not in _actions()
 
@@ -104,15 +145,22 @@ def test_secret_keys_are_redacted_even_if_passed(world):
 
 # --- the admin page ------------------------------------------------------------------------------
 
+
 def _seed_events(world):
-    base = datetime(2017, 7, 1, 1, 0, tzinfo=timezone.utc)
+    base = datetime(2017, 7, 1, 1, 0, tzinfo=UTC)
     rows = []
     for i in range(120):
-        rows.append(AuditLog(at=base + timedelta(hours=i), user_id=world.lead_editor.id if i % 2 else world.admin.id,
-                             actor=world.lead_editor.email if i % 2 else world.admin.email,
-                             action="update.submit" if i % 3 else "user.update",
-                             object_type="status_update" if i % 3 else "user_account", object_id=str(i),
-                             summary=json.dumps({"after": {"n": i}})))
+        rows.append(
+            AuditLog(
+                at=base + timedelta(hours=i),
+                user_id=world.lead_editor.id if i % 2 else world.admin.id,
+                actor=world.lead_editor.email if i % 2 else world.admin.email,
+                action="update.submit" if i % 3 else "user.update",
+                object_type="status_update" if i % 3 else "user_account",
+                object_id=str(i),
+                summary=json.dumps({"after": {"n": i}}),
+            )
+        )
     db.session.add_all(rows)
     db.session.commit()
 

@@ -1,4 +1,5 @@
 """Signing in and out, the global sign-in guard, CSRF and personal API tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,7 @@ def _all_audit_text() -> str:
 
 
 # --- the guard ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/", "/my-department/", "/admin/", "/account/tokens", "/items/1/history"])
 def test_pages_send_anonymous_visitors_to_the_login_page(client, path):
@@ -47,12 +49,15 @@ def test_login_page_and_static_files_are_public(client):
 
 # --- signing in ------------------------------------------------------------------------------
 
+
 def test_login_by_email_any_case_starts_a_new_session_and_is_audited(client, factory):
     user = factory.user("viewer", email="viewer@example.org")
     db.session.commit()
     with client.session_transaction() as sess:
         sess["planted"] = "by an attacker"  # session fixation: must not survive the login
-    resp = client.post("/login", data={"email": "  Viewer@Example.ORG ", "password": DEFAULT_PASSWORD, "next": "/admin/"})
+    resp = client.post(
+        "/login", data={"email": "  Viewer@Example.ORG ", "password": DEFAULT_PASSWORD, "next": "/admin/"}
+    )
     assert resp.status_code == 302 and resp.headers["Location"] == "/admin/"
     with client.session_transaction() as sess:
         assert "planted" not in sess
@@ -70,11 +75,14 @@ def test_editors_land_on_their_department_page(client, factory):
     assert resp.headers["Location"] == "/my-department/"
 
 
-@pytest.mark.parametrize("email,password", [
-    ("viewer@example.org", "wrong password!!"),
-    ("nobody@example.org", DEFAULT_PASSWORD),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "email,password",
+    [
+        ("viewer@example.org", "wrong password!!"),
+        ("nobody@example.org", DEFAULT_PASSWORD),
+        ("", ""),
+    ],
+)
 def test_failed_login_says_the_same_thing_and_is_audited_without_secrets(client, factory, email, password):
     factory.user("viewer", email="viewer@example.org")
     db.session.commit()
@@ -104,9 +112,17 @@ def test_deactivated_user_cannot_sign_in_and_loses_open_sessions(client, factory
     assert 'id="password-error"' in resp.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("target", [
-    "https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "http:/evil", "/\t/evil",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "http:/evil",
+        "/\t/evil",
+    ],
+)
 def test_login_never_redirects_off_site(client, factory, target):
     factory.user("viewer", email="v@example.org")
     db.session.commit()
@@ -137,6 +153,7 @@ def test_passwords_are_argon2id_and_old_parameters_are_upgraded_at_login(client,
 
 # --- signing out -------------------------------------------------------------------------------
 
+
 def test_logout_ends_the_session_and_a_copied_cookie_stops_working(client, factory, login, app):
     user = login(factory.user("viewer"))
     db.session.commit()
@@ -161,6 +178,7 @@ def test_logout_needs_post(client, factory, login):
 
 
 # --- CSRF ------------------------------------------------------------------------------------
+
 
 def test_csrf_token_is_required_on_forms_when_enabled(client, factory, app):
     app.config["WTF_CSRF_ENABLED"] = True
@@ -203,12 +221,14 @@ def test_bearer_token_requests_need_no_csrf_token(client, factory, app):
     item = factory.item(lead=dept)
     _tok, raw = tokens.create_token(user, "script")
     db.session.commit()
-    resp = client.post(f"/api/v1/action-items/{item.id}/updates", json={"narrative": "x"},
-                       headers={"Authorization": f"Bearer {raw}"})
+    resp = client.post(
+        f"/api/v1/action-items/{item.id}/updates", json={"narrative": "x"}, headers={"Authorization": f"Bearer {raw}"}
+    )
     assert resp.status_code == 422
 
 
 # --- personal API tokens ----------------------------------------------------------------------
+
 
 def test_token_page_shows_a_new_token_once_and_stores_only_its_digest(client, factory, login):
     user = login(factory.user("viewer"))

@@ -15,6 +15,7 @@ HOW TO CLASSIFY A NEW ROUTE (the test fails with "classify this route" until you
      gets through, not what a valid submission does.
 Only ``static`` is skipped.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,20 +29,21 @@ from tests.conftest import IS_POSTGRES
 from tests.factories import Factory, establish_session
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
-from tracker.models import PracticeFigure, ReferencePractice, Review, ReviewDecision
-from tracker.services import drafting, review as review_ops, tokens, updates, uploads
+from tracker.models import PracticeFigure, ReferencePractice
+from tracker.services import drafting, tokens, updates, uploads
+from tracker.services import review as review_ops
 
 ROLES = ("anon", "lead", "other", "reviewer", "viewer", "admin")
-LOGIN = 302        # page, not signed in: redirect to the login page
-UNAUTH = 401       # API, not signed in
+LOGIN = 302  # page, not signed in: redirect to the login page
+UNAUTH = 401  # API, not signed in
 OK = 200
 CREATED = 201
-REDIRECT = 302     # done (or nothing to do), go elsewhere
-BAD = 400          # signed in and allowed, but the empty request is malformed
+REDIRECT = 302  # done (or nothing to do), go elsewhere
+BAD = 400  # signed in and allowed, but the empty request is malformed
 FORBIDDEN = 403
-NOT_FOUND = 404    # e.g. someone else's token: existence not revealed
+NOT_FOUND = 404  # e.g. someone else's token: existence not revealed
 METHOD_NOT_ALLOWED = 405
-INVALID = 422      # allowed; the empty form is refused by the rules
+INVALID = 422  # allowed; the empty form is refused by the rules
 ALL_PAGES = (LOGIN, OK, OK, OK, OK, OK)
 ALL_API = (UNAUTH, OK, OK, OK, OK, OK)
 ADMIN_PAGE = (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK)
@@ -98,8 +100,6 @@ EXPECTED: dict[tuple[str, str], tuple[int, int, int, int, int, int]] = {
     ("review.changes", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.year_end", "GET"): (LOGIN, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, OK),
     ("review.year_end", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
-    ("review.confirm_departments", "POST"): (LOGIN, FORBIDDEN, FORBIDDEN, REDIRECT, FORBIDDEN, REDIRECT),
-    ("health.healthz", "GET"): (OK, OK, OK, OK, OK, OK),
     # --- dashboard: every signed-in role reads the whole picture (departments included) ---
     ("dashboard.index", "GET"): ALL_PAGES,
     ("dashboard.benchmark_page", "GET"): ALL_PAGES,
@@ -244,16 +244,37 @@ def _reset_database() -> None:
 def _world(factory):
     """The seeded world every rule is checked against (ids in url_values)."""
     w = build_world(factory)
-    returned = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=20,
-                                     effective_date="2017-05-31", narrative="older", based_on_version=w.item.version)
+    returned = updates.submit_update(
+        w.item,
+        w.lead_editor,
+        status="in_progress",
+        progress=20,
+        effective_date="2017-05-31",
+        narrative="older",
+        based_on_version=w.item.version,
+    )
     review_ops.return_update(returned, w.reviewer, "請補充", date(2017, 7, 1))
-    pending = updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=30,
-                                    effective_date="2017-06-30", narrative="n", based_on_version=w.item.version,
-                                    files=[uploads.IncomingFile("evidence.pdf", PDF)])
+    pending = updates.submit_update(
+        w.item,
+        w.lead_editor,
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=w.item.version,
+        files=[uploads.IncomingFile("evidence.pdf", PDF)],
+    )
     token, _raw = tokens.create_token(w.lead_editor, "matrix")
     target_user = factory.user("viewer", email="target@example.org")
-    practice = ReferencePractice(recommendation_id=w.item.recommendation_id, code="P1", section="二", place_zh="地",
-                                 place_en="Place", title_zh="作法", title_en="Practice")
+    practice = ReferencePractice(
+        recommendation_id=w.item.recommendation_id,
+        code="P1",
+        section="二",
+        place_zh="地",
+        place_en="Place",
+        title_zh="作法",
+        title_en="Practice",
+    )
     db.session.add(practice)
     db.session.flush()
     figure = PracticeFigure(practice_id=practice.id, code="F1", label_zh="數", label_en="Figure", section="二")
@@ -261,8 +282,15 @@ def _world(factory):
     spare_dept = factory.department("SPARE")
     draft = drafting.create_draft("matrix.txt", "一、建議\n(一) 甲項\n內容。\n".encode(), w.admin)
     db.session.commit()
-    w.extra = {"practice": practice, "figure": figure, "pending": pending, "token": token, "target_user": target_user,
-               "spare_dept": spare_dept, "draft": draft}
+    w.extra = {
+        "practice": practice,
+        "figure": figure,
+        "pending": pending,
+        "token": token,
+        "target_user": target_user,
+        "spare_dept": spare_dept,
+        "draft": draft,
+    }
     return w
 
 
@@ -289,8 +317,14 @@ def url_values(w) -> dict[str, int]:
 
 
 def _user_for(w, role: str):
-    return {"lead": w.lead_editor, "other": w.other_editor, "reviewer": w.reviewer, "viewer": w.viewer,
-            "admin": w.admin, "anon": None}[role]
+    return {
+        "lead": w.lead_editor,
+        "other": w.other_editor,
+        "reviewer": w.reviewer,
+        "viewer": w.viewer,
+        "admin": w.admin,
+        "anon": None,
+    }[role]
 
 
 def _rules(app):
@@ -335,8 +369,9 @@ ALL_RULES = _all_rules()
 
 def test_every_route_is_classified(app):
     missing = [r for r in _rules(app) if r not in EXPECTED]
-    assert not missing, ("classify this route in tests/test_authz_matrix.py EXPECTED: "
-                         + ", ".join(f"{e} {m}" for e, m in missing))
+    assert not missing, "classify this route in tests/test_authz_matrix.py EXPECTED: " + ", ".join(
+        f"{e} {m}" for e, m in missing
+    )
     stale = [r for r in EXPECTED if r not in _rules(app)]
     assert not stale, f"EXPECTED lists routes that no longer exist: {stale}"
 
@@ -353,7 +388,7 @@ def test_read_rule(app, factory, endpoint, method):
     got = tuple(_call(app, w, endpoint, method, role) for role in ROLES)
     if os.environ.get("AUTHZ_PRINT"):
         print(f"\n    ({endpoint!r}, {method!r}): {got},")
-    assert got == EXPECTED[(endpoint, method)], dict(zip(ROLES, got))
+    assert got == EXPECTED[(endpoint, method)], dict(zip(ROLES, got, strict=False))
 
 
 @pytest.mark.parametrize("endpoint,method", WRITE_RULES, ids=[f"{e}-{m}" for e, m in WRITE_RULES])
@@ -368,7 +403,7 @@ def test_write_rule(app, endpoint, method):
     got = tuple(got)
     if os.environ.get("AUTHZ_PRINT"):
         print(f"\n    ({endpoint!r}, {method!r}): {got},")
-    assert got == EXPECTED[(endpoint, method)], dict(zip(ROLES, got))
+    assert got == EXPECTED[(endpoint, method)], dict(zip(ROLES, got, strict=False))
 
 
 def test_refusals_are_in_the_audit_log(app, factory):
@@ -378,4 +413,7 @@ def test_refusals_are_in_the_audit_log(app, factory):
     _call(app, w, "admin.users", "GET", "viewer")
     _call(app, w, "actions.new_update", "POST", "other")
     rows = db.session.scalars(select(AuditLog).where(AuditLog.action.in_(["access.denied", "update.denied"]))).all()
-    assert {(r.action, r.user_id) for r in rows} >= {("access.denied", w.viewer.id), ("access.denied", w.other_editor.id)}
+    assert {(r.action, r.user_id) for r in rows} >= {
+        ("access.denied", w.viewer.id),
+        ("access.denied", w.other_editor.id),
+    }

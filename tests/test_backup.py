@@ -1,13 +1,13 @@
 """Backup and restore: the round trip keeps every row of every table and every
 attachment byte for byte; a damaged or hostile archive is refused before anything
 is touched. Runs on SQLite (file) and, with TEST_DATABASE_URL, on PostgreSQL."""
+
 from __future__ import annotations
 
 import hashlib
 import io
 import json
 import os
-import shutil
 import tarfile
 import uuid
 from contextlib import contextmanager
@@ -17,12 +17,19 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL, _pg_admin_url
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import (
-    Attachment, AuditLog, Department, ItemNote, PasswordHistory, RecoveryCode, Status, TrackingChoice,
+    Attachment,
+    AuditLog,
+    Department,
+    ItemNote,
+    PasswordHistory,
+    RecoveryCode,
+    TrackingChoice,
 )
 from tracker.services.backup import BackupError, create_backup, restore_backup
 
@@ -36,8 +43,11 @@ def snapshot(uploads: Path) -> tuple[dict[str, list[tuple]], dict[str, bytes]]:
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
             order = list(table.primary_key.columns) or list(table.columns)
             rows[name] = [tuple(r) for r in conn.execute(select(table).order_by(*order))]
-    files = {p.relative_to(uploads).as_posix(): p.read_bytes()
-             for p in sorted(uploads.rglob("*")) if p.is_file()} if uploads.exists() else {}
+    files = (
+        {p.relative_to(uploads).as_posix(): p.read_bytes() for p in sorted(uploads.rglob("*")) if p.is_file()}
+        if uploads.exists()
+        else {}
+    )
     return rows, files
 
 
@@ -55,20 +65,32 @@ def populated(app, factory, tmp_path):
     rec = factory.recommendation(title_zh="建議一：水資源再利用")
     for n in range(3):
         item = factory.item(rec, lead=lead, supporting=[helper], due_date=date(2018, 12, 31))
-        first = factory.update(item, "planning", 10, date(2017, 3, 31), approved_on=date(2017, 4, 10),
-                               by=editor, reviewer=reviewer)
-        upd = factory.update(item, "in_progress", 40 + n, date(2017, 6, 30), by=editor,
-                             narrative="辦理情形：已完成規劃 ✓")
-        for k, data in enumerate([os.urandom(4096 + n), "證明文件\n".encode("utf-8") * 50]):
+        first = factory.update(
+            item, "planning", 10, date(2017, 3, 31), approved_on=date(2017, 4, 10), by=editor, reviewer=reviewer
+        )
+        upd = factory.update(
+            item, "in_progress", 40 + n, date(2017, 6, 30), by=editor, narrative="辦理情形：已完成規劃 ✓"
+        )
+        for k, data in enumerate([os.urandom(4096 + n), "證明文件\n".encode() * 50]):
             stored = f"{uuid.uuid4().hex}.bin" if k == 0 else f"2017/{uuid.uuid4().hex}.txt"
             path = uploads / stored
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-            db.session.add(Attachment(update=upd, original_name=f"證明{n}-{k}.pdf", stored_name=stored,
-                                      content_type="application/pdf", size=len(data),
-                                      sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=editor.id))
+            db.session.add(
+                Attachment(
+                    update=upd,
+                    original_name=f"證明{n}-{k}.pdf",
+                    stored_name=stored,
+                    content_type="application/pdf",
+                    size=len(data),
+                    sha256=hashlib.sha256(data).hexdigest(),
+                    uploaded_by_id=editor.id,
+                )
+            )
         factory.decision(item, TrackingChoice.CONTINUE, date(2017, 12, 31), by=reviewer)
-        db.session.add(ItemNote(action_item=item, department_id=helper.id, body="協辦意見", effective_date=date(2017, 5, 1)))
+        db.session.add(
+            ItemNote(action_item=item, department_id=helper.id, body="協辦意見", effective_date=date(2017, 5, 1))
+        )
         assert first.id
     db.session.add(AuditLog(action="test.row", actor="tester", summary=json.dumps({"note": "備份"})))
     db.session.commit()
@@ -122,7 +144,7 @@ def test_round_trip_keeps_every_row_and_every_file(app, populated, tmp_path):
         db.session.commit()
         assert dept.id > max(r[0] for r in before_rows["department"])
         # History stays append-only after a restore (triggers came back with the schema).
-        with pytest.raises(Exception):
+        with pytest.raises(DBAPIError):
             with db.engine.begin() as conn:
                 conn.execute(text("DELETE FROM status_update"))
 
@@ -152,18 +174,25 @@ def _rewrite(archive: Path, out: Path, change) -> Path:  # noqa: ANN001
 
 
 def _flip_one_attachment_byte(name: str, data: bytes):
-    if name.startswith("attachments/") and name.endswith(".bin") and not getattr(_flip_one_attachment_byte, "done", False):
+    if (
+        name.startswith("attachments/")
+        and name.endswith(".bin")
+        and not getattr(_flip_one_attachment_byte, "done", False)
+    ):
         _flip_one_attachment_byte.done = True
         data = bytes([data[0] ^ 0xFF]) + data[1:]
     yield name, data
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("flip", "checksum mismatch"),
-    ("truncate", "not a readable backup archive|damaged|cannot be read"),
-    ("traversal", "only plain files with relative paths|differ from its manifest"),
-    ("extra", "differ from its manifest"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("flip", "checksum mismatch"),
+        ("truncate", "not a readable backup archive|damaged|cannot be read"),
+        ("traversal", "only plain files with relative paths|differ from its manifest"),
+        ("extra", "differ from its manifest"),
+    ],
+)
 def test_damaged_or_hostile_archive_is_refused_before_anything_is_touched(app, populated, tmp_path, damage, message):
     good = create_backup(tmp_path / "good.tar.gz").path
     bad = tmp_path / "bad.tar.gz"
@@ -175,8 +204,11 @@ def test_damaged_or_hostile_archive_is_refused_before_anything_is_touched(app, p
     elif damage == "traversal":
         _rewrite(good, bad, lambda n, d: [(n, d)] + ([("../../escaped.txt", b"x")] if n == "manifest.json" else []))
     else:
-        _rewrite(good, bad, lambda n, d: [(n, d)] + ([("attachments/planted.html", b"<script>")]
-                                                     if n == "manifest.json" else []))
+        _rewrite(
+            good,
+            bad,
+            lambda n, d: [(n, d)] + ([("attachments/planted.html", b"<script>")] if n == "manifest.json" else []),
+        )
     with empty_target(tmp_path) as (target, uploads):
         with pytest.raises(BackupError, match=message):
             restore_backup(bad)
@@ -209,6 +241,7 @@ def test_cli_backup_and_restore(app, populated, tmp_path):
 
 
 # --- forgery: checksums detect damage, the signature detects forgery ------------------------------
+
 
 def _members(archive: Path) -> dict[str, bytes]:
     with tarfile.open(archive) as tar:
@@ -256,8 +289,9 @@ def test_a_database_edited_in_the_archive_with_recomputed_checksums_is_refused(a
     with sqlite3.connect(edited) as conn:
         role = conn.execute("SELECT role FROM user_account WHERE email = ?", (viewer.email,)).fetchone()[0]
         admin_role = "ADMIN" if role.isupper() else "admin"
-        assert conn.execute("UPDATE user_account SET role = ? WHERE email = ?",
-                            (admin_role, viewer.email)).rowcount == 1
+        assert (
+            conn.execute("UPDATE user_account SET role = ? WHERE email = ?", (admin_role, viewer.email)).rowcount == 1
+        )
     members["database.sqlite3"] = edited.read_bytes()
     _recompute_checksums(members)
     forged = _pack(members, tmp_path / "forged.tar.gz")
@@ -292,8 +326,9 @@ def test_a_forger_who_signs_with_another_key_is_refused(app, populated, tmp_path
     manifest["row_counts"]["audit_log"] += 1
     members["manifest.json"] = json.dumps(manifest).encode()
     forged_sig = hmac.new(b"a key the forger chose", members["manifest.json"], hashlib.sha256).hexdigest()
-    members["manifest.sig"] = json.dumps({"algorithm": "HMAC-SHA256", "key": "SECRET_KEY",
-                                          "signature": forged_sig}).encode()
+    members["manifest.sig"] = json.dumps(
+        {"algorithm": "HMAC-SHA256", "key": "SECRET_KEY", "signature": forged_sig}
+    ).encode()
     _refused_untouched(_pack(members, tmp_path / "resigned.tar.gz"), tmp_path, "signature does not match")
 
 

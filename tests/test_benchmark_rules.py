@@ -4,6 +4,7 @@ classify(latest, latest_when, baseline, baseline_year, target, target_year, dire
 the baseline counts from mid-year of its year, the target is due mid-year of its year;
 ratio = (actual yearly change) / (needed yearly change).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -28,17 +29,20 @@ def test_gap_closure_undefined(latest, baseline, reference):
 
 # Baseline 10 in 2016 (2016.5), target 50 in 2026 (2026.5): 4 a year needed.
 # Measured at 2021.5 (5 years on): on track needs 10 + 0.95 * 4 * 5 = 29.
-@pytest.mark.parametrize("latest, expected, ratio", [
-    (30, OnTrack.ON_TRACK, 1.0),             # 20 in 5 years = 4/year
-    (29, OnTrack.ON_TRACK, 0.95),            # exactly the bound
-    (28.9, OnTrack.NEEDS_ACCELERATION, 0.945),
-    (22, OnTrack.NEEDS_ACCELERATION, 0.6),   # 12 / 20
-    (21.9, OnTrack.LIMITED_PROGRESS, 0.595),
-    (10, OnTrack.LIMITED_PROGRESS, 0.0),     # no change
-    (8, OnTrack.DETERIORATING, -0.1),        # went the wrong way
-    (50, OnTrack.ACHIEVED, None),            # target met
-    (61, OnTrack.ACHIEVED, None),
-])
+@pytest.mark.parametrize(
+    "latest, expected, ratio",
+    [
+        (30, OnTrack.ON_TRACK, 1.0),  # 20 in 5 years = 4/year
+        (29, OnTrack.ON_TRACK, 0.95),  # exactly the bound
+        (28.9, OnTrack.NEEDS_ACCELERATION, 0.945),
+        (22, OnTrack.NEEDS_ACCELERATION, 0.6),  # 12 / 20
+        (21.9, OnTrack.LIMITED_PROGRESS, 0.595),
+        (10, OnTrack.LIMITED_PROGRESS, 0.0),  # no change
+        (8, OnTrack.DETERIORATING, -0.1),  # went the wrong way
+        (50, OnTrack.ACHIEVED, None),  # target met
+        (61, OnTrack.ACHIEVED, None),
+    ],
+)
 def test_classify_higher_is_better(latest, expected, ratio):
     got, got_ratio = classify(latest, 2021.5, 10, 2016, 50, 2026, Direction.HIGHER)
     assert got is expected
@@ -49,26 +53,32 @@ def test_classify_higher_is_better(latest, expected, ratio):
 
 
 # Lower is better: 30 in 2016, target 10 in 2026 (-2 a year); at 2021.5.
-@pytest.mark.parametrize("latest, expected", [
-    (20, OnTrack.ON_TRACK),             # -10 in 5 years = -2/year, ratio 1
-    (24, OnTrack.NEEDS_ACCELERATION),   # -6 / -10 = 0.6
-    (29, OnTrack.LIMITED_PROGRESS),     # 0.1
-    (33, OnTrack.DETERIORATING),        # went up
-    (10, OnTrack.ACHIEVED),
-    (9, OnTrack.ACHIEVED),
-])
+@pytest.mark.parametrize(
+    "latest, expected",
+    [
+        (20, OnTrack.ON_TRACK),  # -10 in 5 years = -2/year, ratio 1
+        (24, OnTrack.NEEDS_ACCELERATION),  # -6 / -10 = 0.6
+        (29, OnTrack.LIMITED_PROGRESS),  # 0.1
+        (33, OnTrack.DETERIORATING),  # went up
+        (10, OnTrack.ACHIEVED),
+        (9, OnTrack.ACHIEVED),
+    ],
+)
 def test_classify_lower_is_better(latest, expected):
     assert classify(latest, 2021.5, 30, 2016, 10, 2026, Direction.LOWER)[0] is expected
 
 
-@pytest.mark.parametrize("args", [
-    (None, 2021.5, 10, 2016, 50, 2026),   # no measurement
-    (30, 2021.5, 10, 2016, None, 2026),   # no target
-    (30, 2021.5, None, 2016, 50, 2026),   # no baseline
-    (30, 2021.5, 10, None, 50, 2026),     # no baseline year
-    (30, 2021.5, 10, 2016, 50, None),     # no target year
-    (30, 2016.0, 10, 2016, 50, 2026),     # measured before the baseline's mid-year
-    (30, 2021.5, 10, 2026, 50, 2026),     # target due when the baseline was taken
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        (None, 2021.5, 10, 2016, 50, 2026),  # no measurement
+        (30, 2021.5, 10, 2016, None, 2026),  # no target
+        (30, 2021.5, None, 2016, 50, 2026),  # no baseline
+        (30, 2021.5, 10, None, 50, 2026),  # no baseline year
+        (30, 2021.5, 10, 2016, 50, None),  # no target year
+        (30, 2016.0, 10, 2016, 50, 2026),  # measured before the baseline's mid-year
+        (30, 2021.5, 10, 2026, 50, 2026),  # target due when the baseline was taken
+    ],
+)
 def test_classify_insufficient_data(args):
     assert classify(*args, Direction.HIGHER) == (OnTrack.INSUFFICIENT_DATA, None)

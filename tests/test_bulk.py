@@ -1,5 +1,6 @@
 """Bulk status update (services/bulk.py, /my-department/bulk/): download, fill in, upload.
 Same rules as one update at a time, all or nothing. Every name here is TEST DATA."""
+
 from __future__ import annotations
 
 import csv
@@ -60,8 +61,9 @@ def _xlsx(head, rows) -> bytes:
 
 
 def _upload(client, data: bytes, name="sheet.xlsx"):
-    return client.post("/my-department/bulk/", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/my-department/bulk/", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def _n_updates() -> int:
@@ -78,10 +80,19 @@ def test_download_fill_upload_submits_for_review(client, world):
     assert head[:5] == ["Report", "Recommendation", "Code", "Action item", "Version"]
     codes = [r[2] for r in rows]
     assert codes == ["R1-A1", "R1-A2"]
-    filled = [_fill(head, rows[0], **{"Status": "In progress", "Progress (%)": 30,
-                                     "Progress report (辦理情形)": "已完成規劃（測試資料）",
-                                     "Date described": "115/11/01"}),
-              rows[1]]  # left empty: skipped
+    filled = [
+        _fill(
+            head,
+            rows[0],
+            **{
+                "Status": "In progress",
+                "Progress (%)": 30,
+                "Progress report (辦理情形)": "已完成規劃（測試資料）",
+                "Date described": "115/11/01",
+            },
+        ),
+        rows[1],
+    ]  # left empty: skipped
     resp = _upload(client, _xlsx(head, filled))
     assert resp.status_code == 302, resp.get_data(as_text=True)[-3000:]
     su = db.session.scalar(select(StatusUpdate))
@@ -96,8 +107,18 @@ def test_csv_round_trip(client, world):
     login_as(client, world.lead_editor)
     _english(client)
     head, rows = _download(client, "csv")
-    filled = [_fill(head, rows[1], **{"Status": "planning", "Progress (%)": "10",
-                                     "Progress report (辦理情形)": "規劃中", "Date described": "2026-10-01"})]
+    filled = [
+        _fill(
+            head,
+            rows[1],
+            **{
+                "Status": "planning",
+                "Progress (%)": "10",
+                "Progress report (辦理情形)": "規劃中",
+                "Date described": "2026-10-01",
+            },
+        )
+    ]
     out = io.StringIO()
     csv.writer(out).writerows([head] + filled)
     resp = _upload(client, out.getvalue().encode("utf-8-sig"), "sheet.csv")
@@ -109,10 +130,28 @@ def test_any_bad_row_means_nothing_is_submitted(client, world):
     login_as(client, world.lead_editor)
     _english(client)
     head, rows = _download(client)
-    filled = [_fill(head, rows[0], **{"Status": "in_progress", "Progress (%)": 30,
-                                     "Progress report (辦理情形)": "ok", "Date described": "115/11/01"}),
-              _fill(head, rows[1], **{"Status": "completed", "Progress (%)": 150,
-                                     "Progress report (辦理情形)": "", "Date described": "999/99/99"})]
+    filled = [
+        _fill(
+            head,
+            rows[0],
+            **{
+                "Status": "in_progress",
+                "Progress (%)": 30,
+                "Progress report (辦理情形)": "ok",
+                "Date described": "115/11/01",
+            },
+        ),
+        _fill(
+            head,
+            rows[1],
+            **{
+                "Status": "completed",
+                "Progress (%)": 150,
+                "Progress report (辦理情形)": "",
+                "Date described": "999/99/99",
+            },
+        ),
+    ]
     resp = _upload(client, _xlsx(head, filled))
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
@@ -123,25 +162,59 @@ def test_any_bad_row_means_nothing_is_submitted(client, world):
 def test_same_rules_as_one_at_a_time(client, app, world, factory):
     from tracker.services import updates
 
-    pending = updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=20,
-                                    effective_date="2026-10-01", narrative="earlier", based_on_version=world.item.version)
+    pending = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="in_progress",
+        progress=20,
+        effective_date="2026-10-01",
+        narrative="earlier",
+        based_on_version=world.item.version,
+    )
     db.session.commit()
     login_as(client, world.lead_editor)
     _english(client)
     head, rows = _download(client)
     stale_version = rows[1][head.index("Version")] - 1 if isinstance(rows[1][head.index("Version")], int) else 0
-    filled = [_fill(head, rows[0], **{"Status": "in_progress", "Progress (%)": 40,
-                                     "Progress report (辦理情形)": "again", "Date described": "2026-11-01"}),
-              _fill(head, rows[1], **{"Status": "in_progress", "Progress (%)": 40, "Version": stale_version,
-                                     "Progress report (辦理情形)": "x", "Date described": "2026-11-01"}),
-              _fill(head, list(rows[1]), **{"Status": "in_progress", "Progress (%)": 40,
-                                           "Progress report (辦理情形)": "dup", "Date described": "2026-11-01"})]
+    filled = [
+        _fill(
+            head,
+            rows[0],
+            **{
+                "Status": "in_progress",
+                "Progress (%)": 40,
+                "Progress report (辦理情形)": "again",
+                "Date described": "2026-11-01",
+            },
+        ),
+        _fill(
+            head,
+            rows[1],
+            **{
+                "Status": "in_progress",
+                "Progress (%)": 40,
+                "Version": stale_version,
+                "Progress report (辦理情形)": "x",
+                "Date described": "2026-11-01",
+            },
+        ),
+        _fill(
+            head,
+            list(rows[1]),
+            **{
+                "Status": "in_progress",
+                "Progress (%)": 40,
+                "Progress report (辦理情形)": "dup",
+                "Date described": "2026-11-01",
+            },
+        ),
+    ]
     resp = _upload(client, _xlsx(head, filled))
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
-    assert "still waiting for review" in html      # at most one pending report per item
-    assert "download it again" in html               # version conflict
-    assert "already on row 3" in html                # one row per item
+    assert "still waiting for review" in html  # at most one pending report per item
+    assert "download it again" in html  # version conflict
+    assert "already on row 3" in html  # one row per item
     assert _n_updates() == 1 and pending.id
 
 

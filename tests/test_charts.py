@@ -1,10 +1,9 @@
 """Server-side SVG charts: well-formed, self-contained, accessible, with data tables."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import date
-
-import pytest
 
 from tracker import charts
 
@@ -34,7 +33,12 @@ def _check_self_contained(chart: charts.Chart) -> ET.Element:
 def test_progress_bars():
     chart = charts.progress_bars(
         [("R1 推動水資源再利用 <&>", 45.5), ("R2", None), ("R3", 130)],
-        title="各建議事項進度", desc="橫條圖", chart_id="c1", label_header="建議事項", value_header="進度")
+        title="各建議事項進度",
+        desc="橫條圖",
+        chart_id="c1",
+        label_header="建議事項",
+        value_header="進度",
+    )
     root = _check_self_contained(chart)
     bars = [r for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     assert len(bars) == 2  # no bar for "no data"
@@ -43,13 +47,23 @@ def test_progress_bars():
     assert chart.headers == ["建議事項", "進度"]
     assert chart.rows == [["R1 推動水資源再利用 <&>", "45.5%"], ["R2", "—"], ["R3", "130%"]]
     table = charts.table_html(chart)
-    assert "<caption>各建議事項進度</caption>" in table and '<th scope="row">R1 推動水資源再利用 &lt;&amp;&gt;</th>' in table
+    assert (
+        "<caption>各建議事項進度</caption>" in table
+        and '<th scope="row">R1 推動水資源再利用 &lt;&amp;&gt;</th>' in table
+    )
 
 
 def test_stacked_bars():
     series = [("in_progress", "辦理中", None), ("completed", "已完成", None), ("custom", "其他", "#123456")]
-    chart = charts.stacked_bars([("水利局", {"in_progress": 3, "completed": 1}), ("經發局", {"custom": 2})],
-                                series, title="t", desc="d", chart_id="c2", label_header="機關", total_header="合計")
+    chart = charts.stacked_bars(
+        [("水利局", {"in_progress": 3, "completed": 1}), ("經發局", {"custom": 2})],
+        series,
+        title="t",
+        desc="d",
+        chart_id="c2",
+        label_header="機關",
+        total_header="合計",
+    )
     root = _check_self_contained(chart)
     fills = [r.get("fill") for r in root.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
     assert fills == [charts.STATUS_COLORS["in_progress"], charts.STATUS_COLORS["completed"], "#123456"]
@@ -59,16 +73,29 @@ def test_stacked_bars():
 
 def test_trajectory_chart_has_baseline_measurements_target_and_reference():
     chart = charts.trajectory_chart(
-        [(date(2017, 6, 30), 12.0), (date(2018, 6, 30), 20.5)], baseline=(2015, 5.0), target=(2020, 50.0),
-        reference=(2016, 80.0), reference_label="以色列", unit="%", title="回收率", desc="折線圖", chart_id="c3",
-        labels=charts.TrajectoryLabels(baseline="基準值", measurement="量測值", target="目標值"))
+        [(date(2017, 6, 30), 12.0), (date(2018, 6, 30), 20.5)],
+        baseline=(2015, 5.0),
+        target=(2020, 50.0),
+        reference=(2016, 80.0),
+        reference_label="以色列",
+        unit="%",
+        title="回收率",
+        desc="折線圖",
+        chart_id="c3",
+        labels=charts.TrajectoryLabels(baseline="基準值", measurement="量測值", target="目標值"),
+    )
     root = _check_self_contained(chart)
     assert len(list(root.iter(f"{SVG}circle"))) >= 2
     assert root.find(f"{SVG}polyline") is not None
     dashed = [ln for ln in root.iter(f"{SVG}line") if ln.get("stroke") == charts.REFERENCE]
     assert dashed, "the reference value is drawn as a line"
-    assert chart.rows == [["基準值", "2015", "5 %"], ["量測值", "2017-06-30", "12 %"], ["量測值", "2018-06-30", "20.5 %"],
-                          ["目標值", "2020", "50 %"], ["以色列", "2016", "80 %"]]
+    assert chart.rows == [
+        ["基準值", "2015", "5 %"],
+        ["量測值", "2017-06-30", "12 %"],
+        ["量測值", "2018-06-30", "20.5 %"],
+        ["目標值", "2020", "50 %"],
+        ["以色列", "2016", "80 %"],
+    ]
 
 
 def test_trajectory_without_data_still_renders():
@@ -78,8 +105,9 @@ def test_trajectory_without_data_still_renders():
 
 
 def test_standalone_file_and_png():
-    chart = charts.progress_bars([("辦理事項", 50)], title="t", desc="d", chart_id="c5",
-                                 label_header="a", value_header="b")
+    chart = charts.progress_bars(
+        [("辦理事項", 50)], title="t", desc="d", chart_id="c5", label_header="a", value_header="b"
+    )
     assert chart.standalone().startswith('<?xml version="1.0" encoding="UTF-8"?>')
     try:
         png = charts.svg_to_png(chart.svg, scale=1)

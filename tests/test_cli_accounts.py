@@ -1,4 +1,5 @@
 """flask create-user and flask create-token."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,10 @@ from tracker.services.tokens import digest
 def test_create_editor_with_password_from_stdin(runner, factory):
     factory.department("WRB")
     db.session.commit()
-    result = runner.invoke(args=["create-user", "Chen@Tainan.gov.tw", "--role", "editor", "--department", "wrb",
-                                 "--password-stdin"], input="a long enough passphrase\n")
+    result = runner.invoke(
+        args=["create-user", "Chen@Tainan.gov.tw", "--role", "editor", "--department", "wrb", "--password-stdin"],
+        input="a long enough passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "chen@tainan.gov.tw"))
     assert user.role is Role.EDITOR and user.department.code == "WRB"
@@ -23,26 +26,33 @@ def test_create_editor_with_password_from_stdin(runner, factory):
 
 
 def test_create_user_prompts_twice(runner):
-    result = runner.invoke(args=["create-user", "r@example.org", "--role", "reviewer"],
-                           input="a long enough passphrase\na long enough passphrase\n")
+    result = runner.invoke(
+        args=["create-user", "r@example.org", "--role", "reviewer"],
+        input="a long enough passphrase\na long enough passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.email == "r@example.org")).role is Role.REVIEWER
 
 
 def test_create_user_prompt_mismatch_is_asked_again(runner):
-    result = runner.invoke(args=["create-user", "r@example.org", "--role", "viewer"],
-                           input="a long enough passphrase\nsomething else entirely\n")
+    result = runner.invoke(
+        args=["create-user", "r@example.org", "--role", "viewer"],
+        input="a long enough passphrase\nsomething else entirely\n",
+    )
     assert result.exit_code != 0
     assert db.session.scalar(select(User)) is None
 
 
-@pytest.mark.parametrize("args,password,fragment", [
-    (["x@example.org", "--role", "editor"], "a long enough passphrase", "department"),
-    (["x@example.org", "--role", "editor", "--department", "NOPE"], "a long enough passphrase", "NOPE"),
-    (["not-an-email", "--role", "viewer"], "a long enough passphrase", "email"),
-    (["x@example.org", "--role", "viewer"], "short", "password"),
-    (["x@example.org", "--role", "wizard"], "a long enough passphrase", "wizard"),
-])
+@pytest.mark.parametrize(
+    "args,password,fragment",
+    [
+        (["x@example.org", "--role", "editor"], "a long enough passphrase", "department"),
+        (["x@example.org", "--role", "editor", "--department", "NOPE"], "a long enough passphrase", "NOPE"),
+        (["not-an-email", "--role", "viewer"], "a long enough passphrase", "email"),
+        (["x@example.org", "--role", "viewer"], "short", "password"),
+        (["x@example.org", "--role", "wizard"], "a long enough passphrase", "wizard"),
+    ],
+)
 def test_create_user_refuses_bad_input_in_english(runner, args, password, fragment):
     result = runner.invoke(args=["create-user", *args, "--password-stdin"], input=password + "\n")
     assert result.exit_code != 0
@@ -53,8 +63,10 @@ def test_create_user_refuses_bad_input_in_english(runner, args, password, fragme
 def test_duplicate_email_is_refused(runner, factory):
     factory.user("viewer", email="dup@example.org")
     db.session.commit()
-    result = runner.invoke(args=["create-user", "DUP@example.org", "--role", "viewer", "--password-stdin"],
-                           input="a long enough passphrase\n")
+    result = runner.invoke(
+        args=["create-user", "DUP@example.org", "--role", "viewer", "--password-stdin"],
+        input="a long enough passphrase\n",
+    )
     assert result.exit_code != 0 and "already" in result.output
 
 

@@ -1,4 +1,5 @@
 """``flask progress`` and ``flask projections``: the two dates on the command line."""
+
 from __future__ import annotations
 
 import json
@@ -33,9 +34,12 @@ def test_progress_on_both_dates_by_hand(runner, factory):
 
 def test_progress_refuses_bad_dates(runner, factory):
     build_scenarios(factory)
-    for args, hint in ((["--as-of", "2999-01-01"], "--as-of"), (["--as-of", "soon"], "--as-of"),
-                       (["--as-of", "2018-01-10", "--known-at", "2018-01-01"], "--known-at"),
-                       (["--report", "nope"], "--report")):
+    for args, hint in (
+        (["--as-of", "2999-01-01"], "--as-of"),
+        (["--as-of", "soon"], "--as-of"),
+        (["--as-of", "2018-01-10", "--known-at", "2018-01-01"], "--known-at"),
+        (["--report", "nope"], "--report"),
+    ):
         result = runner.invoke(args=["progress", *args])
         assert result.exit_code == 2 and hint in result.output, result.output
     text = runner.invoke(args=["progress", "--as-of", "2017-12-31"])
@@ -45,8 +49,9 @@ def test_progress_refuses_bad_dates(runner, factory):
 def test_projections_check_and_rebuild(runner, factory):
     sc = build_scenarios(factory)
     assert runner.invoke(args=["projections", "check"]).exit_code == 0
-    row = db.session.scalar(db.select(ItemPeriod).where(ItemPeriod.item_id == sc.never.id,
-                                                        ItemPeriod.period_end == date(2017, 6, 30)))
+    row = db.session.scalar(
+        db.select(ItemPeriod).where(ItemPeriod.item_id == sc.never.id, ItemPeriod.period_end == date(2017, 6, 30))
+    )
     row.progress = 99  # damage the read model behind the app's back
     db.session.commit()
     bad = runner.invoke(args=["projections", "check"])

@@ -1,5 +1,6 @@
 """`flask seed`: idempotent, refuses demo data in production, and stops on a
 malformed seed file with the file, line and reason, leaving the database unchanged."""
+
 from __future__ import annotations
 
 import re
@@ -112,8 +113,7 @@ def test_unknown_department_reference_names_file_and_line(runner, tmp_path):
                 return i + 1
         raise AssertionError("no lead: line in action_items.yaml")
 
-    data_dir, file_name, line_no = broken_copy(
-        tmp_path, unknown_lead, "reports/israel-2016/action_items.yaml")
+    data_dir, file_name, line_no = broken_copy(tmp_path, unknown_lead, "reports/israel-2016/action_items.yaml")
     before = row_counts()
 
     result = runner.invoke(args=["seed", "--data-dir", str(data_dir)])

@@ -1,5 +1,6 @@
 """Configuration: production refuses unsafe settings, development keeps a
 generated secret, and environment variables override class defaults."""
+
 from __future__ import annotations
 
 import stat
@@ -15,8 +16,16 @@ GOOD_SECRET = "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI"  # 38 random-looking chara
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     """No secret or database in the environment or the class defaults; instance in tmp_path."""
-    for name in ("SECRET_KEY", "DATABASE_URL", "TRACKER_ENV", "REPORTING_DEADLINE_DAYS", "DUE_SOON_DAYS",
-                 "SESSION_COOKIE_SECURE", "TOTP_REQUIRED_ROLES", "REPORTING_PERIOD_ENDS"):
+    for name in (
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "TRACKER_ENV",
+        "REPORTING_DEADLINE_DAYS",
+        "DUE_SOON_DAYS",
+        "SESSION_COOKIE_SECURE",
+        "TOTP_REQUIRED_ROLES",
+        "REPORTING_PERIOD_ENDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     # Class attributes were read from the environment at import time.
     monkeypatch.setattr(config_module.Config, "SECRET_KEY", None)
@@ -35,19 +44,22 @@ class TestProduction:
         with pytest.raises(ConfigurationError, match="SECRET_KEY must be set"):
             create_app("production")
 
-    @pytest.mark.parametrize("secret", [
-        "short-secret",
-        "x" * 31,
-        "change-me-change-me-change-me-change-me",
-        "CHANGEME-please-0123456789-0123456789-abc",
-        # The probe's: long enough, but no secret at all.
-        "x" * 32,
-        "your-secret-key-goes-here-1234567890",
-        "abcd" * 8,
-        "0123456789abcdef" * 2,
-        "Tr4ck3r!" * 5,
-        "replace-with-a-long-random-string-please",
-    ])
+    @pytest.mark.parametrize(
+        "secret",
+        [
+            "short-secret",
+            "x" * 31,
+            "change-me-change-me-change-me-change-me",
+            "CHANGEME-please-0123456789-0123456789-abc",
+            # The probe's: long enough, but no secret at all.
+            "x" * 32,
+            "your-secret-key-goes-here-1234567890",
+            "abcd" * 8,
+            "0123456789abcdef" * 2,
+            "Tr4ck3r!" * 5,
+            "replace-with-a-long-random-string-please",
+        ],
+    )
     def test_refuses_short_or_placeholder_secret(self, clean_env, monkeypatch, secret):
         monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
         monkeypatch.setenv("SECRET_KEY", secret)
@@ -61,8 +73,12 @@ class TestProduction:
         from tracker.security import secret_key_problem
 
         monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
-        for make in (lambda: secrets.token_urlsafe(48), lambda: secrets.token_urlsafe(32),
-                     lambda: secrets.token_hex(16), lambda: secrets.token_hex(32)):
+        for make in (
+            lambda: secrets.token_urlsafe(48),
+            lambda: secrets.token_urlsafe(32),
+            lambda: secrets.token_hex(16),
+            lambda: secrets.token_hex(32),
+        ):
             keys = [make() for _ in range(2000)]
             assert [k for k in keys if secret_key_problem(k)] == []
         monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
@@ -160,14 +176,17 @@ class TestEnvironmentOverrides:
 class TestPeriodSettings:
     """A period setting that cannot work stops the app at start-up, naming value and rule."""
 
-    @pytest.mark.parametrize("value, fragment", [
-        ("06-31,12-31", "'06-31' is not a day that exists in every year"),
-        ("02-29", "02-29 is refused"),
-        ("6/30", "'6/30' is not a month-day"),
-        ("", "is empty"),
-        ("12-31,12-31", "names the same day twice"),
-        ("13-01", "'13-01' is not a day that exists"),
-    ])
+    @pytest.mark.parametrize(
+        "value, fragment",
+        [
+            ("06-31,12-31", "'06-31' is not a day that exists in every year"),
+            ("02-29", "02-29 is refused"),
+            ("6/30", "'6/30' is not a month-day"),
+            ("", "is empty"),
+            ("12-31,12-31", "names the same day twice"),
+            ("13-01", "'13-01' is not a day that exists"),
+        ],
+    )
     def test_bad_period_ends_are_refused(self, clean_env, monkeypatch, value, fragment):
         from tracker import ConfigurationError
 

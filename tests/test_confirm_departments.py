@@ -1,5 +1,6 @@
 """Departments the report does not name are proposed (擬議) until a reviewer or an
 administrator confirms them; the adoption decision is reachable from the pages."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -13,8 +14,10 @@ def _world(factory):
     helper = factory.department("econ", name_zh="經濟發展局", name_en="Economic Development Bureau")
     rec = factory.recommendation(code="R1")
     item = factory.item(rec, lead=lead, supporting=[helper], code="R1-01")
-    users = {role: factory.user(role, lead if role == "editor" else None)
-             for role in ("viewer", "editor", "reviewer", "admin")}
+    users = {
+        role: factory.user(role, lead if role == "editor" else None)
+        for role in ("viewer", "editor", "reviewer", "admin")
+    }
     db.session.commit()
     return item, rec, users
 
@@ -42,8 +45,12 @@ def test_proposed_until_a_reviewer_confirms(client, login, factory):
     assert 'class="chip proposed"' not in html and users["reviewer"].display_name in html
     # Twice is harmless and audited once.
     assert client.post(f"/review/items/{item.id}/confirm-departments").status_code == 302
-    assert db.session.scalar(select(func.count()).select_from(AuditLog)
-                             .where(AuditLog.action == "item.departments_confirm")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "item.departments_confirm")
+        )
+        == 1
+    )
     assert client.post("/review/items/999999/confirm-departments").status_code == 404
 
 

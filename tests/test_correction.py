@@ -2,6 +2,7 @@
 from the returned report (its data date, status, progress, narrative, measurements), and a
 returned report stays visible to its department until it is corrected or withdrawn, even
 when a later report exists."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from tests.update_world import World, build_world, update_form
 from tracker.extensions import db
 from tracker.models import StatusUpdate, UpdateState
-from tracker.services import updates
 from tracker.services import review as review_ops
+from tracker.services import updates
 
 
 @pytest.fixture
@@ -24,11 +25,19 @@ def world(factory) -> World:
 
 def _returned(world) -> StatusUpdate:
     su = updates.submit_update(
-        world.item, world.lead_editor, status="on_hold", progress=35, effective_date="2017-12-31",
-        narrative="107年度辦理情形", reason="經費未核定", evidence_url="https://example.org/r",
-        measurements=[{"indicator_id": world.indicator.id, "value": "12.5", "measured_on": "2017-12-01",
-                       "source_note": "年報"}],
-        based_on_version=world.item.version)
+        world.item,
+        world.lead_editor,
+        status="on_hold",
+        progress=35,
+        effective_date="2017-12-31",
+        narrative="107年度辦理情形",
+        reason="經費未核定",
+        evidence_url="https://example.org/r",
+        measurements=[
+            {"indicator_id": world.indicator.id, "value": "12.5", "measured_on": "2017-12-01", "source_note": "年報"}
+        ],
+        based_on_version=world.item.version,
+    )
     review_ops.return_update(su, world.reviewer, "請補充量測來源", date(2018, 1, 5))
     db.session.commit()
     return su
@@ -64,10 +73,20 @@ def test_correction_prefills_the_returned_report_not_today(client, login, world)
 def test_submitting_the_prefilled_correction_keeps_the_data_date(client, login, world):
     su = _returned(world)
     login(world.lead_editor)
-    data = update_form(world, status="on_hold", progress="40", effective_date="2017-12-31",
-                       narrative="107年度辦理情形（補充）", reason="經費未核定", corrects_id=str(su.id),
-                       **{"measurements-0-value": "12.5", "measurements-0-measured_on": "2017-12-01",
-                          "measurements-0-source_note": "年報"})
+    data = update_form(
+        world,
+        status="on_hold",
+        progress="40",
+        effective_date="2017-12-31",
+        narrative="107年度辦理情形（補充）",
+        reason="經費未核定",
+        corrects_id=str(su.id),
+        **{
+            "measurements-0-value": "12.5",
+            "measurements-0-measured_on": "2017-12-01",
+            "measurements-0-source_note": "年報",
+        },
+    )
     resp = client.post(f"/items/{world.item.id}/updates/new", data=data)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     new = db.session.scalar(select(StatusUpdate).where(StatusUpdate.corrects_id == su.id))
@@ -89,8 +108,15 @@ def _returned_ids_on_mydept(client) -> list[str]:
 
 def test_a_returned_report_stays_visible_after_a_later_report(client, login, world):
     su = _returned(world)
-    later = updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=50,
-                                  effective_date="2018-06-30", narrative="108年上半年", based_on_version=world.item.version)
+    later = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="in_progress",
+        progress=50,
+        effective_date="2018-06-30",
+        narrative="108年上半年",
+        based_on_version=world.item.version,
+    )
     review_ops.approve_update(later, world.reviewer, date(2018, 7, 2))
     db.session.commit()
     login(world.lead_editor)
@@ -98,9 +124,16 @@ def test_a_returned_report_stays_visible_after_a_later_report(client, login, wor
     html = client.get(f"/items/{world.item.id}/history").get_data(as_text=True)
     assert f"/items/{world.item.id}/updates/new?corrects={su.id}" in html
     # Corrected: it no longer waits.
-    fix = updates.submit_update(world.item, world.lead_editor, status="on_hold", progress=35,
-                                effective_date="2017-12-31", narrative="補正", corrects_id=su.id,
-                                based_on_version=world.item.version)
+    fix = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="on_hold",
+        progress=35,
+        effective_date="2017-12-31",
+        narrative="補正",
+        corrects_id=su.id,
+        based_on_version=world.item.version,
+    )
     db.session.commit()
     assert _returned_ids_on_mydept(client) == []
     assert fix.corrects_id == su.id
@@ -110,17 +143,30 @@ def test_a_returned_report_can_be_withdrawn_instead_of_corrected(client, login, 
     su = _returned(world)
     login(world.lead_editor)
     assert _returned_ids_on_mydept(client) == [str(su.id)]
-    resp = client.post(f"/items/{world.item.id}/updates/{su.id}/withdraw",
-                       data={"reason": "改於下期一併提報", "version": str(world.item.version)})
+    resp = client.post(
+        f"/items/{world.item.id}/updates/{su.id}/withdraw",
+        data={"reason": "改於下期一併提報", "version": str(world.item.version)},
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert updates.update_state(db.session.get(StatusUpdate, su.id)) is UpdateState.WITHDRAWN
     assert _returned_ids_on_mydept(client) == []
     # A corrected return cannot be withdrawn any more.
     other = _returned(world)
-    updates.submit_update(world.item, world.lead_editor, status="on_hold", progress=35, effective_date="2017-12-31",
-                          narrative="補正", corrects_id=other.id, based_on_version=world.item.version)
+    updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="on_hold",
+        progress=35,
+        effective_date="2017-12-31",
+        narrative="補正",
+        corrects_id=other.id,
+        based_on_version=world.item.version,
+    )
     db.session.commit()
-    resp = client.post(f"/items/{world.item.id}/updates/{other.id}/withdraw",
-                       data={"version": str(world.item.version)}, follow_redirects=True)
+    resp = client.post(
+        f"/items/{world.item.id}/updates/{other.id}/withdraw",
+        data={"version": str(world.item.version)},
+        follow_redirects=True,
+    )
     assert "已修正後重新提報" in resp.get_data(as_text=True)

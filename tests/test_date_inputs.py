@@ -1,10 +1,11 @@
 """Dates in one calendar: the one parser (tracker.dates.parse_date) for every form officials
 type, the date fields that echo how a value was read (民國 in zh-TW, ISO in English), the
 live hint endpoint, messages in the page's calendar and "today" on the city's calendar."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,31 +20,67 @@ from tracker.models import TrackingDecision
 # --- the parser -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "107/12/31", "107.12.31", "107-12-31", "1071231", "107年12月31日", "民國107年12月31日", "民國 107 年 12 月 31 日",
-    "2018-12-31", "2018/12/31", "2018.12.31", "20181231", " 107/12/31 ", "１０７／１２／３１", "107/1/5".replace("1/5", "12/31"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "107/12/31",
+        "107.12.31",
+        "107-12-31",
+        "1071231",
+        "107年12月31日",
+        "民國107年12月31日",
+        "民國 107 年 12 月 31 日",
+        "2018-12-31",
+        "2018/12/31",
+        "2018.12.31",
+        "20181231",
+        " 107/12/31 ",
+        "１０７／１２／３１",
+        "107/1/5".replace("1/5", "12/31"),
+    ],
+)
 def test_every_form_officials_type_is_one_date(text):
     assert dates.parse_date(text) == date(2018, 12, 31)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("107/1/5", date(2018, 1, 5)), ("99/2/28", date(2010, 2, 28)), ("01/01/01", date(1912, 1, 1)),
-    ("0991231", date(2010, 12, 31)), ("109/02/29", date(2020, 2, 29)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("107/1/5", date(2018, 1, 5)),
+        ("99/2/28", date(2010, 2, 28)),
+        ("01/01/01", date(1912, 1, 1)),
+        ("0991231", date(2010, 12, 31)),
+        ("109/02/29", date(2020, 2, 29)),
+    ],
+)
 def test_short_roc_years_and_unpadded_parts(text, expected):
     assert dates.parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "107/02/30",    # 30 February
-    "108/02/29",    # 2019 is not a leap year
-    "0/1/1",        # 民國0年 does not exist (1911 is before the ROC calendar)
-    "1911-12-31",   # before 1912-01-01
-    "2200-01-01",   # after the last accepted date
-    "107/13/01", "107/00/10", "107/12/32", "2018-12", "12/31", "107//12/31", "abc", "", "   ",
-    "107/12/31/1", "10712311", "2018-12-31T00:00", "١٠٧/١٢/٣١", "107²/12/31",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "107/02/30",  # 30 February
+        "108/02/29",  # 2019 is not a leap year
+        "0/1/1",  # 民國0年 does not exist (1911 is before the ROC calendar)
+        "1911-12-31",  # before 1912-01-01
+        "2200-01-01",  # after the last accepted date
+        "107/13/01",
+        "107/00/10",
+        "107/12/32",
+        "2018-12",
+        "12/31",
+        "107//12/31",
+        "abc",
+        "",
+        "   ",
+        "107/12/31/1",
+        "10712311",
+        "2018-12-31T00:00",
+        "١٠٧/١٢/٣١",
+        "107²/12/31",
+    ],
+)
 def test_values_that_are_not_dates_are_refused(text):
     assert dates.parse_date(text) is None
 
@@ -73,6 +110,7 @@ def test_a_future_date_is_refused_in_the_pages_calendar(app):
 
 # --- formatting -----------------------------------------------------------------------------------
 
+
 def test_formats_in_each_language():
     day = date(2018, 12, 31)
     assert format_date(day, "zh_TW") == "107年12月31日" and format_date(day, "en") == "2018-12-31"
@@ -85,14 +123,14 @@ def test_formats_in_each_language():
 
 def test_an_instant_is_shown_on_the_citys_calendar():
     # 17:00 UTC on 31 December 2018 is 01:00 on 1 January 2019 in Taipei.
-    late = datetime(2018, 12, 31, 17, 0, tzinfo=timezone.utc)
+    late = datetime(2018, 12, 31, 17, 0, tzinfo=UTC)
     assert format_date(late, "zh_TW") == "108年1月1日"
     assert format_date(late, "en") == "2019-01-01"
 
 
 def test_account_page_shows_the_password_change_on_taipeis_date(client, login, factory):
     user = factory.user("viewer")
-    user.password_changed_at = datetime(2026, 1, 31, 16, 30, tzinfo=timezone.utc)  # 2026-02-01 00:30 in Taipei
+    user.password_changed_at = datetime(2026, 1, 31, 16, 30, tzinfo=UTC)  # 2026-02-01 00:30 in Taipei
     db.session.commit()
     login(user)
     html = client.get("/account/").get_data(as_text=True)
@@ -195,8 +233,12 @@ def test_review_decision_form_takes_roc_dates_and_refuses_future_ones(client, lo
 def test_parse_endpoint_uses_the_one_parser(client, login, factory):
     login(factory.user("viewer"))
     body = client.get("/dates/parse?value=1071231").get_json()
-    assert body == {"value": "1071231", "date": "2018-12-31", "ok": True,
-                    "message": "解讀為 民國107年12月31日（2018-12-31）。"}
+    assert body == {
+        "value": "1071231",
+        "date": "2018-12-31",
+        "ok": True,
+        "message": "解讀為 民國107年12月31日（2018-12-31）。",
+    }
     bad = client.get("/dates/parse?value=107/02/30").get_json()
     assert bad["ok"] is False and bad["date"] is None and "107/02/30" in bad["message"]
     late = client.get("/dates/parse?value=2030-01-01&max=2026-11-30").get_json()

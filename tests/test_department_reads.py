@@ -1,6 +1,7 @@
 """Departments see the whole picture: every signed-in role reads overall progress (the
 dashboard, its benchmark and flagged pages, the reporting periods) and the annual summary,
 read only; writes stay with their roles (docs/domain.md "What each role reads")."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,15 @@ READERS = ("lead_editor", "support_editor", "other_editor", "reviewer", "viewer"
 @pytest.fixture
 def world(factory) -> World:
     w = build_world(factory)
-    updates.submit_update(w.item, w.lead_editor, status="in_progress", progress=30, effective_date="2017-06-30",
-                          narrative="第一版", based_on_version=w.item.version)
+    updates.submit_update(
+        w.item,
+        w.lead_editor,
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="第一版",
+        based_on_version=w.item.version,
+    )
     db.session.commit()
     return w
 
@@ -25,8 +33,15 @@ def world(factory) -> World:
 def test_every_role_reads_the_dashboard_and_the_summary(client, login, world, role):
     login(getattr(world, role))
     rec = world.item.recommendation
-    for url in ("/dashboard/", f"/dashboard/recommendations/{rec.id}/benchmark", "/dashboard/items",
-                "/periods/", "/exports/", "/reports", f"/action-items/{world.item.id}"):
+    for url in (
+        "/dashboard/",
+        f"/dashboard/recommendations/{rec.id}/benchmark",
+        "/dashboard/items",
+        "/periods/",
+        "/exports/",
+        "/reports",
+        f"/action-items/{world.item.id}",
+    ):
         assert client.get(url).status_code == 200, url
     resp = client.get("/exports/download?year=2017&format=csv&language=zh-TW")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
@@ -47,7 +62,13 @@ def test_reading_the_picture_gives_no_review_powers(client, login, world, role):
 
 
 def test_only_the_lead_department_writes_its_reports(client, login, world):
-    for role, expected in (("lead_editor", 200), ("support_editor", 403), ("other_editor", 403),
-                           ("reviewer", 403), ("viewer", 403), ("admin", 403)):
+    for role, expected in (
+        ("lead_editor", 200),
+        ("support_editor", 403),
+        ("other_editor", 403),
+        ("reviewer", 403),
+        ("viewer", 403),
+        ("admin", 403),
+    ):
         login(getattr(world, role))
         assert client.get(f"/items/{world.item.id}/updates/new").status_code == expected, role

@@ -1,5 +1,6 @@
 """Drafting a report from its own text: readers, refusals, the CLI, the review operations and
 the admin pages, for every role. Made-up documents come from tests/drafting_docs.py (test data)."""
+
 from __future__ import annotations
 
 import io
@@ -27,6 +28,7 @@ def _count(model) -> int:
 
 # --- readers -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("ext", sorted(MAKERS))
 @pytest.mark.parametrize("layout", ["LAYOUT_A", "LAYOUT_B", "LAYOUT_C"])
 def test_every_format_gives_the_same_draft(app, ext, layout):
@@ -50,16 +52,19 @@ def test_big5_text_is_read(app):
     assert len(drafting.read_draft("report.txt", data).draft.recommendations) == 2
 
 
-@pytest.mark.parametrize("name,data,words", [
-    ("locked.pdf", lambda: docs.as_pdf(docs.LAYOUT_A, password="secret"), "password"),
-    ("scan.pdf", docs.scanned_pdf, "no text layer"),
-    ("report.docx", lambda: docs.as_text(docs.LAYOUT_A), "does not match"),
-    ("report.pdf", lambda: docs.as_docx(docs.LAYOUT_A), "does not match"),
-    ("report.odt", lambda: b"PK\x03\x04 not really a zip", "does not match"),
-    ("report.xlsx", lambda: b"plain", "DOCX, ODT, PDF"),
-    ("empty.txt", lambda: b"", "empty"),
-    ("none.txt", lambda: docs.as_text(docs.NO_RECOMMENDATIONS), "no recommendations section (建議事項) was found"),
-])
+@pytest.mark.parametrize(
+    "name,data,words",
+    [
+        ("locked.pdf", lambda: docs.as_pdf(docs.LAYOUT_A, password="secret"), "password"),
+        ("scan.pdf", docs.scanned_pdf, "no text layer"),
+        ("report.docx", lambda: docs.as_text(docs.LAYOUT_A), "does not match"),
+        ("report.pdf", lambda: docs.as_docx(docs.LAYOUT_A), "does not match"),
+        ("report.odt", lambda: b"PK\x03\x04 not really a zip", "does not match"),
+        ("report.xlsx", lambda: b"plain", "DOCX, ODT, PDF"),
+        ("empty.txt", lambda: b"", "empty"),
+        ("none.txt", lambda: docs.as_text(docs.NO_RECOMMENDATIONS), "no recommendations section (建議事項) was found"),
+    ],
+)
 def test_unusable_documents_get_a_clear_message(app, name, data, words):
     with app.test_request_context("/?lang=en"):
         with pytest.raises(drafting.DraftRefused) as caught:
@@ -77,6 +82,7 @@ def test_oversized_documents_are_refused(app):
 
 # --- the command line ----------------------------------------------------------------------------
 
+
 def _write(tmp_path, name, data) -> str:
     path = tmp_path / name
     path.write_bytes(data)
@@ -90,7 +96,10 @@ def test_cli_dry_run_json_prints_the_draft_and_writes_nothing(app, runner, tmp_p
     assert list(payload) == ["title", "agency", "trip_start", "trip_end", "report_date", "recommendations"]
     assert payload["title"] == "赴以色列出席第31屆世界市長會議 出國報告書"
     assert (payload["trip_start"], payload["trip_end"], payload["report_date"]) == (
-        "2016-11-12", "2016-11-19", "2016-12-23")
+        "2016-11-12",
+        "2016-11-19",
+        "2016-12-23",
+    )
     assert [r["section"] for r in payload["recommendations"]] == ["三(一)", "三(二)", "三(三)", "三(四)", "三(五)"]
     assert set(payload["recommendations"][0]) == {"section", "title", "text"}
     assert (_count(ReportDraft), _count(Report), _count(AuditLog)) == (0, 0, 0)
@@ -116,10 +125,13 @@ def test_cli_dry_run_text_output(app, runner, tmp_path):
     assert _count(ReportDraft) == 0
 
 
-@pytest.mark.parametrize("name,data", [
-    ("none.txt", docs.as_text(docs.NO_RECOMMENDATIONS)),
-    ("fake.pdf", b"just text"),
-])
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("none.txt", docs.as_text(docs.NO_RECOMMENDATIONS)),
+        ("fake.pdf", b"just text"),
+    ],
+)
 def test_cli_refuses_with_a_message_and_writes_nothing(app, runner, tmp_path, name, data):
     result = runner.invoke(args=["draft-report", _write(tmp_path, name, data), "--json"])
     assert result.exit_code != 0
@@ -135,6 +147,7 @@ def test_cli_refuses_oversized_files(app, runner, tmp_path):
 
 # --- review operations ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def admin(factory):
     return factory.user(Role.ADMIN)
@@ -148,13 +161,15 @@ def draft(app, admin):
 
 
 def test_edit_merge_split_drop_and_move(draft, admin):
-    drafting.edit_recommendation(draft, 0, "三(二)1", "整合公車資訊", "整合公車動態資訊。\n\n建置單一查詢平台。", admin,
-                                 draft.version)
+    drafting.edit_recommendation(
+        draft, 0, "三(二)1", "整合公車資訊", "整合公車動態資訊。\n\n建置單一查詢平台。", admin, draft.version
+    )
     drafting.merge_with_next(draft, 1, admin, draft.version)
     recs = draft.data["recommendations"]
     assert [r["section"] for r in recs] == ["三(二)1", "三(二)2"]
-    assert recs[1]["text"] == ("參考新加坡以價制量之作法，研議市中心尖峰時段停車差別費率。\n\n"
-                               "於主要幹道路口導入適應性號誌控制系統。")
+    assert recs[1]["text"] == (
+        "參考新加坡以價制量之作法，研議市中心尖峰時段停車差別費率。\n\n於主要幹道路口導入適應性號誌控制系統。"
+    )
     drafting.split_recommendation(draft, 0, 2, admin, draft.version)
     recs = draft.data["recommendations"]
     assert [r["text"] for r in recs[:2]] == ["整合公車動態資訊。", "建置單一查詢平台。"]
@@ -168,8 +183,14 @@ def test_edit_merge_split_drop_and_move(draft, admin):
     stored = db.session.get(ReportDraft, draft.id)
     assert len(stored.data["recommendations"]) == 2 and stored.version == 6
     actions = db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
-    assert actions == ["draft.create", "draft.recommendation.edit", "draft.recommendation.merge",
-                       "draft.recommendation.split", "draft.recommendation.move", "draft.recommendation.drop"]
+    assert actions == [
+        "draft.create",
+        "draft.recommendation.edit",
+        "draft.recommendation.merge",
+        "draft.recommendation.split",
+        "draft.recommendation.move",
+        "draft.recommendation.drop",
+    ]
 
 
 def test_refused_edits_name_the_field(draft, admin):
@@ -201,13 +222,21 @@ def test_confirm_creates_the_report_and_its_recommendations(draft, admin):
     drafting.update_meta(draft, {"destination": "新加坡", "report_date": "108/11/16"}, admin)
     report = drafting.confirm_draft(draft, admin, code="2019-singapore-traffic", title_en="Singapore smart traffic")
     db.session.commit()
-    assert (report.title_zh, report.agency_zh, report.destination_zh) == ("赴新加坡考察智慧交通 出國報告書", "臺南市政府交通局",
-                                                                         "新加坡")
+    assert (report.title_zh, report.agency_zh, report.destination_zh) == (
+        "赴新加坡考察智慧交通 出國報告書",
+        "臺南市政府交通局",
+        "新加坡",
+    )
     assert (report.trip_start, report.trip_end, report.report_date) == (
-        date(2019, 10, 1), date(2019, 10, 5), date(2019, 11, 16))
+        date(2019, 10, 1),
+        date(2019, 10, 5),
+        date(2019, 11, 16),
+    )
     assert [(r.code, r.section, r.title_zh) for r in report.recommendations] == [
-        ("R1", "三(二)1", "推動公車動態資訊整合"), ("R2", "三(二)2", "研議尖峰時段停車差別費率"),
-        ("R3", "三(二)3", "強化路口號誌智慧控制")]
+        ("R1", "三(二)1", "推動公車動態資訊整合"),
+        ("R2", "三(二)2", "研議尖峰時段停車差別費率"),
+        ("R3", "三(二)3", "強化路口號誌智慧控制"),
+    ]
     assert draft.status == "confirmed" and draft.report_id == report.id
     assert {"report.create", "draft.confirm"} <= set(db.session.scalars(select(AuditLog.action)))
     with pytest.raises(DomainError) as caught:
@@ -229,10 +258,15 @@ def test_confirm_refuses_missing_fields_and_taken_codes(app, admin, factory):
 
 # --- pages, per role -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def people(factory):
-    users = {"admin": factory.user(Role.ADMIN), "reviewer": factory.user(Role.REVIEWER),
-             "editor": factory.user(Role.EDITOR), "viewer": factory.user(Role.VIEWER)}
+    users = {
+        "admin": factory.user(Role.ADMIN),
+        "reviewer": factory.user(Role.REVIEWER),
+        "editor": factory.user(Role.EDITOR),
+        "viewer": factory.user(Role.VIEWER),
+    }
     db.session.commit()
     return users
 
@@ -254,8 +288,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, draft):
 
 
 def _upload(client, name, data):
-    return client.post("/admin/drafts/", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post("/admin/drafts/", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
 def test_admin_uploads_reviews_beside_the_source_and_confirms(client, login, people):
@@ -268,11 +301,20 @@ def test_admin_uploads_reviews_beside_the_source_and_confirms(client, login, peo
     assert page.count('class="card draft-rec"') == 5
     assert "(三) 永續與韌性是城市發展的基石" in page  # the source text beside the extraction
     assert "赴以色列出席第31屆世界市長會議 出國報告書" in page
-    resp = client.post(f"/admin/drafts/{draft.id}/recommendations/3", data={
-        "action": "save", "version": draft.version, "section": "三(四)", "title": "教育是國家進步的動力",
-        "text": draft.data["recommendations"][3]["text"]})
+    resp = client.post(
+        f"/admin/drafts/{draft.id}/recommendations/3",
+        data={
+            "action": "save",
+            "version": draft.version,
+            "section": "三(四)",
+            "title": "教育是國家進步的動力",
+            "text": draft.data["recommendations"][3]["text"],
+        },
+    )
     assert resp.status_code == 302
-    resp = client.post(f"/admin/drafts/{draft.id}/confirm", data={"code": "israel-2016-again", "version": draft.version})
+    resp = client.post(
+        f"/admin/drafts/{draft.id}/confirm", data={"code": "israel-2016-again", "version": draft.version}
+    )
     assert resp.status_code == 302
     report = db.session.scalar(select(Report).where(Report.code == "israel-2016-again"))
     assert [r.section for r in report.recommendations] == ["三(一)", "三(二)", "三(三)", "三(四)", "三(五)"]
@@ -280,16 +322,23 @@ def test_admin_uploads_reviews_beside_the_source_and_confirms(client, login, peo
     assert client.get(f"/reports/{report.id}").status_code == 200
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("none.txt", docs.as_text(docs.NO_RECOMMENDATIONS), "no recommendations section (建議事項) was found"),
-    ("scan.pdf", docs.scanned_pdf(), "no text layer"),
-    ("locked.pdf", docs.as_pdf(docs.LAYOUT_A, password="pw"), "password-protected"),
-    ("fake.docx", b"plain text, not a document", "does not match"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("none.txt", docs.as_text(docs.NO_RECOMMENDATIONS), "no recommendations section (建議事項) was found"),
+        ("scan.pdf", docs.scanned_pdf(), "no text layer"),
+        ("locked.pdf", docs.as_pdf(docs.LAYOUT_A, password="pw"), "password-protected"),
+        ("fake.docx", b"plain text, not a document", "does not match"),
+    ],
+)
 def test_upload_refusals_are_shown_on_the_form(client, login, people, name, data, message):
     login(people["admin"])
-    resp = client.post("/admin/drafts/?lang=en", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data", headers={"Accept-Language": "en"})
+    resp = client.post(
+        "/admin/drafts/?lang=en",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "en"},
+    )
     assert resp.status_code == 422
     assert message in resp.get_data(as_text=True)
     assert _count(ReportDraft) == 0
@@ -302,8 +351,10 @@ def test_upload_without_a_file(client, login, people):
 
 def test_review_page_form_errors_and_conflicts(client, login, people, draft):
     login(people["admin"])
-    resp = client.post(f"/admin/drafts/{draft.id}/recommendations/0", data={
-        "action": "save", "version": draft.version, "section": "", "title": "", "text": ""})
+    resp = client.post(
+        f"/admin/drafts/{draft.id}/recommendations/0",
+        data={"action": "save", "version": draft.version, "section": "", "title": "", "text": ""},
+    )
     assert resp.status_code == 422
     assert 'aria-invalid="true"' in resp.get_data(as_text=True)
     resp = client.post(f"/admin/drafts/{draft.id}/recommendations/0", data={"action": "drop", "version": 99})

@@ -2,6 +2,7 @@
 log filter never touches the (expired) user object, one error line carries the request
 id, and the client gets the JSON error (API) or the error page (web) with the security
 headers and the request id — never a bare server default."""
+
 from __future__ import annotations
 
 import io
@@ -52,14 +53,23 @@ def _error_lines(text: str) -> list[str]:
 
 
 def test_failed_write_through_the_api_answers_json_500_with_headers_and_one_log_line(
-        app, client, world, failing_write, log_output):
+    app, client, world, failing_write, log_output
+):
     # A token request commits (last_used_at) before the view runs, so the user object is
     # expired when the write fails: touching it in the log filter used to raise.
     _, raw = tokens.create_token(world.lead_editor, "script")
     db.session.commit()
-    resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", headers={"Authorization": f"Bearer {raw}"},
-                       json={"status": "in_progress", "progress": 40, "effective_date": "2017-06-30",
-                             "narrative": "完成規劃", "version": world.item.version})
+    resp = client.post(
+        f"/api/v1/action-items/{world.item.id}/updates",
+        headers={"Authorization": f"Bearer {raw}"},
+        json={
+            "status": "in_progress",
+            "progress": 40,
+            "effective_date": "2017-06-30",
+            "narrative": "完成規劃",
+            "version": world.item.version,
+        },
+    )
     assert resp.status_code == 500
     assert resp.mimetype == "application/json"
     error = resp.json["error"]
@@ -73,13 +83,17 @@ def test_failed_write_through_the_api_answers_json_500_with_headers_and_one_log_
     assert any("POST /api/v1/action-items" in line and " 500 " in line for line in log_output.getvalue().splitlines())
     # Rolled back: nothing half-saved, and the next request on the same session works.
     assert db.session.scalar(select(StatusUpdate.id)) is None
-    assert client.get(f"/api/v1/action-items/{world.item.id}", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    assert (
+        client.get(f"/api/v1/action-items/{world.item.id}", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 200
+    )
 
 
 def test_failed_write_from_the_form_answers_the_error_page(app, client, login, world, failing_write, log_output):
     login(world.lead_editor)
-    resp = client.post(f"/items/{world.item.id}/updates/new", data=update_form(world),
-                       headers={"X-Request-Id": "probe-42"})
+    resp = client.post(
+        f"/items/{world.item.id}/updates/new", data=update_form(world), headers={"X-Request-Id": "probe-42"}
+    )
     assert resp.status_code == 500 and resp.mimetype == "text/html"
     body = resp.get_data(as_text=True)
     assert "probe-42" in body and resp.headers["X-Request-Id"] == "probe-42"
@@ -88,8 +102,9 @@ def test_failed_write_from_the_form_answers_the_error_page(app, client, login, w
     assert len(_error_lines(log_output.getvalue())) == 1
 
 
-def test_when_even_the_error_page_fails_a_fixed_page_still_carries_headers(app, client, login, world, failing_write,
-                                                                          monkeypatch):
+def test_when_even_the_error_page_fails_a_fixed_page_still_carries_headers(
+    app, client, login, world, failing_write, monkeypatch
+):
     from tracker.web import errors
 
     def no_templates(*args, **kwargs):

@@ -1,7 +1,6 @@
 """``flask export-summary``: writes a complete file or nothing, with clear errors."""
-from __future__ import annotations
 
-import io
+from __future__ import annotations
 
 import pytest
 
@@ -21,8 +20,21 @@ def test_writes_the_requested_file(world, runner, tmp_path):
     from odfdo import Document
 
     out = tmp_path / "summary.odt"
-    result = run(runner, "--year", "2017", "--as-of", "2017-12-31", "--report", str(world.report.id),
-                 "--format", "odt", "--lang", "zh-TW", "--output", str(out))
+    result = run(
+        runner,
+        "--year",
+        "2017",
+        "--as-of",
+        "2017-12-31",
+        "--report",
+        str(world.report.id),
+        "--format",
+        "odt",
+        "--lang",
+        "zh-TW",
+        "--output",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     assert str(out) in result.output
     text = Document(out).get_formatted_text()
@@ -32,8 +44,9 @@ def test_writes_the_requested_file(world, runner, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["ods", "pdf", "docx", "xlsx", "csv"])
 def test_default_file_name_in_a_folder(world, runner, tmp_path, fmt):
-    result = run(runner, "--year", "2017", "--report", "israel-2016", "--format", fmt, "--lang", "en",
-                 "--output", str(tmp_path))
+    result = run(
+        runner, "--year", "2017", "--report", "israel-2016", "--format", fmt, "--lang", "en", "--output", str(tmp_path)
+    )
     assert result.exit_code == 0, result.output
     from tracker.dates import today
 
@@ -42,14 +55,17 @@ def test_default_file_name_in_a_folder(world, runner, tmp_path, fmt):
     assert [p.name for p in tmp_path.iterdir()] == [expected.name]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--year", "2017", "--format", "rtf"], "Unknown format"),
-    (["--year", "2017", "--format", "odt", "--lang", "fr"], "Unknown language"),
-    (["--year", "2017", "--format", "odt", "--report", "nope"], "There is no report"),
-    (["--year", "2017", "--format", "odt", "--as-of", "2018-01-05"], "outside the year 2017"),
-    (["--year", "2017", "--format", "odt", "--as-of", "2017-13-01"], "is not a date"),
-    (["--year", "abc", "--format", "odt"], "must be a number"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--year", "2017", "--format", "rtf"], "Unknown format"),
+        (["--year", "2017", "--format", "odt", "--lang", "fr"], "Unknown language"),
+        (["--year", "2017", "--format", "odt", "--report", "nope"], "There is no report"),
+        (["--year", "2017", "--format", "odt", "--as-of", "2018-01-05"], "outside the year 2017"),
+        (["--year", "2017", "--format", "odt", "--as-of", "2017-13-01"], "is not a date"),
+        (["--year", "abc", "--format", "odt"], "must be a number"),
+    ],
+)
 def test_bad_input_is_a_clear_error_and_writes_nothing(world, runner, tmp_path, args, message):
     out = tmp_path / "summary.out"
     extra = [] if "--lang" in args else ["--lang", "en"]
@@ -60,8 +76,19 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(world, runner, tmp_path, 
 
 
 def test_errors_in_chinese_when_chinese_is_asked(world, runner, tmp_path):
-    result = run(runner, "--year", "2017", "--format", "odt", "--lang", "zh-TW", "--as-of", "2016-12-31",
-                 "--output", str(tmp_path / "x.odt"))
+    result = run(
+        runner,
+        "--year",
+        "2017",
+        "--format",
+        "odt",
+        "--lang",
+        "zh-TW",
+        "--as-of",
+        "2016-12-31",
+        "--output",
+        str(tmp_path / "x.odt"),
+    )
     assert result.exit_code != 0 and "不在 2017 年內" in result.output
     assert list(tmp_path.iterdir()) == []
 

@@ -3,6 +3,7 @@ the progress of its latest report effective in (or before) that year and approve
 compile date, whenever it was approved (the 2017-12-31 reports approved in January 2018
 included); every page carries the demo mark; 2018 is a draft (one report pending, eleven
 items without a 列管建議), 2017 is final."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,11 +32,13 @@ def demo(seeded):
 
 def latest_approved(year: int) -> dict[str, int]:
     """By hand, from the tables: each item's latest approved report effective by 31 December."""
-    q = (select(ActionItem.code, StatusUpdate.progress)
-         .join(StatusUpdate, StatusUpdate.action_item_id == ActionItem.id)
-         .join(Review, Review.update_id == StatusUpdate.id)
-         .where(Review.decision == ReviewDecision.APPROVE, StatusUpdate.effective_date <= date(year, 12, 31))
-         .order_by(ActionItem.code, StatusUpdate.effective_date, StatusUpdate.submitted_at, StatusUpdate.id))
+    q = (
+        select(ActionItem.code, StatusUpdate.progress)
+        .join(StatusUpdate, StatusUpdate.action_item_id == ActionItem.id)
+        .join(Review, Review.update_id == StatusUpdate.id)
+        .where(Review.decision == ReviewDecision.APPROVE, StatusUpdate.effective_date <= date(year, 12, 31))
+        .order_by(ActionItem.code, StatusUpdate.effective_date, StatusUpdate.submitted_at, StatusUpdate.id)
+    )
     out: dict[str, int] = {}
     for code, progress in db.session.execute(q):
         out[code] = progress
@@ -74,8 +77,9 @@ def test_demo_mark_and_progress_in_every_format(demo, fmt):
         rows = {r["Code"]: r for r in items_of(fmt, data)}
         assert {c: int(rows[c]["Progress (%)"]) for c in expected} == expected
         if fmt == "xlsx":
-            from openpyxl import load_workbook
             import io
+
+            from openpyxl import load_workbook
 
             ws = load_workbook(io.BytesIO(data)).worksheets[2]
             assert "DEMO DATA" in (ws.oddFooter.center.text or "") + (ws.oddHeader.center.text or "")
@@ -83,8 +87,9 @@ def test_demo_mark_and_progress_in_every_format(demo, fmt):
         text = text_of(fmt, data)
         assert "\x00" not in text
         if fmt == "pdf":
-            from pypdf import PdfReader
             import io
+
+            from pypdf import PdfReader
 
             pages = PdfReader(io.BytesIO(data)).pages
             assert all("DEMO DATA" in p.extract_text() for p in pages)  # every page, the cover too

@@ -1,5 +1,6 @@
 """Format defects found when the summary was opened in LibreOffice and rendered page by page
 (issue 10, item 9): each is checked in the file itself, and the DOCX is rendered."""
+
 from __future__ import annotations
 
 import io
@@ -22,8 +23,9 @@ def world(seeded, factory):
 
 
 def export(world, fmt: str, lang: str = "zh-TW") -> bytes:
-    return render_summary(resolve_options(year=2017, as_of=AS_OF, fmt=fmt, lang=lang, report=world.report.id,
-                                          today=TODAY))
+    return render_summary(
+        resolve_options(year=2017, as_of=AS_OF, fmt=fmt, lang=lang, report=world.report.id, today=TODAY)
+    )
 
 
 def part(data: bytes, name: str) -> str:
@@ -34,8 +36,7 @@ def test_odt_default_language_is_the_documents_not_fr_fr(world):
     styles = part(export(world, "odt"), "styles.xml")
     assert 'fo:language="fr"' not in styles
     defaults = re.findall(r"<style:default-style.*?</style:default-style>", styles, re.S)
-    assert defaults and all('style:language-asian="zh"' in d and 'style:country-asian="TW"' in d
-                            for d in defaults)
+    assert defaults and all('style:language-asian="zh"' in d and 'style:country-asian="TW"' in d for d in defaults)
 
 
 @pytest.mark.parametrize("lang", ["zh-TW", "en"])
@@ -96,7 +97,7 @@ def test_docx_header_words_fit_their_columns(world):
         widths = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', tbl)]
         head = re.search(r"<w:tr[ >].*?</w:tr>", tbl, re.S).group(0)
         cells = re.findall(r"<w:tc>.*?</w:tc>", head, re.S)
-        for w, cell in zip(widths, cells):
+        for w, cell in zip(widths, cells, strict=False):
             text = "".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", cell))
             longest = max((len(word) for word in text.split()), default=0)
             assert longest * 0.58 * HEADER_PT * 20 <= w, (text, w)
@@ -106,8 +107,21 @@ def test_docx_header_words_fit_their_columns(world):
 def test_renders_without_blank_pages(world, soffice, tmp_path, fmt, lang):
     src = tmp_path / f"summary.{fmt}"
     src.write_bytes(export(world, fmt, lang))
-    subprocess.run([soffice, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/lo",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)], capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
     from pypdf import PdfReader
 
     pages = PdfReader(str(tmp_path / "summary.pdf")).pages

@@ -9,12 +9,14 @@ either half year; RELEASED is completed and released during the year, so its 列
 recommendation, so the summary is a draft. As printed on 2017-12-31 JANUARY is 30 % and
 nothing is pending; on (2017-12-31, 2018-01-10) its year-end report is pending.
 """
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from tests.export_readers import items_of, text_of
 from tests.scenarios import build_scenarios
@@ -32,8 +34,9 @@ def scen(app, factory):
 
 
 def export(scen, fmt: str, lang: str = "zh-TW", known_at: date | None = None) -> bytes:
-    options = resolve_options(year=2017, as_of=None, fmt=fmt, lang=lang, report=scen.report.id, today=TODAY,
-                              known_at=known_at)
+    options = resolve_options(
+        year=2017, as_of=None, fmt=fmt, lang=lang, report=scen.report.id, today=TODAY, known_at=known_at
+    )
     return render_summary(options)
 
 
@@ -73,8 +76,7 @@ def test_model_year_rows(scen):
 
 
 def test_as_printed_and_pending(scen):
-    printed = build_document(2017, DataDates(date(2017, 12, 31), date(2017, 12, 31), TODAY), "zh_TW",
-                             [scen.report.id])
+    printed = build_document(2017, DataDates(date(2017, 12, 31), date(2017, 12, 31), TODAY), "zh_TW", [scen.report.id])
     rows = {r[2]: r for r in printed.items.rows}
     prog = [c.key for c in printed.items.columns].index("progress")
     assert rows["JANUARY"][prog] == 30 and printed.pending_reports == 0
@@ -109,14 +111,39 @@ def test_documents_read_back(scen, fmt, lang):
     assert "\x00" not in text
     flat = text.replace("\n", "")
     if lang == "zh-TW":
-        for needle in ("辦理情形追蹤表", "彙整機關", "填表日期", "資料截止日", "核定截止日", "出國報告日期",
-                       "承辦人", "單位主管", "機關首長", "本年度辦理情形", "研考會審核意見", "列管建議", "草稿",
-                       "107年1月20日核定", "106年下半年：未填報", "解除列管"):
+        for needle in (
+            "辦理情形追蹤表",
+            "彙整機關",
+            "填表日期",
+            "資料截止日",
+            "核定截止日",
+            "出國報告日期",
+            "承辦人",
+            "單位主管",
+            "機關首長",
+            "本年度辦理情形",
+            "研考會審核意見",
+            "列管建議",
+            "草稿",
+            "107年1月20日核定",
+            "106年下半年：未填報",
+            "解除列管",
+        ):
             assert needle in flat, needle
     else:
-        for needle in ("Follow-up table", "Compiled by", "Date compiled", "Data as of", "Trip report date",
-                       "Officer in charge", "Head of unit", "Head of agency", "Draft",
-                       "approved 2018-01-20", "2017 H2: not reported"):
+        for needle in (
+            "Follow-up table",
+            "Compiled by",
+            "Date compiled",
+            "Data as of",
+            "Trip report date",
+            "Officer in charge",
+            "Head of unit",
+            "Head of agency",
+            "Draft",
+            "approved 2018-01-20",
+            "2017 H2: not reported",
+        ):
             assert needle in flat, needle
         assert "III(1)" in flat and "三(一)" not in flat  # section references in English form
         # Labels are English; only the data quoted as written (reasons, narratives) is Chinese.

@@ -1,13 +1,13 @@
 """The annual summary page: who may use it, the download, and bad input next to its field."""
+
 from __future__ import annotations
 
 import io
 
 import pytest
 
-from tracker.dates import today
-
 from tests.export_world import build_world
+from tracker.dates import today
 
 
 @pytest.fixture
@@ -24,6 +24,7 @@ def sign_in(login, factory):
         user = factory.user(role)
         db.session.commit()
         return login(user)
+
     return _sign_in
 
 
@@ -60,16 +61,20 @@ def test_signed_out_visitors_are_sent_to_sign_in(world, client):
     assert resp.status_code in (302, 401)
 
 
-@pytest.mark.parametrize("fmt, mimetype", [
-    ("odt", "application/vnd.oasis.opendocument.text"),
-    ("pdf", "application/pdf"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("csv", "text/csv"),
-])
+@pytest.mark.parametrize(
+    "fmt, mimetype",
+    [
+        ("odt", "application/vnd.oasis.opendocument.text"),
+        ("pdf", "application/pdf"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("csv", "text/csv"),
+    ],
+)
 def test_download(world, client, sign_in, fmt, mimetype):
     sign_in("viewer")
-    resp = client.get(f"/exports/download?report={world.report.id}&year=2017&as_of=2017-12-31"
-                      f"&format={fmt}&language=zh-TW")
+    resp = client.get(
+        f"/exports/download?report={world.report.id}&year=2017&as_of=2017-12-31&format={fmt}&language=zh-TW"
+    )
     assert resp.status_code == 200
     assert resp.mimetype == mimetype
     disposition = resp.headers["Content-Disposition"]
@@ -91,14 +96,17 @@ def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
     assert f"asof-2017-12-31_known-{today().isoformat()}_en.csv" in resp.headers["Content-Disposition"]
 
 
-@pytest.mark.parametrize("query, field, message", [
-    ("year=2017&as_of=2018-02-01&format=odt&language=en", "as_of", "outside the year 2017"),
-    ("year=2017&as_of=soon&format=odt&language=en", "as_of", "“soon” is not a date"),
-    ("year=2017&format=exe&language=en", "format", "Unknown format"),
-    ("year=2017&format=odt&language=fr", "language", "Unknown language"),
-    ("year=2017&format=odt&language=en&report=999", "report", "There is no report"),
-    ("year=1800&format=odt&language=en", "year", "between"),
-])
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        ("year=2017&as_of=2018-02-01&format=odt&language=en", "as_of", "outside the year 2017"),
+        ("year=2017&as_of=soon&format=odt&language=en", "as_of", "“soon” is not a date"),
+        ("year=2017&format=exe&language=en", "format", "Unknown format"),
+        ("year=2017&format=odt&language=fr", "language", "Unknown language"),
+        ("year=2017&format=odt&language=en&report=999", "report", "There is no report"),
+        ("year=1800&format=odt&language=en", "year", "between"),
+    ],
+)
 def test_bad_input_is_shown_next_to_its_field(world, client, sign_in, query, field, message):
     sign_in("viewer")
     resp = client.get(f"/exports/download?{query}&lang=en")  # lang: the interface language

@@ -16,6 +16,7 @@ Bounded: at most MAX_REQUESTS_PER_WRITER requests per writer and LOAD_SECONDS of
 only 127.0.0.1 is contacted. Numbers are printed (pytest -s) and kept in
 ``fault_result`` for the report.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -47,7 +48,6 @@ LOAD_SECONDS = 6.0
 KILL_WORKER_AFTER = 2.0
 # A real random key: production refuses placeholder-looking ones (tracker/security.py secret_key_problem).
 SECRET = secrets.token_urlsafe(48)
-
 
 
 @dataclass
@@ -101,9 +101,23 @@ class Server:
     def start(self) -> None:
         logfile = open(self.log, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [str(GUNICORN), "--workers", "2", "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2",
-             "--timeout", "30", "--no-control-socket", "tracker:create_app()"],
-            cwd=ROOT, env=self.env, stdout=logfile, stderr=subprocess.STDOUT,
+            [
+                str(GUNICORN),
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--graceful-timeout",
+                "2",
+                "--timeout",
+                "30",
+                "--no-control-socket",
+                "tracker:create_app()",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
         )
         logfile.close()
         deadline = time.monotonic() + 30
@@ -188,8 +202,9 @@ def _wait_gone(pid: int, timeout: float = 10) -> None:
         time.sleep(0.05)
 
 
-def request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None,
-            timeout: float = 15) -> tuple[int, dict]:
+def request(
+    port: int, method: str, path: str, body: dict | None = None, token: str | None = None, timeout: float = 15
+) -> tuple[int, dict]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         headers = {"Accept": "application/json"}
@@ -230,8 +245,7 @@ def database(tmp_path):
     from tracker.extensions import db
     from tracker.services.tokens import create_token
 
-    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url,
-                                           "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "uploads")})
     with app.app_context():
         upgrade()  # the real migrations, as in production
         f = Factory(db.session)
@@ -274,9 +288,20 @@ def writer(port: int, token: str, item_id: int, w: int, stop: threading.Event, s
         with stats.lock:
             stats.sent += 1
         try:
-            status, body = request(port, "POST", f"/api/v1/action-items/{item_id}/updates", token=token, body={
-                "status": "in_progress", "progress": progress, "effective_date": "2017-06-30",
-                "narrative": narrative, "version": version, "replaces_id": replaces})
+            status, body = request(
+                port,
+                "POST",
+                f"/api/v1/action-items/{item_id}/updates",
+                token=token,
+                body={
+                    "status": "in_progress",
+                    "progress": progress,
+                    "effective_date": "2017-06-30",
+                    "narrative": narrative,
+                    "version": version,
+                    "replaces_id": replaces,
+                },
+            )
         except (OSError, http.client.HTTPException):
             # Killed mid-request: this write is unacknowledged (it may or may not exist).
             with stats.lock:
@@ -300,8 +325,7 @@ def writer(port: int, token: str, item_id: int, w: int, stop: threading.Event, s
             return
 
 
-def _current_state(port: int, token: str, item_id: int, version: int, replaces: int | None
-                   ) -> tuple[int, int | None]:
+def _current_state(port: int, token: str, item_id: int, version: int, replaces: int | None) -> tuple[int, int | None]:
     """The item's version and its update waiting for review, as the server sees them now."""
     try:
         status, body = request(port, "GET", f"/api/v1/action-items/{item_id}/updates", token=token, timeout=5)
@@ -319,40 +343,66 @@ def check_database(url: str, stats: Stats, items: list[int]) -> dict:
     report: dict = {}
     try:
         with engine.connect() as conn:
-            rows = {r.id: r for r in conn.execute(text(
-                "SELECT id, action_item_id, narrative, progress, status FROM status_update"))}
+            rows = {
+                r.id: r
+                for r in conn.execute(text("SELECT id, action_item_id, narrative, progress, status FROM status_update"))
+            }
             missing = [a.update_id for a in stats.acks if a.update_id not in rows]
-            changed = [a.update_id for a in stats.acks if a.update_id in rows and (
-                rows[a.update_id].action_item_id != a.item_id or rows[a.update_id].narrative != a.narrative
-                or rows[a.update_id].progress != a.progress or rows[a.update_id].status != "in_progress")]
+            changed = [
+                a.update_id
+                for a in stats.acks
+                if a.update_id in rows
+                and (
+                    rows[a.update_id].action_item_id != a.item_id
+                    or rows[a.update_id].narrative != a.narrative
+                    or rows[a.update_id].progress != a.progress
+                    or rows[a.update_id].status != "in_progress"
+                )
+            ]
             report.update(rows_present=len(rows), missing=missing, changed=changed)
-            audited = {int(r[0]) for r in conn.execute(text(
-                "SELECT object_id FROM audit_log WHERE action = 'update.submit'"))}
+            audited = {
+                int(r[0]) for r in conn.execute(text("SELECT object_id FROM audit_log WHERE action = 'update.submit'"))
+            }
             report["unaudited"] = [uid for uid in rows if uid not in audited]
             versions = {r.id: r.version for r in conn.execute(text("SELECT id, version FROM action_item"))}
-            counts = dict(conn.execute(text(
-                "SELECT action_item_id, count(*) FROM status_update GROUP BY action_item_id")).all())
-            report["version_mismatch"] = {i: (versions[i], counts.get(i, 0)) for i in items
-                                          if versions[i] != 1 + counts.get(i, 0)}
+            counts = dict(
+                conn.execute(text("SELECT action_item_id, count(*) FROM status_update GROUP BY action_item_id")).all()
+            )
+            report["version_mismatch"] = {
+                i: (versions[i], counts.get(i, 0)) for i in items if versions[i] != 1 + counts.get(i, 0)
+            }
             if engine.dialect.name == "sqlite":
                 report["integrity"] = conn.execute(text("PRAGMA integrity_check")).scalar()
                 report["foreign_key_violations"] = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
                 report["journal_mode"] = conn.execute(text("PRAGMA journal_mode")).scalar()
             else:
-                has_amcheck = conn.execute(text(
-                    "SELECT count(*) FROM pg_available_extensions WHERE name = 'amcheck'")).scalar()
+                has_amcheck = conn.execute(
+                    text("SELECT count(*) FROM pg_available_extensions WHERE name = 'amcheck'")
+                ).scalar()
                 if has_amcheck:
                     conn.execute(text("CREATE EXTENSION IF NOT EXISTS amcheck"))
-                indexes = [] if not has_amcheck else conn.execute(text(
-                    "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                    "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE a.amname = 'btree' AND n.nspname = 'public'")).scalars().all()
+                indexes = (
+                    []
+                    if not has_amcheck
+                    else conn.execute(
+                        text(
+                            "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                            "JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE a.amname = 'btree' AND n.nspname = 'public'"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
                 for index in indexes:
                     conn.execute(text("SELECT bt_index_check(CAST(:i AS regclass), true)"), {"i": index})
                 report["indexes_checked"] = len(indexes)
-                orphans = conn.execute(text(
-                    "SELECT count(*) FROM status_update su LEFT JOIN action_item ai ON ai.id = su.action_item_id "
-                    "WHERE ai.id IS NULL")).scalar()
+                orphans = conn.execute(
+                    text(
+                        "SELECT count(*) FROM status_update su LEFT JOIN action_item ai ON ai.id = su.action_item_id "
+                        "WHERE ai.id IS NULL"
+                    )
+                ).scalar()
                 report["integrity"] = "ok" if orphans == 0 else f"{orphans} orphaned updates"
                 report["foreign_key_violations"] = []
     finally:
@@ -364,15 +414,23 @@ def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(databa
     url, token, items = database
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "TRACKER_", "TEST_"))}
-    env.update(TRACKER_ENV="production", SECRET_KEY=SECRET, DATABASE_URL=url, LOG_LEVEL="WARNING",
-               TRACKER_INSTANCE_PATH=str(tmp_path / "instance"), UPLOAD_FOLDER=str(tmp_path / "uploads"),
-               PYTHONPATH=str(ROOT))
+    env.update(
+        TRACKER_ENV="production",
+        SECRET_KEY=SECRET,
+        DATABASE_URL=url,
+        LOG_LEVEL="WARNING",
+        TRACKER_INSTANCE_PATH=str(tmp_path / "instance"),
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        PYTHONPATH=str(ROOT),
+    )
     server = Server(env, port, tmp_path / "gunicorn.log", token)
     servers.append(server)
     server.start()
     stats, stop = Stats(), threading.Event()
-    threads = [threading.Thread(target=writer, args=(port, token, item, w, stop, stats), daemon=True)
-               for w, item in enumerate(items)]
+    threads = [
+        threading.Thread(target=writer, args=(port, token, item, w, stop, stats), daemon=True)
+        for w, item in enumerate(items)
+    ]
     started = time.monotonic()
     killed_worker = killed_all = None
     try:
@@ -401,8 +459,9 @@ def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(databa
     try:
         served = 0
         for ack in stats.acks:
-            status, body = request(server.port, "GET", f"/api/v1/action-items/{ack.item_id}/updates/{ack.update_id}",
-                                   token=token)
+            status, body = request(
+                server.port, "GET", f"/api/v1/action-items/{ack.item_id}/updates/{ack.update_id}", token=token
+            )
             assert status == 200, (ack, status, body)
             assert (body["narrative"], body["progress"], body["status"]) == (ack.narrative, ack.progress, "in_progress")
             served += 1
@@ -412,12 +471,19 @@ def test_no_acknowledged_write_is_lost_when_workers_and_master_are_killed(databa
     report = check_database(url, stats, items)
     result = {
         "database": "postgresql" if IS_POSTGRES else "sqlite (WAL)",
-        "requests_sent": stats.sent, "acknowledged": len(stats.acks), "acknowledged_before_worker_kill": acks_before_kill,
-        "present_after_restart": served, "connection_errors_from_worker_kill": errors_before_final_kill,
-        "connection_errors_total": stats.errors, "conflicts": stats.conflicts,
-        "rows_in_db": report["rows_present"], "worker_killed": killed_worker,
-        "respawned_workers_seen": len(respawned), "processes_killed_at_end": len(killed_all or []),
-        "load_seconds": round(load_time, 1), "integrity": report["integrity"],
+        "requests_sent": stats.sent,
+        "acknowledged": len(stats.acks),
+        "acknowledged_before_worker_kill": acks_before_kill,
+        "present_after_restart": served,
+        "connection_errors_from_worker_kill": errors_before_final_kill,
+        "connection_errors_total": stats.errors,
+        "conflicts": stats.conflicts,
+        "rows_in_db": report["rows_present"],
+        "worker_killed": killed_worker,
+        "respawned_workers_seen": len(respawned),
+        "processes_killed_at_end": len(killed_all or []),
+        "load_seconds": round(load_time, 1),
+        "integrity": report["integrity"],
         "indexes_checked": report.get("indexes_checked"),
     }
     print("\nFAULT TEST", json.dumps(result))

@@ -2,6 +2,7 @@
 as filed (bytes and SHA-256, downloadable unchanged), the year is locked until a reviewer
 reopens it with a reason, a draft is filed only when asked, and the next filing says what
 changed since the previous one."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,8 +22,15 @@ def world(seeded, factory):
 
 
 def form(world, **kw):
-    data = {"report": str(world.report.id), "year": "2017", "format": "csv", "language": "zh-TW",
-            "known_at": "", "note": "", "allow_draft": "y"}
+    data = {
+        "report": str(world.report.id),
+        "year": "2017",
+        "format": "csv",
+        "language": "zh-TW",
+        "known_at": "",
+        "note": "",
+        "allow_draft": "y",
+    }
     data.update(kw)
     return data
 
@@ -51,8 +59,9 @@ def test_reviewer_files_downloads_unchanged_and_refiles_after_reopening(world, c
     assert resp.status_code == 400 and "已歸檔" in resp.get_data(as_text=True)
     resp = client.post("/filing/reopen", data={"report": str(world.report.id), "year": "2017", "reason": " "})
     assert resp.status_code == 400 and "理由" in resp.get_data(as_text=True)
-    resp = client.post("/filing/reopen", data={"report": str(world.report.id), "year": "2017",
-                                               "reason": "補登 1 月核定之辦理情形"})
+    resp = client.post(
+        "/filing/reopen", data={"report": str(world.report.id), "year": "2017", "reason": "補登 1 月核定之辦理情形"}
+    )
     assert resp.status_code == 302
     assert db.session.scalar(select(YearReopening)).reason == "補登 1 月核定之辦理情形"
 
@@ -89,19 +98,69 @@ def test_reopen_a_year_that_is_not_filed_is_refused(world, client, login, factor
 def test_cli_file_and_reopen(world, runner, factory):
     reviewer = factory.user("reviewer", email="rev@example.org")
     db.session.commit()
-    out = runner.invoke(args=["file-summary", "--year", "2017", "--report", world.report.code, "--format", "odt",
-                              "--user", "rev@example.org"])
+    out = runner.invoke(
+        args=[
+            "file-summary",
+            "--year",
+            "2017",
+            "--report",
+            world.report.code,
+            "--format",
+            "odt",
+            "--user",
+            "rev@example.org",
+        ]
+    )
     assert out.exit_code != 0 and "草稿" in out.output and db.session.scalar(select(SummaryFiling)) is None
-    out = runner.invoke(args=["file-summary", "--year", "2017", "--report", world.report.code, "--format", "odt",
-                              "--user", "rev@example.org", "--allow-draft", "--known-at", "2018-01-05"])
+    out = runner.invoke(
+        args=[
+            "file-summary",
+            "--year",
+            "2017",
+            "--report",
+            world.report.code,
+            "--format",
+            "odt",
+            "--user",
+            "rev@example.org",
+            "--allow-draft",
+            "--known-at",
+            "2018-01-05",
+        ]
+    )
     assert out.exit_code == 0, out.output
     row = db.session.scalar(select(SummaryFiling))
     assert row.sha256 in out.output and row.filed_by_id == reviewer.id and row.format == "odt"
-    out = runner.invoke(args=["reopen-year", "--year", "2017", "--report", world.report.code, "--reason", "更正",
-                              "--user", "rev@example.org"])
+    out = runner.invoke(
+        args=[
+            "reopen-year",
+            "--year",
+            "2017",
+            "--report",
+            world.report.code,
+            "--reason",
+            "更正",
+            "--user",
+            "rev@example.org",
+        ]
+    )
     assert out.exit_code == 0, out.output
-    out = runner.invoke(args=["file-summary", "--year", "2017", "--report", world.report.code, "--format", "csv",
-                              "--lang", "en", "--user", "rev@example.org", "--allow-draft"])
+    out = runner.invoke(
+        args=[
+            "file-summary",
+            "--year",
+            "2017",
+            "--report",
+            world.report.code,
+            "--format",
+            "csv",
+            "--lang",
+            "en",
+            "--user",
+            "rev@example.org",
+            "--allow-draft",
+        ]
+    )
     assert out.exit_code == 0 and "changes since the previous filing" in out.output and "Reopened: 更正" in out.output
     out = runner.invoke(args=["file-summary", "--year", "2017", "--user", "nobody@example.org"])
     assert out.exit_code != 0 and "no account" in out.output

@@ -1,4 +1,5 @@
 """/healthz: public, one query, never cached; 503 with a log line when the database is gone."""
+
 from __future__ import annotations
 
 import logging

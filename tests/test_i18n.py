@@ -3,6 +3,7 @@
 ``test_every_msgid_has_a_zh_tw_translation`` fails while any engineer's string lacks a
 translation in their translations/src/<area>.po fragment: that is its purpose.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -18,8 +19,15 @@ from tracker.models import Adoption, Status, TrackingChoice
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files whose strings the core (pages/design/i18n) fragment must cover.
-CORE_FILES = ("templates/base.html", "templates/_macros/", "templates/errors/", "templates/reports/",
-              "tracker/labels.py", "tracker/web/nav.py", "tracker/web/reports.py")
+CORE_FILES = (
+    "templates/base.html",
+    "templates/_macros/",
+    "templates/errors/",
+    "templates/reports/",
+    "tracker/labels.py",
+    "tracker/web/nav.py",
+    "tracker/web/reports.py",
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,15 +68,17 @@ def test_compiled_catalog_is_used_at_run_time(app):
 
 def test_core_strings_are_translated(i18n, extracted):
     merged = i18n.merge_fragments().catalog
-    missing = [m for m in i18n.missing_translations(extracted, merged)
-               if any(f.startswith(CORE_FILES) for f, _ in m.locations)]
+    missing = [
+        m for m in i18n.missing_translations(extracted, merged) if any(f.startswith(CORE_FILES) for f, _ in m.locations)
+    ]
     assert [m.msgid for m in missing] == []
 
 
 def test_every_msgid_has_a_zh_tw_translation(i18n, extracted):
     missing = i18n.missing_translations(extracted)
     assert not missing, "untranslated msgids (python scripts/i18n.py check --po prints stubs):\n" + "\n".join(
-        f"  {m.msgid!r}  [{', '.join(f'{f}:{n}' for f, n in m.locations[:2])}]" for m in missing)
+        f"  {m.msgid!r}  [{', '.join(f'{f}:{n}' for f, n in m.locations[:2])}]" for m in missing
+    )
 
 
 def test_check_command_reports_missing_and_exits_1(i18n, tmp_path, monkeypatch, capsys):
@@ -112,8 +122,9 @@ def test_merge_rejects_placeholder_mismatch_and_duplicates(i18n, tmp_path):
 
 
 def test_empty_or_fuzzy_translations_count_as_missing(i18n, tmp_path):
-    (tmp_path / "a.po").write_text('msgid "Reports"\nmsgstr ""\n\n#, fuzzy\nmsgid "Save"\nmsgstr "儲存"\n',
-                                   encoding="utf-8")
+    (tmp_path / "a.po").write_text(
+        'msgid "Reports"\nmsgstr ""\n\n#, fuzzy\nmsgid "Save"\nmsgstr "儲存"\n', encoding="utf-8"
+    )
     merged = i18n.merge_fragments(tmp_path).catalog
     from babel.messages.catalog import Catalog
 

@@ -2,6 +2,7 @@
 ``import-report`` command and the upload page).
 
 Every report, department and file here is made-up TEST DATA built by the test itself."""
+
 from __future__ import annotations
 
 import csv
@@ -19,21 +20,59 @@ from tracker.extensions import db
 from tracker.models import ActionItem, AuditLog, Recommendation, Report
 from tracker.services import importer, sheets
 
-HEAD_EN = ["Report", "Recommendation", "Code", "Action item", "Source section", "Lead department",
-           "Supporting departments", "Start date", "Due date", "Budget (NT$)", "Budget source", "Weight",
-           "Report title", "Report title (English)", "Agency", "Agency (English)", "Destination", "Trip start",
-           "Trip end", "Filing date", "Recommendation section", "Recommendation title", "Recommendation text"]
+HEAD_EN = [
+    "Report",
+    "Recommendation",
+    "Code",
+    "Action item",
+    "Source section",
+    "Lead department",
+    "Supporting departments",
+    "Start date",
+    "Due date",
+    "Budget (NT$)",
+    "Budget source",
+    "Weight",
+    "Report title",
+    "Report title (English)",
+    "Agency",
+    "Agency (English)",
+    "Destination",
+    "Trip start",
+    "Trip end",
+    "Filing date",
+    "Recommendation section",
+    "Recommendation title",
+    "Recommendation text",
+]
 
 
 def _row(code="A1", rec="R1", report="test-import-2017", **kw) -> list[str]:
-    values = {"Report": report, "Recommendation": rec, "Code": code, "Action item": f"測試事項 {code}（測試資料）",
-              "Source section": "三(一)", "Lead department": "TWB", "Supporting departments": "TAB",
-              "Start date": "106/01/01", "Due date": "106.12.31", "Budget (NT$)": "1,000,000",
-              "Budget source": "city", "Weight": "1", "Report title": "測試匯入報告（測試資料）",
-              "Report title (English)": "Test import report (test data)", "Agency": "臺南市政府測試局",
-              "Agency (English)": "Test Bureau", "Destination": "測試國", "Trip start": "1051101",
-              "Trip end": "105/11/05", "Filing date": "105年12月20日", "Recommendation section": "三(一)",
-              "Recommendation title": "測試建議", "Recommendation text": "測試建議內容"}
+    values = {
+        "Report": report,
+        "Recommendation": rec,
+        "Code": code,
+        "Action item": f"測試事項 {code}（測試資料）",
+        "Source section": "三(一)",
+        "Lead department": "TWB",
+        "Supporting departments": "TAB",
+        "Start date": "106/01/01",
+        "Due date": "106.12.31",
+        "Budget (NT$)": "1,000,000",
+        "Budget source": "city",
+        "Weight": "1",
+        "Report title": "測試匯入報告（測試資料）",
+        "Report title (English)": "Test import report (test data)",
+        "Agency": "臺南市政府測試局",
+        "Agency (English)": "Test Bureau",
+        "Destination": "測試國",
+        "Trip start": "1051101",
+        "Trip end": "105/11/05",
+        "Filing date": "105年12月20日",
+        "Recommendation section": "三(一)",
+        "Recommendation title": "測試建議",
+        "Recommendation text": "測試建議內容",
+    }
     values.update(kw)
     return [values[h] for h in HEAD_EN]
 
@@ -89,8 +128,10 @@ def depts(factory):
 
 
 def _counts() -> tuple[int, int, int, int]:
-    return tuple(db.session.scalar(select(func.count()).select_from(m))  # type: ignore[return-value]
-                 for m in (Report, Recommendation, ActionItem, AuditLog))
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(m))  # type: ignore[return-value]
+        for m in (Report, Recommendation, ActionItem, AuditLog)
+    )
 
 
 def test_csv_with_bom_creates_the_report_and_reimporting_changes_nothing(app, depts):
@@ -100,8 +141,11 @@ def test_csv_with_bom_creates_the_report_and_reimporting_changes_nothing(app, de
     db.session.commit()
     assert result.created == {"reports": 1, "recommendations": 2, "items": 3}
     report = db.session.scalar(select(Report).where(Report.code == "test-import-2017"))
-    assert (report.trip_start, report.trip_end, report.report_date) == (date(2016, 11, 1), date(2016, 11, 5),
-                                                                       date(2016, 12, 20))
+    assert (report.trip_start, report.trip_end, report.report_date) == (
+        date(2016, 11, 1),
+        date(2016, 11, 5),
+        date(2016, 12, 20),
+    )
     item = db.session.scalar(select(ActionItem).where(ActionItem.code == "A1").order_by(ActionItem.id))
     assert item.due_date == date(2017, 12, 31) and item.budget_amount == 1000000
     assert [d.code for d in item.supporting_departments] == ["TAB"] and item.lead_department.code == "TWB"
@@ -114,8 +158,11 @@ def test_csv_with_bom_creates_the_report_and_reimporting_changes_nothing(app, de
 
 
 def test_csv_without_bom_xlsx_and_ods_read_alike(app, depts):
-    for name, data in (("a.csv", _csv([_row(report="no-bom")], encoding="utf-8")),
-                       ("b.xlsx", _xlsx([_row(report="from-xlsx")])), ("c.ods", _ods([_row(report="from-ods")]))):
+    for name, data in (
+        ("a.csv", _csv([_row(report="no-bom")], encoding="utf-8")),
+        ("b.xlsx", _xlsx([_row(report="from-xlsx")])),
+        ("c.ods", _ods([_row(report="from-ods")])),
+    ):
         result = importer.import_file(name, data, depts[2])
         assert result.ok, (name, [str(p) for p in result.problems])
         db.session.commit()
@@ -148,12 +195,12 @@ def test_neither_utf8_nor_big5_is_refused(app, depts):
 
 def test_every_problem_is_listed_and_nothing_is_written(app, depts):
     rows = [
-        _row("A1", **{"Lead department": "NOPE"}),                # unknown department
-        _row("A2", **{"Due date": "106/13/45"}),                   # not a date
-        _row("A3", **{"Weight": "heavy"}),                        # wrong type
-        _row("A3"),                                               # duplicate key (row 5 repeats row 4's key)
-        _row("A5", **{"Budget source": "lottery"}),              # unknown choice
-        _row("bad code!"),                                        # key not a code
+        _row("A1", **{"Lead department": "NOPE"}),  # unknown department
+        _row("A2", **{"Due date": "106/13/45"}),  # not a date
+        _row("A3", **{"Weight": "heavy"}),  # wrong type
+        _row("A3"),  # duplicate key (row 5 repeats row 4's key)
+        _row("A5", **{"Budget source": "lottery"}),  # unknown choice
+        _row("bad code!"),  # key not a code
     ]
     before = _counts()
     result = importer.import_file("bad.csv", _csv(rows), depts[2])
@@ -172,7 +219,7 @@ def test_every_problem_is_listed_and_nothing_is_written(app, depts):
 
 def test_wrong_and_missing_columns(app, depts):
     head = [h if h != "Due date" else "Deadline" for h in HEAD_EN if h != "Lead department"]
-    rows = [[v for h, v in zip(HEAD_EN, _row()) if h != "Lead department"]]
+    rows = [[v for h, v in zip(HEAD_EN, _row(), strict=False) if h != "Lead department"]]
     with force_locale("en"):
         result = importer.import_file("cols.csv", _csv(rows, head=head), depts[2])
         reasons = {(p.column, p.reason) for p in result.problems}
@@ -183,8 +230,8 @@ def test_wrong_and_missing_columns(app, depts):
 
 def test_chinese_headings_are_accepted(app, depts):
     head = importer.headings("zh_TW")
-    by_key = dict(zip([c.key for c in importer.COLUMNS], head))
-    en = dict(zip(HEAD_EN, _row()))
+    by_key = dict(zip([c.key for c in importer.COLUMNS], head, strict=False))
+    en = dict(zip(HEAD_EN, _row(), strict=False))
     with force_locale("en"):
         key_of = {str(c.label): c.key for c in importer.COLUMNS}
     row = {by_key[key_of[h]]: v for h, v in en.items()}
@@ -192,16 +239,19 @@ def test_chinese_headings_are_accepted(app, depts):
     assert result.ok, [str(p) for p in result.problems]
 
 
-@pytest.mark.parametrize("name,data,reason", [
-    ("big.csv", b"Report\r\n" + b"x" * (sheets.MAX_BYTES + 10), "at most"),
-    ("book.csv", None, "content is XLSX"),
-    ("sheet.xlsx", "Report,Code\r\n".encode(), "content is CSV"),
-    ("old.xlsx", sheets.OLE2_MAGIC + b"\x00" * 600, "password-protected"),
-    ("image.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "content is binary"),
-    ("notes.txt", b"Report\r\n", "not a CSV, XLSX or ODS"),
-    ("empty.csv", b"", "empty"),
-    ("zip.ods", b"PK\x03\x04garbage", "content is binary"),
-])
+@pytest.mark.parametrize(
+    "name,data,reason",
+    [
+        ("big.csv", b"Report\r\n" + b"x" * (sheets.MAX_BYTES + 10), "at most"),
+        ("book.csv", None, "content is XLSX"),
+        ("sheet.xlsx", b"Report,Code\r\n", "content is CSV"),
+        ("old.xlsx", sheets.OLE2_MAGIC + b"\x00" * 600, "password-protected"),
+        ("image.csv", b"\x89PNG\r\n\x1a\n" + b"\x00" * 50, "content is binary"),
+        ("notes.txt", b"Report\r\n", "not a CSV, XLSX or ODS"),
+        ("empty.csv", b"", "empty"),
+        ("zip.ods", b"PK\x03\x04garbage", "content is binary"),
+    ],
+)
 def test_files_that_are_not_what_they_say(app, depts, name, data, reason):
     if data is None:
         data = _xlsx([_row()])
@@ -227,6 +277,7 @@ def test_dry_run_writes_nothing(app, depts):
 
 
 # --- hostile cells (Hypothesis) -------------------------------------------------------------------
+
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=60))
@@ -256,10 +307,17 @@ def test_hostile_rows_are_imported_exactly_or_refused(app, depts, title, due, we
         assert all(p.reason for p in result.problems)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("106/12/31", date(2017, 12, 31)), ("106.12.31", date(2017, 12, 31)), ("1061231", date(2017, 12, 31)),
-    ("民國106年12月31日", date(2017, 12, 31)), ("2017-12-31", date(2017, 12, 31)), ("１０６/１２/３１", date(2017, 12, 31)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("106/12/31", date(2017, 12, 31)),
+        ("106.12.31", date(2017, 12, 31)),
+        ("1061231", date(2017, 12, 31)),
+        ("民國106年12月31日", date(2017, 12, 31)),
+        ("2017-12-31", date(2017, 12, 31)),
+        ("１０６/１２/３１", date(2017, 12, 31)),
+    ],
+)
 def test_roc_dates_in_cells(app, depts, text, expected):
     result = importer.import_file("d.csv", _csv([_row(**{"Due date": text})]), depts[2])
     assert result.ok, result.problems
@@ -273,6 +331,7 @@ def test_apostrophe_before_a_formula_is_removed_and_formula_text_stays_text(app,
 
 
 # --- command line, page, template ----------------------------------------------------------------
+
 
 def test_command_line(app, depts, tmp_path, runner):
     path = tmp_path / "import.csv"
@@ -304,15 +363,24 @@ def test_upload_page_for_every_role(client, app, factory, depts):
     with client.session_transaction() as sess:
         sess["lang"] = "en"
     assert client.get("/portfolio/import").status_code == 200
-    bad = client.post("/portfolio/import", data={"file": (io.BytesIO(_csv([_row(**{"Due date": "nope"})])),
-                                                          "bad.csv")}, content_type="multipart/form-data")
+    bad = client.post(
+        "/portfolio/import",
+        data={"file": (io.BytesIO(_csv([_row(**{"Due date": "nope"})])), "bad.csv")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 422 and "Due date" in bad.get_data(as_text=True)
-    dry = client.post("/portfolio/import", data={"file": (io.BytesIO(_xlsx([_row()])), "good.xlsx"), "dry_run": "1"},
-                      content_type="multipart/form-data")
+    dry = client.post(
+        "/portfolio/import",
+        data={"file": (io.BytesIO(_xlsx([_row()])), "good.xlsx"), "dry_run": "1"},
+        content_type="multipart/form-data",
+    )
     assert dry.status_code == 200 and "would create 1 reports" in dry.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Report)) == 0
-    ok = client.post("/portfolio/import", data={"file": (io.BytesIO(_xlsx([_row()])), "good.xlsx")},
-                     content_type="multipart/form-data")
+    ok = client.post(
+        "/portfolio/import",
+        data={"file": (io.BytesIO(_xlsx([_row()])), "good.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302
     assert "test-import-2017" in client.get("/portfolio/?state=all").get_data(as_text=True)
     assert client.post("/portfolio/import", data={}, content_type="multipart/form-data").status_code == 422
@@ -336,7 +404,7 @@ def test_template_has_the_csv_export_columns_and_imports_cleanly(client, app, de
         opts = resolve_options(year=2017, as_of=None, fmt="csv", lang="en", report=None, today=date.today())
         exported = render_summary(opts).decode("utf-8-sig")
     export_head = next(csv.reader(io.StringIO(exported)))
-    assert head[:len(export_head)] == export_head
+    assert head[: len(export_head)] == export_head
     # The exported CSV itself re-imports without changing anything (same keys, same values).
     again = importer.import_file("export.csv", exported.encode("utf-8-sig"), depts[2])
     assert again.ok, [str(p) for p in again.problems]
@@ -367,8 +435,19 @@ def test_import_names_recommendations_that_repeat_another_report(app, depts):
     first = importer.import_file("first.csv", _csv([_row(**{"Recommendation text": text})]), depts[2])
     assert first.ok
     db.session.commit()
-    second = importer.import_file("second.csv", _csv([_row(report="test-import-2019", **{
-        "Recommendation text": text, "Report title": "第二份測試報告（測試資料）"})]), depts[2], dry_run=True)
+    second = importer.import_file(
+        "second.csv",
+        _csv(
+            [
+                _row(
+                    report="test-import-2019",
+                    **{"Recommendation text": text, "Report title": "第二份測試報告（測試資料）"},
+                )
+            ]
+        ),
+        depts[2],
+        dry_run=True,
+    )
     assert second.ok
     notes = " ".join(str(n) for n in second.notes)
     assert "test-import-2017" in notes and "R1" in notes, notes

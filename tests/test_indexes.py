@@ -1,6 +1,7 @@
 """Every foreign key can be followed both ways through an index (issue: 13 foreign keys had
 none, among them review.reviewer_id and status_update.submitted_by_id): the first column of
 each foreign key leads an index, a unique constraint or the primary key of its table."""
+
 from __future__ import annotations
 
 from sqlalchemy import inspect

@@ -3,6 +3,7 @@
 and lone surrogates, overflowing dates, JSON nested too deep, non-JSON bodies on the
 API, text-direction controls; and the smaller findings (405 with Allow, CSV charset,
 X-Request-Id). Each case runs on SQLite and on PostgreSQL (where the numbers overflow)."""
+
 from __future__ import annotations
 
 import re
@@ -42,11 +43,30 @@ def _path(rule, values: dict[str, str]) -> str:
 
 # --- the shared parsers ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("1", 1), (" 42 ", 42), (str(MAX_INT), MAX_INT), (7, 7), (7.0, 7),
-    (str(MAX_INT + 1), None), (MAX_INT + 1, None), ("²", None), ("１２", None), ("١٢", None),
-    ("0", None), ("-3", None), ("1_000", None), (True, None), (1.5, None), ("", None), (None, None), ([1], None),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("1", 1),
+        (" 42 ", 42),
+        (str(MAX_INT), MAX_INT),
+        (7, 7),
+        (7.0, 7),
+        (str(MAX_INT + 1), None),
+        (MAX_INT + 1, None),
+        ("²", None),
+        ("１２", None),
+        ("١٢", None),
+        ("0", None),
+        ("-3", None),
+        ("1_000", None),
+        (True, None),
+        (1.5, None),
+        ("", None),
+        (None, None),
+        ([1], None),
+    ],
+)
 def test_parse_id_accepts_only_ascii_digits_in_range(raw, expected):
     assert parse_id(raw) == expected
 
@@ -57,8 +77,19 @@ def test_parse_int_is_bounded_both_ways():
     assert parse_int(10**30) is None
 
 
-@pytest.mark.parametrize("raw", ["0001-01-01", "9999-12-31", "1899-12-31", "3000-01-01", "２０１７-０１-０１",
-                                 "2017-1-1", "20170101", "2017-02-30"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "0001-01-01",
+        "9999-12-31",
+        "1899-12-31",
+        "3000-01-01",
+        "２０１７-０１-０１",
+        "2017-1-1",
+        "20170101",
+        "2017-02-30",
+    ],
+)
 def test_dates_outside_1900_to_2999_or_badly_written_are_refused(raw):
     assert parse_iso_date(raw) is None
 
@@ -70,6 +101,7 @@ def test_json_depth_scan_skips_brackets_inside_strings():
 
 
 # --- ids in paths: the bounded converter ------------------------------------------------------
+
 
 def test_every_int_route_uses_the_bounded_converter(app):
     rules = list(_int_rules(app))
@@ -103,12 +135,14 @@ def test_impossible_ids_are_404_for_a_signed_in_administrator_too(app, client, l
 def test_the_openapi_document_declares_the_id_range(client, login, factory):
     login(factory.user("viewer"))
     spec = client.get("/api/v1/openapi.json").json
-    item_param = next(p for p in spec["paths"]["/api/v1/action-items/{item_id}"]["parameters"]
-                      if p["name"] == "item_id")
+    item_param = next(
+        p for p in spec["paths"]["/api/v1/action-items/{item_id}"]["parameters"] if p["name"] == "item_id"
+    )
     assert item_param["schema"] == {"type": "integer", "minimum": 1, "maximum": MAX_INT}
 
 
 # --- numbers in query strings, forms and JSON ---------------------------------------------------
+
 
 @pytest.fixture
 def signed_in_admin(client, login, world):
@@ -139,8 +173,9 @@ def test_report_filter_with_unicode_digits_is_refused(client, signed_in_admin):
 
 def test_export_with_an_impossible_report_id_names_the_field(client, signed_in_admin):
     for value in ("2147483648", "²"):
-        resp = client.get("/exports/download", query_string={"report": value, "year": "2017", "format": "csv",
-                                                             "language": "en"})
+        resp = client.get(
+            "/exports/download", query_string={"report": value, "year": "2017", "format": "csv", "language": "en"}
+        )
         assert resp.status_code == 400
 
 
@@ -162,23 +197,31 @@ def _corrects_refused(client, world, value):
         assert resp.status_code == 404, (form, value)
     resp = client.post(f"/items/{world.item.id}/updates/new", data=update_form(world, corrects_id=value))
     assert resp.status_code == 422
-    resp = client.post(f"/items/{world.item.id}/notes/new",
-                       data={"body": "協辦意見", "effective_date": "2017-06-30", "corrects_id": value})
+    resp = client.post(
+        f"/items/{world.item.id}/notes/new",
+        data={"body": "協辦意見", "effective_date": "2017-06-30", "corrects_id": value},
+    )
     assert resp.status_code == 422
 
 
 def test_batch_review_with_impossible_ids_is_400(client, login, factory, world):
     login(world.reviewer)
-    resp = client.post("/review/batch", data={"action": "approve", "update_ids": ["2147483648"],
-                                              "effective_date": "2017-07-01"})
+    resp = client.post(
+        "/review/batch", data={"action": "approve", "update_ids": ["2147483648"], "effective_date": "2017-07-01"}
+    )
     assert resp.status_code == 400
     resp = client.post("/review/batch", data={"action": "approve", "update_ids": ["١"], "effective_date": "2017-07-01"})
     assert resp.status_code == 400
 
 
 def _api_body(world, **overrides):
-    body = {"status": "in_progress", "progress": 40, "effective_date": "2017-06-30", "narrative": "完成規劃",
-            "version": world.item.version}
+    body = {
+        "status": "in_progress",
+        "progress": 40,
+        "effective_date": "2017-06-30",
+        "narrative": "完成規劃",
+        "version": world.item.version,
+    }
     body.update(overrides)
     return body
 
@@ -186,8 +229,13 @@ def _api_body(world, **overrides):
 def test_json_numbers_beyond_the_database_are_422(client, login, world):
     login(world.lead_editor)
     for field, value in [
-        ("version", 2147483648), ("version", "2147483648"), ("version", 10**20), ("version", "١"),
-        ("corrects_id", 9481928958), ("corrects_id", "²"), ("progress", 10**20),
+        ("version", 2147483648),
+        ("version", "2147483648"),
+        ("version", 10**20),
+        ("version", "١"),
+        ("corrects_id", 9481928958),
+        ("corrects_id", "²"),
+        ("progress", 10**20),
         ("measurements", [{"indicator_id": 2**40, "value": 1, "measured_on": "2017-06-01"}]),
         ("measurements", [{"indicator_id": 1, "value": "1e999999", "measured_on": "2017-06-01"}]),
         ("measurements", [{"indicator_id": 1, "value": "١٢", "measured_on": "2017-06-01"}]),
@@ -203,15 +251,23 @@ def test_if_match_beyond_any_version_is_400(client, login, world):
     login(world.lead_editor)
     body = _api_body(world)
     del body["version"]
-    for tag in ['W/"item-{id}-v2147483648"', 'W/"item-2147483648-v1"', 'W/"item-{id}-v١"', 'W/""',
-                '"item-{id}-v99999999999999999999"']:
-        resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", json=body,
-                           headers={"If-Match": tag.format(id=world.item.id)})
+    for tag in [
+        'W/"item-{id}-v2147483648"',
+        'W/"item-2147483648-v1"',
+        'W/"item-{id}-v١"',
+        'W/""',
+        '"item-{id}-v99999999999999999999"',
+    ]:
+        resp = client.post(
+            f"/api/v1/action-items/{world.item.id}/updates",
+            json=body,
+            headers={"If-Match": tag.format(id=world.item.id)},
+        )
         assert resp.status_code == 400 and resp.json["error"]["field"] == "If-Match", tag
 
 
 def test_totp_code_in_arabic_indic_digits_is_a_counted_failure(app, client, factory):
-    """"١٢٣٤٥٦".isdigit() is true; compare_digest raised TypeError and the try was not counted."""
+    """ "١٢٣٤٥٦".isdigit() is true; compare_digest raised TypeError and the try was not counted."""
     from tracker.services import totp
 
     user = factory.user("reviewer")
@@ -248,51 +304,76 @@ def test_nul_in_form_fields_is_400_with_a_clear_message(client, login, world, te
 def test_nul_in_query_strings_and_sign_in_is_400(client, login, factory):
     assert client.post("/login", data={"email": "a\x00@example.org", "password": "whatever"}).status_code == 400
     login(factory.user("admin"))
-    for path in ("/admin/users?q=a%00b", "/admin/items?q=%00", "/my-department/?q=%00",
-                 "/admin/audit?user=%00", "/dashboard/?report=%00"):
+    for path in (
+        "/admin/users?q=a%00b",
+        "/admin/items?q=%00",
+        "/my-department/?q=%00",
+        "/admin/audit?user=%00",
+        "/dashboard/?report=%00",
+    ):
         resp = client.get(path)
         assert resp.status_code == 400, path
         assert resp.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("raw", ['{"narrative": "a\\u0000b"}', '{"narrative": "\\ud800"}', '{"narrative": "\\udfff x"}',
-                                 '{"x\\u0000": 1}', '{"measurements": [{"source_note": "\\ud83d"}]}'])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"narrative": "a\\u0000b"}',
+        '{"narrative": "\\ud800"}',
+        '{"narrative": "\\udfff x"}',
+        '{"x\\u0000": 1}',
+        '{"measurements": [{"source_note": "\\ud83d"}]}',
+    ],
+)
 def test_nul_and_lone_surrogates_in_json_are_400_json(client, login, world, raw):
     login(world.lead_editor)
-    resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", data=raw,
-                       content_type="application/json")
+    resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", data=raw, content_type="application/json")
     assert resp.status_code == 400
     assert resp.json["error"]["code"] == "invalid_text" and resp.json["error"]["request_id"]
 
 
 def test_a_proper_surrogate_pair_is_fine(client, login, world):
     login(world.lead_editor)
-    resp = client.post(f"/api/v1/action-items/{world.item.id}/updates",
-                       data='{"status": "in_progress", "progress": 40, "effective_date": "2017-06-30", '
-                            '"narrative": "\\ud83d\\udca7 water", "version": %d}' % world.item.version,
-                       content_type="application/json")
+    resp = client.post(
+        f"/api/v1/action-items/{world.item.id}/updates",
+        data='{"status": "in_progress", "progress": 40, "effective_date": "2017-06-30", '
+        f'"narrative": "\\ud83d\\udca7 water", "version": {world.item.version}}}',
+        content_type="application/json",
+    )
     assert resp.status_code == 201, resp.json
 
 
 # --- dates that overflow --------------------------------------------------------------------
 
+
 def test_dates_that_would_overflow_are_400(client, signed_in_admin, report_id):
-    for path in ["/review/changes?since=0001-01-01", "/admin/audit?date_to=9999-12-31",
-                 "/admin/audit?date_from=0001-01-01", "/dashboard/?as_of=0001-01-01",
-                 "/reports/{report}?as_of=0001-01-01", "/api/v1/reports?as_of=0001-01-01",
-                 "/api/v1/summary?as_of=1899-12-31"]:
+    for path in [
+        "/review/changes?since=0001-01-01",
+        "/admin/audit?date_to=9999-12-31",
+        "/admin/audit?date_from=0001-01-01",
+        "/dashboard/?as_of=0001-01-01",
+        "/reports/{report}?as_of=0001-01-01",
+        "/api/v1/reports?as_of=0001-01-01",
+        "/api/v1/summary?as_of=1899-12-31",
+    ]:
         resp = client.get(path.format(report=report_id))
         assert resp.status_code == 400, path
 
 
 def test_update_dates_outside_the_range_are_422(client, login, world):
     login(world.lead_editor)
-    resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", json=_api_body(
-        world, measurements=[{"indicator_id": world.indicator.id, "value": 1, "measured_on": "0001-01-01"}]))
+    resp = client.post(
+        f"/api/v1/action-items/{world.item.id}/updates",
+        json=_api_body(
+            world, measurements=[{"indicator_id": world.indicator.id, "value": 1, "measured_on": "0001-01-01"}]
+        ),
+    )
     assert resp.status_code == 422 and "measurements.0.measured_on" in resp.json["error"]["errors"]
 
 
 # --- JSON bodies ----------------------------------------------------------------------------
+
 
 def test_json_nested_ten_thousand_deep_is_400(client, login, world):
     login(world.lead_editor)
@@ -307,12 +388,12 @@ def test_invalid_json_is_400(client, login, world):
     assert resp.status_code == 400 and resp.json["error"]["code"] == "invalid_json"
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
-                                          None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None]
+)
 def test_non_json_bodies_on_the_api_are_415(client, login, world, content_type):
     login(world.lead_editor)
-    kwargs = {"data": "narrative=x"} if content_type is None else {"data": "narrative=x",
-                                                                   "content_type": content_type}
+    kwargs = {"data": "narrative=x"} if content_type is None else {"data": "narrative=x", "content_type": content_type}
     resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", **kwargs)
     assert resp.status_code == 415 and resp.json["error"]["code"] == "unsupported_media_type"
 
@@ -320,8 +401,7 @@ def test_non_json_bodies_on_the_api_are_415(client, login, world, content_type):
 def test_narrative_that_is_not_text_is_422_and_not_stored(client, login, world):
     login(world.lead_editor)
     for narrative in [["a", "b"], {"a": 1}, 42, True]:
-        resp = client.post(f"/api/v1/action-items/{world.item.id}/updates",
-                           json=_api_body(world, narrative=narrative))
+        resp = client.post(f"/api/v1/action-items/{world.item.id}/updates", json=_api_body(world, narrative=narrative))
         assert resp.status_code == 422 and "narrative" in resp.json["error"]["errors"], narrative
     assert db.session.scalar(select(StatusUpdate.id)) is None
 
@@ -335,8 +415,10 @@ BIDI = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\
 def test_bidi_controls_are_refused_in_narratives_with_a_field_message(client, login, world):
     login(world.lead_editor)
     for char in BIDI:
-        resp = client.post(f"/api/v1/action-items/{world.item.id}/updates",
-                           json=_api_body(world, narrative=f"approved {char}devorppa ton"))
+        resp = client.post(
+            f"/api/v1/action-items/{world.item.id}/updates",
+            json=_api_body(world, narrative=f"approved {char}devorppa ton"),
+        )
         assert resp.status_code == 422 and "narrative" in resp.json["error"]["errors"], hex(ord(char))
         resp = client.post(f"/items/{world.item.id}/updates/new", data=update_form(world, reason=f"x{char}y"))
         assert resp.status_code == 422 and "U+202A" in resp.get_data(as_text=True), hex(ord(char))
@@ -344,19 +426,30 @@ def test_bidi_controls_are_refused_in_narratives_with_a_field_message(client, lo
 
 def test_bidi_controls_are_refused_in_names_notes_tokens_and_review_texts(client, login, world):
     login(world.support_editor)
-    resp = client.post(f"/items/{world.item.id}/notes/new", data={"body": f"ok{RLO}kcab", "effective_date": "2017-06-30"})
+    resp = client.post(
+        f"/items/{world.item.id}/notes/new", data={"body": f"ok{RLO}kcab", "effective_date": "2017-06-30"}
+    )
     assert resp.status_code == 422
     login(world.admin)
-    resp = client.post("/admin/users/new", data={"email": "new@example.org", "name": f"Admin{RLO}", "role": "viewer",
-                                                 "password": "a long enough passphrase here"})
+    resp = client.post(
+        "/admin/users/new",
+        data={
+            "email": "new@example.org",
+            "name": f"Admin{RLO}",
+            "role": "viewer",
+            "password": "a long enough passphrase here",
+        },
+    )
     assert resp.status_code == 422 and db.session.scalar(select(User).where(User.email == "new@example.org")) is None
     resp = client.post("/admin/departments/new", data={"code": "NEW", "name_zh": f"新{RLO}局", "name_en": "New"})
     assert resp.status_code == 422 and db.session.scalar(select(Department).where(Department.code == "NEW")) is None
     resp = client.post("/account/tokens", data={"name": f"script{RLO}", "password": "correct horse battery staple"})
     assert resp.status_code == 422
     login(world.reviewer)
-    resp = client.post(f"/review/items/{world.item.id}/decision",
-                       data={"decision": "continue", "reason": f"ok{RLO}", "effective_date": "2017-07-01"})
+    resp = client.post(
+        f"/review/items/{world.item.id}/decision",
+        data={"decision": "continue", "reason": f"ok{RLO}", "effective_date": "2017-07-01"},
+    )
     assert resp.status_code == 422
 
 
@@ -373,9 +466,17 @@ def test_bidi_controls_already_stored_do_not_reach_the_page(client, login, world
 
 # --- the smaller findings ------------------------------------------------------------------
 
-@pytest.mark.parametrize("method, path", [("TRACE", "/api/v1/reports"), ("PUT", "/api/v1/reports"),
-                                          ("DELETE", "/api/v1/action-items/1/updates"), ("PATCH", "/login"),
-                                          ("PUT", "/account/tokens")])
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("TRACE", "/api/v1/reports"),
+        ("PUT", "/api/v1/reports"),
+        ("DELETE", "/api/v1/action-items/1/updates"),
+        ("PATCH", "/login"),
+        ("PUT", "/account/tokens"),
+    ],
+)
 def test_405_answers_carry_allow(client, login, factory, method, path):
     login(factory.user("viewer"))
     resp = client.open(path, method=method)
@@ -385,11 +486,20 @@ def test_405_answers_carry_allow(client, login, factory, method, path):
     assert resp.headers["Content-Security-Policy"] and resp.headers["X-Request-Id"]
 
 
-@pytest.mark.parametrize("supplied, kept", [
-    ("abc123", True), ("8f14e45f-ceea-467f-a0e6-3a1a6d2b1c9e", True), ("req.42_x", True),
-    ("abc] user=1 admin: forged", False), ("a" * 65, False), ("", False), ("-leading", False),
-    ("ümlaut", False), ("a b", False),
-])
+@pytest.mark.parametrize(
+    "supplied, kept",
+    [
+        ("abc123", True),
+        ("8f14e45f-ceea-467f-a0e6-3a1a6d2b1c9e", True),
+        ("req.42_x", True),
+        ("abc] user=1 admin: forged", False),
+        ("a" * 65, False),
+        ("", False),
+        ("-leading", False),
+        ("ümlaut", False),
+        ("a b", False),
+    ],
+)
 def test_request_id_is_taken_only_as_a_short_safe_token(client, supplied, kept):
     resp = client.get("/login", headers={"X-Request-Id": supplied} if "\n" not in supplied else {})
     if "\n" in supplied:
@@ -400,8 +510,9 @@ def test_request_id_is_taken_only_as_a_short_safe_token(client, supplied, kept):
 
 
 def test_csv_download_says_charset_once(client, signed_in_admin, report_id):
-    resp = client.get("/exports/download", query_string={"report": report_id, "year": "2017", "format": "csv",
-                                                         "language": "en"})
+    resp = client.get(
+        "/exports/download", query_string={"report": report_id, "year": "2017", "format": "csv", "language": "en"}
+    )
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
 
@@ -410,13 +521,29 @@ def test_csv_download_says_charset_once(client, signed_in_admin, report_id):
 def test_an_account_language_outside_the_list_is_422_not_a_database_error(client, login, world, locale):
     """Found by tests/test_fuzz_routes.py on PostgreSQL: user_account.locale holds 8 characters."""
     login(world.admin)
-    resp = client.post(f"/admin/users/{world.viewer.id}", data={
-        "email": world.viewer.email, "name": "V", "role": "viewer", "department": "", "locale": locale})
+    resp = client.post(
+        f"/admin/users/{world.viewer.id}",
+        data={"email": world.viewer.email, "name": "V", "role": "viewer", "department": "", "locale": locale},
+    )
     assert resp.status_code == 422 and 'id="locale-error"' in resp.get_data(as_text=True)
-    resp = client.post("/admin/users/new", data={"email": "new@example.org", "role": "viewer", "locale": locale,
-                                                 "password": "a long enough passphrase here"})
+    resp = client.post(
+        "/admin/users/new",
+        data={
+            "email": "new@example.org",
+            "role": "viewer",
+            "locale": locale,
+            "password": "a long enough passphrase here",
+        },
+    )
     assert resp.status_code == 422 and db.session.scalar(select(User).where(User.email == "new@example.org")) is None
-    resp = client.post("/admin/users/new", data={"email": "new@example.org", "role": "viewer", "locale": "en",
-                                                 "password": "a long enough passphrase here"})
+    resp = client.post(
+        "/admin/users/new",
+        data={
+            "email": "new@example.org",
+            "role": "viewer",
+            "locale": "en",
+            "password": "a long enough passphrase here",
+        },
+    )
     assert resp.status_code == 302
     assert db.session.scalar(select(User.locale).where(User.email == "new@example.org")) == "en"

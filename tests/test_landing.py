@@ -3,6 +3,7 @@ the review queue, department editors on their department (with what is due this 
 viewers on the dashboard; the navigation counts what each role can act on (one COUNT);
 a return without a comment is shown at its card with the focus there; releasing a
 released item is refused; pages speak in sentences, not codes and versions."""
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,16 @@ from tests.factories import DEFAULT_PASSWORD
 from tests.update_world import World, build_world, update_form
 from tracker.extensions import db
 from tracker.models import TrackingDecision
-from tracker.services import updates
 from tracker.services import review as review_ops
+from tracker.services import updates
 
-LANDING = {"reviewer": "/review/", "admin": "/review/", "lead_editor": "/my-department/",
-           "other_editor": "/my-department/", "viewer": "/dashboard/"}
+LANDING = {
+    "reviewer": "/review/",
+    "admin": "/review/",
+    "lead_editor": "/my-department/",
+    "other_editor": "/my-department/",
+    "viewer": "/dashboard/",
+}
 
 
 @pytest.fixture
@@ -28,8 +34,13 @@ def world(factory) -> World:
 
 
 def _submit(world, **kw):
-    values = dict(status="in_progress", progress=30, effective_date="2017-06-30", narrative="第一版",
-                  based_on_version=world.item.version)
+    values = dict(
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="第一版",
+        based_on_version=world.item.version,
+    )
     values.update(kw)
     su = updates.submit_update(world.item, world.lead_editor, **values)
     db.session.commit()
@@ -47,8 +58,10 @@ def test_sign_in_lands_each_role_on_its_work(client, world, role):
 
 
 def test_a_requested_page_still_wins_over_the_landing_page(client, world):
-    resp = client.post("/login", data={"email": world.reviewer.email, "password": DEFAULT_PASSWORD,
-                                       "next": f"/action-items/{world.item.id}"})
+    resp = client.post(
+        "/login",
+        data={"email": world.reviewer.email, "password": DEFAULT_PASSWORD, "next": f"/action-items/{world.item.id}"},
+    )
     assert resp.headers["Location"] == f"/action-items/{world.item.id}"
 
 
@@ -89,8 +102,11 @@ def test_the_count_costs_one_statement(client, login, world, count_queries):
     with count_queries() as reviewer:
         client.get("/reports")
     assert reviewer.count == viewer.count + 1
-    extra = [s for s in reviewer.statements
-             if s.lower().startswith("select count(*)") and "item_period.pending_update_id is not null" in s.lower()]
+    extra = [
+        s
+        for s in reviewer.statements
+        if s.lower().startswith("select count(*)") and "item_period.pending_update_id is not null" in s.lower()
+    ]
     assert len(extra) == 1
 
 
@@ -110,13 +126,16 @@ def test_return_without_comment_stays_at_the_card_with_focus(client, login, worl
     html = client.get("/review/").get_data(as_text=True)
     assert f'action="/review/updates/{su.id}/approve#update-{su.id}"' in html
     assert f'formaction="/review/updates/{su.id}/return#update-{su.id}"' in html
-    resp = client.post(f"/review/updates/{su.id}/return", data={f"u{su.id}-comment": "",
-                                                               f"u{su.id}-effective_date": "2017-07-03"})
+    resp = client.post(
+        f"/review/updates/{su.id}/return", data={f"u{su.id}-comment": "", f"u{su.id}-effective_date": "2017-07-03"}
+    )
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     card = html.split(f'id="update-{su.id}"')[1].split("</article>")[0]
     assert f'id="u{su.id}-comment-error"' in card
-    assert re.search(rf'<textarea[^>]*autofocus[^>]*id="u{su.id}-comment"|<textarea[^>]*id="u{su.id}-comment"[^>]*autofocus', card)
+    assert re.search(
+        rf'<textarea[^>]*autofocus[^>]*id="u{su.id}-comment"|<textarea[^>]*id="u{su.id}-comment"[^>]*autofocus', card
+    )
     assert html.count("autofocus") == 1
 
 
@@ -126,8 +145,10 @@ def test_releasing_a_released_item_is_refused_with_a_message(client, login, worl
     review_ops.record_decision(world.item, "release", "已完成", date(2017, 7, 10), world.reviewer)
     db.session.commit()
     login(world.reviewer)
-    resp = client.post(f"/review/items/{world.item.id}/decision",
-                       data={"decision": "release", "reason": "再次解除", "effective_date": "2017-08-01"})
+    resp = client.post(
+        f"/review/items/{world.item.id}/decision",
+        data={"decision": "release", "reason": "再次解除", "effective_date": "2017-08-01"},
+    )
     assert resp.status_code == 422
     assert "已於" in resp.get_data(as_text=True) and "解除列管" in resp.get_data(as_text=True)
     assert len(db.session.scalars(select(TrackingDecision)).all()) == 1
@@ -157,8 +178,13 @@ def test_audit_log_reads_as_sentences_in_both_languages(client, login, world):
 
     su = _submit(world)
     review_ops.approve_update(su, world.reviewer, date(2017, 7, 3))
-    record_event("item.edit", user=world.admin, obj=world.item, before={"due_date": "2018-12-31"},
-                 after={"due_date": "2019-12-31", "version": 4})
+    record_event(
+        "item.edit",
+        user=world.admin,
+        obj=world.item,
+        before={"due_date": "2018-12-31"},
+        after={"due_date": "2019-12-31", "version": 4},
+    )
     db.session.commit()
     login(world.admin)
     html = client.get("/admin/audit").get_data(as_text=True)

@@ -2,6 +2,7 @@
 waits for review; the department withdraws or replaces it (both recorded, nothing
 deleted); the reviewer sees only the live one and cannot approve a replaced one. The same
 rule through the form and the API."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,13 @@ def world(factory) -> World:
 
 
 def _submit(world, **kw):
-    values = dict(status="in_progress", progress=30, effective_date="2017-06-30", narrative="第一版",
-                  based_on_version=world.item.version)
+    values = dict(
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="第一版",
+        based_on_version=world.item.version,
+    )
     values.update(kw)
     su = updates.submit_update(world.item, world.lead_editor, **values)
     db.session.commit()
@@ -37,12 +43,20 @@ def _api(world) -> str:
 
 # --- the operation ------------------------------------------------------------------------
 
+
 def test_a_second_report_while_one_waits_is_refused_and_writes_nothing(world):
     first = _submit(world)
     before = db.session.scalar(select(func.count()).select_from(StatusUpdate))
     with pytest.raises(PendingExists) as exc:
-        updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=40,
-                              effective_date="2017-06-30", narrative="第二版", based_on_version=world.item.version)
+        updates.submit_update(
+            world.item,
+            world.lead_editor,
+            status="in_progress",
+            progress=40,
+            effective_date="2017-06-30",
+            narrative="第二版",
+            based_on_version=world.item.version,
+        )
     db.session.rollback()
     assert exc.value.status_code == 409 and exc.value.code == "pending_exists"
     assert exc.value.extra["pending_update_id"] == first.id
@@ -73,9 +87,16 @@ def test_replacing_a_report_that_was_reviewed_meanwhile_is_refused(world):
     review_ops.approve_update(first, world.reviewer)
     db.session.commit()
     with pytest.raises(DomainError) as exc:
-        updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=40,
-                              effective_date="2017-06-30", narrative="x", based_on_version=world.item.version,
-                              replaces_id=first.id)
+        updates.submit_update(
+            world.item,
+            world.lead_editor,
+            status="in_progress",
+            progress=40,
+            effective_date="2017-06-30",
+            narrative="x",
+            based_on_version=world.item.version,
+            replaces_id=first.id,
+        )
     db.session.rollback()
     assert "replaces_id" in exc.value.extra["errors"]
 
@@ -99,16 +120,20 @@ def test_withdrawing_twice_or_an_approved_report_is_refused(world):
 
 # --- the form -----------------------------------------------------------------------------
 
+
 def test_form_says_it_replaces_the_waiting_report_and_does(client, login, world):
     first = _submit(world)
     login(world.lead_editor)
     html = client.get(f"/items/{world.item.id}/updates/new").get_data(as_text=True)
     assert 'id="replaces-box"' in html
     assert re.search(rf'name="replaces_id" type="hidden" value="{first.id}"', html)
-    assert "第一版" in html and re.search(r'name="effective_date"[^>]*value="(?:2017-06-30|106/0?6/30)"', html)  # starts from it
+    assert "第一版" in html and re.search(
+        r'name="effective_date"[^>]*value="(?:2017-06-30|106/0?6/30)"', html
+    )  # starts from it
     assert 'name="corrects_id" type="hidden" value=""' in html
-    resp = client.post(f"/items/{world.item.id}/updates/new",
-                       data=update_form(world, narrative="第二版", replaces_id=str(first.id)))
+    resp = client.post(
+        f"/items/{world.item.id}/updates/new", data=update_form(world, narrative="第二版", replaces_id=str(first.id))
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert updates.update_state(db.session.get(StatusUpdate, first.id)) is UpdateState.REPLACED
@@ -124,13 +149,24 @@ def test_form_without_replaces_while_one_waits_says_so(client, login, world):
     assert db.session.scalar(select(func.count()).select_from(StatusUpdate)) == 1
 
 
-@pytest.mark.parametrize("role,expected", [("lead_editor", 302), ("support_editor", 403), ("other_editor", 403),
-                                           ("reviewer", 403), ("viewer", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    "role,expected",
+    [
+        ("lead_editor", 302),
+        ("support_editor", 403),
+        ("other_editor", 403),
+        ("reviewer", 403),
+        ("viewer", 403),
+        ("admin", 403),
+    ],
+)
 def test_withdraw_from_the_page_for_every_role(client, login, world, role, expected):
     first = _submit(world)
     login(getattr(world, role))
-    resp = client.post(f"/items/{world.item.id}/updates/{first.id}/withdraw",
-                       data={"reason": "數據待確認", "version": str(world.item.version)})
+    resp = client.post(
+        f"/items/{world.item.id}/updates/{first.id}/withdraw",
+        data={"reason": "數據待確認", "version": str(world.item.version)},
+    )
     assert resp.status_code == expected
     db.session.expire_all()
     state = updates.update_state(db.session.get(StatusUpdate, first.id))
@@ -146,8 +182,12 @@ def test_withdraw_from_the_page_for_every_role(client, login, world, role, expec
 
 def test_withdraw_and_replace_controls_only_for_the_lead_department(client, login, world):
     first = _submit(world)
-    for user, shown in ((world.lead_editor, True), (world.support_editor, False), (world.reviewer, False),
-                        (world.viewer, False)):
+    for user, shown in (
+        (world.lead_editor, True),
+        (world.support_editor, False),
+        (world.reviewer, False),
+        (world.viewer, False),
+    ):
         login(user)
         for url in (f"/items/{world.item.id}/history", f"/action-items/{world.item.id}"):
             html = client.get(url).get_data(as_text=True)
@@ -158,8 +198,9 @@ def test_reviewer_approving_a_replaced_report_gets_a_message_and_nothing_changes
     first = _submit(world)
     second = _submit(world, narrative="第二版", replaces_id=first.id)
     login(world.reviewer)
-    resp = client.post(f"/review/updates/{first.id}/approve", data={f"u{first.id}-effective_date": "2017-07-05"},
-                       follow_redirects=True)
+    resp = client.post(
+        f"/review/updates/{first.id}/approve", data={f"u{first.id}-effective_date": "2017-07-05"}, follow_redirects=True
+    )
     html = resp.get_data(as_text=True)
     assert "以較新之辦理情形取代此筆" in html
     assert f'id="update-{second.id}"' in html and f'id="update-{first.id}"' not in html
@@ -167,6 +208,7 @@ def test_reviewer_approving_a_replaced_report_gets_a_message_and_nothing_changes
 
 
 # --- the API ------------------------------------------------------------------------------
+
 
 def test_api_second_post_is_409_with_the_pending_id_then_replaces(client, login, world):
     login(world.lead_editor)
@@ -189,11 +231,17 @@ def test_api_second_post_is_409_with_the_pending_id_then_replaces(client, login,
 
 def test_api_withdraw_for_every_role(client, login, world):
     first = _submit(world)
-    for user, expected in ((world.other_editor, 403), (world.reviewer, 403), (world.viewer, 403),
-                           (world.admin, 403), (world.lead_editor, 200)):
+    for user, expected in (
+        (world.other_editor, 403),
+        (world.reviewer, 403),
+        (world.viewer, 403),
+        (world.admin, 403),
+        (world.lead_editor, 200),
+    ):
         login(user)
-        resp = client.post(f"{_api(world)}/{first.id}/withdraw", json={"reason": "改日再報",
-                                                                      "version": world.item.version})
+        resp = client.post(
+            f"{_api(world)}/{first.id}/withdraw", json={"reason": "改日再報", "version": world.item.version}
+        )
         assert resp.status_code == expected, (user.email, resp.json)
     assert resp.json["update"]["state"] == "withdrawn" and resp.json["update"]["withdrawal"]["reason"] == "改日再報"
     twice = client.post(f"{_api(world)}/{first.id}/withdraw", json={"version": resp.json["item_version"]})

@@ -1,7 +1,8 @@
 """民國 (ROC) dates, number formats and locale names (tracker/locale.py)."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import flask_babel
@@ -9,17 +10,26 @@ import pytest
 from flask import render_template_string
 
 from tracker.locale import (
-    format_date, format_datetime, format_number, format_percent, format_year, localized,
-    normalise_locale, roc_year,
+    format_date,
+    format_datetime,
+    format_number,
+    format_percent,
+    format_year,
+    localized,
+    normalise_locale,
+    roc_year,
 )
 
 
-@pytest.mark.parametrize("value, zh, en", [
-    (date(2017, 12, 31), "106年12月31日", "2017-12-31"),
-    (date(2016, 11, 12), "105年11月12日", "2016-11-12"),
-    (date(1912, 1, 1), "1年1月1日", "1912-01-01"),
-    (date(2024, 2, 29), "113年2月29日", "2024-02-29"),
-])
+@pytest.mark.parametrize(
+    "value, zh, en",
+    [
+        (date(2017, 12, 31), "106年12月31日", "2017-12-31"),
+        (date(2016, 11, 12), "105年11月12日", "2016-11-12"),
+        (date(1912, 1, 1), "1年1月1日", "1912-01-01"),
+        (date(2024, 2, 29), "113年2月29日", "2024-02-29"),
+    ],
+)
 def test_roc_dates(value, zh, en):
     assert format_date(value, "zh_TW") == zh
     assert format_date(value, "en") == en
@@ -33,7 +43,7 @@ def test_roc_date_of_a_datetime_and_empty_values():
 
 def test_datetimes_are_shown_in_taipei_time():
     # 16:30 UTC on 31 December is already 1 January in Tainan.
-    moment = datetime(2017, 12, 31, 16, 30, tzinfo=timezone.utc)
+    moment = datetime(2017, 12, 31, 16, 30, tzinfo=UTC)
     assert format_datetime(moment, "zh_TW") == "107年1月1日 00:30"
     assert format_datetime(moment, "en") == "2018-01-01 00:30"
     assert format_datetime(None, "en") == "—"
@@ -47,17 +57,20 @@ def test_roc_years():
     assert format_year(None, "zh_TW") == "—"
 
 
-@pytest.mark.parametrize("value, digits, expected", [
-    (Decimal("80.0000"), 2, "80"),
-    (Decimal("2.4900"), 2, "2.49"),
-    (Decimal("12500000"), 0, "12,500,000"),
-    (1234567.5, 2, "1,234,567.5"),
-    (Decimal("199.0"), 2, "199"),
-    (0, 2, "0"),
-    (-3.25, 2, "-3.25"),
-    (Decimal("0.1234"), 4, "0.1234"),
-    (None, 2, "—"),
-])
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (Decimal("80.0000"), 2, "80"),
+        (Decimal("2.4900"), 2, "2.49"),
+        (Decimal("12500000"), 0, "12,500,000"),
+        (1234567.5, 2, "1,234,567.5"),
+        (Decimal("199.0"), 2, "199"),
+        (0, 2, "0"),
+        (-3.25, 2, "-3.25"),
+        (Decimal("0.1234"), 4, "0.1234"),
+        (None, 2, "—"),
+    ],
+)
 def test_number_format(value, digits, expected):
     assert format_number(value, digits) == expected
 
@@ -69,11 +82,23 @@ def test_percent_format():
     assert format_percent(None) == "—"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("zh-TW", "zh_TW"), ("zh_TW", "zh_TW"), ("zh_tw", "zh_TW"), ("zh-Hant-TW", "zh_TW"), ("zh", "zh_TW"),
-    ("en", "en"), ("en-US", "en"), ("EN_gb", "en"),
-    ("fr", None), ("", None), (None, None), ("../../etc", None),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("zh-TW", "zh_TW"),
+        ("zh_TW", "zh_TW"),
+        ("zh_tw", "zh_TW"),
+        ("zh-Hant-TW", "zh_TW"),
+        ("zh", "zh_TW"),
+        ("en", "en"),
+        ("en-US", "en"),
+        ("EN_gb", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+        ("../../etc", None),
+    ],
+)
 def test_locale_normalisation(raw, expected):
     assert normalise_locale(raw) == expected
 
@@ -108,7 +133,8 @@ def test_template_filters_follow_the_request_language(app):
 def test_ui_date_macro_marks_up_machine_readable_dates(app):
     with app.test_request_context("/?lang=zh-TW"):
         flask_babel.refresh()
-        html = render_template_string('{% import "_macros/ui.html" as ui %}{{ ui.period(a, b) }}',
-                                      a=date(2016, 11, 12), b=date(2016, 11, 19))
+        html = render_template_string(
+            '{% import "_macros/ui.html" as ui %}{{ ui.period(a, b) }}', a=date(2016, 11, 12), b=date(2016, 11, 19)
+        )
     assert '<time datetime="2016-11-12">105年11月12日</time>' in html
     assert '<time datetime="2016-11-19">105年11月19日</time>' in html

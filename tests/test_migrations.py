@@ -5,6 +5,7 @@ schema unchanged, and the append-only triggers exist.
 Runs on a SQLite file by default and on a scratch PostgreSQL database when
 TEST_DATABASE_URL points at PostgreSQL.
 """
+
 from __future__ import annotations
 
 import logging
@@ -70,7 +71,8 @@ def preserved_logging():
     manager = logging.root.manager
     saved = {
         name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
-        for name, lg in manager.loggerDict.items() if isinstance(lg, logging.Logger)
+        for name, lg in manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
     }
     root = (logging.root.level, list(logging.root.handlers))
     try:
@@ -81,7 +83,11 @@ def preserved_logging():
                 continue
             if name in saved:
                 lg.disabled, lg.level, lg.handlers[:], lg.propagate = (
-                    saved[name][0], saved[name][1], saved[name][2], saved[name][3])
+                    saved[name][0],
+                    saved[name][1],
+                    saved[name][2],
+                    saved[name][3],
+                )
             else:
                 lg.disabled = False
         logging.root.setLevel(root[0])
@@ -91,10 +97,13 @@ def preserved_logging():
 @pytest.fixture
 def migrated_app(scratch_url, tmp_path):
     """An app bound to the scratch database, upgraded to head."""
-    app = create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": scratch_url,
-        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
-    })
+    app = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": scratch_url,
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        },
+    )
     with app.app_context(), preserved_logging():
         upgrade()
         yield app
@@ -115,17 +124,22 @@ def _triggers() -> list[tuple[str, str]]:
     """(table, trigger name) of every user-defined trigger."""
     with db.engine.connect() as conn:
         if db.engine.dialect.name == "postgresql":
-            rows = conn.execute(sa.text(
-                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal ORDER BY 1, 2"))
+            rows = conn.execute(
+                sa.text(
+                    "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "WHERE NOT t.tgisinternal ORDER BY 1, 2"
+                )
+            )
         else:
-            rows = conn.execute(sa.text(
-                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1, 2"))
+            rows = conn.execute(
+                sa.text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' ORDER BY 1, 2")
+            )
         return [tuple(r) for r in rows]
 
 
 def _schema_dump() -> dict:
     """Everything the inspector knows about the schema, in a comparable form."""
+
     def norm(value):
         if isinstance(value, dict):
             return {k: norm(v) for k, v in sorted(value.items()) if k not in {"comment"}}
@@ -214,10 +228,13 @@ def test_migrated_schema_equals_the_schema_the_tests_use(migrated_app, make_scra
     migrated = _schema_dump()
     migrated.pop("alembic_version")
 
-    other = create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": make_scratch_url(),
-        "UPLOAD_FOLDER": str(tmp_path / "uploads2"),
-    })
+    other = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": make_scratch_url(),
+            "UPLOAD_FOLDER": str(tmp_path / "uploads2"),
+        },
+    )
     with other.app_context():
         db.create_all()
         created = _schema_dump()

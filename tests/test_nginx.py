@@ -4,6 +4,7 @@ from one address beyond the burst get 429 while pages and the API still answer.
 
 Needs nginx (scripts/install_system_deps.sh installs it); REQUIRE_NGINX=1 (set by
 .ci/run) turns a missing nginx into a failure instead of a skip."""
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,12 @@ http {{
 
 def test_the_example_parses(nginx, tmp_path):
     conf = _config(tmp_path, _free_port(), "127.0.0.1:9")
-    done = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "logs/t.log")],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [nginx, "-t", "-p", str(tmp_path), "-c", str(conf), "-e", str(tmp_path / "logs/t.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "syntax is ok" in done.stderr and "test is successful" in done.stderr
 
@@ -87,8 +92,11 @@ def test_sign_in_posts_beyond_the_burst_get_429_while_the_site_answers(nginx, tm
     port = _free_port()
     upstream = live_server.url.removeprefix("http://")
     conf = _config(tmp_path / "nginx", port, upstream)
-    proc = subprocess.Popen([nginx, "-p", str(tmp_path / "nginx"), "-c", str(conf), "-e",
-                             str(tmp_path / "nginx/logs/e.log")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [nginx, "-p", str(tmp_path / "nginx"), "-c", str(conf), "-e", str(tmp_path / "nginx/logs/e.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20

@@ -1,10 +1,10 @@
 """One rounding rule (tracker.numbers: halves away from zero) in pages and charts, one way of
 writing percentages, and the markup the narrow layouts rely on (stacked tables with labels,
 a narrow chart, the admin home page's counts, no bullets outside cards)."""
+
 from __future__ import annotations
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,11 +15,26 @@ from tracker.extensions import db
 from tracker.locale import format_number, format_percent
 
 
-@pytest.mark.parametrize("value, digits, expected", [
-    (22.5, 0, "23%"), (37.5, 0, "38%"), (0.5, 0, "1%"), (1.5, 0, "2%"), (2.5, 0, "3%"),
-    (33.75, 0, "34%"), (34.1, 0, "34%"), (33.75, 1, "33.8%"), (37.45, 1, "37.5%"), (0.125, 2, "0.13%"),
-    (100, 0, "100%"), (0, 0, "0%"), (-0.4, 0, "0%"), (-2.5, 0, "-3%"), (Decimal("12.5"), 0, "13%"),
-])
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (22.5, 0, "23%"),
+        (37.5, 0, "38%"),
+        (0.5, 0, "1%"),
+        (1.5, 0, "2%"),
+        (2.5, 0, "3%"),
+        (33.75, 0, "34%"),
+        (34.1, 0, "34%"),
+        (33.75, 1, "33.8%"),
+        (37.45, 1, "37.5%"),
+        (0.125, 2, "0.13%"),
+        (100, 0, "100%"),
+        (0, 0, "0%"),
+        (-0.4, 0, "0%"),
+        (-2.5, 0, "-3%"),
+        (Decimal("12.5"), 0, "13%"),
+    ],
+)
 def test_percent_rounds_halves_away_from_zero(value, digits, expected):
     assert numbers.percent(value, digits) == expected
     assert format_percent(value, digits) == expected
@@ -33,19 +48,33 @@ def test_percent_of_nothing_and_of_non_numbers():
     assert numbers.percent(37.5, sign=False) == "38"
 
 
-@pytest.mark.parametrize("value, digits, expected", [
-    (2.5, 0, "3"), (1234.5, 0, "1,235"), (80.0, 2, "80"), (2.4900, 2, "2.49"), (2.495, 2, "2.5"),
-    (0.005, 2, "0.01"), (None, 2, "—"),
-])
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (2.5, 0, "3"),
+        (1234.5, 0, "1,235"),
+        (80.0, 2, "80"),
+        (2.4900, 2, "2.49"),
+        (2.495, 2, "2.5"),
+        (0.005, 2, "0.01"),
+        (None, 2, "—"),
+    ],
+)
 def test_numbers_use_the_same_rule(value, digits, expected):
     assert numbers.number(value, digits) == expected
     assert format_number(value, digits) == expected
 
 
 def test_chart_labels_round_like_the_tables():
-    chart = charts.progress_bars([("R1", 22.5), ("R2", 37.5), ("R3", None)], title="t", desc="d", chart_id="c",
-                                 label_header="l", value_header="v",
-                                 number=lambda v: numbers.percent(v, 0, sign=False))
+    chart = charts.progress_bars(
+        [("R1", 22.5), ("R2", 37.5), ("R3", None)],
+        title="t",
+        desc="d",
+        chart_id="c",
+        label_header="l",
+        value_header="v",
+        number=lambda v: numbers.percent(v, 0, sign=False),
+    )
     assert [row[1] for row in chart.rows] == ["23%", "38%", "—"]
     assert ">23%<" in chart.svg and ">38%<" in chart.svg
     assert charts.default_number(2.25) == "2.3"  # one decimal, half away from zero (not 2.2)
@@ -56,6 +85,7 @@ def signin(login):
     def _signin(user):
         db.session.commit()
         return login(user)
+
     return _signin
 
 
@@ -117,5 +147,5 @@ def test_lists_of_cards_have_no_bullets():
     from pathlib import Path
 
     css = (Path(__file__).resolve().parent.parent / "tracker" / "static" / "css" / "app.css").read_text()
-    rule = re.search(r"([^{}]*)\{\s*list-style:\s*none;[^}]*\}", css[css.index("ul.plain-list"):]).group(1)
+    rule = re.search(r"([^{}]*)\{\s*list-style:\s*none;[^}]*\}", css[css.index("ul.plain-list") :]).group(1)
     assert "ul.plain-list" in rule and "ul.stack" in rule

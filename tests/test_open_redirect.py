@@ -1,13 +1,14 @@
 """``next`` after sign-in (and after the second step) only ever leads to this host."""
+
 from __future__ import annotations
 
 import pyotp
 import pytest
 
+from tests.factories import DEFAULT_PASSWORD
 from tracker.extensions import db
 from tracker.services import totp
 from tracker.web.authn import is_safe_next
-from tests.factories import DEFAULT_PASSWORD
 
 HOSTILE = [
     "https://evil.example/phish",

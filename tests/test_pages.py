@@ -4,6 +4,7 @@ A signed-in viewer opens each page of the seeded report and sees its figures; ba
 ids give a helpful 404; a bad or future as-of date gives a message and HTTP 400; the
 recommendation page's SQL statement count does not grow with its action items.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,15 @@ import pytest
 
 from tracker.extensions import db
 from tracker.models import (
-    ActionItem, Adoption, AdoptionDecision, BudgetSource, ItemNote, PracticeFigure, Recommendation,
-    ReferencePractice, Status,
+    ActionItem,
+    Adoption,
+    AdoptionDecision,
+    BudgetSource,
+    ItemNote,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Status,
 )
 from tracker.web.reports import local_today
 
@@ -35,8 +43,9 @@ def text_of(resp) -> str:
 
 
 def rec_by_code(report, code: str) -> Recommendation:
-    return db.session.scalar(db.select(Recommendation).where(
-        Recommendation.report_id == report.id, Recommendation.code == code))
+    return db.session.scalar(
+        db.select(Recommendation).where(Recommendation.report_id == report.id, Recommendation.code == code)
+    )
 
 
 # --------------------------------------------------------------------------- seeded report
@@ -153,7 +162,9 @@ def test_as_of_counts_only_updates_approved_by_then(client, factory, viewer):
     def progress_on(as_of: str) -> str:
         resp = client.get(f"/recommendations/{rec.id}", query_string={"as_of": as_of})
         assert resp.status_code == 200
-        return re.search(r'<progress max="100" value="([\d.]+)" aria-label="R\S* 進度"', resp.get_data(as_text=True)).group(1)
+        return re.search(
+            r'<progress max="100" value="([\d.]+)" aria-label="R\S* 進度"', resp.get_data(as_text=True)
+        ).group(1)
 
     # Everything known today: a report counts on the day it describes, whenever approved.
     assert progress_on("2017-06-29") == "0.0"
@@ -171,13 +182,21 @@ def test_as_of_counts_only_updates_approved_by_then(client, factory, viewer):
 
 def test_item_page_history_pending_budget_and_decision(client, factory, viewer):
     lead = factory.department(name_zh="水利局", name_en="Water Resources Bureau")
-    item = factory.item(lead=lead, supporting=[factory.department(name_zh="農業局")], start_date=date(2017, 1, 1),
-                        due_date=date(2019, 12, 31), budget_amount=Decimal(12500000),
-                        budget_source=BudgetSource.CENTRAL, weight=Decimal(2))
-    factory.update(item, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 10),
-                   narrative="第一階段完成")
-    factory.update(item, progress=45, effective=date(2017, 12, 31), returned_on=date(2018, 1, 5),
-                   narrative="請補件的版本")
+    item = factory.item(
+        lead=lead,
+        supporting=[factory.department(name_zh="農業局")],
+        start_date=date(2017, 1, 1),
+        due_date=date(2019, 12, 31),
+        budget_amount=Decimal(12500000),
+        budget_source=BudgetSource.CENTRAL,
+        weight=Decimal(2),
+    )
+    factory.update(
+        item, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 10), narrative="第一階段完成"
+    )
+    factory.update(
+        item, progress=45, effective=date(2017, 12, 31), returned_on=date(2018, 1, 5), narrative="請補件的版本"
+    )
     factory.update(item, progress=60, effective=date(2018, 6, 30), narrative="第二階段辦理中")
     db.session.add(ItemNote(action_item=item, department=lead, body="協辦意見", effective_date=date(2018, 2, 1)))
     db.session.commit()
@@ -191,9 +210,13 @@ def test_item_page_history_pending_budget_and_decision(client, factory, viewer):
     assert "已核定" in page and "已退回" in page  # review outcomes in the history
     assert "協辦意見" in page
     # Newest first: the pending update (2018-06-30) comes before the approved one (2017-06-30).
-    history = page[page.index("依時間由新到舊排列"):]
-    assert history.index("第二階段辦理中") < history.index("協辦意見") < history.index("請補件的版本") \
+    history = page[page.index("依時間由新到舊排列") :]
+    assert (
+        history.index("第二階段辦理中")
+        < history.index("協辦意見")
+        < history.index("請補件的版本")
         < history.index("第一階段完成")
+    )
     assert 'role="progressbar"' in resp.get_data(as_text=True) or "<progress" in resp.get_data(as_text=True)
 
 
@@ -215,10 +238,19 @@ def test_recommendation_flags_pending_and_adoption(client, factory, viewer):
     pending = factory.item(rec, start_date=date(2017, 1, 1))
     factory.update(pending, progress=20, effective=date(2017, 3, 1))
     infeasible = factory.item(rec)
-    factory.update(infeasible, status=Status.NOT_FEASIBLE, progress=0, reason="法規限制",
-                   effective=date(2017, 3, 1), approved_on=date(2017, 3, 2))
-    db.session.add(AdoptionDecision(recommendation=rec, decision=Adoption.PARTLY_ADOPTED,
-                                    decided_on=date(2017, 2, 1), decided_by="市長"))
+    factory.update(
+        infeasible,
+        status=Status.NOT_FEASIBLE,
+        progress=0,
+        reason="法規限制",
+        effective=date(2017, 3, 1),
+        approved_on=date(2017, 3, 2),
+    )
+    db.session.add(
+        AdoptionDecision(
+            recommendation=rec, decision=Adoption.PARTLY_ADOPTED, decided_on=date(2017, 2, 1), decided_by="市長"
+        )
+    )
     db.session.commit()
     resp = client.get(f"/recommendations/{rec.id}", query_string={"as_of": "2017-12-31"})
     page = text_of(resp)
@@ -229,13 +261,35 @@ def test_recommendation_flags_pending_and_adoption(client, factory, viewer):
 
 
 def test_english_pages_show_english_text_and_keep_the_original(client, factory, viewer):
-    rec = factory.recommendation(title_zh="永續與韌性", title_en="Sustainability and resilience",
-                                 text_zh="以色列全國用水回收率高達80%", text_en="Israel reuses 80% of its water")
-    practice = ReferencePractice(recommendation=rec, code="P1", section="二(七)", place_zh="以色列", place_en="Israel",
-                                 title_zh="水資源再利用", title_en="Water reuse")
+    rec = factory.recommendation(
+        title_zh="永續與韌性",
+        title_en="Sustainability and resilience",
+        text_zh="以色列全國用水回收率高達80%",
+        text_en="Israel reuses 80% of its water",
+    )
+    practice = ReferencePractice(
+        recommendation=rec,
+        code="P1",
+        section="二(七)",
+        place_zh="以色列",
+        place_en="Israel",
+        title_zh="水資源再利用",
+        title_en="Water reuse",
+    )
     db.session.add(practice)
-    db.session.add(PracticeFigure(practice=practice, code="F1", label_zh="全國用水回收率", label_en="National water reuse",
-                                  value=Decimal("80.0000"), unit="%", year=2016, section="二(七)", quote_zh="高達 80%"))
+    db.session.add(
+        PracticeFigure(
+            practice=practice,
+            code="F1",
+            label_zh="全國用水回收率",
+            label_en="National water reuse",
+            value=Decimal("80.0000"),
+            unit="%",
+            year=2016,
+            section="二(七)",
+            quote_zh="高達 80%",
+        )
+    )
     db.session.commit()
     resp = client.get(f"/recommendations/{rec.id}", query_string={"lang": "en"})
     html = resp.get_data(as_text=True)
@@ -244,7 +298,10 @@ def test_english_pages_show_english_text_and_keep_the_original(client, factory, 
     assert "Sustainability and resilience" in page and "Israel reuses 80% of its water" in page
     assert "National water reuse" in page and "Water reuse" in page and "80%" in page
     # The zh original stays available in a collapsible block.
-    assert re.search(r"<details[^>]*>\s*<summary>Original text \(Chinese\)</summary>\s*<div[^>]*lang=\"zh-TW\"[^>]*>以色列全國用水回收率高達80%", html)
+    assert re.search(
+        r"<details[^>]*>\s*<summary>Original text \(Chinese\)</summary>\s*<div[^>]*lang=\"zh-TW\"[^>]*>以色列全國用水回收率高達80%",
+        html,
+    )
     assert "Recommendation text" in page and "Foreign benchmark practices" in page
 
 
@@ -264,12 +321,23 @@ def _statements(client, count_queries, url: str) -> int:
 def _recommendation_with(factory, n_items: int) -> Recommendation:
     rec = factory.recommendation()
     depts = [factory.department() for _ in range(3)]
-    ind = factory.indicator(rec, reference_value=Decimal(80), baseline_value=Decimal(10), baseline_year=2016,
-                            target_value=Decimal(30), target_year=2020)
+    ind = factory.indicator(
+        rec,
+        reference_value=Decimal(80),
+        baseline_value=Decimal(10),
+        baseline_year=2016,
+        target_value=Decimal(30),
+        target_year=2020,
+    )
     factory.measurement(ind, 12, date(2017, 6, 30))
     for i in range(n_items):
-        it = factory.item(rec, lead=depts[i % 3], supporting=[depts[(i + 1) % 3], depts[(i + 2) % 3]],
-                          start_date=date(2017, 1, 1), due_date=date(2017, 1, 1) + timedelta(days=90 * (i % 8)))
+        it = factory.item(
+            rec,
+            lead=depts[i % 3],
+            supporting=[depts[(i + 1) % 3], depts[(i + 2) % 3]],
+            start_date=date(2017, 1, 1),
+            due_date=date(2017, 1, 1) + timedelta(days=90 * (i % 8)),
+        )
         if i % 2 == 0:
             factory.update(it, progress=i % 100, approved_on=date(2017, 7, 1))
         if i % 3 == 0:
@@ -293,24 +361,31 @@ def test_recommendation_page_statement_count_does_not_grow_with_items(client, fa
 def test_report_and_item_pages_statement_counts_are_constant(client, factory, viewer, count_queries):
     small = _recommendation_with(factory, 3).report_id
     large = _recommendation_with(factory, 60).report_id
-    assert (_statements(client, count_queries, f"/reports/{small}")
-            == _statements(client, count_queries, f"/reports/{large}"))
+    assert _statements(client, count_queries, f"/reports/{small}") == _statements(
+        client, count_queries, f"/reports/{large}"
+    )
 
     def item_with(n_updates: int) -> ActionItem:
         it = factory.item(supporting=[factory.department(), factory.department()])
         for k in range(n_updates):
-            factory.update(it, progress=min(100, 5 * k), effective=date(2017, 1, 1) + timedelta(days=10 * k),
-                           approved_on=date(2017, 1, 2) + timedelta(days=10 * k) if k % 3 else None,
-                           returned_on=date(2017, 1, 3) + timedelta(days=10 * k) if k % 3 == 0 else None)
-            db.session.add(ItemNote(action_item=it, body=f"備註{k}", effective_date=date(2017, 1, 1) + timedelta(days=k)))
+            factory.update(
+                it,
+                progress=min(100, 5 * k),
+                effective=date(2017, 1, 1) + timedelta(days=10 * k),
+                approved_on=date(2017, 1, 2) + timedelta(days=10 * k) if k % 3 else None,
+                returned_on=date(2017, 1, 3) + timedelta(days=10 * k) if k % 3 == 0 else None,
+            )
+            db.session.add(
+                ItemNote(action_item=it, body=f"備註{k}", effective_date=date(2017, 1, 1) + timedelta(days=k))
+            )
         db.session.commit()
         return it.id
 
     few, many = item_with(2), item_with(30)
-    assert (_statements(client, count_queries, f"/action-items/{few}")
-            == _statements(client, count_queries, f"/action-items/{many}"))
-    assert (_statements(client, count_queries, "/reports")
-            == _statements(client, count_queries, "/reports")) > 0
+    assert _statements(client, count_queries, f"/action-items/{few}") == _statements(
+        client, count_queries, f"/action-items/{many}"
+    )
+    assert (_statements(client, count_queries, "/reports") == _statements(client, count_queries, "/reports")) > 0
 
 
 def test_unexpected_errors_show_the_500_page(app, client, viewer):
@@ -333,17 +408,22 @@ def test_render_field_ties_description_and_errors_to_the_input(app):
     from wtforms.validators import DataRequired
 
     class Form(FlaskForm):
-        title = StringField("Title", validators=[DataRequired()], description="Short and plain.",
-                            render_kw={"class": "wide"})
+        title = StringField(
+            "Title", validators=[DataRequired()], description="Short and plain.", render_kw={"class": "wide"}
+        )
         agree = BooleanField("I agree")
-        choice = RadioField("Pick one", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")], validators=[DataRequired()])
+        choice = RadioField(
+            "Pick one", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")], validators=[DataRequired()]
+        )
 
     with app.test_request_context("/", method="POST", data={}):
         form = Form()
         assert not form.validate()
         html = render_template_string(
             '{% import "_macros/ui.html" as ui %}{{ ui.form_errors(form) }}'
-            '{% for f in form if f.type != "CSRFTokenField" %}{{ ui.render_field(f) }}{% endfor %}', form=form)
+            '{% for f in form if f.type != "CSRFTokenField" %}{{ ui.render_field(f) }}{% endfor %}',
+            form=form,
+        )
     assert '<label class="field-label" for="title">Title' in html
     assert 'aria-describedby="title-desc title-error"' in html and 'aria-invalid="true"' in html
     assert 'id="title-desc"' in html and 'id="title-error"' in html
@@ -355,15 +435,17 @@ def test_render_field_ties_description_and_errors_to_the_input(app):
 
 def test_item_page_uses_the_shared_timeline_cut_at_as_of(client, factory, viewer):
     item = factory.item()
-    first = factory.update(item, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 10),
-                           narrative="第一階段完成")
+    first = factory.update(
+        item, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 10), narrative="第一階段完成"
+    )
     factory.update(item, progress=60, effective=date(2018, 6, 30), narrative="第二階段辦理中")
     db.session.commit()
     html = client.get(f"/action-items/{item.id}").get_data(as_text=True)
     assert f'id="update-{first.id}"' in html and 'data-state="approved"' in html  # actions/_timeline.html
     assert "第二階段辦理中" in html
-    html = client.get(f"/action-items/{item.id}", query_string={"as_of": "2017-07-05", "known_at": "2017-07-05"}
-                      ).get_data(as_text=True)
-    history = html[html.index('id="history-title"'):]
+    html = client.get(
+        f"/action-items/{item.id}", query_string={"as_of": "2017-07-05", "known_at": "2017-07-05"}
+    ).get_data(as_text=True)
+    history = html[html.index('id="history-title"') :]
     assert "第二階段辦理中" not in history  # effective after the data date
     assert 'data-state="submitted"' in history and 'data-state="approved"' not in history  # approved later

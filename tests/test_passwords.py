@@ -1,5 +1,6 @@
 """Password policy (ASVS V2.1 by default, 資通系統防護基準 rules when switched on),
 argon2id hashing and changing one's own password."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,13 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import DEFAULT_PASSWORD
 from tracker.extensions import db
 from tracker.models import AuditLog, PasswordHistory, utcnow
 from tracker.services import DomainError
 from tracker.services.passwords import (
-    change_password, common_passwords, password_expired, validate_new_password,
+    change_password,
+    common_passwords,
+    password_expired,
+    validate_new_password,
 )
-from tests.factories import DEFAULT_PASSWORD
 
 GOOD = "violet otter under the lamp"
 
@@ -28,14 +32,17 @@ def english(app):
 
 
 class TestLength:
-    @pytest.mark.parametrize("password, ok", [
-        ("v" * 0, False),
-        ("Tz8#kq2Lm9!", False),          # 11 characters
-        ("Tz8#kq2Lm9!x", True),          # 12
-        ("紅色雨傘放在門口旁邊的小木椅", True),  # 14 CJK characters count as 14
-        ("wq" + "x7Rk" * 31 + "zz", True),  # 128
-        ("wq" + "x7Rk" * 31 + "zzz", False),  # 129
-    ])
+    @pytest.mark.parametrize(
+        "password, ok",
+        [
+            ("v" * 0, False),
+            ("Tz8#kq2Lm9!", False),  # 11 characters
+            ("Tz8#kq2Lm9!x", True),  # 12
+            ("紅色雨傘放在門口旁邊的小木椅", True),  # 14 CJK characters count as 14
+            ("wq" + "x7Rk" * 31 + "zz", True),  # 128
+            ("wq" + "x7Rk" * 31 + "zzz", False),  # 129
+        ],
+    )
     def test_twelve_to_128_characters(self, app, password, ok):
         assert (validate_new_password(None, password) == []) is ok
 
@@ -46,16 +53,19 @@ class TestCommonPasswords:
         assert len(listed) > 19000
         assert "password1234" in listed
 
-    @pytest.mark.parametrize("password", [
-        "password1234",          # on the list as is
-        "QWERTY123456",          # on the list, case ignored
-        "Password2024!",         # list word with digits and a symbol stuck on
-        "!!qwertyuiop12",        # ... at either end
-        "passwordpassword",      # a listed word repeated
-        "111111111111",          # one character repeated
-        "abcdabcdabcd",          # a short unit repeated
-        "tainantainan",          # about this very system
-    ])
+    @pytest.mark.parametrize(
+        "password",
+        [
+            "password1234",  # on the list as is
+            "QWERTY123456",  # on the list, case ignored
+            "Password2024!",  # list word with digits and a symbol stuck on
+            "!!qwertyuiop12",  # ... at either end
+            "passwordpassword",  # a listed word repeated
+            "111111111111",  # one character repeated
+            "abcdabcdabcd",  # a short unit repeated
+            "tainantainan",  # about this very system
+        ],
+    )
     def test_common_or_guessable_refused(self, app, password):
         problems = validate_new_password(None, password)
         assert any("too common" in p for p in problems), problems
@@ -90,8 +100,12 @@ class TestStricterRules:
             assert any("not used" in p for p in validate_new_password(user, reused))
         change_password(user, current, passwords[2])
         assert validate_new_password(user, "first password alpha") == []  # fourth back: allowed
-        assert db.session.scalar(select(func.count()).select_from(PasswordHistory)
-                                 .where(PasswordHistory.user_id == user.id)) == 3
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(PasswordHistory).where(PasswordHistory.user_id == user.id)
+            )
+            == 3
+        )
 
     def test_reuse_allowed_by_default(self, app, factory):
         user = factory.user("editor", password=GOOD)
@@ -129,8 +143,12 @@ class TestChangePassword:
         db.session.commit()
         assert user.password_hash.startswith("$argon2id$")
         assert user.session_version == version + 1
-        assert db.session.scalar(select(func.count()).select_from(AuditLog)
-                                 .where(AuditLog.action == "account.password_change")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditLog).where(AuditLog.action == "account.password_change")
+            )
+            == 1
+        )
         log = db.session.scalar(select(AuditLog).where(AuditLog.action == "account.password_change"))
         assert GOOD not in log.summary and DEFAULT_PASSWORD not in log.summary
 
@@ -150,7 +168,8 @@ def test_expired_password_must_be_changed_before_anything_else(app, client, fact
     app.config["PASSWORD_MAX_AGE_DAYS"] = 90
     resp = client.get("/reports")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/account/password")
-    resp = client.post("/account/password", data={"current_password": DEFAULT_PASSWORD, "new_password": GOOD,
-                                                  "confirm": GOOD})
+    resp = client.post(
+        "/account/password", data={"current_password": DEFAULT_PASSWORD, "new_password": GOOD, "confirm": GOOD}
+    )
     assert resp.status_code == 302
     assert client.get("/reports").status_code == 200

@@ -1,5 +1,6 @@
 """The reporting period page against the hand-computed scenarios (tests/scenarios.py):
 who must report on a period, who has, on time or late, per lead department."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,10 @@ def _dept_not_reported(html: str) -> dict[str, int]:
 
 
 def _items(html: str) -> dict[int, tuple[str, str]]:
-    return {int(i): (rev, tim) for i, rev, tim in
-            re.findall(r'<tr data-item="(\d+)" data-review="(\w+)" data-timeliness="(\w+)"', html)}
+    return {
+        int(i): (rev, tim)
+        for i, rev, tim in re.findall(r'<tr data-item="(\d+)" data-review="(\w+)" data-timeliness="(\w+)"', html)
+    }
 
 
 def test_first_half_of_2017_by_hand(client, login, factory, sc):
@@ -37,8 +40,16 @@ def test_first_half_of_2017_by_hand(client, login, factory, sc):
     html = resp.get_data(as_text=True)
     # LATE came in 07-20 (late); JANUARY, RETURNED (its returned first version came 07-01),
     # RELEASED and OVERDUE on time; NEVER not at all.
-    assert _stats(html) == {"must_report": 6, "reported": 5, "on_time": 4, "late": 1, "not_reported": 1,
-                            "pending": 0, "returned": 0, "approved": 5}
+    assert _stats(html) == {
+        "must_report": 6,
+        "reported": 5,
+        "on_time": 4,
+        "late": 1,
+        "not_reported": 1,
+        "pending": 0,
+        "returned": 0,
+        "approved": 5,
+    }
     assert _dept_not_reported(html) == {"ECON": 1, "WATER": 0}
     items = _items(html)
     assert items[sc.late.id] == ("approved", "late")
@@ -51,12 +62,21 @@ def test_second_half_of_2017_by_hand(client, login, factory, sc):
     db.session.commit()
     html = client.get(f"/periods/?period=2017-12-31&report={sc.report.id}").get_data(as_text=True)
     # Only JANUARY (submitted 2018-01-05) and RELEASED (completed in August) reported on H2.
-    assert _stats(html) == {"must_report": 6, "reported": 2, "on_time": 2, "late": 0, "not_reported": 4,
-                            "pending": 0, "returned": 0, "approved": 2}
+    assert _stats(html) == {
+        "must_report": 6,
+        "reported": 2,
+        "on_time": 2,
+        "late": 0,
+        "not_reported": 4,
+        "pending": 0,
+        "returned": 0,
+        "approved": 2,
+    }
     assert _dept_not_reported(html) == {"ECON": 3, "WATER": 1}
     # The department filter and the state filter narrow the list.
-    html = client.get(f"/periods/?period=2017-12-31&report={sc.report.id}&department=ECON&state=not_reported"
-                      ).get_data(as_text=True)
+    html = client.get(f"/periods/?period=2017-12-31&report={sc.report.id}&department=ECON&state=not_reported").get_data(
+        as_text=True
+    )
     assert set(_items(html)) == {sc.returned.id, sc.never.id, sc.overdue.id}
 
 
@@ -71,9 +91,19 @@ def test_editor_starts_on_their_department(client, login, factory, sc):
     assert len(_items(html)) == 6
 
 
-@pytest.mark.parametrize("query, status", [
-    ("period=2017-02-30", 404), ("period=abc", 404), ("department=NOPE", 404), ("report=999999", 404),
-    ("report=abc", 404), ("page=-1", 200), ("state=bogus", 200), ("state=%00", 400)])
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("period=2017-02-30", 404),
+        ("period=abc", 404),
+        ("department=NOPE", 404),
+        ("report=999999", 404),
+        ("report=abc", 404),
+        ("page=-1", 200),
+        ("state=bogus", 200),
+        ("state=%00", 400),
+    ],
+)
 def test_bad_parameters(client, login, factory, sc, query, status):
     login(factory.user("viewer"))
     db.session.commit()

@@ -2,6 +2,7 @@
 the administrator's forms (audited with the changed fields) and archiving.
 
 Every report, department and person here is made-up test data."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,18 @@ def _audit(action: str) -> list[dict]:
     return [json.loads(r.summary) for r in rows]
 
 
-REPORT = {"code": "test-trip-2019", "title_zh": "測試出國報告（測試資料）", "title_en": "Test trip report (test data)",
-          "agency_zh": "臺南市政府測試局", "agency_en": "Test Bureau", "destination_zh": "日本",
-          "destination_en": "Japan", "trip_start": "108/03/01", "trip_end": "108.03.05", "report_date": "1080410"}
+REPORT = {
+    "code": "test-trip-2019",
+    "title_zh": "測試出國報告（測試資料）",
+    "title_en": "Test trip report (test data)",
+    "agency_zh": "臺南市政府測試局",
+    "agency_en": "Test Bureau",
+    "destination_zh": "日本",
+    "destination_en": "Japan",
+    "trip_start": "108/03/01",
+    "trip_end": "108.03.05",
+    "report_date": "1080410",
+}
 
 
 def test_every_role_reads_the_portfolio_and_sees_it_in_the_navigation(client, world):
@@ -58,14 +68,27 @@ def test_aggregates_per_report(app, factory, world):
     rec2 = factory.recommendation(world.item.recommendation.report, code="R2")
     factory.item(rec2, lead=world.lead, code="R2-A1")
     factory.update(world.item, progress=40, approved_on=date(2017, 7, 2), effective=date(2017, 6, 30))
-    db.session.add(AdoptionDecision(recommendation_id=rec2.id, decision=Adoption.UNDER_STUDY,
-                                    decided_on=date(2017, 1, 5), decided_by="研考會"))
-    db.session.add(AdoptionDecision(recommendation_id=rec2.id, decision=Adoption.ADOPTED,
-                                    decided_on=date(2017, 3, 5), decided_by="研考會"))
-    db.session.add(AdoptionDecision(recommendation_id=world.item.recommendation_id, decision=Adoption.ADOPTED,
-                                    decided_on=date(2017, 3, 5), decided_by="研考會"))
-    empty = factory.report(code="empty-report", report_date=date(2018, 5, 1), trip_start=date(2018, 4, 1),
-                           trip_end=date(2018, 4, 3))
+    db.session.add(
+        AdoptionDecision(
+            recommendation_id=rec2.id, decision=Adoption.UNDER_STUDY, decided_on=date(2017, 1, 5), decided_by="研考會"
+        )
+    )
+    db.session.add(
+        AdoptionDecision(
+            recommendation_id=rec2.id, decision=Adoption.ADOPTED, decided_on=date(2017, 3, 5), decided_by="研考會"
+        )
+    )
+    db.session.add(
+        AdoptionDecision(
+            recommendation_id=world.item.recommendation_id,
+            decision=Adoption.ADOPTED,
+            decided_on=date(2017, 3, 5),
+            decided_by="研考會",
+        )
+    )
+    empty = factory.report(
+        code="empty-report", report_date=date(2018, 5, 1), trip_start=date(2018, 4, 1), trip_end=date(2018, 4, 3)
+    )
     db.session.commit()
     page = svc.portfolio_page(svc.PortfolioFilters(sort="code", descending=False))
     rows = {r.code: r for r in page.rows}
@@ -79,8 +102,13 @@ def test_aggregates_per_report(app, factory, world):
 
 def test_filters_sorting_and_pages(app, factory, world):
     for n in range(30):
-        factory.report(code=f"bulk-{n:02d}", report_date=date(2018 + n % 2, 5, 1), trip_start=date(2018, 4, 1),
-                       trip_end=date(2018, 4, 3), destination_zh="以色列" if n % 3 == 0 else "日本")
+        factory.report(
+            code=f"bulk-{n:02d}",
+            report_date=date(2018 + n % 2, 5, 1),
+            trip_start=date(2018, 4, 1),
+            trip_end=date(2018, 4, 3),
+            destination_zh="以色列" if n % 3 == 0 else "日本",
+        )
     db.session.commit()
     all_rows = svc.portfolio_page(svc.PortfolioFilters())
     assert all_rows.total == 31 and len(all_rows.rows) == svc.PER_PAGE and all_rows.pages == 2
@@ -96,8 +124,13 @@ def test_filters_sorting_and_pages(app, factory, world):
 
 
 def test_list_page_filters_by_query_string(client, factory, world):
-    factory.report(code="japan-2018", destination_zh="日本", report_date=date(2018, 5, 1),
-                   trip_start=date(2018, 4, 1), trip_end=date(2018, 4, 3))
+    factory.report(
+        code="japan-2018",
+        destination_zh="日本",
+        report_date=date(2018, 5, 1),
+        trip_start=date(2018, 4, 1),
+        trip_end=date(2018, 4, 3),
+    )
     db.session.commit()
     login_as(client, world.viewer)
     html = client.get("/portfolio/?year=2018").get_data(as_text=True)
@@ -114,8 +147,9 @@ def test_statement_count_does_not_grow_with_reports(app, factory, world, count_q
     with count_queries() as few:
         svc.portfolio_page(svc.PortfolioFilters())
     for n in range(40):
-        rep = factory.report(code=f"more-{n}", report_date=date(2017, 1, 2), trip_start=date(2016, 12, 1),
-                             trip_end=date(2016, 12, 3))
+        rep = factory.report(
+            code=f"more-{n}", report_date=date(2017, 1, 2), trip_start=date(2016, 12, 1), trip_end=date(2016, 12, 3)
+        )
         rec = factory.recommendation(rep, code="R1")
         factory.item(rec, lead=world.lead, code="A1")
     db.session.commit()
@@ -126,14 +160,18 @@ def test_statement_count_does_not_grow_with_reports(app, factory, world, count_q
 
 # --- administrator forms -------------------------------------------------------------------------
 
+
 def test_admin_creates_a_report_with_roc_dates_and_it_is_audited(client, world):
     login_as(client, world.admin)
     english(client)
     resp = client.post("/portfolio/reports/new", data=REPORT)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     report = db.session.scalar(select(Report).where(Report.code == "test-trip-2019"))
-    assert (report.trip_start, report.trip_end, report.report_date) == (date(2019, 3, 1), date(2019, 3, 5),
-                                                                       date(2019, 4, 10))
+    assert (report.trip_start, report.trip_end, report.report_date) == (
+        date(2019, 3, 1),
+        date(2019, 3, 5),
+        date(2019, 4, 10),
+    )
     created = _audit("report.create")[-1]["after"]
     assert created["stable_key"] == "test-trip-2019" and created["report_date"] == "2019-04-10"
 
@@ -167,35 +205,104 @@ def test_admin_adds_recommendation_practice_figure_indicator_and_item(client, wo
     report = world.item.recommendation.report
     login_as(client, world.admin)
     english(client)
-    assert client.post(f"/portfolio/reports/{report.id}/recommendations/new", data={
-        "code": "R9", "section": "三(九)", "title_zh": "建議九", "title_en": "Nine", "text_zh": "內容"}).status_code == 302
+    assert (
+        client.post(
+            f"/portfolio/reports/{report.id}/recommendations/new",
+            data={"code": "R9", "section": "三(九)", "title_zh": "建議九", "title_en": "Nine", "text_zh": "內容"},
+        ).status_code
+        == 302
+    )
     rec = next(r for r in report.recommendations if r.code == "R9")
-    assert client.post(f"/portfolio/recommendations/{rec.id}/practices/new", data={
-        "code": "P1", "section": "二(一)", "place_zh": "特拉維夫", "place_en": "Tel Aviv", "title_zh": "作法",
-        "title_en": "Practice"}).status_code == 302
+    assert (
+        client.post(
+            f"/portfolio/recommendations/{rec.id}/practices/new",
+            data={
+                "code": "P1",
+                "section": "二(一)",
+                "place_zh": "特拉維夫",
+                "place_en": "Tel Aviv",
+                "title_zh": "作法",
+                "title_en": "Practice",
+            },
+        ).status_code
+        == 302
+    )
     practice = rec.practices[0]
-    assert client.post(f"/portfolio/practices/{practice.id}/figures/new", data={
-        "code": "F1", "label_zh": "回收率", "label_en": "Reuse", "value": "86", "unit": "%",
-        "section": "二(一)"}).status_code == 302
-    resp = client.post(f"/portfolio/recommendations/{rec.id}/indicators/new", data={
-        "code": "I1", "name_zh": "指標", "name_en": "Indicator", "unit": "%", "direction": "higher",
-        "baseline_year": "2018", "target_year": "2017"})
+    assert (
+        client.post(
+            f"/portfolio/practices/{practice.id}/figures/new",
+            data={
+                "code": "F1",
+                "label_zh": "回收率",
+                "label_en": "Reuse",
+                "value": "86",
+                "unit": "%",
+                "section": "二(一)",
+            },
+        ).status_code
+        == 302
+    )
+    resp = client.post(
+        f"/portfolio/recommendations/{rec.id}/indicators/new",
+        data={
+            "code": "I1",
+            "name_zh": "指標",
+            "name_en": "Indicator",
+            "unit": "%",
+            "direction": "higher",
+            "baseline_year": "2018",
+            "target_year": "2017",
+        },
+    )
     assert resp.status_code == 422 and "target year must come after" in resp.get_data(as_text=True)
-    assert client.post(f"/portfolio/recommendations/{rec.id}/indicators/new", data={
-        "code": "I1", "name_zh": "指標", "name_en": "Indicator", "unit": "%", "direction": "higher",
-        "baseline_year": "2018", "target_year": "2020", "data_department": "WRB"}).status_code == 302
-    resp = client.post(f"/portfolio/recommendations/{rec.id}/items/new", data={
-        "code": "A1", "title_zh": "事項", "title_en": "Item", "source_section": "三(九)",
-        "lead_department": "NOPE"})
+    assert (
+        client.post(
+            f"/portfolio/recommendations/{rec.id}/indicators/new",
+            data={
+                "code": "I1",
+                "name_zh": "指標",
+                "name_en": "Indicator",
+                "unit": "%",
+                "direction": "higher",
+                "baseline_year": "2018",
+                "target_year": "2020",
+                "data_department": "WRB",
+            },
+        ).status_code
+        == 302
+    )
+    resp = client.post(
+        f"/portfolio/recommendations/{rec.id}/items/new",
+        data={
+            "code": "A1",
+            "title_zh": "事項",
+            "title_en": "Item",
+            "source_section": "三(九)",
+            "lead_department": "NOPE",
+        },
+    )
     assert resp.status_code == 422 and "NOPE" in resp.get_data(as_text=True)
-    assert client.post(f"/portfolio/recommendations/{rec.id}/items/new", data={
-        "code": "A1", "title_zh": "事項", "title_en": "Item", "source_section": "三(九)",
-        "lead_department": "WRB", "due_date": "108/12/31"}).status_code == 302
+    assert (
+        client.post(
+            f"/portfolio/recommendations/{rec.id}/items/new",
+            data={
+                "code": "A1",
+                "title_zh": "事項",
+                "title_en": "Item",
+                "source_section": "三(九)",
+                "lead_department": "WRB",
+                "due_date": "108/12/31",
+            },
+        ).status_code
+        == 302
+    )
     item = db.session.scalar(select(ActionItem).where(ActionItem.recommendation_id == rec.id))
     assert item.due_date == date(2019, 12, 31) and item.weight == 1
-    assert {a for a in ("recommendation.create", "practice.create", "figure.create", "indicator.create",
-                        "item.create") if _audit(a)} == {"recommendation.create", "practice.create", "figure.create",
-                                                          "indicator.create", "item.create"}
+    assert {
+        a
+        for a in ("recommendation.create", "practice.create", "figure.create", "indicator.create", "item.create")
+        if _audit(a)
+    } == {"recommendation.create", "practice.create", "figure.create", "indicator.create", "item.create"}
     # The new item is tracked from the report's filing date: it appears in the period read model.
     assert client.get("/periods/?department=WRB").status_code == 200
     fig = practice.figures[0]
@@ -206,8 +313,11 @@ def test_admin_adds_recommendation_practice_figure_indicator_and_item(client, wo
 def test_duplicate_codes_are_refused(app, world):
     rec = world.item.recommendation
     with pytest.raises(DomainError) as exc:
-        svc.save_recommendation(world.admin, {"code": rec.code, "section": "x", "title_zh": "a", "title_en": "b",
-                                              "text_zh": "c"}, report=rec.report)
+        svc.save_recommendation(
+            world.admin,
+            {"code": rec.code, "section": "x", "title_zh": "a", "title_en": "b", "text_zh": "c"},
+            report=rec.report,
+        )
     assert "code" in exc.value.extra["errors"]
     with pytest.raises(DomainError):
         svc.create_report(world.admin, dict(REPORT, code=rec.report.code))
@@ -226,6 +336,7 @@ def test_non_admins_cannot_write(client, app, world):
 
 # --- archiving -------------------------------------------------------------------------------------
 
+
 def test_open_follow_up_cannot_be_archived(app, world):
     with pytest.raises(DomainError) as exc:
         svc.archive_report(world.item.recommendation.report, world.admin)
@@ -234,10 +345,22 @@ def test_open_follow_up_cannot_be_archived(app, world):
 
 def test_archived_report_leaves_todays_pages_but_stays_in_the_portfolio_and_history(client, factory, world):
     report = world.item.recommendation.report
-    factory.update(world.item, status=Status.COMPLETED, progress=100, effective=date(2017, 6, 30),
-                   approved_on=date(2017, 7, 2), evidence_url="https://example.org/e")
-    other = factory.report(code="still-open", report_date=date(2016, 12, 24), trip_start=date(2016, 12, 1),
-                           trip_end=date(2016, 12, 3), title_zh="仍在追蹤的報告", title_en="Still open report")
+    factory.update(
+        world.item,
+        status=Status.COMPLETED,
+        progress=100,
+        effective=date(2017, 6, 30),
+        approved_on=date(2017, 7, 2),
+        evidence_url="https://example.org/e",
+    )
+    other = factory.report(
+        code="still-open",
+        report_date=date(2016, 12, 24),
+        trip_start=date(2016, 12, 1),
+        trip_end=date(2016, 12, 3),
+        title_zh="仍在追蹤的報告",
+        title_en="Still open report",
+    )
     factory.item(factory.recommendation(other, code="R1"), lead=world.lead, code="X1")
     db.session.commit()
     login_as(client, world.admin)

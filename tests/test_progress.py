@@ -1,5 +1,6 @@
 """The two dates, reporting periods, roll-up and health on hand-computed scenarios
 (tests/scenarios.py tells each item's story; services/progress.py and history.py)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,6 +34,7 @@ def states(sc, dates, fold=False):
 
 
 # --- the two dates ----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("fold", [False, True], ids=["read model", "history"])
 def test_year_end_report_approved_in_january_counts_for_the_year(sc, fold):
@@ -98,11 +100,15 @@ def test_overdue_and_due_soon(sc, factory):
 
 # --- the summary: numbers computed by hand ---------------------------------------------------------
 
-@pytest.mark.parametrize("as_of, known_at, r1, r2, pending, reported", [
-    ("2017-12-31", None, 50.0, 110 / 3, 0, 2),  # (40+60+50)/3, (0+100+10)/3; H2: JANUARY, RELEASED
-    ("2017-12-31", "2017-12-31", 40.0, 110 / 3, 0, 1),  # JANUARY still 30; only RELEASED had reported
-    ("2017-12-31", "2018-01-10", 40.0, 110 / 3, 1, 2),  # JANUARY submitted, pending
-])
+
+@pytest.mark.parametrize(
+    "as_of, known_at, r1, r2, pending, reported",
+    [
+        ("2017-12-31", None, 50.0, 110 / 3, 0, 2),  # (40+60+50)/3, (0+100+10)/3; H2: JANUARY, RELEASED
+        ("2017-12-31", "2017-12-31", 40.0, 110 / 3, 0, 1),  # JANUARY still 30; only RELEASED had reported
+        ("2017-12-31", "2018-01-10", 40.0, 110 / 3, 1, 2),  # JANUARY submitted, pending
+    ],
+)
 def test_summary_by_hand(sc, as_of, known_at, r1, r2, pending, reported):
     s = progress.build_summary(dd(as_of, known_at), [sc.report.id])
     got = {rs.recommendation.code: rs.rollup.progress for rs in s.recommendations}
@@ -111,8 +117,7 @@ def test_summary_by_hand(sc, as_of, known_at, r1, r2, pending, reported):
     assert s.pending_count == pending
     assert s.flag_counts == {"overdue": 1, "due_soon": 0, "stale": 1}
     assert s.status_counts[Status.IN_PROGRESS] == 4 and s.status_counts[Status.COMPLETED] == 1
-    assert (s.reporting.period.end, s.reporting.must_report, s.reporting.reported) == \
-        (date(2017, 12, 31), 6, reported)
+    assert (s.reporting.period.end, s.reporting.must_report, s.reporting.reported) == (date(2017, 12, 31), 6, reported)
 
 
 def test_summary_read_model_and_history_agree(sc):
@@ -124,6 +129,7 @@ def test_summary_read_model_and_history_agree(sc):
 
 
 # --- per item per period ---------------------------------------------------------------------------
+
 
 def test_period_rows_say_who_reported_on_time(sc):
     rows = {(r.item_id, r.period_end): r for r in db.session.scalars(db.select(ItemPeriod))}
@@ -164,14 +170,16 @@ def test_rollup_is_weighted_and_leaves_out_not_feasible(factory):
 def test_self_tracked_items_no_longer_report(factory):
     item = factory.item()
     factory.update(item, progress=30, effective=date(2017, 6, 30), approved_on=date(2017, 7, 3))
-    factory.decision(item, TrackingChoice.SELF_TRACK, date(2017, 12, 31), recorded_on=date(2018, 1, 20),
-                     review_year=2017)
+    factory.decision(
+        item, TrackingChoice.SELF_TRACK, date(2017, 12, 31), recorded_on=date(2018, 1, 20), review_year=2017
+    )
     db.session.commit()
     st = progress.item_states([item], dd("2019-01-31"))[item.id]
     assert not st.stale and not st.tracked and not st.open
 
 
 # --- the calendar -------------------------------------------------------------------------------
+
 
 def test_half_years():
     p = HALF.containing(date(2017, 3, 5))

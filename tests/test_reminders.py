@@ -1,4 +1,5 @@
 """send-reminders against a real SMTP server (aiosmtpd) started by the test."""
+
 from __future__ import annotations
 
 import email
@@ -12,9 +13,8 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import ActionItem, ReminderLog, Status, StatusUpdate
 from tracker.services import reminders
-from tracker.services.updates import submit_update
 from tracker.services import review as ops
-
+from tracker.services.updates import submit_update
 
 
 class Inbox:
@@ -46,9 +46,15 @@ def smtp(app):
     port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False,
-                      MAIL_USERNAME=None, MAIL_DEFAULT_SENDER="tracker@tainan.example",
-                      BASE_URL="https://tracker.tainan.example")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME=None,
+        MAIL_DEFAULT_SENDER="tracker@tainan.example",
+        BASE_URL="https://tracker.tainan.example",
+    )
     try:
         yield inbox
     finally:
@@ -68,18 +74,44 @@ def world(factory):
     factory.user("viewer", email="viewer@tainan.example")
 
     rec = factory.recommendation(code="R1")
-    overdue = factory.item(rec, lead=water, code="A1.1", title_zh="再生水廠擴建", title_en="Reclaimed water plant",
-                           start_date=date(2017, 1, 1), due_date=date(2017, 12, 31))
-    soon = factory.item(rec, lead=water, code="A1.2", title_zh="滴灌示範", title_en="Drip irrigation pilot",
-                        start_date=date(2017, 1, 1), due_date=date(2018, 1, 31))
+    overdue = factory.item(
+        rec,
+        lead=water,
+        code="A1.1",
+        title_zh="再生水廠擴建",
+        title_en="Reclaimed water plant",
+        start_date=date(2017, 1, 1),
+        due_date=date(2017, 12, 31),
+    )
+    soon = factory.item(
+        rec,
+        lead=water,
+        code="A1.2",
+        title_zh="滴灌示範",
+        title_en="Drip irrigation pilot",
+        start_date=date(2017, 1, 1),
+        due_date=date(2018, 1, 31),
+    )
     factory.update(soon, progress=40, effective=date(2017, 12, 1), approved_on=date(2017, 12, 5))
-    returned = factory.item(rec, lead=water, code="A1.3", title_zh="雨水回收", title_en="Rainwater harvesting",
-                            start_date=date(2017, 11, 1), due_date=date(2019, 12, 31))
-    factory.update(returned, progress=20, effective=date(2017, 12, 1), returned_on=date(2017, 12, 6),
-                   reviewer=reviewer)
+    returned = factory.item(
+        rec,
+        lead=water,
+        code="A1.3",
+        title_zh="雨水回收",
+        title_en="Rainwater harvesting",
+        start_date=date(2017, 11, 1),
+        due_date=date(2019, 12, 31),
+    )
+    factory.update(returned, progress=20, effective=date(2017, 12, 1), returned_on=date(2017, 12, 6), reviewer=reviewer)
     done = factory.item(rec, lead=quiet, code="A1.4", start_date=date(2017, 1, 1), due_date=date(2017, 6, 30))
-    factory.update(done, status=Status.COMPLETED, progress=100, effective=date(2017, 6, 1),
-                   approved_on=date(2017, 6, 2), evidence_url="https://example.org")
+    factory.update(
+        done,
+        status=Status.COMPLETED,
+        progress=100,
+        effective=date(2017, 6, 1),
+        approved_on=date(2017, 6, 2),
+        evidence_url="https://example.org",
+    )
     pending = factory.update(overdue, progress=70, effective=date(2018, 1, 5))
     db.session.commit()
     return {"zh": zh_editor, "en": en_editor, "reviewer": reviewer, "pending": pending}
@@ -100,19 +132,19 @@ def test_reminder_days_follow_the_periods(app):
     h2 = date(2017, 12, 31)
     h1 = date(2017, 6, 30)
     expected = {
-        date(2018, 1, 7): (None, h1),            # 8 days left; 176 days after H1's deadline: (176 - 1) % 7 == 0
-        date(2018, 1, 8): (h2, None),            # 7 days left
-        date(2018, 1, 10): (None, None),         # 5 days left
-        date(2018, 1, 12): (h2, None),           # 3
-        date(2018, 1, 14): (h2, h1),             # 1; and 183 days after H1's deadline
-        date(2018, 1, 15): (h2, None),           # deadline day
-        date(2018, 1, 16): (None, h2),           # the day after: still missing
+        date(2018, 1, 7): (None, h1),  # 8 days left; 176 days after H1's deadline: (176 - 1) % 7 == 0
+        date(2018, 1, 8): (h2, None),  # 7 days left
+        date(2018, 1, 10): (None, None),  # 5 days left
+        date(2018, 1, 12): (h2, None),  # 3
+        date(2018, 1, 14): (h2, h1),  # 1; and 183 days after H1's deadline
+        date(2018, 1, 15): (h2, None),  # deadline day
+        date(2018, 1, 16): (None, h2),  # the day after: still missing
         date(2018, 1, 17): (None, None),
-        date(2018, 1, 23): (None, h2),           # a week later
+        date(2018, 1, 23): (None, h2),  # a week later
         date(2018, 1, 30): (None, h2),
         date(2017, 7, 16): (None, h1),
         date(2017, 7, 23): (None, h1),
-        date(2017, 12, 30): (None, None),        # 168 days after 2017-07-15: (168 - 1) % 7 == 6
+        date(2017, 12, 30): (None, None),  # 168 days after 2017-07-15: (168 - 1) % 7 == 6
     }
     got = {}
     for day in expected:
@@ -128,7 +160,7 @@ def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
     # The quiet bureau's only item was completed before 2017 H2: nothing to report, no e-mail.
     assert recipients == ["en.editor@tainan.example", "reviewer@tainan.example", "zh.editor@tainan.example"]
 
-    zh, = smtp.to("zh.editor@tainan.example")
+    (zh,) = smtp.to("zh.editor@tainan.example")
     assert zh.get_content_type() == "multipart/alternative"
     assert "水利局" in zh["Subject"] and "需留意" in zh["Subject"]
     plain, html = _parts(zh)
@@ -142,13 +174,13 @@ def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
     assert "107年1月8日" in plain
     assert "https://tracker.tainan.example/" in plain and "<ul>" in html and "請補充" in html
 
-    en, = smtp.to("en.editor@tainan.example")
+    (en,) = smtp.to("en.editor@tainan.example")
     assert "need attention" in en["Subject"] and "Water Resources Bureau" in en["Subject"]
     plain, _ = _parts(en)
     assert "A1.1 Reclaimed water plant" in plain and "Overdue" in plain and "2018-01-08" in plain
     assert "2018-01-15" in plain and "7 days left" in plain
 
-    rv, = smtp.to("reviewer@tainan.example")
+    (rv,) = smtp.to("reviewer@tainan.example")
     plain, html = _parts(rv)
     assert "1" in rv["Subject"] and "審核" in rv["Subject"]
     assert "A1.1" in plain and "https://tracker.tainan.example/review/" in plain
@@ -179,9 +211,16 @@ def test_overdue_items_alone_trigger_nothing(app, world):
     # Correct the returned report away: only the overdue item is left on a non-reminder day.
     returned = db.session.scalar(select(StatusUpdate).join(ActionItem).where(ActionItem.code == "A1.3"))
     editor = db.session.merge(world["zh"])
-    submit_update(returned.action_item, editor, status=returned.status, progress=25,
-                  effective_date=date(2018, 1, 2), narrative="修正", corrects_id=returned.id,
-                  based_on_version=returned.action_item.version)
+    submit_update(
+        returned.action_item,
+        editor,
+        status=returned.status,
+        progress=25,
+        effective_date=date(2018, 1, 2),
+        narrative="修正",
+        corrects_id=returned.id,
+        based_on_version=returned.action_item.version,
+    )
     db.session.commit()
     emails = {d.user.email for d in reminders.collect_digests(date(2018, 1, 10))}
     assert emails == {"reviewer@tainan.example"}
@@ -189,8 +228,7 @@ def test_overdue_items_alone_trigger_nothing(app, world):
 
 def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, world):
     assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
-    ops.approve_update(db.session.merge(world["pending"]), db.session.merge(world["reviewer"]),
-                       effective_date=DAY)
+    ops.approve_update(db.session.merge(world["pending"]), db.session.merge(world["reviewer"]), effective_date=DAY)
     db.session.commit()
     assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
     assert len(smtp.messages) == 3
@@ -221,7 +259,7 @@ def test_reviewer_digest_lists_the_oldest_and_counts_the_rest(app, factory, worl
         it = factory.item(rec, lead=water, code=f"B{n}", start_date=date(2017, 1, 1), due_date=date(2019, 1, 1))
         factory.update(it, progress=10, effective=date(2018, 1, 2))
     db.session.commit()
-    rv, = [d for d in reminders.collect_digests(DAY) if d.kind == reminders.REVIEWER]
+    (rv,) = [d for d in reminders.collect_digests(DAY) if d.kind == reminders.REVIEWER]
     assert rv.pending_total == reminders.REVIEWER_LIST + 4 and len(rv.pending) == reminders.REVIEWER_LIST
     msg = reminders.render_digest(rv)
     plain = msg.get_body(("plain",)).get_content()

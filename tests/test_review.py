@@ -1,17 +1,25 @@
 """Review operations and screens: approve / return (one or many), tracking decisions,
 adoption decisions and "since last review"."""
+
 from __future__ import annotations
 
 import json
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import (
-    Adoption, AdoptionDecision, AuditLog, Review, ReviewDecision, Status, TrackingChoice, TrackingDecision,
+    Adoption,
+    AdoptionDecision,
+    AuditLog,
+    Review,
+    ReviewDecision,
+    Status,
+    TrackingChoice,
+    TrackingDecision,
 )
 from tracker.services import DomainError, PermissionDenied, progress
 from tracker.services import review as ops
@@ -33,9 +41,11 @@ def item(factory):
 @pytest.fixture
 def signin(login):
     """Commit what the test built, then sign ``user`` in (requests use their own session)."""
+
     def _signin(user):
         db.session.commit()
         return login(user)
+
     return _signin
 
 
@@ -44,6 +54,7 @@ def _reviews(update):
 
 
 # --- approve / return ---------------------------------------------------------------
+
 
 def test_approve_makes_the_update_official_bumps_version_and_audits(factory, reviewer, item):
     upd = factory.update(item, progress=40, effective=date(2017, 6, 30))
@@ -79,10 +90,13 @@ def test_return_requires_a_comment(factory, reviewer, item):
     assert review.decision is ReviewDecision.RETURN and review.comment == "請補充佐證資料"
 
 
-@pytest.mark.parametrize("when, field", [
-    (TODAY + timedelta(days=1), "effective_date"),       # future
-    (date(2017, 6, 29), "effective_date"),               # before the update's own date
-])
+@pytest.mark.parametrize(
+    "when, field",
+    [
+        (TODAY + timedelta(days=1), "effective_date"),  # future
+        (date(2017, 6, 29), "effective_date"),  # before the update's own date
+    ],
+)
 def test_review_date_rules(factory, reviewer, item, when, field):
     upd = factory.update(item, effective=date(2017, 6, 30))
     version = item.version
@@ -123,8 +137,15 @@ def test_race_between_two_reviewers_is_settled_by_the_unique_constraint(app, fac
             calls["n"] += 1
             return None if calls["n"] == 1 else original(update_id, session)
 
-        db.session.add(Review(update_id=upd.id, decision=ReviewDecision.APPROVE, comment="",
-                              effective_date=date(2017, 7, 1), reviewer_id=other.id))
+        db.session.add(
+            Review(
+                update_id=upd.id,
+                decision=ReviewDecision.APPROVE,
+                comment="",
+                effective_date=date(2017, 7, 1),
+                reviewer_id=other.id,
+            )
+        )
         db.session.commit()
         ops._existing_review = blind_first
         try:
@@ -162,8 +183,10 @@ def test_race_between_two_reviewers_is_settled_by_the_unique_constraint(app, fac
                 ops._existing_review = original
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker, args=(ids[1], "approve")),
-               threading.Thread(target=worker, args=(ids[2], "return"))]
+    threads = [
+        threading.Thread(target=worker, args=(ids[1], "approve")),
+        threading.Thread(target=worker, args=(ids[2], "return")),
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -196,13 +219,20 @@ def test_batch_reports_each_refusal_and_applies_the_rest(factory, reviewer, item
 
 # --- tracking decisions ------------------------------------------------------------
 
+
 def test_release_needs_a_closing_status_on_the_decision_date(factory, reviewer, item):
     factory.update(item, progress=60, effective=date(2017, 6, 30), approved_on=date(2017, 7, 1))
     with pytest.raises(DomainError) as exc:
         ops.record_decision(item, TrackingChoice.RELEASE, "已完成", date(2017, 12, 20), reviewer)
     assert exc.value.code == "not_releasable" and exc.value.field == "decision"
-    factory.update(item, status=Status.COMPLETED, progress=100, effective=date(2017, 12, 1),
-                   approved_on=date(2017, 12, 10), evidence_url="https://example.org/done")
+    factory.update(
+        item,
+        status=Status.COMPLETED,
+        progress=100,
+        effective=date(2017, 12, 1),
+        approved_on=date(2017, 12, 10),
+        evidence_url="https://example.org/done",
+    )
     # On a day before the completion it describes (2017-12-01), release is still refused.
     with pytest.raises(DomainError):
         ops.record_decision(item, "release", "已完成", date(2017, 11, 30), reviewer)
@@ -216,8 +246,14 @@ def test_release_needs_a_closing_status_on_the_decision_date(factory, reviewer, 
 
 @pytest.mark.parametrize("status", [Status.ONGOING, Status.NOT_FEASIBLE])
 def test_release_allowed_for_ongoing_and_not_feasible(factory, reviewer, item, status):
-    factory.update(item, status=status, progress=50, reason="法規限制" if status is Status.NOT_FEASIBLE else "",
-                   effective=date(2017, 6, 30), approved_on=date(2017, 7, 1))
+    factory.update(
+        item,
+        status=status,
+        progress=50,
+        reason="法規限制" if status is Status.NOT_FEASIBLE else "",
+        effective=date(2017, 6, 30),
+        approved_on=date(2017, 7, 1),
+    )
     assert ops.record_decision(item, "release", "理由", date(2017, 7, 2), reviewer).id
 
 
@@ -236,6 +272,7 @@ def test_continue_and_self_track_need_reason_and_past_date(factory, reviewer, it
 
 # --- adoption decisions --------------------------------------------------------------
 
+
 def test_adoption_not_adopted_needs_reason(factory, reviewer):
     rec = factory.recommendation()
     with pytest.raises(DomainError) as exc:
@@ -250,6 +287,7 @@ def test_adoption_not_adopted_needs_reason(factory, reviewer):
 
 
 # --- queue and pages ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role, status", [("editor", 403), ("viewer", 403), ("reviewer", 200), ("admin", 200)])
 def test_queue_is_for_reviewers_and_admins(client, signin, factory, role, status):
@@ -266,7 +304,7 @@ def test_queue_groups_pending_updates_against_the_official_state(client, signin,
     db.session.commit()
     groups = ops.review_queue().groups
     assert [g.recommendation.code for g in groups] == ["R9"]
-    (dept_, entries), = groups[0].department_groups
+    ((dept_, entries),) = groups[0].department_groups
     assert dept_.id == dept.id and entries[0].update.id == pending.id and entries[0].state.progress == 30
     signin(reviewer)
     html = client.get("/review/").get_data(as_text=True)
@@ -308,13 +346,18 @@ def test_approve_and_return_from_the_queue(client, signin, factory, reviewer, it
     html = r.get_data(as_text=True)
     assert f'id="u{b.id}-comment-error"' in html
     assert _reviews(b) == []
-    r = client.post(f"/review/updates/{b.id}/return",
-                    data={f"u{b.id}-effective_date": "2017-07-01", f"u{b.id}-comment": "請補充照片"})
+    r = client.post(
+        f"/review/updates/{b.id}/return",
+        data={f"u{b.id}-effective_date": "2017-07-01", f"u{b.id}-comment": "請補充照片"},
+    )
     assert r.status_code == 302
     assert _reviews(b)[0].comment == "請補充照片"
     # A second attempt on a handled update: told so, nothing changes.
-    r = client.post(f"/review/updates/{a.id}/return",
-                    data={f"u{a.id}-effective_date": "2017-07-02", f"u{a.id}-comment": "x"}, follow_redirects=True)
+    r = client.post(
+        f"/review/updates/{a.id}/return",
+        data={f"u{a.id}-effective_date": "2017-07-02", f"u{a.id}-comment": "x"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200
     assert [x.decision for x in _reviews(a)] == [ReviewDecision.APPROVE]
     assert "nothing was changed" in r.get_data(as_text=True) or "未做任何變更" in r.get_data(as_text=True)
@@ -335,12 +378,16 @@ def test_batch_from_the_queue(client, signin, factory, reviewer):
     late = factory.update(factory.item(), effective=date(2017, 9, 1))
     db.session.commit()
     signin(reviewer)
-    r = client.post("/review/batch", data={"action": "return", "effective_date": "2017-07-01",
-                                           "update_ids": [u.id for u in ups]})
+    r = client.post(
+        "/review/batch", data={"action": "return", "effective_date": "2017-07-01", "update_ids": [u.id for u in ups]}
+    )
     assert r.status_code == 422  # return without comment
     assert all(_reviews(u) == [] for u in ups)
-    r = client.post("/review/batch", data={"action": "approve", "effective_date": "2017-07-01",
-                                           "update_ids": [u.id for u in ups] + [late.id]}, follow_redirects=True)
+    r = client.post(
+        "/review/batch",
+        data={"action": "approve", "effective_date": "2017-07-01", "update_ids": [u.id for u in ups] + [late.id]},
+        follow_redirects=True,
+    )
     html = r.get_data(as_text=True)
     assert all(len(_reviews(u)) == 1 for u in ups) and _reviews(late) == []
     assert f"#{late.id}" in html
@@ -351,14 +398,18 @@ def test_decision_form(client, signin, factory, reviewer, item):
     db.session.commit()
     signin(reviewer)
     assert client.get(f"/review/items/{item.id}/decision").status_code == 200
-    r = client.post(f"/review/items/{item.id}/decision",
-                    data={"decision": "release", "reason": "完成", "effective_date": "2017-12-20"})
+    r = client.post(
+        f"/review/items/{item.id}/decision",
+        data={"decision": "release", "reason": "完成", "effective_date": "2017-12-20"},
+    )
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert 'id="decision-error"' in html
     assert db.session.scalars(select(TrackingDecision)).all() == []
-    r = client.post(f"/review/items/{item.id}/decision",
-                    data={"decision": "continue", "reason": "持續追蹤", "effective_date": "2017-12-20"})
+    r = client.post(
+        f"/review/items/{item.id}/decision",
+        data={"decision": "continue", "reason": "持續追蹤", "effective_date": "2017-12-20"},
+    )
     assert r.status_code == 302
     assert db.session.scalars(select(TrackingDecision)).one().decision is TrackingChoice.CONTINUE
 
@@ -367,11 +418,15 @@ def test_adoption_form(client, signin, factory, reviewer):
     rec = factory.recommendation()
     db.session.commit()
     signin(reviewer)
-    r = client.post(f"/review/recommendations/{rec.id}/adoption",
-                    data={"decision": "not_adopted", "reason": "", "decided_on": "2017-03-01"})
+    r = client.post(
+        f"/review/recommendations/{rec.id}/adoption",
+        data={"decision": "not_adopted", "reason": "", "decided_on": "2017-03-01"},
+    )
     assert r.status_code == 422 and 'id="reason-error"' in r.get_data(as_text=True)
-    r = client.post(f"/review/recommendations/{rec.id}/adoption",
-                    data={"decision": "under_study", "decided_on": "2017-03-01", "decided_by": "市務會議"})
+    r = client.post(
+        f"/review/recommendations/{rec.id}/adoption",
+        data={"decision": "under_study", "decided_on": "2017-03-01", "decided_by": "市務會議"},
+    )
     assert r.status_code == 302
     assert db.session.scalars(select(AdoptionDecision)).one().decided_by == "市務會議"
     assert "市務會議" in client.get(f"/review/recommendations/{rec.id}/adoption").get_data(as_text=True)
@@ -379,9 +434,10 @@ def test_adoption_form(client, signin, factory, reviewer):
 
 # --- since last review ---------------------------------------------------------------
 
+
 def test_changes_since_lists_every_kind_of_record(factory, reviewer, item):
-    before = datetime.now(timezone.utc) - timedelta(seconds=1)
-    upd = factory.update(item, effective=date(2017, 6, 30), submitted_at=datetime.now(timezone.utc))
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    upd = factory.update(item, effective=date(2017, 6, 30), submitted_at=datetime.now(UTC))
     ind = factory.indicator(item.recommendation)
     factory.measurement(ind, 12, date(2017, 6, 30), update=upd)
     ops.approve_update(upd, reviewer, effective_date=date(2017, 7, 1))
@@ -392,16 +448,30 @@ def test_changes_since_lists_every_kind_of_record(factory, reviewer, item):
     db.session.add(ItemNote(action_item_id=item.id, body="協辦意見", effective_date=date(2017, 7, 3)))
     db.session.commit()
     ch = changes_since(before)
-    assert (len(ch.updates), len(ch.reviews), len(ch.decisions), len(ch.notes), len(ch.measurements),
-            len(ch.adoptions)) == (1, 1, 1, 1, 1, 1)
-    assert changes_since(datetime.now(timezone.utc) + timedelta(seconds=5)).total == 0
+    assert (
+        len(ch.updates),
+        len(ch.reviews),
+        len(ch.decisions),
+        len(ch.notes),
+        len(ch.measurements),
+        len(ch.adoptions),
+    ) == (1, 1, 1, 1, 1, 1)
+    assert changes_since(datetime.now(UTC) + timedelta(seconds=5)).total == 0
 
 
 def test_default_since_is_the_previous_review_before_today(factory, reviewer, item):
     upd = factory.update(item, effective=date(2017, 6, 30))
-    yesterday = datetime.now(timezone.utc) - timedelta(days=2)
-    db.session.add(Review(update_id=upd.id, decision=ReviewDecision.APPROVE, comment="",
-                          effective_date=date(2017, 7, 1), reviewer_id=reviewer.id, recorded_at=yesterday))
+    yesterday = datetime.now(UTC) - timedelta(days=2)
+    db.session.add(
+        Review(
+            update_id=upd.id,
+            decision=ReviewDecision.APPROVE,
+            comment="",
+            effective_date=date(2017, 7, 1),
+            reviewer_id=reviewer.id,
+            recorded_at=yesterday,
+        )
+    )
     db.session.commit()
     since, reason = default_since(reviewer)
     assert reason == "review" and abs((since - yesterday).total_seconds()) < 1
@@ -415,13 +485,17 @@ def test_default_since_is_the_previous_review_before_today(factory, reviewer, it
 
 
 def test_changes_page(client, signin, factory, reviewer, item):
-    factory.update(item, effective=date(2017, 6, 30), narrative="新進度", submitted_at=datetime.now(timezone.utc))
+    factory.update(item, effective=date(2017, 6, 30), narrative="新進度", submitted_at=datetime.now(UTC))
     db.session.commit()
     signin(reviewer)
     r = client.get("/review/changes?since=" + TODAY.isoformat())
     assert r.status_code == 200 and item.code in r.get_data(as_text=True)
     assert client.get("/review/changes").status_code == 200
     bad = client.get("/review/changes?since=2017-13-45")
-    assert bad.status_code == 400 and "2017-13-45" in bad.get_data(as_text=True) and "107/12/31" in bad.get_data(as_text=True)
+    assert (
+        bad.status_code == 400
+        and "2017-13-45" in bad.get_data(as_text=True)
+        and "107/12/31" in bad.get_data(as_text=True)
+    )
     future = client.get("/review/changes?since=" + (TODAY + timedelta(days=1)).isoformat())
     assert future.status_code == 400

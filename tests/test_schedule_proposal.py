@@ -2,9 +2,9 @@
 date) and 經費 in its report while the item has none; the reviewer approves them with the
 report (written to the item, audited); from then on overdue and due soon light up, in the
 read model as in the folded history."""
+
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 
 import pytest
@@ -14,7 +14,7 @@ from tests.update_world import World, build_world, update_form
 from tracker import dates
 from tracker.extensions import db
 from tracker.models import AuditLog, ItemPeriod
-from tracker.services import DomainError, progress, projections, updates
+from tracker.services import progress, projections, updates
 from tracker.services import review as review_ops
 
 
@@ -35,8 +35,7 @@ def _api(world) -> str:
 
 def _row(item_id: int) -> ItemPeriod:
     current = progress.calendar().containing(dates.today()).end
-    return db.session.scalar(select(ItemPeriod).where(ItemPeriod.item_id == item_id,
-                                                      ItemPeriod.period_end == current))
+    return db.session.scalar(select(ItemPeriod).where(ItemPeriod.item_id == item_id, ItemPeriod.period_end == current))
 
 
 def test_the_form_offers_the_proposal_only_while_the_item_has_none(client, login, world):
@@ -53,9 +52,17 @@ def test_the_form_offers_the_proposal_only_while_the_item_has_none(client, login
 
 def test_proposal_through_the_form_then_approval_lights_overdue(client, login, world):
     login(world.lead_editor)
-    resp = client.post(f"/items/{world.item.id}/updates/new", data=update_form(
-        world, proposed_start_date="107/01/01", proposed_due_date="2019-12-31",
-        proposed_budget_amount="1,200,000", proposed_budget_source="city", proposed_budget_note="107年度預算"))
+    resp = client.post(
+        f"/items/{world.item.id}/updates/new",
+        data=update_form(
+            world,
+            proposed_start_date="107/01/01",
+            proposed_due_date="2019-12-31",
+            proposed_budget_amount="1,200,000",
+            proposed_budget_source="city",
+            proposed_budget_note="107年度預算",
+        ),
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     su = updates.live_pending(world.item.id)
     assert (su.proposed_start_date, su.proposed_due_date) == (date(2018, 1, 1), date(2019, 12, 31))
@@ -86,9 +93,17 @@ def test_proposal_through_the_form_then_approval_lights_overdue(client, login, w
 def test_api_proposal_and_due_soon(client, login, world):
     login(world.lead_editor)
     soon = dates.today() + timedelta(days=10)
-    resp = client.post(_api(world), json={"status": "in_progress", "progress": 30, "effective_date": "2017-06-30",
-                                          "narrative": "規劃中", "version": world.item.version,
-                                          "proposed_due_date": soon.isoformat()})
+    resp = client.post(
+        _api(world),
+        json={
+            "status": "in_progress",
+            "progress": 30,
+            "effective_date": "2017-06-30",
+            "narrative": "規劃中",
+            "version": world.item.version,
+            "proposed_due_date": soon.isoformat(),
+        },
+    )
     assert resp.status_code == 201, resp.json
     assert resp.json["update"]["proposed_due_date"] == soon.isoformat()
     su = updates.live_pending(world.item.id)
@@ -103,31 +118,58 @@ def test_a_proposal_is_refused_once_the_item_has_a_schedule(client, login, world
     world.item.due_date = date(2019, 12, 31)
     db.session.commit()
     login(world.lead_editor)
-    resp = client.post(_api(world), json={"status": "in_progress", "progress": 30, "effective_date": "2017-06-30",
-                                          "narrative": "x", "version": world.item.version,
-                                          "proposed_due_date": "2020-12-31", "proposed_budget_amount": 5000,
-                                          "proposed_budget_source": "city"})
+    resp = client.post(
+        _api(world),
+        json={
+            "status": "in_progress",
+            "progress": 30,
+            "effective_date": "2017-06-30",
+            "narrative": "x",
+            "version": world.item.version,
+            "proposed_due_date": "2020-12-31",
+            "proposed_budget_amount": 5000,
+            "proposed_budget_source": "city",
+        },
+    )
     assert resp.status_code == 422
     errors = resp.json["error"]["errors"]
-    assert "proposed_due_date" in errors and "2019" in errors["proposed_due_date"] or "108" in errors["proposed_due_date"]
+    assert (
+        "proposed_due_date" in errors and "2019" in errors["proposed_due_date"] or "108" in errors["proposed_due_date"]
+    )
     assert "proposed_budget_amount" not in errors  # the item has no budget yet: that part is fine
 
 
 def test_bad_proposals_are_refused_by_field(client, login, world):
     login(world.lead_editor)
-    resp = client.post(_api(world), json={"status": "in_progress", "progress": 30, "effective_date": "2017-06-30",
-                                          "narrative": "x", "version": world.item.version,
-                                          "proposed_start_date": "2019-01-01", "proposed_due_date": "2018-01-01",
-                                          "proposed_budget_amount": "-5"})
+    resp = client.post(
+        _api(world),
+        json={
+            "status": "in_progress",
+            "progress": 30,
+            "effective_date": "2017-06-30",
+            "narrative": "x",
+            "version": world.item.version,
+            "proposed_start_date": "2019-01-01",
+            "proposed_due_date": "2018-01-01",
+            "proposed_budget_amount": "-5",
+        },
+    )
     assert resp.status_code == 422
     errors = resp.json["error"]["errors"]
     assert set(errors) >= {"proposed_due_date", "proposed_budget_amount"}
 
 
 def test_approval_does_not_overwrite_a_schedule_set_meanwhile(world):
-    su = updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=30,
-                               effective_date="2017-06-30", narrative="x", based_on_version=world.item.version,
-                               proposal={"proposed_due_date": "2019-12-31"})
+    su = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="x",
+        based_on_version=world.item.version,
+        proposal={"proposed_due_date": "2019-12-31"},
+    )
     db.session.commit()
     world.item.due_date = date(2020, 6, 30)  # an administrator set it before the review
     db.session.commit()
@@ -139,8 +181,16 @@ def test_approval_does_not_overwrite_a_schedule_set_meanwhile(world):
 @pytest.mark.parametrize("role", ["support_editor", "other_editor", "reviewer", "viewer", "admin"])
 def test_only_the_lead_department_proposes(client, login, world, role):
     login(getattr(world, role))
-    resp = client.post(_api(world), json={"status": "in_progress", "progress": 30, "effective_date": "2017-06-30",
-                                          "narrative": "x", "version": world.item.version,
-                                          "proposed_due_date": "2019-12-31"})
+    resp = client.post(
+        _api(world),
+        json={
+            "status": "in_progress",
+            "progress": 30,
+            "effective_date": "2017-06-30",
+            "narrative": "x",
+            "version": world.item.version,
+            "proposed_due_date": "2019-12-31",
+        },
+    )
     assert resp.status_code == 403
     assert updates.get_item(world.item.id).due_date is None

@@ -1,6 +1,7 @@
 """Knowledge across reports: the one search service (SQLite FTS5 trigram / PostgreSQL
 pg_trgm; the same tests run on both), SDG and ISO 37120 tags, action items answering
 recommendations of several reports, likely duplicates, and the pages for every role."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from tracker.extensions import db
-from tracker.models import ActionItem, AuditLog, Recommendation, Report, Role, SearchDocument
+from tracker.models import AuditLog, Recommendation, Role, SearchDocument
 from tracker.services import DomainError, sdg
 from tracker.services import search as svc
 
@@ -29,21 +30,40 @@ def _found(results) -> set[tuple[str, str]]:
 @pytest.fixture
 def world(seeded, factory):
     """The Israel report plus a second, made-up report (test data) in Japan."""
-    japan = factory.report(code="test-japan", title_zh="測試：赴日本考察雨水利用", title_en="TEST: rainwater in Japan",
-                           destination_zh="日本", destination_en="Japan")
-    rain = factory.recommendation(japan, code="J1", section="伍.一", title_zh="設置雨水貯留設施",
-                                  title_en="Rainwater harvesting", text_zh="建議新建公有建築物設置雨水貯留設施，提高雨水再利用率。",
-                                  text_en="Public buildings should harvest rainwater for reuse.")
-    other = factory.recommendation(japan, code="J2", section="伍.二", title_zh="推動100%綠電",
-                                   title_en="100% green power", text_zh="市府機關用電_全面_採購綠電。",
-                                   text_en="City offices buy green power.")
+    japan = factory.report(
+        code="test-japan",
+        title_zh="測試：赴日本考察雨水利用",
+        title_en="TEST: rainwater in Japan",
+        destination_zh="日本",
+        destination_en="Japan",
+    )
+    rain = factory.recommendation(
+        japan,
+        code="J1",
+        section="伍.一",
+        title_zh="設置雨水貯留設施",
+        title_en="Rainwater harvesting",
+        text_zh="建議新建公有建築物設置雨水貯留設施，提高雨水再利用率。",
+        text_en="Public buildings should harvest rainwater for reuse.",
+    )
+    other = factory.recommendation(
+        japan,
+        code="J2",
+        section="伍.二",
+        title_zh="推動100%綠電",
+        title_en="100% green power",
+        text_zh="市府機關用電_全面_採購綠電。",
+        text_en="City offices buy green power.",
+    )
     db.session.commit()
-    israel_r3 = db.session.scalar(select(Recommendation).where(Recommendation.report_id == seeded.id,
-                                                               Recommendation.code == "R3"))
+    israel_r3 = db.session.scalar(
+        select(Recommendation).where(Recommendation.report_id == seeded.id, Recommendation.code == "R3")
+    )
     return {"israel": seeded, "japan": japan, "rain": rain, "other": other, "r3": israel_r3}
 
 
 # --- the search service --------------------------------------------------------------------------
+
 
 def test_every_report_recommendation_and_practice_is_indexed(world):
     counts = dict(db.session.execute(select(SearchDocument.kind, func.count()).group_by(SearchDocument.kind)).all())
@@ -82,8 +102,11 @@ def test_every_word_must_occur_and_case_does_not_matter(world):
 def test_like_wildcards_and_fts_syntax_are_plain_text(world):
     assert _found(svc.search("_全面_")) == {("recommendation", "J2")}
     percent = svc.search("%", page_size=500)
-    contents = dict(db.session.execute(select(SearchDocument.ref_id, SearchDocument.content)
-                                       .where(SearchDocument.kind == "recommendation")).all())
+    contents = dict(
+        db.session.execute(
+            select(SearchDocument.ref_id, SearchDocument.content).where(SearchDocument.kind == "recommendation")
+        ).all()
+    )
     assert percent.total and all("%" in contents[h.ref_id] for h in percent.hits if h.kind == "recommendation")
     assert ("recommendation", "R1") not in _found(percent)
     assert svc.search('"water" OR NEAR(*)').total >= 0  # no syntax error reaches the user
@@ -107,7 +130,9 @@ def test_the_index_follows_edits_in_the_same_transaction(world):
 
 
 def test_rebuild_gives_the_same_documents(world):
-    before = sorted(db.session.execute(select(SearchDocument.kind, SearchDocument.ref_id, SearchDocument.content)).all())
+    before = sorted(
+        db.session.execute(select(SearchDocument.kind, SearchDocument.ref_id, SearchDocument.content)).all()
+    )
     assert svc.rebuild() == len(before)
     db.session.commit()
     after = sorted(db.session.execute(select(SearchDocument.kind, SearchDocument.ref_id, SearchDocument.content)).all())
@@ -136,8 +161,12 @@ def test_the_database_full_text_index_exists(world):
         sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'search_document_fts'"))
         assert "fts5" in sql and "trigram" in sql
     else:
-        assert db.session.scalar(text("SELECT count(*) FROM pg_indexes WHERE indexname = "
-                                      "'ix_search_document_content_trgm'")) == 1
+        assert (
+            db.session.scalar(
+                text("SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_search_document_content_trgm'")
+            )
+            == 1
+        )
 
 
 def test_filters_destination_kind_and_department(world, factory):
@@ -152,7 +181,9 @@ def test_filters_destination_kind_and_department(world, factory):
     item = factory.item(world["rain"], lead=water, supporting=[helper])
     db.session.commit()
     assert _found(svc.search("", svc.Filters(department_id=water.id))) == {
-        ("recommendation", "J1"), ("report", "test-japan")}
+        ("recommendation", "J1"),
+        ("report", "test-japan"),
+    }
     assert ("recommendation", "J1") in _found(svc.search("雨水", svc.Filters(department_id=helper.id)))
     # Through an item answering a recommendation of another report too.
     sdg.link_item(item, world["r3"], None)
@@ -186,6 +217,7 @@ def test_empty_query_without_filters_finds_nothing(world):
 
 # --- SDG data and tags ---------------------------------------------------------------------------
 
+
 def test_the_sdg_list_has_17_goals_and_169_targets():
     data = json.loads((ROOT / "tracker" / "data" / "sdg.json").read_text(encoding="utf-8"))
     assert [g["id"] for g in data["goals"]] == [str(i) for i in range(1, 18)]
@@ -216,6 +248,7 @@ def test_targets_are_validated_and_tagging_is_audited(world, factory):
 
 
 # --- one item, several reports' recommendations; duplicates -----------------------------------------
+
 
 def test_an_item_answers_recommendations_of_other_reports(world, factory):
     item = factory.item(world["rain"])
@@ -254,10 +287,15 @@ def test_likely_duplicates_need_similar_text_and_gain_from_a_shared_target(world
 
 # --- pages, per role -----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def people(factory):
-    users = {"admin": factory.user(Role.ADMIN), "reviewer": factory.user(Role.REVIEWER),
-             "editor": factory.user(Role.EDITOR), "viewer": factory.user(Role.VIEWER)}
+    users = {
+        "admin": factory.user(Role.ADMIN),
+        "reviewer": factory.user(Role.REVIEWER),
+        "editor": factory.user(Role.EDITOR),
+        "viewer": factory.user(Role.VIEWER),
+    }
     db.session.commit()
     return users
 
@@ -313,10 +351,14 @@ def test_admin_tags_links_and_the_pages_show_it(client, login, world, people, fa
     practice = rec.practices[0]
     assert client.post(f"/admin/knowledge/practices/{practice.id}/sdg", data={"sdg": "6.4"}).status_code == 302
     indicator = rec.indicators[0]
-    assert client.post(f"/admin/knowledge/indicators/{indicator.id}/iso37120",
-                       data={"iso37120": "23.3"}).status_code == 302
-    assert client.post(f"/admin/knowledge/indicators/{indicator.id}/iso37120",
-                       data={"iso37120": "1.1.1"}).status_code == 422
+    assert (
+        client.post(f"/admin/knowledge/indicators/{indicator.id}/iso37120", data={"iso37120": "23.3"}).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/admin/knowledge/indicators/{indicator.id}/iso37120", data={"iso37120": "1.1.1"}).status_code
+        == 422
+    )
     assert client.post(f"/admin/knowledge/recommendations/{rec.id}/items", data={"item_id": item.id}).status_code == 302
     assert client.post(f"/admin/knowledge/recommendations/{rec.id}/items", data={"item_id": ""}).status_code == 422
     page = client.get(f"/recommendations/{rec.id}?lang=en").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """docs/security.md says only what a test proves: every test it cites exists, and the
 claims that had no test of their own have one here (what the session cookie holds, one
 access line per request)."""
+
 from __future__ import annotations
 
 import ast
@@ -53,8 +54,18 @@ def test_every_test_the_security_page_cites_exists():
 
 
 # The keys docs/security.md lists under "What the session cookie holds".
-DOCUMENTED_COOKIE_KEYS = {"_user_id", "_fresh", "_id", "_login_at", "_seen_at", "_2fa", "csrf_token", "lang",
-                          "_totp_pending", "_flashes"}
+DOCUMENTED_COOKIE_KEYS = {
+    "_user_id",
+    "_fresh",
+    "_id",
+    "_login_at",
+    "_seen_at",
+    "_2fa",
+    "csrf_token",
+    "lang",
+    "_totp_pending",
+    "_flashes",
+}
 
 
 def test_the_session_cookie_holds_only_the_documented_keys(app, factory):
@@ -76,7 +87,9 @@ def test_the_session_cookie_holds_only_the_documented_keys(app, factory):
         keys()
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
-    client.post("/login?lang=en", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf("/login")})
+    client.post(
+        "/login?lang=en", data={"email": user.email, "password": DEFAULT_PASSWORD, "csrf_token": csrf("/login")}
+    )
     keys()
     page = client.get("/account/two-factor").get_data(as_text=True)
     secret = keys()["_totp_pending"]
@@ -103,14 +116,21 @@ def access_lines(app):
 
 def test_one_access_line_per_request_whatever_the_answer(app, client, login, factory, access_lines):
     login(factory.user("admin"))
-    requests = [("GET", "/"), ("GET", "/no-such-page"), ("PUT", "/api/v1/reports"), ("GET", "/admin/users?q=%00"),
-                ("GET", "/reports/2147483648"), ("GET", "/api/v1/reports?as_of=nope"), ("POST", "/logout"),
-                ("GET", "/api/v1/reports")]
+    requests = [
+        ("GET", "/"),
+        ("GET", "/no-such-page"),
+        ("PUT", "/api/v1/reports"),
+        ("GET", "/admin/users?q=%00"),
+        ("GET", "/reports/2147483648"),
+        ("GET", "/api/v1/reports?as_of=nope"),
+        ("POST", "/logout"),
+        ("GET", "/api/v1/reports"),
+    ]
     for method, path in requests:
         client.open(path, method=method, headers={"X-Request-Id": f"probe-{len(access_lines())}"})
     lines = access_lines()
     assert len(lines) == len(requests), lines
-    for n, (line, (method, path)) in enumerate(zip(lines, requests)):
+    for n, (line, (method, path)) in enumerate(zip(lines, requests, strict=False)):
         assert f"req=probe-{n} " in line and f"{method} {path.split('?')[0]} " in line
     # Static files are not logged.
     client.get("/static/css/app.css")

@@ -1,6 +1,7 @@
 """Security headers on every kind of response, HSTS in production only, no caching of
 signed-in pages, debug refused in production, generic error pages with a request id,
 and log lines that say who/what/when without secrets."""
+
 from __future__ import annotations
 
 import io
@@ -10,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import DEFAULT_PASSWORD
 from tracker import ConfigurationError, create_app
 from tracker.extensions import db
 from tracker.logging_setup import redact
-from tests.factories import DEFAULT_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 PROD_SECRET = "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI"
@@ -49,8 +50,18 @@ def signed_in(client, factory, login):
     return login(factory.user("viewer"))
 
 
-@pytest.mark.parametrize("path", ["/", "/account/", "/api/v1/reports", "/api/v1/openapi.json", "/no-such-page",
-                                  "/api/v1/no-such-thing", "/static/css/app.css"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/account/",
+        "/api/v1/reports",
+        "/api/v1/openapi.json",
+        "/no-such-page",
+        "/api/v1/no-such-thing",
+        "/static/css/app.css",
+    ],
+)
 def test_headers_on_pages_api_errors_and_static(client, signed_in, path):
     resp = client.get(path)
     assert_security_headers(resp)
@@ -96,8 +107,13 @@ def test_templates_need_no_unsafe_inline():
     offenders = []
     for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
-        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"\sstyle\s*=", r"<style[\s>]", r"\son[a-z]+\s*=\s*[\"']",
-                        r"javascript:"):
+        for pattern in (
+            r"<script(?![^>]*\bsrc=)[^>]*>",
+            r"\sstyle\s*=",
+            r"<style[\s>]",
+            r"\son[a-z]+\s*=\s*[\"']",
+            r"javascript:",
+        ):
             if re.search(pattern, text, flags=re.IGNORECASE):
                 offenders.append(f"{path.relative_to(ROOT)}: {pattern}")
     assert not offenders, offenders
@@ -156,7 +172,9 @@ class TestLogging:
         user = factory.user("viewer", password="Sup3r secret passphrase!")
         _, raw = create_token(user, "script")
         db.session.commit()
-        client.post("/login?password=leaked-in-query", data={"email": user.email, "password": "Sup3r secret passphrase!"})
+        client.post(
+            "/login?password=leaked-in-query", data={"email": user.email, "password": "Sup3r secret passphrase!"}
+        )
         client.get("/account/")
         client.get("/api/v1/reports", headers={"Authorization": f"Bearer {raw}"})
         lines = log_output.getvalue().splitlines()
@@ -173,10 +191,16 @@ class TestLogging:
         text = log_output.getvalue()
         assert "failed sign-in" in text and "guessing-Password-123" not in text
 
-    @pytest.mark.parametrize("message", [
-        "password=hunter2hunter2", 'login {"password": "hunter2hunter2"}', "Authorization: Bearer pbt_abcdefghijklmnop",
-        "token: pbt_abcdefghijklmnop", "recovery_code=abcd-efgh-jkmn",
-    ])
+    @pytest.mark.parametrize(
+        "message",
+        [
+            "password=hunter2hunter2",
+            'login {"password": "hunter2hunter2"}',
+            "Authorization: Bearer pbt_abcdefghijklmnop",
+            "token: pbt_abcdefghijklmnop",
+            "recovery_code=abcd-efgh-jkmn",
+        ],
+    )
     def test_redaction_of_secrets_in_messages(self, message):
         assert "hunter2" not in redact(message) and "abcdefghijklmnop" not in redact(message)
         assert "efgh" not in redact(message)

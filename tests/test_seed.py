@@ -1,4 +1,5 @@
 """Seed data (seed/data) and its loader, checked against the report; demo data."""
+
 from __future__ import annotations
 
 import re
@@ -9,14 +10,29 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import func, select
 
 from seed.demo import DEMO_DOMAIN, load_demo
 from seed.loader import SeedError, load_seed
 from tracker.extensions import db
 from tracker.models import (
-    ActionItem, Department, Indicator, Measurement, PracticeFigure, Recommendation, ReferencePractice,
-    Report, Review, ReviewDecision, Role, Status, StatusUpdate, TrackingChoice, TrackingDecision, User,
+    ActionItem,
+    Department,
+    Indicator,
+    Measurement,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
+    Review,
+    ReviewDecision,
+    Role,
+    Status,
+    StatusUpdate,
+    TrackingChoice,
+    TrackingDecision,
+    User,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,14 +41,23 @@ REPORT_DIR = Path("reports") / "israel-2016"
 # The report's own text, kept beside the seed data (seed/source/README or docs/domain.md).
 SOURCE_REPORT = ROOT / "seed" / "source" / "israel-2016-trip-report.zh-TW.txt"
 SEED_TABLES = (
-    "department", "report", "recommendation", "reference_practice", "practice_figure", "indicator",
-    "action_item", "action_item_supporting", "action_item_practice", "action_item_indicator",
+    "department",
+    "report",
+    "recommendation",
+    "reference_practice",
+    "practice_figure",
+    "indicator",
+    "action_item",
+    "action_item_supporting",
+    "action_item_practice",
+    "action_item_indicator",
     "adoption_decision",
 )
 CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 # --- helpers --------------------------------------------------------------------------------------
+
 
 def seed(data_dir: Path = DATA):
     stats = load_seed(db.session, data_dir)
@@ -74,8 +99,10 @@ def data_copy(tmp_path):
 
 def figure(practice: str, code: str) -> PracticeFigure:
     return db.session.scalar(
-        select(PracticeFigure).join(ReferencePractice).where(ReferencePractice.code == practice,
-                                                             PracticeFigure.code == code))
+        select(PracticeFigure)
+        .join(ReferencePractice)
+        .where(ReferencePractice.code == practice, PracticeFigure.code == code)
+    )
 
 
 def indicator(code: str) -> Indicator:
@@ -88,13 +115,17 @@ def item(code: str) -> ActionItem:
 
 # --- the seed loads, once ---------------------------------------------------------------------------
 
+
 def test_seed_loads_the_report_with_its_departments(app):
     stats = seed()
     report = db.session.scalar(select(Report).where(Report.code == "israel-2016"))
     assert report.title_zh == "赴以色列出席第31屆世界市長會議 出國報告書"
     assert report.agency_zh == "臺南市政府" and report.agency_en == "Tainan City Government"
     assert (report.trip_start, report.trip_end, report.report_date) == (
-        date(2016, 11, 12), date(2016, 11, 19), date(2016, 12, 23))
+        date(2016, 11, 12),
+        date(2016, 11, 19),
+        date(2016, 12, 23),
+    )
     assert report.travellers_zh.splitlines()[0] == "賴清德市長"
     assert "警察局刑警大隊黃建富偵查佐" in report.travellers_zh
     assert len(report.travellers_en.splitlines()) == len(report.travellers_zh.splitlines()) == 6
@@ -113,9 +144,18 @@ def test_running_the_seed_twice_changes_nothing(app):
     stats = seed()
     assert snapshot() == before
     assert stats.outcome("created") == 0 and stats.outcome("updated") == 0
-    assert stats.outcome("unchanged") == sum(len(before[t]) for t in (
-        "department", "report", "recommendation", "reference_practice", "practice_figure", "indicator",
-        "action_item"))
+    assert stats.outcome("unchanged") == sum(
+        len(before[t])
+        for t in (
+            "department",
+            "report",
+            "recommendation",
+            "reference_practice",
+            "practice_figure",
+            "indicator",
+            "action_item",
+        )
+    )
     assert {i.version for i in db.session.scalars(select(ActionItem))} == {1}
 
 
@@ -127,11 +167,17 @@ def test_load_only_flushes(app):
 
 # --- faithful to the report -------------------------------------------------------------------------
 
+
 def test_five_recommendations_with_their_sections(app):
     seed()
     recs = list(db.session.scalars(select(Recommendation).order_by(Recommendation.position)))
     assert [(r.code, r.section) for r in recs] == [
-        ("R1", "三(一)"), ("R2", "三(二)"), ("R3", "三(三)"), ("R4", "三(四)"), ("R5", "三(五)")]
+        ("R1", "三(一)"),
+        ("R2", "三(二)"),
+        ("R3", "三(三)"),
+        ("R4", "三(四)"),
+        ("R5", "三(五)"),
+    ]
     assert recs[0].title_zh == "結合產官學研力量，積極扶持新創"
     assert recs[4].title_zh == "持續強化城市交流、深化城市外交"
     assert all(r.text_zh and r.text_en and r.title_en for r in recs)
@@ -140,25 +186,28 @@ def test_five_recommendations_with_their_sections(app):
     assert all(r.adoption_decisions == [] for r in recs)
 
 
-@pytest.mark.parametrize("practice, code, value, unit, year, section, in_quote", [
-    ("IL-RD-SUPPORT", "rd-share-of-gdp", "4.38", "%", 2016, "二(四)", "4.38%"),
-    ("IL-RD-SUPPORT", "global-rd-centres", "300", "間", 2016, "二(四)", "超過 300 間"),
-    ("JLM-ECOSYSTEM", "tech-companies", "600", "家", 2016, "二(五)", "600 家科技公司"),
-    ("JLM-ECOSYSTEM", "accelerators", "12", "個", 2016, "二(五)", "12 個新創加速器"),
-    ("JLM-ECOSYSTEM", "investment-funds", "18", "個", 2016, "二(五)", "18 個新創投資基金"),
-    ("JLM-ECOSYSTEM", "tech-workers", "14500", "人", 2016, "二(五)", "14,500 名"),
-    ("JLM-MASSCHALLENGE", "building-age", "100", "年", None, "二(五)", "超過百年"),
-    ("TLV-CONTROL-CENTRE", "control-centre-hours", "24", "小時/日", 2014, "二(四)", "2014 年起"),
-    ("TLV-CONTROL-CENTRE", "multifunction-cameras", "800", "個", 2016, "二(四)", "800 多個多功能攝影機"),
-    ("TLV-CONTROL-CENTRE", "cameras-citywide", "800", "個", 2016, "三(二)", "800 個攝影機"),
-    ("IL-WATER-REUSE", "water-reuse-rate", "80", "%", 2016, "二(七)", "高達 80%，全球第一"),
-    ("IL-WATER-REUSE", "irrigation-reclaimed-share", "59", "%", 2016, "二(七)", "59%來自再生水"),
-    ("IL-DRIP-IRRIGATION", "water-saving", "50", "%", None, "二(八)", "減少 50%"),
-    ("IL-DRIP-IRRIGATION", "efficiency-gain", "30", "%", None, "二(八)", "提升 30%"),
-    ("IL-DRIP-IRRIGATION", "yield-gain", "200", "%", None, "二(八)", "提升 200%"),
-    ("RAA-EDUCATION", "education-budget-share", "30", "%", 2016, "二(三)", "高達三成"),
-    ("IL-MAYORS-CONFERENCE", "other-mayors-2016", "20", "人", 2016, "二(二)", "20 名市長"),
-])
+@pytest.mark.parametrize(
+    "practice, code, value, unit, year, section, in_quote",
+    [
+        ("IL-RD-SUPPORT", "rd-share-of-gdp", "4.38", "%", 2016, "二(四)", "4.38%"),
+        ("IL-RD-SUPPORT", "global-rd-centres", "300", "間", 2016, "二(四)", "超過 300 間"),
+        ("JLM-ECOSYSTEM", "tech-companies", "600", "家", 2016, "二(五)", "600 家科技公司"),
+        ("JLM-ECOSYSTEM", "accelerators", "12", "個", 2016, "二(五)", "12 個新創加速器"),
+        ("JLM-ECOSYSTEM", "investment-funds", "18", "個", 2016, "二(五)", "18 個新創投資基金"),
+        ("JLM-ECOSYSTEM", "tech-workers", "14500", "人", 2016, "二(五)", "14,500 名"),
+        ("JLM-MASSCHALLENGE", "building-age", "100", "年", None, "二(五)", "超過百年"),
+        ("TLV-CONTROL-CENTRE", "control-centre-hours", "24", "小時/日", 2014, "二(四)", "2014 年起"),
+        ("TLV-CONTROL-CENTRE", "multifunction-cameras", "800", "個", 2016, "二(四)", "800 多個多功能攝影機"),
+        ("TLV-CONTROL-CENTRE", "cameras-citywide", "800", "個", 2016, "三(二)", "800 個攝影機"),
+        ("IL-WATER-REUSE", "water-reuse-rate", "80", "%", 2016, "二(七)", "高達 80%，全球第一"),
+        ("IL-WATER-REUSE", "irrigation-reclaimed-share", "59", "%", 2016, "二(七)", "59%來自再生水"),
+        ("IL-DRIP-IRRIGATION", "water-saving", "50", "%", None, "二(八)", "減少 50%"),
+        ("IL-DRIP-IRRIGATION", "efficiency-gain", "30", "%", None, "二(八)", "提升 30%"),
+        ("IL-DRIP-IRRIGATION", "yield-gain", "200", "%", None, "二(八)", "提升 200%"),
+        ("RAA-EDUCATION", "education-budget-share", "30", "%", 2016, "二(三)", "高達三成"),
+        ("IL-MAYORS-CONFERENCE", "other-mayors-2016", "20", "人", 2016, "二(二)", "20 名市長"),
+    ],
+)
 def test_key_figures_have_exact_values(app, practice, code, value, unit, year, section, in_quote):
     seed()
     f = figure(practice, code)
@@ -168,14 +217,17 @@ def test_key_figures_have_exact_values(app, practice, code, value, unit, year, s
     assert in_quote in f.quote_zh
 
 
-@pytest.mark.parametrize("practice, code, year, text", [
-    ("RAA-SISTER-CITY", "sister-city-since", 1999, "1999 年締盟"),
-    ("RAA-SISTER-CITY", "tainan-direction-sign", 2011, "2011 年"),
-    ("RAA-SISTER-CITY", "who-safe-city", 2005, "安全城市"),
-    ("TLV-SOLAR-HEATERS", "mandatory-on-new-buildings", 2016, "建屋時均需要加裝太陽電熱板"),
-    ("TLV-EMERGENCY", "shelters", 2016, "數百個避難場所"),
-    ("BEZEQ-SENSORS", "sensors-and-cameras", 2016, "數以百計的感測器及攝影機"),
-])
+@pytest.mark.parametrize(
+    "practice, code, year, text",
+    [
+        ("RAA-SISTER-CITY", "sister-city-since", 1999, "1999 年締盟"),
+        ("RAA-SISTER-CITY", "tainan-direction-sign", 2011, "2011 年"),
+        ("RAA-SISTER-CITY", "who-safe-city", 2005, "安全城市"),
+        ("TLV-SOLAR-HEATERS", "mandatory-on-new-buildings", 2016, "建屋時均需要加裝太陽電熱板"),
+        ("TLV-EMERGENCY", "shelters", 2016, "數百個避難場所"),
+        ("BEZEQ-SENSORS", "sensors-and-cameras", 2016, "數以百計的感測器及攝影機"),
+    ],
+)
 def test_non_numeric_figures_keep_their_text_and_year(app, practice, code, year, text):
     seed()
     f = figure(practice, code)
@@ -189,11 +241,14 @@ def test_figures_outside_any_recommendation_are_left_out(app):
     assert "乳牛" not in quotes and "一萬多公升" not in quotes
 
 
-@pytest.mark.parametrize("code, value, unit, in_source", [
-    ("pv-capacity", "199", "MW", "逾 199 百萬瓦"),
-    ("pv-generation", "249", "百萬度", "約 2.49 億度"),
-    ("pv-co2-reduction", "129000", "公噸", "約 12.9 萬噸"),
-])
+@pytest.mark.parametrize(
+    "code, value, unit, in_source",
+    [
+        ("pv-capacity", "199", "MW", "逾 199 百萬瓦"),
+        ("pv-generation", "249", "百萬度", "約 2.49 億度"),
+        ("pv-co2-reduction", "129000", "公噸", "約 12.9 萬噸"),
+    ],
+)
 def test_tainan_figures_from_the_report_are_baselines(app, code, value, unit, in_source):
     seed()
     ind = indicator(code)
@@ -227,8 +282,12 @@ def test_indicators_invent_no_target_and_no_baseline(app):
 def test_everything_cites_a_section(app):
     seed()
     section = re.compile(r"^[一二三四]\([一二三四五六七八]\)$")
-    for model, attr in ((Recommendation, "section"), (ReferencePractice, "section"),
-                        (PracticeFigure, "section"), (ActionItem, "source_section")):
+    for model, attr in (
+        (Recommendation, "section"),
+        (ReferencePractice, "section"),
+        (PracticeFigure, "section"),
+        (ActionItem, "source_section"),
+    ):
         for value in db.session.scalars(select(getattr(model, attr))):
             assert section.match(value), f"{model.__name__}: {value!r}"
 
@@ -287,6 +346,7 @@ def test_quotes_and_texts_are_verbatim(app):
 
 # --- the app's values survive a re-run; YAML corrections reach the database ---------------------------
 
+
 def test_rerun_keeps_what_the_app_filled_in(app):
     seed()
     it, ind = item("R3-02"), indicator("water-reuse-rate")
@@ -328,7 +388,8 @@ def test_a_second_report_folder_is_loaded_beside_the_first(app, data_copy):
         " unit: 家, direction: higher, data_department: econ}\n"
         "action_items:\n  - {code: R1-01, recommendation: R1, title_zh: 事項, title_en: Item,"
         " source_section: 三(一), lead: water, indicators: [tech-companies]}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     stats = seed(data)
     assert stats.reports == ["israel-2016", "next-trip"]
     assert db.session.scalar(select(func.count(Indicator.id)).where(Indicator.code == "tech-companies")) == 2
@@ -337,6 +398,7 @@ def test_a_second_report_folder_is_loaded_beside_the_first(app, data_copy):
 
 
 # --- malformed data: named file and line, nothing written ---------------------------------------------
+
 
 def test_malformed_yaml_names_file_and_line_and_writes_nothing(app, data_copy):
     data, edit = data_copy
@@ -372,22 +434,37 @@ def test_unknown_department_code(app, data_copy):
     assert "unknown department code 'nosuch'" in message and "R2-01" in message
 
 
-@pytest.mark.parametrize("relative, old, new, reason", [
-    (REPORT_DIR / "practices.yaml", "        value: 4.38\n", "        valu: 4.38\n", "unknown key 'valu'"),
-    (REPORT_DIR / "recommendations.yaml", "    section: 三(三)\n", "    section:\n",
-     "missing required field 'section'"),
-    (REPORT_DIR / "action_items.yaml", "    weight: 1\n", "    weight: heavy\n", "weight must be a number"),
-    (REPORT_DIR / "practices.yaml", "        year: 2014\n", "        year: \"2014\"\n", "must be a year"),
-    (REPORT_DIR / "report.yaml", "trip_start: 2016-11-12", "trip_start: 2016-02-30", "not a real date"),
-    (REPORT_DIR / "report.yaml", "trip_start: 2016-11-12", "trip_start: 12/11/2016", "YYYY-MM-DD"),
-    (REPORT_DIR / "indicators.yaml", "    direction: higher", "    direction: up", "must be one of higher, lower"),
-    (REPORT_DIR / "action_items.yaml", "    indicators: [start-up-accelerators]", "    indicators: [nope]",
-     "unknown indicator 'nope'"),
-    (REPORT_DIR / "practices.yaml", "  - code: JLM-ECOSYSTEM\n    recommendation: R1",
-     "  - code: JLM-ECOSYSTEM\n    recommendation: R9", "unknown recommendation 'R9'"),
-    ("departments.yaml", "  - code: legal\n", "  - code: rdec\n", "department code 'rdec' appears twice"),
-    ("departments.yaml", "    name_zh: 法制處\n", "    name_zh: 法制處\n    name_zh: 法務處\n", "duplicate key"),
-])
+@pytest.mark.parametrize(
+    "relative, old, new, reason",
+    [
+        (REPORT_DIR / "practices.yaml", "        value: 4.38\n", "        valu: 4.38\n", "unknown key 'valu'"),
+        (
+            REPORT_DIR / "recommendations.yaml",
+            "    section: 三(三)\n",
+            "    section:\n",
+            "missing required field 'section'",
+        ),
+        (REPORT_DIR / "action_items.yaml", "    weight: 1\n", "    weight: heavy\n", "weight must be a number"),
+        (REPORT_DIR / "practices.yaml", "        year: 2014\n", '        year: "2014"\n', "must be a year"),
+        (REPORT_DIR / "report.yaml", "trip_start: 2016-11-12", "trip_start: 2016-02-30", "not a real date"),
+        (REPORT_DIR / "report.yaml", "trip_start: 2016-11-12", "trip_start: 12/11/2016", "YYYY-MM-DD"),
+        (REPORT_DIR / "indicators.yaml", "    direction: higher", "    direction: up", "must be one of higher, lower"),
+        (
+            REPORT_DIR / "action_items.yaml",
+            "    indicators: [start-up-accelerators]",
+            "    indicators: [nope]",
+            "unknown indicator 'nope'",
+        ),
+        (
+            REPORT_DIR / "practices.yaml",
+            "  - code: JLM-ECOSYSTEM\n    recommendation: R1",
+            "  - code: JLM-ECOSYSTEM\n    recommendation: R9",
+            "unknown recommendation 'R9'",
+        ),
+        ("departments.yaml", "  - code: legal\n", "  - code: rdec\n", "department code 'rdec' appears twice"),
+        ("departments.yaml", "    name_zh: 法制處\n", "    name_zh: 法制處\n    name_zh: 法務處\n", "duplicate key"),
+    ],
+)
 def test_schema_errors_name_file_line_and_reason(app, data_copy, relative, old, new, reason):
     data, edit = data_copy
     line = edit(relative, old, new)
@@ -408,6 +485,7 @@ def test_cli_seed_command(app, runner):
 
 # --- demo data ------------------------------------------------------------------------------------------
 
+
 def test_demo_accounts_and_history(app):
     seed()
     accounts = load_demo(db.session, hasher=CHEAP_HASHER)
@@ -419,10 +497,15 @@ def test_demo_accounts_and_history(app):
         user = db.session.scalar(select(User).where(User.email == email))
         assert user.role == Role(role) and user.password_hash.startswith("$argon2id$")
         assert PasswordHasher().verify(user.password_hash, password)
-    editors = {e: db.session.scalar(select(User).where(User.email == e))
-               for e in (f"editor@{DEMO_DOMAIN}", f"editor2@{DEMO_DOMAIN}")}
-    lead_counts = dict(db.session.execute(
-        select(ActionItem.lead_department_id, func.count(ActionItem.id)).group_by(ActionItem.lead_department_id)).all())
+    editors = {
+        e: db.session.scalar(select(User).where(User.email == e))
+        for e in (f"editor@{DEMO_DOMAIN}", f"editor2@{DEMO_DOMAIN}")
+    }
+    lead_counts = dict(
+        db.session.execute(
+            select(ActionItem.lead_department_id, func.count(ActionItem.id)).group_by(ActionItem.lead_department_id)
+        ).all()
+    )
     top = editors[f"editor@{DEMO_DOMAIN}"].department_id
     assert lead_counts[top] == max(lead_counts.values())
     assert editors[f"editor2@{DEMO_DOMAIN}"].department_id != top
@@ -430,7 +513,11 @@ def test_demo_accounts_and_history(app):
     updates = list(db.session.scalars(select(StatusUpdate).order_by(StatusUpdate.id)))
     assert updates and all(u.narrative.startswith("示範資料") for u in updates)
     assert {u.effective_date for u in updates} == {
-        date(2017, 6, 30), date(2017, 12, 31), date(2018, 6, 30), date(2018, 12, 31)}
+        date(2017, 6, 30),
+        date(2017, 12, 31),
+        date(2018, 6, 30),
+        date(2018, 12, 31),
+    }
     for u in updates:
         assert u.department_id == u.action_item.lead_department_id
         assert u.submitted_by is not None and u.submitted_by.department_id == u.department_id
@@ -444,12 +531,13 @@ def test_demo_accounts_and_history(app):
     assert (item("R5-03").code, TrackingChoice.RELEASE) in decisions
     assert any(choice is TrackingChoice.CONTINUE for _, choice in decisions)
     released = item("R5-03")
-    assert any(u.status is Status.COMPLETED and u.evidence_url and u.review.decision is ReviewDecision.APPROVE
-               for u in released.updates)
+    assert any(
+        u.status is Status.COMPLETED and u.evidence_url and u.review.decision is ReviewDecision.APPROVE
+        for u in released.updates
+    )
     measurements = list(db.session.scalars(select(Measurement)))
     assert measurements and all(m.update is not None and "示範資料" in m.source_note for m in measurements)
-    assert any(m.update.review is not None and m.update.review.decision is ReviewDecision.APPROVE
-               for m in measurements)
+    assert any(m.update.review is not None and m.update.review.decision is ReviewDecision.APPROVE for m in measurements)
     # based_on_version follows the item's version: each record bumped it by one.
     for it in db.session.scalars(select(ActionItem)):
         records = len(it.updates) + sum(1 for u in it.updates if u.review) + len(it.decisions)
@@ -461,16 +549,18 @@ def test_demo_is_idempotent_and_resets_passwords(app):
     seed()
     first = load_demo(db.session, hasher=CHEAP_HASHER)
     db.session.commit()
-    history = [db.session.scalar(select(func.count(m.id))) for m in (StatusUpdate, Review, TrackingDecision,
-                                                                      Measurement, User)]
+    history = [
+        db.session.scalar(select(func.count(m.id))) for m in (StatusUpdate, Review, TrackingDecision, Measurement, User)
+    ]
     second = load_demo(db.session, hasher=CHEAP_HASHER)
     db.session.commit()
     assert [e for _, e, _ in first] == [e for _, e, _ in second]
-    assert history == [db.session.scalar(select(func.count(m.id))) for m in (
-        StatusUpdate, Review, TrackingDecision, Measurement, User)]
+    assert history == [
+        db.session.scalar(select(func.count(m.id))) for m in (StatusUpdate, Review, TrackingDecision, Measurement, User)
+    ]
     old_password, new_password = first[0][2], second[0][2]
     user = db.session.scalar(select(User).where(User.email == first[0][1]))
     assert old_password != new_password and user.session_version == 2
     assert PasswordHasher().verify(user.password_hash, new_password)
-    with pytest.raises(Exception):
+    with pytest.raises(VerifyMismatchError):
         PasswordHasher().verify(user.password_hash, old_password)

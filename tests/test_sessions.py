@@ -1,14 +1,14 @@
 """Sessions: cookie flags, a new session at sign-in, old sessions made useless by
 sign-out, password change and deactivation, and idle / absolute timeouts."""
+
 from __future__ import annotations
 
 import time
 
-import pytest
+from tests.factories import DEFAULT_PASSWORD
 from tracker import create_app
 from tracker.extensions import db
 from tracker.services import accounts, passwords, sessions
-from tests.factories import DEFAULT_PASSWORD
 
 NEW_PASSWORD = "violet otter under the lamp"
 
@@ -28,9 +28,13 @@ def signed_in(client) -> bool:
 class TestCookie:
     def test_production_cookie_is_host_prefixed_secure_httponly_lax(self, monkeypatch, tmp_path):
         monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path))
-        prod = create_app("production", overrides={
-            "SECRET_KEY": "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
-        })
+        prod = create_app(
+            "production",
+            overrides={
+                "SECRET_KEY": "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db",
+            },
+        )
         with prod.test_request_context("/"):
             from flask import session
 
@@ -80,8 +84,10 @@ class TestOldSessionsDie:
         here, elsewhere = app.test_client(), app.test_client()
         sign_in(here, user)
         sign_in(elsewhere, user)
-        resp = here.post("/account/password", data={
-            "current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        resp = here.post(
+            "/account/password",
+            data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        )
         assert resp.status_code == 302
         assert signed_in(here)
         assert not signed_in(elsewhere)
@@ -90,8 +96,10 @@ class TestOldSessionsDie:
         user = factory.user("editor")
         db.session.commit()
         sign_in(client, user)
-        resp = client.post("/account/password?lang=en", data={
-            "current_password": "a wrong guess here", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        resp = client.post(
+            "/account/password?lang=en",
+            data={"current_password": "a wrong guess here", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        )
         assert resp.status_code == 422
         assert "current password is not correct" in resp.get_data(as_text=True)
         db.session.refresh(user)

@@ -3,6 +3,7 @@ re-shown form are bounded per user (bytes and count: the user's oldest make room
 total (beyond it nothing more is parked and the form asks for the file again), expire
 after STAGING_MAX_AGE_HOURS (swept by `flask sweep-uploads` and while staging), and are
 left out of backups."""
+
 from __future__ import annotations
 
 import io
@@ -23,8 +24,9 @@ KB = 1024
 
 @pytest.fixture
 def world(factory, app) -> World:
-    app.config.update(STAGING_MAX_BYTES_PER_USER=300 * KB, STAGING_MAX_FILES_PER_USER=5,
-                      STAGING_MAX_BYTES_TOTAL=500 * KB)
+    app.config.update(
+        STAGING_MAX_BYTES_PER_USER=300 * KB, STAGING_MAX_FILES_PER_USER=5, STAGING_MAX_BYTES_TOTAL=500 * KB
+    )
     uploads._last_sweep = 0.0
     return build_world(factory)
 

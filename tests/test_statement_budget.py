@@ -4,6 +4,7 @@ city has 100 action items or 10,000 (bench/generate.py builds both, with history
 Statements are counted on the engine (before_cursor_execute) for one request, after a
 warm-up request (per-process first-request work is not the page's).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -43,8 +44,15 @@ def _world(tmp_path_factory, name: str, items: int):
     app = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         db.create_all()
-        generate(db.session, items, seed=7, n_reports=max(2, items // 50), updates_per_item=2,
-                 n_departments=20, today=date.today())
+        generate(
+            db.session,
+            items,
+            seed=7,
+            n_reports=max(2, items // 50),
+            updates_per_item=2,
+            n_departments=20,
+            today=date.today(),
+        )
         db.session.commit()
         db.session.remove()
     return app, url
@@ -77,8 +85,9 @@ def _pages(app):
 
     with app.app_context():
         report = db.session.scalar(select(Report).where(Report.code == "israel-2016"))
-        rec = db.session.scalar(select(Recommendation).where(Recommendation.report_id == report.id)
-                                .order_by(Recommendation.position))
+        rec = db.session.scalar(
+            select(Recommendation).where(Recommendation.report_id == report.id).order_by(Recommendation.position)
+        )
         item = db.session.scalar(select(ActionItem).order_by(ActionItem.id.desc()))
         editor = db.session.scalar(select(User.email).where(User.email.like("editor-%")).order_by(User.id))
     return [
@@ -125,6 +134,7 @@ def _count(app, email: str, path: str) -> int:
 def test_statements_per_page_do_not_grow_with_the_city(worlds):
     small_app, _ = worlds[100]
     big_app, _ = worlds[10_000]
+
     def key(n: int, path: str) -> str:  # ids differ between the worlds
         return f"{n}:{path.split('/')[1] or 'home'}{'?' + path.split('?')[1] if '?' in path else ''}"
 

@@ -1,4 +1,5 @@
 """GET /api/v1/summary: the dashboard's numbers as JSON, as of any date."""
+
 from __future__ import annotations
 
 import re
@@ -6,12 +7,11 @@ from datetime import timedelta
 
 import pytest
 
+from tests.test_dashboard import build
 from tracker.extensions import db
 from tracker.models import Status
 from tracker.services import review as ops
 from tracker.services.review import today
-
-from tests.test_dashboard import build
 
 TODAY = today()
 
@@ -21,6 +21,7 @@ def signin(login):
     def _signin(user):
         db.session.commit()
         return login(user)
+
     return _signin
 
 
@@ -43,8 +44,16 @@ def test_summary_shape_and_numbers(client, signin, factory):
     assert client.get(f"/api/v1/summary?report={report.id}").get_json()["pending_count"] == 3
 
 
-@pytest.mark.parametrize("query", ["as_of=2017-02-30", "as_of=31/12/2017", "as_of=2017-1-5",
-                                   f"as_of={(TODAY + timedelta(days=1)).isoformat()}", "report=abc"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "as_of=2017-02-30",
+        "as_of=31/12/2017",
+        "as_of=2017-1-5",
+        f"as_of={(TODAY + timedelta(days=1)).isoformat()}",
+        "report=abc",
+    ],
+)
 def test_bad_arguments_are_400_json(client, signin, factory, query):
     signin(factory.user("viewer"))
     r = client.get(f"/api/v1/summary?{query}")
@@ -72,19 +81,23 @@ def test_anonymous_is_refused(client):
 
 def _page_numbers(html: str) -> dict:
     """The numbers the dashboard page shows (read from its data attributes)."""
+
     def attr_rows(pattern):
         return re.findall(pattern, html)
 
     overall = re.search(r'data-stat="overall" data-value="([^"]*)"', html).group(1)
-    stats = {k: int(v) for k, v in re.findall(r'data-stat="(items|pending|overdue|due_soon|stale)" data-value="(\d+)"',
-                                              html)}
-    recs = {code: (round(float(p), 1) if p else None)
-            for code, p in attr_rows(r'data-rec="([^"]+)" data-rec-id="\d+" data-progress="([^"]*)"')}
-    status_table = html[html.index('id="status-table"'):]
-    status_table = status_table[:status_table.index("</table>")]
+    stats = {
+        k: int(v) for k, v in re.findall(r'data-stat="(items|pending|overdue|due_soon|stale)" data-value="(\d+)"', html)
+    }
+    recs = {
+        code: (round(float(p), 1) if p else None)
+        for code, p in attr_rows(r'data-rec="([^"]+)" data-rec-id="\d+" data-progress="([^"]*)"')
+    }
+    status_table = html[html.index('id="status-table"') :]
+    status_table = status_table[: status_table.index("</table>")]
     statuses = {k: int(v) for k, v in re.findall(r'data-status="(\w+)">(\d+)<', status_table)}
-    dept_table = html[html.index('id="dept-table"'):]
-    dept_table = dept_table[:dept_table.index("</table>")]
+    dept_table = html[html.index('id="dept-table"') :]
+    dept_table = dept_table[: dept_table.index("</table>")]
     depts = {}
     for code, row in re.findall(r'data-dept="([^"]+)">(.*?)</tr>', dept_table, re.S):
         depts[code] = {k: int(v) for k, v in re.findall(r'data-status="(\w+)">(\d+)<', row)}
@@ -94,8 +107,15 @@ def _page_numbers(html: str) -> dict:
         # The page previews the first ten of each list (by due date); the API sends 100.
         flags[key] = [int(i) for i in re.findall(r'data-item="(\d+)"', m.group(1))] if m else []
     decisions = sorted(int(i) for i in re.findall(r'data-decision="(\d+)"', html))
-    return {"overall": round(float(overall), 1) if overall else None, "stats": stats, "recs": recs,
-            "statuses": statuses, "depts": depts, "flags": flags, "decisions": decisions}
+    return {
+        "overall": round(float(overall), 1) if overall else None,
+        "stats": stats,
+        "recs": recs,
+        "statuses": statuses,
+        "depts": depts,
+        "flags": flags,
+        "decisions": decisions,
+    }
 
 
 def _api_numbers(data: dict) -> dict:
@@ -146,13 +166,15 @@ def test_numbers_before_an_approval_differ_exactly_by_that_approval(client, sign
     from tracker.services import progress
 
     exact_now = progress.build_summary(TODAY, [report.id])
-    exact_then = progress.build_summary(progress.data_dates(TODAY - timedelta(days=1), TODAY - timedelta(days=1)),
-                                        [report.id])
+    exact_then = progress.build_summary(
+        progress.data_dates(TODAY - timedelta(days=1), TODAY - timedelta(days=1)), [report.id]
+    )
     rec_now = next(r for r in exact_now.recommendations if r.recommendation.code == rec_code).rollup
     rec_then = next(r for r in exact_then.recommendations if r.recommendation.code == rec_code).rollup
     assert rec_now.progress - rec_then.progress == pytest.approx(2 * 50 / float(rec_now.weight_total), abs=1e-9)
     assert exact_now.overall_progress - exact_then.overall_progress == pytest.approx(
-        2 * 50 / float(rec_now.weight_total) / 2, abs=1e-9)  # two recommendations, plain mean
+        2 * 50 / float(rec_now.weight_total) / 2, abs=1e-9
+    )  # two recommendations, plain mean
     assert now["status_counts"]["in_progress"] == then["status_counts"]["in_progress"] + 1
     assert now["status_counts"]["planning"] == then["status_counts"]["planning"] - 1
     assert now["pending_count"] == then["pending_count"] - 1
@@ -163,8 +185,9 @@ def test_numbers_before_an_approval_differ_exactly_by_that_approval(client, sign
     others_then = [r for r in then["recommendations"] if r["code"] != rec_code]
     assert others_now == others_then
     # The dashboard page as of the day before shows the same as the API for that day.
-    page = _page_numbers(client.get(f"/dashboard/?report={report.id}&as_of={day_before}&known_at={day_before}"
-                                    ).get_data(as_text=True))
+    page = _page_numbers(
+        client.get(f"/dashboard/?report={report.id}&as_of={day_before}&known_at={day_before}").get_data(as_text=True)
+    )
     assert page == _api_numbers(then)
 
 

@@ -1,5 +1,6 @@
 """Login throttling kept in the database: 5 failures lock one account for 15 minutes,
 with one generic message, an audit row, and counts shared across connections."""
+
 from __future__ import annotations
 
 import threading
@@ -9,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.factories import DEFAULT_PASSWORD
 from tracker.extensions import db
 from tracker.models import AuditLog, LoginThrottle, User, utcnow
 from tracker.services import DomainError
 from tracker.services.throttle import check_login, generic_message, locked_until, register_failure
-from tests.factories import DEFAULT_PASSWORD
 
 
 @pytest.fixture
@@ -155,8 +156,13 @@ def shared_app(app, tmp_path):
     if db.engine.url.database not in (None, "", ":memory:"):
         yield app
         return
-    other = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/lock.sqlite3",
-                                             "UPLOAD_FOLDER": str(tmp_path / "uploads")})
+    other = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/lock.sqlite3",
+            "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        },
+    )
     with other.app_context():
         db.create_all()
         yield other

@@ -2,6 +2,7 @@
 administrator's reset and deactivation revoke every token of the user (audited as
 token.revoke_all, told to the user); reactivation does not revive them; making a token
 asks for the password again, and for the second factor when the user has one."""
+
 from __future__ import annotations
 
 import json
@@ -56,13 +57,17 @@ def test_a_token_made_with_a_stolen_password_dies_when_the_victim_changes_it(app
 
     owner = app.test_client()
     _sign_in(owner, victim)
-    resp = owner.post("/account/password?lang=en", data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD,
-                                                 "confirm": NEW_PASSWORD}, follow_redirects=True)
+    resp = owner.post(
+        "/account/password?lang=en",
+        data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+        follow_redirects=True,
+    )
     assert resp.status_code == 200
     assert "Your 1 API token was revoked" in resp.get_data(as_text=True)  # told how many
     assert _api(app, raw) == 401
-    assert _revoke_all_rows() == [{"owner": victim.email, "reason": "password_changed", "count": 1,
-                                   "prefixes": [raw[:10]], "actor": victim.email}]
+    assert _revoke_all_rows() == [
+        {"owner": victim.email, "reason": "password_changed", "count": 1, "prefixes": [raw[:10]], "actor": victim.email}
+    ]
     page = owner.get("/account/tokens?lang=en").get_data(as_text=True)
     assert "your password was changed" in page
 
@@ -98,9 +103,18 @@ def test_an_administrators_password_reset_revokes_tokens(app, client, login, fac
     _t2, raw2 = tokens.create_token(victim, "two")
     db.session.commit()
     login(factory.user("admin"))
-    resp = client.post(f"/admin/users/{victim.id}?lang=en", data={
-        "email": victim.email, "name": victim.name, "role": "editor", "department": victim.department.code,
-        "locale": "", "password": NEW_PASSWORD}, follow_redirects=True)
+    resp = client.post(
+        f"/admin/users/{victim.id}?lang=en",
+        data={
+            "email": victim.email,
+            "name": victim.name,
+            "role": "editor",
+            "department": victim.department.code,
+            "locale": "",
+            "password": NEW_PASSWORD,
+        },
+        follow_redirects=True,
+    )
     assert f"2 API tokens of {victim.email} were revoked" in resp.get_data(as_text=True)
     assert _api(app, raw1) == 401 and _api(app, raw2) == 401
     assert _revoke_all_rows()[0]["reason"] == "password_reset"

@@ -1,5 +1,6 @@
 """Second factor: TOTP enrolment and verification, one use per code, recovery codes,
 throttled guessing, and which roles must use it."""
+
 from __future__ import annotations
 
 import time
@@ -10,8 +11,7 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import AuditLog, RecoveryCode
-from tracker.services import DomainError
-from tracker.services import totp
+from tracker.services import DomainError, totp
 
 
 def enrol(user, *, earlier_steps: int = 0):
@@ -118,8 +118,7 @@ def test_required_role_cannot_turn_it_off(app, factory):
     app.config["TOTP_REQUIRED_ROLES"] = ()
     totp.disable(user)
     assert not user.totp_enabled and user.totp_secret is None
-    assert db.session.scalar(select(func.count()).select_from(RecoveryCode)
-                             .where(RecoveryCode.user_id == user.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id)) == 0
 
 
 # --- in the browser ---------------------------------------------------------------------------
@@ -141,8 +140,10 @@ class TestSignInWithSecondStep:
         resp = client.get("/account/")
         assert resp.status_code == 302 and "/account/verify" in resp.headers["Location"]
         assert client.get("/api/v1/reports").status_code == 401
-        resp = client.post("/account/verify", data={"code": "000000" if pyotp.TOTP(secret).now() != "000000"
-                                                    else "111111", "next": "/account/"})
+        resp = client.post(
+            "/account/verify",
+            data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111", "next": "/account/"},
+        )
         assert resp.status_code == 422
         resp = client.post("/account/verify", data={"code": pyotp.TOTP(secret).now(), "next": "/account/"})
         assert resp.status_code == 302 and resp.headers["Location"].endswith("/account/")

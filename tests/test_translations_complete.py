@@ -17,6 +17,7 @@ Rendered checks (the pages, e-mails and exports as users get them):
   msgid leaks through untranslated; in English none of them contains Chinese;
 * the reminder e-mails and the annual summary's CSV in both languages, the same way.
 """
+
 from __future__ import annotations
 
 import ast
@@ -30,7 +31,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from flask_babel import force_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -39,16 +39,50 @@ CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff
 # Formatting and parsing tables of the calendar itself (民國 years, 年/月/日, 上半年, 至).
 # The outline of a Chinese trip report (numerals 壹/一/(一), 建議 headings, 民國 dates) that
 # tracker/services/splitter.py recognises is such a table too.
-LOCALE_TABLES = ("tracker/locale.py", "tracker/dates.py", "tracker/periods.py", "tracker/exports/",
-                 "tracker/services/splitter.py", "tracker/sections.py")
+LOCALE_TABLES = (
+    "tracker/locale.py",
+    "tracker/dates.py",
+    "tracker/periods.py",
+    "tracker/exports/",
+    "tracker/services/splitter.py",
+    "tracker/sections.py",
+)
 # Languages named in their own language (the language switch, language choices).
 ENDONYMS = {"中文", "中文（臺灣）", "繁體中文", "正體中文"}
 # The glossary of docs/domain.md: official terms the English interface may quote after the English word.
 GLOSSARY = {
-    "出國報告", "建議事項", "國外標竿作法", "指標", "標竿值", "基準值", "目標值", "量測值", "辦理事項",
-    "主辦機關", "協辦機關", "主辦", "協辦", "辦理情形", "審核", "核定", "退回", "列管", "列管決定",
-    "繼續列管", "解除列管", "自行列管", "年度追蹤辦理情形報告", "採行情形", "研考會", "執行期程", "經費規劃",
-    "建議事項採行情形追蹤表", "擬議", "久未更新", "列管建議", "審核意見",
+    "出國報告",
+    "建議事項",
+    "國外標竿作法",
+    "指標",
+    "標竿值",
+    "基準值",
+    "目標值",
+    "量測值",
+    "辦理事項",
+    "主辦機關",
+    "協辦機關",
+    "主辦",
+    "協辦",
+    "辦理情形",
+    "審核",
+    "核定",
+    "退回",
+    "列管",
+    "列管決定",
+    "繼續列管",
+    "解除列管",
+    "自行列管",
+    "年度追蹤辦理情形報告",
+    "採行情形",
+    "研考會",
+    "執行期程",
+    "經費規劃",
+    "建議事項採行情形追蹤表",
+    "擬議",
+    "久未更新",
+    "列管建議",
+    "審核意見",
 }
 
 
@@ -75,8 +109,13 @@ def catalog(i18n):
 
 def test_i18n_check_command_passes():
     """The pipeline's own check: no msgid without a zh-TW translation, no fragment conflict."""
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "i18n.py"), "check"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "i18n.py"), "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 
 
@@ -86,8 +125,7 @@ def test_email_text_templates_are_translated_too(i18n, catalog):
 
     missing = []
     for path in sorted((ROOT / "templates").rglob("*.txt")):
-        for _lineno, msgid, _comments, context in extract_from_file(
-                "jinja2", str(path), keywords=i18n.KEYWORDS):
+        for _lineno, msgid, _comments, context in extract_from_file("jinja2", str(path), keywords=i18n.KEYWORDS):
             key = msgid if isinstance(msgid, str) else msgid[0]
             found = catalog.get(msgid if isinstance(msgid, str) else msgid, context)
             if found is None or not i18n._translated(found):
@@ -108,10 +146,10 @@ def allowed_chinese(text: str) -> bool:
     rest = EXAMPLE_SECTION.sub(lambda m: m.group(1), text)
     for match in re.finditer(r"[(（]([^()（）]*)[)）]", rest):
         inner = match.group(1)
-        if CJK.search(inner) and re.search(r"[A-Za-z]", rest[:match.start()]):
+        if CJK.search(inner) and re.search(r"[A-Za-z]", rest[: match.start()]):
             terms = [t for t in re.split(r"[\s,、/;；]+", inner) if t]
             if all(t in GLOSSARY for t in terms):
-                rest = rest[:match.start()] + " " * len(match.group(0)) + rest[match.end():]
+                rest = rest[: match.start()] + " " * len(match.group(0)) + rest[match.end() :]
     return not CJK.search(rest)
 
 
@@ -138,11 +176,18 @@ def test_no_chinese_literal_in_python_code():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docs = _docstrings(tree)
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs
-                    and CJK.search(node.value) and not allowed_chinese(node.value)):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docs
+                and CJK.search(node.value)
+                and not allowed_chinese(node.value)
+            ):
                 found.append(f"{rel}:{node.lineno}: {node.value[:100]!r}")
-    assert not found, ("Chinese text hard-coded in code (use an English msgid and translate it in "
-                       "translations/src/<area>.po):\n" + "\n".join(found))
+    assert not found, (
+        "Chinese text hard-coded in code (use an English msgid and translate it in "
+        "translations/src/<area>.po):\n" + "\n".join(found)
+    )
 
 
 JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
@@ -202,8 +247,15 @@ def _untranslated(arg: ast.AST) -> bool:
 def test_flash_messages_and_domain_errors_are_translated():
     """flash(...) and DomainError(...) family messages are gettext calls (or values that
     come from one), never bare strings; error dicts in the services likewise."""
-    errors_cls = {"DomainError", "NotFound", "PermissionDenied", "ConflictError", "UploadRefused", "ValidationError",
-                  "StopValidation"}
+    errors_cls = {
+        "DomainError",
+        "NotFound",
+        "PermissionDenied",
+        "ConflictError",
+        "UploadRefused",
+        "ValidationError",
+        "StopValidation",
+    }
     found = []
     for path in python_files():
         rel = path.relative_to(ROOT).as_posix()
@@ -217,14 +269,32 @@ def test_flash_messages_and_domain_errors_are_translated():
         if "/services/" in rel or "/web/" in rel:
             for node in ast.walk(tree):
                 # errors["field"] = "message" in an operation's error collection
-                if (isinstance(node, ast.Assign) and len(node.targets) == 1
-                        and isinstance(node.targets[0], ast.Subscript)
-                        and isinstance(node.targets[0].value, ast.Name) and node.targets[0].value.id == "errors"
-                        and _untranslated(node.value)):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Subscript)
+                    and isinstance(node.targets[0].value, ast.Name)
+                    and node.targets[0].value.id == "errors"
+                    and _untranslated(node.value)
+                ):
                     found.append(f"{rel}:{node.lineno}: {ast.unparse(node)[:120]}")
         # WTForms validators with a custom message
-        for call in _calls(tree, {"DataRequired", "InputRequired", "Length", "NumberRange", "Email", "EqualTo",
-                                  "Regexp", "URL", "AnyOf", "NoneOf", "Optional"}):
+        for call in _calls(
+            tree,
+            {
+                "DataRequired",
+                "InputRequired",
+                "Length",
+                "NumberRange",
+                "Email",
+                "EqualTo",
+                "Regexp",
+                "URL",
+                "AnyOf",
+                "NoneOf",
+                "Optional",
+            },
+        ):
             for kw in call.keywords:
                 if kw.arg == "message" and _untranslated(kw.value):
                     found.append(f"{rel}:{call.lineno}: {ast.unparse(call)[:120]}")
@@ -348,8 +418,13 @@ def demo(tmp_path_factory):
     from tracker.models import ActionItem, Report, User
 
     tmp = tmp_path_factory.mktemp("bilingual")
-    application = create_app("testing", overrides={
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'demo.sqlite3'}", "UPLOAD_FOLDER": str(tmp / "uploads")})
+    application = create_app(
+        "testing",
+        overrides={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'demo.sqlite3'}",
+            "UPLOAD_FOLDER": str(tmp / "uploads"),
+        },
+    )
     with application.app_context():
         db.create_all()
         load_seed(db.session, ROOT / "seed" / "data")
@@ -357,9 +432,13 @@ def demo(tmp_path_factory):
         db.session.commit()
         item = db.session.scalar(select(ActionItem).where(ActionItem.code == "R3-01"))
         users = {u.email.split("@")[0]: u.id for u in db.session.scalars(select(User))}
-        ids = {"report_id": db.session.scalar(select(Report.id).where(Report.code == "israel-2016")),
-               "rec_id": item.recommendation_id, "item_id": item.id, "user_id": users["viewer"],
-               "department_id": item.lead_department_id}
+        ids = {
+            "report_id": db.session.scalar(select(Report.id).where(Report.code == "israel-2016")),
+            "rec_id": item.recommendation_id,
+            "item_id": item.id,
+            "user_id": users["viewer"],
+            "department_id": item.lead_department_id,
+        }
         db.session.remove()
     yield application, ids, users
     with application.app_context():
@@ -376,23 +455,38 @@ def page_paths(application, ids) -> list[tuple[str, str]]:  # noqa: ANN001
         for rule in page_rules(application):
             if set(rule.arguments) <= set(ids):
                 out.append((rule.endpoint, url_for(rule.endpoint, **{a: ids[a] for a in rule.arguments})))
-    extra = [f"/dashboard/?as_of=2017-12-31&report={ids['report_id']}", "/dashboard/?as_of=2017-02-30",
-             "/no-such-page", f"/items/{ids['item_id']}/updates/new"]
+    extra = [
+        f"/dashboard/?as_of=2017-12-31&report={ids['report_id']}",
+        "/dashboard/?as_of=2017-02-30",
+        "/no-such-page",
+        f"/items/{ids['item_id']}/updates/new",
+    ]
     return out + [(p, p) for p in extra]
 
 
 # The interface's own texts (not data): each must be in the page's language.
-CHROME_XPATH = " | ".join([
-    "//main//label", "//main//button", "//main//th[@scope='col']", "//main//legend", "//main//caption",
-    "//main//*[contains(concat(' ', @class, ' '), ' field-desc ')]",
-    "//main//*[contains(concat(' ', @class, ' '), ' field-errors ')]",
-    "//main//*[contains(concat(' ', @class, ' '), ' stat-label ')]",
-    "//main//*[contains(concat(' ', @class, ' '), ' alert-title ')]",
-    "//main//summary", "//nav[contains(@class, 'main-nav')]//a", "//a[contains(@class, 'skip-link')]",
-    "//footer", "/html/head/title",
-])
+CHROME_XPATH = " | ".join(
+    [
+        "//main//label",
+        "//main//button",
+        "//main//th[@scope='col']",
+        "//main//legend",
+        "//main//caption",
+        "//main//*[contains(concat(' ', @class, ' '), ' field-desc ')]",
+        "//main//*[contains(concat(' ', @class, ' '), ' field-errors ')]",
+        "//main//*[contains(concat(' ', @class, ' '), ' stat-label ')]",
+        "//main//*[contains(concat(' ', @class, ' '), ' alert-title ')]",
+        "//main//summary",
+        "//nav[contains(@class, 'main-nav')]//a",
+        "//a[contains(@class, 'skip-link')]",
+        "//footer",
+        "/html/head/title",
+    ]
+)
 # Texts the same in both languages: numbers, codes, dates, units, format names.
-NEUTRAL = re.compile(r"^[\s\d.,:;%#()/+\-–—·|×÷Σ=<>≤≥]*$|^(ODT|ODS|PDF|DOCX|XLSX|CSV|English|中文|[A-Z]{1,4}\d*(-\d+)?)$")
+NEUTRAL = re.compile(
+    r"^[\s\d.,:;%#()/+\-–—·|×÷Σ=<>≤≥]*$|^(ODT|ODS|PDF|DOCX|XLSX|CSV|English|中文|[A-Z]{1,4}\d*(-\d+)?)$"
+)
 
 
 def _text(el) -> str:  # noqa: ANN001
@@ -443,8 +537,10 @@ def problems_on(html: str, lang: str, msgids: set[str], where: str) -> list[str]
 
 def test_the_checks_catch_mixed_languages():
     """The detectors themselves: an English label on a Chinese page, a leaked msgid, Chinese on an English page."""
-    page = ("<html><head><title>儀表板</title></head><body><main><label for=x>As of</label>"
-            "<button>送出</button><p>Every number is shown as it stood on this date</p></main></body></html>")
+    page = (
+        "<html><head><title>儀表板</title></head><body><main><label for=x>As of</label>"
+        "<button>送出</button><p>Every number is shown as it stood on this date</p></main></body></html>"
+    )
     found = problems_on(page, "zh-TW", {"Every number is shown as it stood on this date"}, "probe")
     assert any("English in the Chinese interface" in p and "As of" in p for p in found), found
     assert any("untranslated message" in p for p in found), found
@@ -503,14 +599,18 @@ def test_reminder_emails_speak_the_recipients_language(demo, msgids):
                 if lang == "en":
                     assert not CJK.search(subject), subject
                     chrome = [line for line in text.splitlines() if not line.startswith("- ")]
-                    problems += [f"{digest.kind} en: {line!r}" for line in chrome
-                                 if CJK.search(line) and not _data_line(line, digest)]
+                    problems += [
+                        f"{digest.kind} en: {line!r}"
+                        for line in chrome
+                        if CJK.search(line) and not _data_line(line, digest)
+                    ]
                 else:
                     assert CJK.search(subject), subject
                     visible = " ".join(text.split())
                     problems += [f"{digest.kind} zh-TW: untranslated {m!r}" for m in msgids if m in visible]
-                    problems += [f"{digest.kind} zh-TW html: untranslated {m!r}" for m in msgids
-                                 if m in " ".join(html.split())]
+                    problems += [
+                        f"{digest.kind} zh-TW html: untranslated {m!r}" for m in msgids if m in " ".join(html.split())
+                    ]
         db.session.rollback()
         db.session.remove()
         _ = select, User
@@ -537,8 +637,9 @@ def test_annual_summary_csv_speaks_the_chosen_language(demo):
         db.session.remove()
     headers = {}
     for lang in ("zh-TW", "en"):
-        response = client.get(f"/exports/download?year=2017&as_of=2017-12-31&format=csv&language={lang}"
-                              f"&report={ids['report_id']}")
+        response = client.get(
+            f"/exports/download?year=2017&as_of=2017-12-31&format=csv&language={lang}&report={ids['report_id']}"
+        )
         assert response.status_code == 200, response.get_data(as_text=True)[:500]
         rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
         headers[lang] = rows[0]

@@ -1,6 +1,7 @@
 """Status updates through the form: rules, evidence uploads, measurements, append-only
 history, corrections, the conflict screen and the race between two writers, notes and
 the "my department" page."""
+
 from __future__ import annotations
 
 import re
@@ -11,13 +12,22 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import FileStorage
 
 from tests.conftest import IS_POSTGRES
 from tests.update_world import PNG_1PX, World, build_world, docx_bytes, odt_bytes, tiny_pdf, update_form, zip_bytes
 from tracker.extensions import db
 from tracker.models import (
-    ActionItem, AppendOnlyError, Attachment, AuditLog, ItemNote, Measurement, Review, ReviewDecision, Status,
+    ActionItem,
+    AppendOnlyError,
+    Attachment,
+    AuditLog,
+    ItemNote,
+    Measurement,
+    Review,
+    ReviewDecision,
+    Status,
     StatusUpdate,
 )
 from tracker.services import ConflictError, DomainError, PermissionDenied, updates, uploads
@@ -66,6 +76,7 @@ def _post_update(client, world, lang: str | None = None, **fields):
 
 # --- a good update ----------------------------------------------------------------------------
 
+
 def test_lead_editor_submits_update_with_file_and_measurement(client, login, world, app):
     login(world.lead_editor)
     page = client.get(f"/items/{world.item.id}/updates/new")
@@ -75,9 +86,18 @@ def test_lead_editor_submits_update_with_file_and_measurement(client, login, wor
     assert f'name="measurements-0-indicator_id" type="hidden" value="{world.indicator.id}"' in html
 
     pdf = tiny_pdf()
-    resp = _post_update(client, world, status="completed", progress="100", files=[_file(pdf, "驗收報告.pdf")],
-                        **{"measurements-0-value": "42.5", "measurements-0-measured_on": "2017-06-01",
-                           "measurements-0-source_note": "水利局統計"})
+    resp = _post_update(
+        client,
+        world,
+        status="completed",
+        progress="100",
+        files=[_file(pdf, "驗收報告.pdf")],
+        **{
+            "measurements-0-value": "42.5",
+            "measurements-0-measured_on": "2017-06-01",
+            "measurements-0-source_note": "水利局統計",
+        },
+    )
     assert resp.status_code == 302, _errors(resp.get_data(as_text=True))
     su = db.session.scalar(select(StatusUpdate))
     assert resp.headers["Location"].endswith(f"/items/{world.item.id}/history#update-{su.id}")
@@ -107,18 +127,30 @@ def test_lead_editor_submits_update_with_file_and_measurement(client, login, wor
 
 # --- the rules --------------------------------------------------------------------------------
 
+
 def test_every_broken_rule_is_reported_next_to_its_field_at_once(client, login, world, app):
     login(world.lead_editor)
     future = (updates.local_today() + timedelta(days=1)).isoformat()
     resp = _post_update(
-        client, world, status="completed", progress="90", effective_date=future, narrative="  ",
+        client,
+        world,
+        status="completed",
+        progress="90",
+        effective_date=future,
+        narrative="  ",
         evidence_url="javascript:alert(1)",
         **{"measurements-0-value": "lots", "measurements-0-measured_on": future},
     )
     assert resp.status_code == 422
     errors = _errors(resp.get_data(as_text=True))
-    assert set(errors) == {"progress", "effective_date", "narrative", "evidence_url", "measurements-0-value",
-                           "measurements-0-measured_on"}
+    assert set(errors) == {
+        "progress",
+        "effective_date",
+        "narrative",
+        "evidence_url",
+        "measurements-0-value",
+        "measurements-0-measured_on",
+    }
     assert "100" in errors["progress"]
     html = resp.get_data(as_text=True)
     assert 'aria-describedby="narrative-desc narrative-error"' in html or 'aria-describedby="narrative-error"' in html
@@ -128,25 +160,32 @@ def test_every_broken_rule_is_reported_next_to_its_field_at_once(client, login, 
     assert world.item.version == 1
 
 
-@pytest.mark.parametrize("fields,field,fragment", [
-    ({"status": "completed", "progress": "100"}, "files", "evidence"),
-    ({"status": "not_feasible", "reason": ""}, "reason", "not feasible"),
-    ({"status": "flying"}, "status", "status"),
-    ({"progress": "101"}, "progress", "0 to 100"),
-    ({"progress": "-1"}, "progress", "0 to 100"),
-    ({"progress": "50.5"}, "progress", "0 to 100"),
-    ({"progress": ""}, "progress", "0 to 100"),
-    ({"effective_date": "2016-12-22"}, "effective_date", "report date"),
-    ({"effective_date": "2017-02-30"}, "effective_date", "is not a date"),
-    ({"effective_date": "30/06/2017"}, "effective_date", "is not a date"),
-    ({"evidence_url": "ftp://example.org/x"}, "evidence_url", "http"),
-    ({"narrative": ""}, "narrative", "Describe"),
-    ({"narrative": "x" * 10001}, "narrative", "10000"),
-    ({"corrects_id": "999"}, "corrects_id", "does not belong"),
-    ({"measurements-0-value": "3"}, "measurements-0-measured_on", "date"),
-    ({"measurements-0-measured_on": "2017-01-01"}, "measurements-0-value", "value"),
-    ({"measurements-0-value": "1e400", "measurements-0-measured_on": "2017-01-01"}, "measurements-0-value", "number"),
-])
+@pytest.mark.parametrize(
+    "fields,field,fragment",
+    [
+        ({"status": "completed", "progress": "100"}, "files", "evidence"),
+        ({"status": "not_feasible", "reason": ""}, "reason", "not feasible"),
+        ({"status": "flying"}, "status", "status"),
+        ({"progress": "101"}, "progress", "0 to 100"),
+        ({"progress": "-1"}, "progress", "0 to 100"),
+        ({"progress": "50.5"}, "progress", "0 to 100"),
+        ({"progress": ""}, "progress", "0 to 100"),
+        ({"effective_date": "2016-12-22"}, "effective_date", "report date"),
+        ({"effective_date": "2017-02-30"}, "effective_date", "is not a date"),
+        ({"effective_date": "30/06/2017"}, "effective_date", "is not a date"),
+        ({"evidence_url": "ftp://example.org/x"}, "evidence_url", "http"),
+        ({"narrative": ""}, "narrative", "Describe"),
+        ({"narrative": "x" * 10001}, "narrative", "10000"),
+        ({"corrects_id": "999"}, "corrects_id", "does not belong"),
+        ({"measurements-0-value": "3"}, "measurements-0-measured_on", "date"),
+        ({"measurements-0-measured_on": "2017-01-01"}, "measurements-0-value", "value"),
+        (
+            {"measurements-0-value": "1e400", "measurements-0-measured_on": "2017-01-01"},
+            "measurements-0-value",
+            "number",
+        ),
+    ],
+)
 def test_single_rule(client, login, world, fields, field, fragment, app):
     login(world.lead_editor)
     resp = _post_update(client, world, lang="en", **fields)
@@ -163,37 +202,75 @@ def test_single_rule(client, login, world, fields, field, fragment, app):
 
 def test_measurement_for_an_indicator_not_linked_to_the_item_is_refused(world):
     with pytest.raises(DomainError) as exc:
-        updates.submit_update(world.item, world.lead_editor, status="in_progress", progress=10,
-                              effective_date="2017-06-30", narrative="n", based_on_version=1,
-                              measurements=[{"indicator_id": world.other_indicator.id, "value": 1,
-                                             "measured_on": "2017-06-01"}])
+        updates.submit_update(
+            world.item,
+            world.lead_editor,
+            status="in_progress",
+            progress=10,
+            effective_date="2017-06-30",
+            narrative="n",
+            based_on_version=1,
+            measurements=[{"indicator_id": world.other_indicator.id, "value": 1, "measured_on": "2017-06-01"}],
+        )
     assert set(exc.value.extra["errors"]) == {"measurements.0.indicator_id"}
 
 
 def test_future_is_judged_on_taipei_calendar(world):
     today = date(2017, 7, 1)
     with pytest.raises(DomainError) as exc:
-        updates.submit_update(world.item, world.lead_editor, status="planning", progress=5,
-                              effective_date="2017-07-02", narrative="n", based_on_version=1, today=today)
+        updates.submit_update(
+            world.item,
+            world.lead_editor,
+            status="planning",
+            progress=5,
+            effective_date="2017-07-02",
+            narrative="n",
+            based_on_version=1,
+            today=today,
+        )
     assert set(exc.value.extra["errors"]) == {"effective_date"}
-    su = updates.submit_update(world.item, world.lead_editor, status="planning", progress=5,
-                               effective_date="2017-07-01", narrative="n", based_on_version=1, today=today)
+    su = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="planning",
+        progress=5,
+        effective_date="2017-07-01",
+        narrative="n",
+        based_on_version=1,
+        today=today,
+    )
     assert su.effective_date == today
 
 
 def test_completed_with_link_and_not_feasible_with_reason_are_accepted(world):
-    a = updates.submit_update(world.item, world.lead_editor, status="completed", progress=100,
-                              effective_date="2017-06-30", narrative="done", based_on_version=1,
-                              evidence_url="https://www.tainan.gov.tw/news/1")
+    a = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="completed",
+        progress=100,
+        effective_date="2017-06-30",
+        narrative="done",
+        based_on_version=1,
+        evidence_url="https://www.tainan.gov.tw/news/1",
+    )
     # A second report while the first waits for review replaces it (one live report per item).
-    b = updates.submit_update(world.item, world.lead_editor, status="not_feasible", progress=0,
-                              effective_date="2017-07-30", narrative="stopped", reason="法規不允許",
-                              based_on_version=2, replaces_id=a.id)
+    b = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="not_feasible",
+        progress=0,
+        effective_date="2017-07-30",
+        narrative="stopped",
+        reason="法規不允許",
+        based_on_version=2,
+        replaces_id=a.id,
+    )
     db.session.commit()
     assert (a.evidence_url, b.reason) == ("https://www.tainan.gov.tw/news/1", "法規不允許")
 
 
 # --- who may submit ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["support_editor", "other_editor", "reviewer", "viewer", "admin"])
 def test_only_lead_editors_submit_status_and_refusals_are_logged(client, login, world, who):
@@ -206,33 +283,44 @@ def test_only_lead_editors_submit_status_and_refusals_are_logged(client, login, 
     logged = db.session.scalars(select(AuditLog).where(AuditLog.user_id == user.id)).all()
     assert {e.action for e in logged} >= {"access.denied"}
     with pytest.raises(PermissionDenied):
-        updates.submit_update(world.item, user, status="planning", progress=1, effective_date="2017-06-30",
-                              narrative="n", based_on_version=1)
+        updates.submit_update(
+            world.item,
+            user,
+            status="planning",
+            progress=1,
+            effective_date="2017-06-30",
+            narrative="n",
+            based_on_version=1,
+        )
     assert db.session.scalar(select(AuditLog).where(AuditLog.action == "update.denied")).user_id == user.id
 
 
 # --- uploads ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,data,ok", [
-    ("a.pdf", tiny_pdf(), True),
-    ("a.png", PNG_1PX, True),
-    ("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, True),
-    ("a.odt", odt_bytes(), True),
-    ("a.docx", docx_bytes(), True),
-    ("a.csv", "機關,數值\nWRB,1\n".encode(), True),
-    ("a.txt", "純文字".encode(), True),
-    ("a.exe", b"MZ\x90\x00", False),
-    ("evil.pdf", b"MZ\x90\x00 not a pdf", False),          # disguised executable
-    ("photo.png", tiny_pdf(), False),                       # real PDF, wrong extension
-    ("a.docx", odt_bytes(), False),                         # ODF called DOCX
-    ("a.zip", zip_bytes({"x.txt": b"x"}), False),           # plain archives are not evidence
-    ("a.docx", zip_bytes({"word/document.xml": b"x"}), False),  # no [Content_Types].xml
-    ("a.txt", b"\x00\x01binary", False),
-    ("a.csv", "caf\xe9".encode("latin-1"), False),          # not UTF-8
-    ("a.pdf", b"", False),
-    ("noext", b"%PDF-1.4", False),
-    ("a.html", b"<script>alert(1)</script>", False),
-])
+
+@pytest.mark.parametrize(
+    "name,data,ok",
+    [
+        ("a.pdf", tiny_pdf(), True),
+        ("a.png", PNG_1PX, True),
+        ("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 20, True),
+        ("a.odt", odt_bytes(), True),
+        ("a.docx", docx_bytes(), True),
+        ("a.csv", "機關,數值\nWRB,1\n".encode(), True),
+        ("a.txt", "純文字".encode(), True),
+        ("a.exe", b"MZ\x90\x00", False),
+        ("evil.pdf", b"MZ\x90\x00 not a pdf", False),  # disguised executable
+        ("photo.png", tiny_pdf(), False),  # real PDF, wrong extension
+        ("a.docx", odt_bytes(), False),  # ODF called DOCX
+        ("a.zip", zip_bytes({"x.txt": b"x"}), False),  # plain archives are not evidence
+        ("a.docx", zip_bytes({"word/document.xml": b"x"}), False),  # no [Content_Types].xml
+        ("a.txt", b"\x00\x01binary", False),
+        ("a.csv", "caf\xe9".encode("latin-1"), False),  # not UTF-8
+        ("a.pdf", b"", False),
+        ("noext", b"%PDF-1.4", False),
+        ("a.html", b"<script>alert(1)</script>", False),
+    ],
+)
 def test_upload_type_is_checked_by_content(app, name, data, ok):
     if ok:
         checked = uploads.check_file(uploads.IncomingFile(name, data))
@@ -264,7 +352,7 @@ def test_zip_with_lying_sizes_is_measured_while_decompressing(app):
     # Shrink the declared uncompressed size of every entry in the central directory.
     pos = 0
     while (pos := data.find(b"PK\x01\x02", pos)) != -1:
-        data[pos + 24:pos + 28] = (10).to_bytes(4, "little")
+        data[pos + 24 : pos + 28] = (10).to_bytes(4, "little")
         pos += 4
     with pytest.raises(uploads.UploadRefused):
         uploads.check_file(uploads.IncomingFile("liar.docx", bytes(data)))
@@ -290,24 +378,45 @@ def test_oversized_upload_through_the_form(client, login, world, app):
 
 
 def test_files_are_removed_when_the_transaction_does_not_commit(world, app):
-    updates.submit_update(world.item, world.lead_editor, status="completed", progress=100,
-                          effective_date="2017-06-30", narrative="n", based_on_version=1,
-                          files=[uploads.IncomingFile("a.pdf", tiny_pdf())])
+    updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="completed",
+        progress=100,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=1,
+        files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
+    )
     assert len(_uploaded_files(app)) == 1
     db.session.rollback()
     assert _uploaded_files(app) == []
     # ...and kept when it does.
-    updates.submit_update(world.item, world.lead_editor, status="completed", progress=100,
-                          effective_date="2017-06-30", narrative="n", based_on_version=1,
-                          files=[uploads.IncomingFile("a.pdf", tiny_pdf())])
+    updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="completed",
+        progress=100,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=1,
+        files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
+    )
     db.session.commit()
     assert len(_uploaded_files(app)) == 1
 
 
 def test_download_is_an_attachment_with_the_checked_type_for_any_signed_in_user(client, login, world, app):
-    su = updates.submit_update(world.item, world.lead_editor, status="completed", progress=100,
-                               effective_date="2017-06-30", narrative="n", based_on_version=1,
-                               files=[uploads.IncomingFile("報告.pdf", tiny_pdf())])
+    su = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="completed",
+        progress=100,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=1,
+        files=[uploads.IncomingFile("報告.pdf", tiny_pdf())],
+    )
     db.session.commit()
     att = su.attachments[0]
     url = f"/attachments/{att.id}"
@@ -326,9 +435,16 @@ def test_download_is_an_attachment_with_the_checked_type_for_any_signed_in_user(
 
 
 def test_text_that_looks_like_html_is_still_served_as_a_download(client, login, world):
-    su = updates.submit_update(world.item, world.lead_editor, status="planning", progress=1,
-                               effective_date="2017-06-30", narrative="n", based_on_version=1,
-                               files=[uploads.IncomingFile("notes.txt", b"<script>alert(1)</script>")])
+    su = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="planning",
+        progress=1,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=1,
+        files=[uploads.IncomingFile("notes.txt", b"<script>alert(1)</script>")],
+    )
     db.session.commit()
     login(world.reviewer)
     resp = client.get(f"/attachments/{su.attachments[0].id}")
@@ -338,20 +454,33 @@ def test_text_that_looks_like_html_is_still_served_as_a_download(client, login, 
 
 # --- append-only history ----------------------------------------------------------------------
 
+
 def _submit(world, version=None, **kw):
-    values = dict(status="in_progress", progress=30, effective_date="2017-06-30", narrative="n",
-                  based_on_version=world.item.version if version is None else version)
+    values = dict(
+        status="in_progress",
+        progress=30,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=world.item.version if version is None else version,
+    )
     values.update(kw)
     return updates.submit_update(world.item, world.lead_editor, **values)
 
 
 def test_history_cannot_be_changed_through_the_orm(world):
-    su = _submit(world, measurements=[{"indicator_id": world.indicator.id, "value": 1, "measured_on": "2017-06-01"}],
-                 files=[uploads.IncomingFile("a.pdf", tiny_pdf())])
+    su = _submit(
+        world,
+        measurements=[{"indicator_id": world.indicator.id, "value": 1, "measured_on": "2017-06-01"}],
+        files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
+    )
     note = updates.add_note(world.item, world.support_editor, "協助", "2017-06-30")
     db.session.commit()
-    for obj, attr, value in ((su, "progress", 99), (su.measurements[0], "source_note", "x"),
-                             (su.attachments[0], "original_name", "x.pdf"), (note, "body", "changed")):
+    for obj, attr, value in (
+        (su, "progress", 99),
+        (su.measurements[0], "source_note", "x"),
+        (su.attachments[0], "original_name", "x.pdf"),
+        (note, "body", "changed"),
+    ):
         setattr(obj, attr, value)
         with pytest.raises(AppendOnlyError):
             db.session.flush()
@@ -365,14 +494,22 @@ def test_history_cannot_be_changed_through_the_orm(world):
 
 @pytest.mark.parametrize("table", ["status_update", "measurement", "item_note", "attachment", "audit_log"])
 def test_history_cannot_be_changed_with_raw_sql(world, table):
-    _submit(world, measurements=[{"indicator_id": world.indicator.id, "value": 1, "measured_on": "2017-06-01"}],
-            files=[uploads.IncomingFile("a.pdf", tiny_pdf())])
+    _submit(
+        world,
+        measurements=[{"indicator_id": world.indicator.id, "value": 1, "measured_on": "2017-06-01"}],
+        files=[uploads.IncomingFile("a.pdf", tiny_pdf())],
+    )
     updates.add_note(world.item, world.support_editor, "協助", "2017-06-30")
     db.session.commit()
-    column = {"status_update": "narrative", "measurement": "source_note", "item_note": "body",
-              "attachment": "original_name", "audit_log": "summary"}[table]
+    column = {
+        "status_update": "narrative",
+        "measurement": "source_note",
+        "item_note": "body",
+        "attachment": "original_name",
+        "audit_log": "summary",
+    }[table]
     for stmt in (f"UPDATE {table} SET {column} = 'tampered'", f"DELETE FROM {table}"):
-        with pytest.raises(Exception):
+        with pytest.raises(DBAPIError):
             db.session.execute(text(stmt))
             db.session.flush()
         db.session.rollback()
@@ -381,10 +518,18 @@ def test_history_cannot_be_changed_with_raw_sql(world, table):
 
 # --- corrections and returned updates ----------------------------------------------------------
 
+
 def test_returned_update_is_revised_by_a_new_record_and_shown_on_my_department(client, login, world):
     first = _submit(world, progress=30)
-    db.session.add(Review(update=first, decision=ReviewDecision.RETURN, comment="請補充經費執行數",
-                          effective_date=date(2017, 7, 5), reviewer=world.reviewer))
+    db.session.add(
+        Review(
+            update=first,
+            decision=ReviewDecision.RETURN,
+            comment="請補充經費執行數",
+            effective_date=date(2017, 7, 5),
+            reviewer=world.reviewer,
+        )
+    )
     world.item.version += 1
     db.session.commit()
 
@@ -411,8 +556,15 @@ def test_returned_update_is_revised_by_a_new_record_and_shown_on_my_department(c
 
 def test_a_correction_must_point_at_an_update_of_the_same_item(world, factory):
     other_item = factory.item(lead=world.lead)
-    foreign = updates.submit_update(other_item, world.lead_editor, status="planning", progress=1,
-                                    effective_date="2017-06-30", narrative="n", based_on_version=1)
+    foreign = updates.submit_update(
+        other_item,
+        world.lead_editor,
+        status="planning",
+        progress=1,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=1,
+    )
     with pytest.raises(DomainError) as exc:
         _submit(world, corrects_id=foreign.id)
     assert set(exc.value.extra["errors"]) == {"corrects_id"}
@@ -420,14 +572,19 @@ def test_a_correction_must_point_at_an_update_of_the_same_item(world, factory):
 
 # --- notes ----------------------------------------------------------------------------------
 
+
 def test_supporting_and_lead_departments_add_notes_others_may_not(client, login, world):
     login(world.support_editor)
-    resp = client.post(f"/items/{world.item.id}/notes/new", data={"body": "農業局協助推廣滴灌", "effective_date": "2017-06-30"})
+    resp = client.post(
+        f"/items/{world.item.id}/notes/new", data={"body": "農業局協助推廣滴灌", "effective_date": "2017-06-30"}
+    )
     assert resp.status_code == 302
     note = db.session.scalar(select(ItemNote))
     assert (note.department_id, note.author_id) == (world.support.id, world.support_editor.id)
-    resp = client.post(f"/items/{world.item.id}/notes/new",
-                       data={"body": "更正：推廣面積為 20 公頃", "effective_date": "2017-06-30", "corrects_id": str(note.id)})
+    resp = client.post(
+        f"/items/{world.item.id}/notes/new",
+        data={"body": "更正：推廣面積為 20 公頃", "effective_date": "2017-06-30", "corrects_id": str(note.id)},
+    )
     assert resp.status_code == 302
     correction = db.session.scalar(select(ItemNote).order_by(ItemNote.id.desc()))
     assert correction.corrects_id == note.id
@@ -442,7 +599,10 @@ def test_supporting_and_lead_departments_add_notes_others_may_not(client, login,
 @pytest.mark.parametrize("who", ["other_editor", "reviewer", "viewer", "admin"])
 def test_notes_refused_outside_the_item_departments(client, login, world, who):
     login(getattr(world, who))
-    assert client.post(f"/items/{world.item.id}/notes/new", data={"body": "x", "effective_date": "2017-06-30"}).status_code == 403
+    assert (
+        client.post(f"/items/{world.item.id}/notes/new", data={"body": "x", "effective_date": "2017-06-30"}).status_code
+        == 403
+    )
     assert db.session.scalar(select(ItemNote)) is None
 
 
@@ -453,6 +613,7 @@ def test_notes_do_not_change_the_item_version(world):
 
 
 # --- no lost update ------------------------------------------------------------------------
+
 
 def test_second_writer_sees_the_conflict_screen_and_loses_nothing(client, login, world, app):
     """Two editors open the form at version 1; the first submits; the second gets the
@@ -468,15 +629,30 @@ def test_second_writer_sees_the_conflict_screen_and_loses_nothing(client, login,
     first = _post_update(colleague, world, version="1", progress="50", narrative="同事的辦理情形")
     assert first.status_code == 302
 
-    typed = {"version": "1", "status": "in_progress", "progress": "60", "narrative": "我的辦理情形：完成招標",
-             "reason": "補充說明", "evidence_url": "https://example.org/minutes",
-             "measurements-0-value": "12.5", "measurements-0-measured_on": "2017-06-01",
-             "measurements-0-source_note": "統計年報"}
+    typed = {
+        "version": "1",
+        "status": "in_progress",
+        "progress": "60",
+        "narrative": "我的辦理情形：完成招標",
+        "reason": "補充說明",
+        "evidence_url": "https://example.org/minutes",
+        "measurements-0-value": "12.5",
+        "measurements-0-measured_on": "2017-06-01",
+        "measurements-0-source_note": "統計年報",
+    }
     resp = _post_update(client, world, files=[_file(tiny_pdf(), "會議紀錄.pdf")], **typed)
     assert resp.status_code == 409
     html = resp.get_data(as_text=True)
     assert 'id="conflict"' in html and "同事的辦理情形" in html
-    for value in ("60", "我的辦理情形：完成招標", "補充說明", "https://example.org/minutes", "12.5", "2017-06-01", "統計年報"):
+    for value in (
+        "60",
+        "我的辦理情形：完成招標",
+        "補充說明",
+        "https://example.org/minutes",
+        "12.5",
+        "2017-06-01",
+        "統計年報",
+    ):
         assert value in html
     assert 'name="version" type="hidden" value="2"' in html
     tickets = re.findall(r'name="staged" value="([^"]+)"', html)
@@ -517,8 +693,9 @@ def race_app(tmp_path, database_url):
     from tracker import create_app
 
     url = database_url if IS_POSTGRES else "sqlite:///" + str(tmp_path / "race.sqlite3")
-    application = create_app("testing", overrides={"SQLALCHEMY_DATABASE_URI": url,
-                                                   "UPLOAD_FOLDER": str(tmp_path / "race-uploads")})
+    application = create_app(
+        "testing", overrides={"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "race-uploads")}
+    )
     yield application
 
 
@@ -546,8 +723,15 @@ def test_two_threads_racing_from_the_same_version_one_wins_one_conflicts(app, ra
             assert item.version == 1
             barrier.wait()
             try:
-                updates.submit_update(item, user, status="in_progress", progress=10, effective_date="2017-06-30",
-                                      narrative=f"by {name}", based_on_version=1)
+                updates.submit_update(
+                    item,
+                    user,
+                    status="in_progress",
+                    progress=10,
+                    effective_date="2017-06-30",
+                    narrative=f"by {name}",
+                    based_on_version=1,
+                )
                 time.sleep(hold)  # keep the transaction open while the other writer tries
                 db.session.commit()
                 results[name] = "ok"
@@ -575,9 +759,15 @@ def test_two_threads_racing_from_the_same_version_one_wins_one_conflicts(app, ra
 
 # --- my department --------------------------------------------------------------------------
 
+
 def test_my_department_lists_led_and_supported_items_with_flags_and_pending(client, login, world, factory):
-    led_overdue = factory.item(world.item.recommendation, lead=world.lead, code="R1-A2",
-                               start_date=date(2017, 1, 1), due_date=date(2017, 3, 31))
+    led_overdue = factory.item(
+        world.item.recommendation,
+        lead=world.lead,
+        code="R1-A2",
+        start_date=date(2017, 1, 1),
+        due_date=date(2017, 3, 31),
+    )
     supported = factory.item(world.item.recommendation, lead=world.other, supporting=[world.lead], code="R1-A3")
     factory.item(world.item.recommendation, lead=world.other, code="R1-A4")  # not ours
     factory.update(world.item, progress=40, effective=date(2017, 6, 30), approved_on=date(2017, 7, 3))
@@ -594,23 +784,32 @@ def test_my_department_lists_led_and_supported_items_with_flags_and_pending(clie
     assert f"/items/{supported.id}/notes/new" in html and f"/items/{led_overdue.id}/updates/new" in html
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("role=lead", ["R1-A2", "R1-A1"]),
-    ("role=supporting", ["R1-A3"]),
-    ("flag=overdue", ["R1-A2"]),
-    ("flag=pending", ["R1-A1"]),
-    ("status=in_progress", ["R1-A1"]),
-    ("q=a3", ["R1-A3"]),
-    ("q=%E6%BB%B4%E7%81%8C", ["R1-A2"]),  # 滴灌 in the title
-    ("sort=code", ["R1-A1", "R1-A2", "R1-A3"]),
-    ("sort=progress", ["R1-A2", "R1-A3", "R1-A1"]),
-    ("sort=due", ["R1-A2", "R1-A1", "R1-A3"]),
-    ("flag=nonsense&sort=nonsense", ["R1-A2", "R1-A1", "R1-A3"]),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("role=lead", ["R1-A2", "R1-A1"]),
+        ("role=supporting", ["R1-A3"]),
+        ("flag=overdue", ["R1-A2"]),
+        ("flag=pending", ["R1-A1"]),
+        ("status=in_progress", ["R1-A1"]),
+        ("q=a3", ["R1-A3"]),
+        ("q=%E6%BB%B4%E7%81%8C", ["R1-A2"]),  # 滴灌 in the title
+        ("sort=code", ["R1-A1", "R1-A2", "R1-A3"]),
+        ("sort=progress", ["R1-A2", "R1-A3", "R1-A1"]),
+        ("sort=due", ["R1-A2", "R1-A1", "R1-A3"]),
+        ("flag=nonsense&sort=nonsense", ["R1-A2", "R1-A1", "R1-A3"]),
+    ],
+)
 def test_my_department_filters_and_sorts(client, login, world, factory, query, expected):
     world.item.due_date = date(2099, 12, 31)
-    factory.item(world.item.recommendation, lead=world.lead, code="R1-A2", title_zh="推廣滴灌",
-                 start_date=date(2017, 1, 1), due_date=date(2017, 3, 31))
+    factory.item(
+        world.item.recommendation,
+        lead=world.lead,
+        code="R1-A2",
+        title_zh="推廣滴灌",
+        start_date=date(2017, 1, 1),
+        due_date=date(2017, 3, 31),
+    )
     factory.item(world.item.recommendation, lead=world.other, supporting=[world.lead], code="R1-A3")
     factory.update(world.item, progress=40, effective=date(2017, 6, 30), approved_on=date(2017, 7, 3))
     factory.update(world.item, progress=60, effective=date(2017, 12, 31))
@@ -636,8 +835,9 @@ def test_my_department_statement_count_does_not_grow_with_items(client, login, w
     db.session.commit()
     small = count()
     for i in range(10):
-        it = factory.item(world.item.recommendation, lead=world.lead, supporting=[world.support, world.other],
-                          code=f"L{i}")
+        it = factory.item(
+            world.item.recommendation, lead=world.lead, supporting=[world.support, world.other], code=f"L{i}"
+        )
         factory.update(it, progress=10, approved_on=date(2017, 7, 1), reviewer=world.reviewer)
         factory.update(it, progress=20, returned_on=date(2017, 8, 1), reviewer=world.reviewer)
     db.session.commit()

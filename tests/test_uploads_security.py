@@ -1,6 +1,7 @@
 """Upload hardening beyond tests/test_updates.py: macro-bearing Office/ODF files are
 refused, stored names are generated (a hostile file name goes nowhere), uploads live
 outside the static folder, real documents pass, and a download keeps its sandbox."""
+
 from __future__ import annotations
 
 import io
@@ -30,14 +31,22 @@ def world(factory):
     return build_world(factory)
 
 
-@pytest.mark.parametrize("name, data", [
-    ("macro.docx", docx_bytes({"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 VBA"})),
-    ("macro.xlsx", zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<w/>",
-                              "xl/vbaProject.bin": b"VBA"})),
-    ("activex.docx", docx_bytes({"word/activeX/activeX1.xml": b"<ax/>"})),
-    ("basic.odt", zip_bytes({"content.xml": b"<c/>", "Basic/Standard/Module1.xml": b"<script:module/>"}, first=ODT_MIME)),
-    ("python.odt", zip_bytes({"content.xml": b"<c/>", "Scripts/python/evil.py": b"import os"}, first=ODT_MIME)),
-])
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("macro.docx", docx_bytes({"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 VBA"})),
+        (
+            "macro.xlsx",
+            zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<w/>", "xl/vbaProject.bin": b"VBA"}),
+        ),
+        ("activex.docx", docx_bytes({"word/activeX/activeX1.xml": b"<ax/>"})),
+        (
+            "basic.odt",
+            zip_bytes({"content.xml": b"<c/>", "Basic/Standard/Module1.xml": b"<script:module/>"}, first=ODT_MIME),
+        ),
+        ("python.odt", zip_bytes({"content.xml": b"<c/>", "Scripts/python/evil.py": b"import os"}, first=ODT_MIME)),
+    ],
+)
 def test_documents_with_macros_are_refused(app, name, data):
     with pytest.raises(uploads.UploadRefused, match="macros"):
         uploads.check_file(uploads.IncomingFile(name, data))
@@ -57,17 +66,39 @@ def test_a_real_libreoffice_document_passes(app, tmp_path, soffice):
 
     src = tmp_path / "evidence.txt"
     src.write_text("辦理情形 evidence", encoding="utf-8")
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "odt",
-                    "--outdir", str(tmp_path), str(src)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "odt",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     data = (tmp_path / "evidence.odt").read_bytes()
     assert uploads.check_file(uploads.IncomingFile("evidence.odt", data)).file_type.kind == "odt"
 
 
 def test_hostile_file_name_is_only_a_label(app, world):
-    su = updates.submit_update(world.item, world.lead_editor, status="planning", progress=5,
-                               effective_date="2017-06-30", narrative="n", based_on_version=world.item.version,
-                               files=[uploads.IncomingFile("../../../templates/base.pdf", tiny_pdf()),
-                                      uploads.IncomingFile("C:\\Windows\\evil\x00\x07.pdf", tiny_pdf("2"))])
+    su = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="planning",
+        progress=5,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=world.item.version,
+        files=[
+            uploads.IncomingFile("../../../templates/base.pdf", tiny_pdf()),
+            uploads.IncomingFile("C:\\Windows\\evil\x00\x07.pdf", tiny_pdf("2")),
+        ],
+    )
     db.session.commit()
     root = Path(app.config["UPLOAD_FOLDER"]).resolve()
     for att in su.attachments:
@@ -90,16 +121,25 @@ def test_uploads_are_not_under_the_static_folder(app):
 def test_request_over_the_size_cap_is_refused_before_reading(app, client, login, world):
     login(world.lead_editor)
     app.config["MAX_CONTENT_LENGTH"] = 50_000
-    resp = client.post(f"/items/{world.item.id}/updates/new",
-                       data={"files": (io.BytesIO(b"%PDF-" + b"0" * 100_000), "big.pdf")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"/items/{world.item.id}/updates/new",
+        data={"files": (io.BytesIO(b"%PDF-" + b"0" * 100_000), "big.pdf")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 413
 
 
 def test_download_keeps_its_sandbox_and_attachment_headers(app, client, login, world):
-    su = updates.submit_update(world.item, world.lead_editor, status="planning", progress=5,
-                               effective_date="2017-06-30", narrative="n", based_on_version=world.item.version,
-                               files=[uploads.IncomingFile("page.txt", b"<html><script>alert(1)</script>")])
+    su = updates.submit_update(
+        world.item,
+        world.lead_editor,
+        status="planning",
+        progress=5,
+        effective_date="2017-06-30",
+        narrative="n",
+        based_on_version=world.item.version,
+        files=[uploads.IncomingFile("page.txt", b"<html><script>alert(1)</script>")],
+    )
     db.session.commit()
     login(world.viewer)
     resp = client.get(f"/attachments/{su.attachments[0].id}")

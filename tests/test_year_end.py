@@ -1,5 +1,6 @@
 """The commission's year-end review: a 列管建議 and 審核意見 for every item tracked in the
 year (demo history: 2017 complete, 2018 with only R2-01 decided and one report pending)."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,17 +40,24 @@ def test_reviewer_records_recommendations_row_by_row(client, login, demo):
     assert html.count('class="card year-end-row') == 11 and 'data-complete="no"' in html
     r101 = db.session.scalar(select(ActionItem).where(ActionItem.code == "R1-01"))
     r102 = db.session.scalar(select(ActionItem).where(ActionItem.code == "R1-02"))
-    resp = client.post("/review/year-end?year=2018&missing=1", data={
-        "year": "2018", "item_ids": [str(r101.id), str(r102.id)],
-        f"decision-{r101.id}": "continue", f"opinion-{r101.id}": "持續辦理，繼續列管。",
-        f"decision-{r102.id}": "release", f"opinion-{r102.id}": "解除列管",  # not started: refused
-    })
+    resp = client.post(
+        "/review/year-end?year=2018&missing=1",
+        data={
+            "year": "2018",
+            "item_ids": [str(r101.id), str(r102.id)],
+            f"decision-{r101.id}": "continue",
+            f"opinion-{r101.id}": "持續辦理，繼續列管。",
+            f"decision-{r102.id}": "release",
+            f"opinion-{r102.id}": "解除列管",  # not started: refused
+        },
+    )
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     assert f'id="err-{r102.id}"' in html and "解除列管" in html  # the typed opinion is kept
     decided = db.session.scalars(select(TrackingDecision).where(TrackingDecision.review_year == 2018)).all()
-    assert sorted(d.action_item_id for d in decided) == sorted([r101.id] + [
-        d.action_item_id for d in decided if d.action_item_id != r101.id])
+    assert sorted(d.action_item_id for d in decided) == sorted(
+        [r101.id] + [d.action_item_id for d in decided if d.action_item_id != r101.id]
+    )
     assert annual.year_end_status(2018).missing == 10
 
 

@@ -1,5 +1,6 @@
 """A small world for the department-update tests: departments, one user per role,
 an item with a linked indicator, and a few evidence files."""
+
 from __future__ import annotations
 
 import io
@@ -35,18 +36,23 @@ def build_world(factory) -> World:  # noqa: ANN001
     rec = factory.recommendation(report, code="R1")
     indicator = factory.indicator(rec, code="water-reuse", unit="%")
     other_indicator = factory.indicator(rec, code="unlinked")
-    item = factory.item(rec, lead=lead, supporting=[support], code="R1-A1",
-                        start_date=date(2017, 1, 1), due_date=date(2018, 12, 31))
+    item = factory.item(
+        rec, lead=lead, supporting=[support], code="R1-A1", start_date=date(2017, 1, 1), due_date=date(2018, 12, 31)
+    )
     item.indicators.append(indicator)
     world = World(
-        lead=lead, support=support, other=other,
+        lead=lead,
+        support=support,
+        other=other,
         lead_editor=factory.user("editor", lead, email="lead@example.org"),
         support_editor=factory.user("editor", support, email="support@example.org"),
         other_editor=factory.user("editor", other, email="other@example.org"),
         reviewer=factory.user("reviewer", email="reviewer@example.org"),
         viewer=factory.user("viewer", email="viewer@example.org"),
         admin=factory.user("admin", email="admin@example.org"),
-        item=item, indicator=indicator, other_indicator=other_indicator,
+        item=item,
+        indicator=indicator,
+        other_indicator=other_indicator,
     )
     db.session.commit()
     return world
@@ -65,8 +71,10 @@ def tiny_pdf(text: str = "evidence") -> bytes:
     return out.getvalue()
 
 
-PNG_1PX = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-           b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG_1PX = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 
 
 def zip_bytes(entries: dict[str, bytes], *, first: tuple[str, bytes] | None = None) -> bytes:
@@ -80,8 +88,10 @@ def zip_bytes(entries: dict[str, bytes], *, first: tuple[str, bytes] | None = No
 
 
 def odt_bytes() -> bytes:
-    return zip_bytes({"content.xml": b"<office:document-content/>", "META-INF/manifest.xml": b"<manifest/>"},
-                     first=("mimetype", b"application/vnd.oasis.opendocument.text"))
+    return zip_bytes(
+        {"content.xml": b"<office:document-content/>", "META-INF/manifest.xml": b"<manifest/>"},
+        first=("mimetype", b"application/vnd.oasis.opendocument.text"),
+    )
 
 
 def docx_bytes(extra: dict[str, bytes] | None = None) -> bytes:
@@ -91,11 +101,18 @@ def docx_bytes(extra: dict[str, bytes] | None = None) -> bytes:
 def update_form(world: World, **overrides) -> dict:  # noqa: ANN001
     """A valid form submission for the world's item (override any field)."""
     data = {
-        "status": "in_progress", "progress": "40", "effective_date": "2017-06-30",
-        "narrative": "完成再生水廠規劃", "reason": "", "evidence_url": "",
-        "version": str(world.item.version), "corrects_id": "",
-        "measurements-0-indicator_id": str(world.indicator.id), "measurements-0-value": "",
-        "measurements-0-measured_on": "", "measurements-0-source_note": "",
+        "status": "in_progress",
+        "progress": "40",
+        "effective_date": "2017-06-30",
+        "narrative": "完成再生水廠規劃",
+        "reason": "",
+        "evidence_url": "",
+        "version": str(world.item.version),
+        "corrects_id": "",
+        "measurements-0-indicator_id": str(world.indicator.id),
+        "measurements-0-value": "",
+        "measurements-0-measured_on": "",
+        "measurements-0-source_note": "",
     }
     data.update(overrides)
     return data

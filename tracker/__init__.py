@@ -1,4 +1,5 @@
 """Policy Benchmark Tracker: follow-up of official overseas trip reports."""
+
 from __future__ import annotations
 
 import os
@@ -65,8 +66,10 @@ def load_config(app: Flask, config: type[Config] | str | None, overrides: dict[s
 
         problem = secret_key_problem(str(app.config["SECRET_KEY"]))
         if problem:
-            raise ConfigurationError(f"SECRET_KEY is too short or a placeholder ({problem}); use at least 32 random "
-                                     "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
+            raise ConfigurationError(
+                f"SECRET_KEY is too short or a placeholder ({problem}); use at least 32 random "
+                "characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
     if not app.config.get("UPLOAD_FOLDER"):
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     from .periods import PeriodSettingError, parse_deadline_days, parse_period_ends
@@ -104,17 +107,18 @@ def _instance_secret(instance: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from .db_setup import configure_engine_events
     from .extensions import api, babel, csrf, db, login_manager, migrate
     from .locale import select_locale, select_timezone
-    from .db_setup import configure_engine_events
 
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
     from .models.search_ddl import include_name
 
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True,
-                     include_name=include_name)
+    migrate.init_app(
+        app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True, include_name=include_name
+    )
     babel.init_app(
         app,
         locale_selector=select_locale,
@@ -128,9 +132,9 @@ def register_extensions(app: Flask) -> None:
 
     register_template_helpers(app)
     # The search index follows every flush (a Session event registered on import).
-    from .services import search  # noqa: F401
     from .logging_setup import init_logging
     from .security import init_security
+    from .services import search  # noqa: F401
 
     init_logging(app)
     init_security(app)
@@ -144,8 +148,8 @@ def register_input_guards(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import register_web
     from .api import register_api
+    from .web import register_web
 
     register_web(app)
     register_api(app)

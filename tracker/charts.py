@@ -7,22 +7,23 @@ a <title>/<desc> pair for screen readers and a font stack that starts with Noto 
 TC, so Chinese labels render the same everywhere; colours are presentation attributes
 (no CSS, no inline style), which a Content-Security-Policy allows.
 """
+
 from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Hashable, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from . import numbers
 
 FONT_FAMILY = "'Noto Sans CJK TC', 'Noto Sans TC', 'Microsoft JhengHei', 'PingFang TC', sans-serif"
-TEXT = "#1f2937"      # 14:1 on white
-MUTED = "#4b5563"     # 7:1 on white
+TEXT = "#1f2937"  # 14:1 on white
+MUTED = "#4b5563"  # 7:1 on white
 GRID = "#d1d5db"
-BAR = "#1d4ed8"       # 6.7:1 on white
+BAR = "#1d4ed8"  # 6.7:1 on white
 TRACK = "#e5e7eb"
 MEASURED = "#1d4ed8"
 NEEDED = "#6b7280"
@@ -100,8 +101,15 @@ def _open(width: int, height: int, chart_id: str, title: str, desc: str) -> list
     ]
 
 
-def _text(x: float, y: float, s: str, anchor: str = "start", size: int | None = None, fill: str | None = None,
-          weight: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    s: str,
+    anchor: str = "start",
+    size: int | None = None,
+    fill: str | None = None,
+    weight: str | None = None,
+) -> str:
     attrs = [f'x="{x:.1f}"', f'y="{y:.1f}"']
     if anchor != "start":
         attrs.append(f'text-anchor="{anchor}"')
@@ -111,12 +119,21 @@ def _text(x: float, y: float, s: str, anchor: str = "start", size: int | None = 
         attrs.append(f'fill="{fill}"')
     if weight:
         attrs.append(f'font-weight="{weight}"')
-    return f'<text {" ".join(attrs)}>{escape(s)}</text>'
+    return f"<text {' '.join(attrs)}>{escape(s)}</text>"
 
 
-def progress_bars(rows: Sequence[tuple[str, float | None]], *, title: str, desc: str, chart_id: str,
-                  label_header: str, value_header: str, width: int = 640, no_data: str = "—",
-                  number: Callable[[float | None], str] = default_number) -> Chart:
+def progress_bars(
+    rows: Sequence[tuple[str, float | None]],
+    *,
+    title: str,
+    desc: str,
+    chart_id: str,
+    label_header: str,
+    value_header: str,
+    width: int = 640,
+    no_data: str = "—",
+    number: Callable[[float | None], str] = default_number,
+) -> Chart:
     """Horizontal 0–100 % bars, one per row (e.g. progress per recommendation)."""
     size, bar_h, gap, top, bottom = 13, 18, 10, 10, 28
     label_w = min(max((text_width(r[0], size) for r in rows), default=60) + 12, width * 0.42)
@@ -128,7 +145,9 @@ def progress_bars(rows: Sequence[tuple[str, float | None]], *, title: str, desc:
     axis_y = top + len(rows) * (bar_h + gap)
     for tick in (0, 25, 50, 75, 100):
         x = x0 + plot_w * tick / 100
-        out.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{axis_y:.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(_text(x, axis_y + 16, f"{tick}%", "middle", 11, MUTED))
     table = []
     for i, (label, value) in enumerate(rows):
@@ -138,17 +157,27 @@ def progress_bars(rows: Sequence[tuple[str, float | None]], *, title: str, desc:
         shown = no_data if value is None else f"{number(value)}%"
         if value is not None:
             w = plot_w * max(0.0, min(100.0, float(value))) / 100
-            out.append(f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{BAR}">'
-                       f'<title>{escape(label)}: {escape(shown)}</title></rect>')
+            out.append(
+                f'<rect x="{x0:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{BAR}">'
+                f"<title>{escape(label)}: {escape(shown)}</title></rect>"
+            )
         out.append(_text(x0 + plot_w + 6, y + bar_h * 0.72, shown, size=12))
         table.append([label, shown])
     out.append("</svg>")
     return Chart("\n".join(out), title, desc, [label_header, value_header], table, width, height, chart_id)
 
 
-def stacked_bars(rows: Sequence[tuple[str, Mapping[Hashable, int]]],
-                 series: Sequence[tuple[Hashable, str, str]], *, title: str, desc: str, chart_id: str,
-                 label_header: str, total_header: str, width: int = 640) -> Chart:
+def stacked_bars(
+    rows: Sequence[tuple[str, Mapping[Hashable, int]]],
+    series: Sequence[tuple[Hashable, str, str]],
+    *,
+    title: str,
+    desc: str,
+    chart_id: str,
+    label_header: str,
+    total_header: str,
+    width: int = 640,
+) -> Chart:
     """Horizontal stacked bars of counts (e.g. items per status for each department).
 
     ``series`` is (key, label, colour) in stacking order; a colour of None picks the
@@ -196,8 +225,10 @@ def stacked_bars(rows: Sequence[tuple[str, Mapping[Hashable, int]]],
                 continue
             colour = colour or STATUS_COLORS.get(str(getattr(key, "value", key)), BAR)
             w = plot_w * n / max_total
-            out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}" '
-                       f'stroke="#ffffff" stroke-width="1"><title>{escape(label)} · {escape(s_label)}: {n}</title></rect>')
+            out.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{colour}" '
+                f'stroke="#ffffff" stroke-width="1"><title>{escape(label)} · {escape(s_label)}: {n}</title></rect>'
+            )
             x += w
         out.append(_text(x + 6, y + bar_h * 0.72, str(total), size=12))
         row.append(str(total))
@@ -242,13 +273,24 @@ class TrajectoryLabels:
     needed: str = "Path to target"
 
 
-def trajectory_chart(points: Sequence[tuple[date, float]], *, title: str, desc: str, chart_id: str,
-                     baseline: tuple[int, float] | None = None, target: tuple[int, float] | None = None,
-                     reference: tuple[int | None, float] | None = None, reference_label: str = "",
-                     unit: str = "", labels: TrajectoryLabels | None = None, width: int = 420, height: int = 220,
-                     number: Callable[[float | None], str] = default_number,
-                     date_label: Callable[[date], str] = lambda d: d.isoformat(),
-                     year_label: Callable[[int], str] = str) -> Chart:
+def trajectory_chart(
+    points: Sequence[tuple[date, float]],
+    *,
+    title: str,
+    desc: str,
+    chart_id: str,
+    baseline: tuple[int, float] | None = None,
+    target: tuple[int, float] | None = None,
+    reference: tuple[int | None, float] | None = None,
+    reference_label: str = "",
+    unit: str = "",
+    labels: TrajectoryLabels | None = None,
+    width: int = 420,
+    height: int = 220,
+    number: Callable[[float | None], str] = default_number,
+    date_label: Callable[[date], str] = lambda d: d.isoformat(),
+    year_label: Callable[[int], str] = str,
+) -> Chart:
     """An indicator's path: baseline, dated measurements, the straight path to the target
     and the foreign reference value as a horizontal line. Baseline and target sit at mid-year,
     as in the on-track calculation."""
@@ -276,13 +318,19 @@ def trajectory_chart(points: Sequence[tuple[date, float]], *, title: str, desc: 
     if target:
         table.append([labels.target, year_label(target[0]), number(target[1]) + u])
     if reference:
-        table.append([reference_label or labels.reference,
-                      year_label(reference[0]) if reference[0] else "—", number(reference[1]) + u])
+        table.append(
+            [
+                reference_label or labels.reference,
+                year_label(reference[0]) if reference[0] else "—",
+                number(reference[1]) + u,
+            ]
+        )
     if not ys:
         out.append(_text(width / 2, height / 2, "—", "middle", 14, MUTED))
         out.append("</svg>")
-        return Chart("\n".join(out), title, desc, [labels.series, labels.when, labels.value], table,
-                     width, height, chart_id)
+        return Chart(
+            "\n".join(out), title, desc, [labels.series, labels.when, labels.value], table, width, height, chart_id
+        )
     x_lo, x_hi = (min(xs), max(xs)) if xs else (2016, 2020)
     x_lo, x_hi = math.floor(x_lo), math.ceil(x_hi)
     if x_hi - x_lo < 2:
@@ -302,7 +350,9 @@ def trajectory_chart(points: Sequence[tuple[date, float]], *, title: str, desc: 
         return mt + ph * (1 - (y - y_lo) / ((y_hi - y_lo) or 1))
 
     for t in y_ticks:
-        out.append(f'<line x1="{ml}" y1="{py(t):.1f}" x2="{ml + pw}" y2="{py(t):.1f}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{ml}" y1="{py(t):.1f}" x2="{ml + pw}" y2="{py(t):.1f}" stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(_text(ml - 6, py(t) + 4, number(t), "end", 11, MUTED))
     step = max(1, math.ceil((x_hi - x_lo) / 6))
     for yr in range(x_lo, x_hi + 1, step):
@@ -311,42 +361,65 @@ def trajectory_chart(points: Sequence[tuple[date, float]], *, title: str, desc: 
     out.append(f'<line x1="{ml}" y1="{mt + ph}" x2="{ml + pw}" y2="{mt + ph}" stroke="{MUTED}" stroke-width="1"/>')
     if reference:
         ry = py(float(reference[1]))
-        out.append(f'<line x1="{ml}" y1="{ry:.1f}" x2="{ml + pw}" y2="{ry:.1f}" stroke="{REFERENCE}" '
-                   f'stroke-width="2" stroke-dasharray="8 4"/>')
-        out.append(_text(ml + pw - 2, ry - 5, f"{reference_label or labels.reference} {number(reference[1])}{u}",
-                         "end", 11, REFERENCE))
+        out.append(
+            f'<line x1="{ml}" y1="{ry:.1f}" x2="{ml + pw}" y2="{ry:.1f}" stroke="{REFERENCE}" '
+            f'stroke-width="2" stroke-dasharray="8 4"/>'
+        )
+        out.append(
+            _text(
+                ml + pw - 2,
+                ry - 5,
+                f"{reference_label or labels.reference} {number(reference[1])}{u}",
+                "end",
+                11,
+                REFERENCE,
+            )
+        )
     if baseline and target:
-        out.append(f'<line x1="{px(baseline[0] + 0.5):.1f}" y1="{py(baseline[1]):.1f}" '
-                   f'x2="{px(target[0] + 0.5):.1f}" y2="{py(target[1]):.1f}" stroke="{NEEDED}" '
-                   f'stroke-width="1.5" stroke-dasharray="3 3"/>')
-    path = ([(baseline[0] + 0.5, float(baseline[1]))] if baseline else []) + \
-        [(_year_x(d), float(v)) for d, v in points]
+        out.append(
+            f'<line x1="{px(baseline[0] + 0.5):.1f}" y1="{py(baseline[1]):.1f}" '
+            f'x2="{px(target[0] + 0.5):.1f}" y2="{py(target[1]):.1f}" stroke="{NEEDED}" '
+            f'stroke-width="1.5" stroke-dasharray="3 3"/>'
+        )
+    path = ([(baseline[0] + 0.5, float(baseline[1]))] if baseline else []) + [(_year_x(d), float(v)) for d, v in points]
     path.sort(key=lambda p: p[0])
     if len(path) >= 2:
         pts = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in path)
         out.append(f'<polyline points="{pts}" fill="none" stroke="{MEASURED}" stroke-width="2"/>')
     if baseline:
-        out.append(f'<rect x="{px(baseline[0] + 0.5) - 4:.1f}" y="{py(baseline[1]) - 4:.1f}" width="8" height="8" '
-                   f'fill="{MUTED}"><title>{escape(labels.baseline)} {escape(year_label(baseline[0]))}: '
-                   f'{escape(number(baseline[1]) + u)}</title></rect>')
+        out.append(
+            f'<rect x="{px(baseline[0] + 0.5) - 4:.1f}" y="{py(baseline[1]) - 4:.1f}" width="8" height="8" '
+            f'fill="{MUTED}"><title>{escape(labels.baseline)} {escape(year_label(baseline[0]))}: '
+            f"{escape(number(baseline[1]) + u)}</title></rect>"
+        )
     for d, v in points:
-        out.append(f'<circle cx="{px(_year_x(d)):.1f}" cy="{py(v):.1f}" r="4" fill="{MEASURED}">'
-                   f'<title>{escape(labels.measurement)} {escape(date_label(d))}: {escape(number(v) + u)}</title></circle>')
+        out.append(
+            f'<circle cx="{px(_year_x(d)):.1f}" cy="{py(v):.1f}" r="4" fill="{MEASURED}">'
+            f"<title>{escape(labels.measurement)} {escape(date_label(d))}: {escape(number(v) + u)}</title></circle>"
+        )
     if target:
         tx, ty = px(target[0] + 0.5), py(target[1])
-        out.append(f'<path d="M {tx:.1f} {ty - 6:.1f} L {tx + 6:.1f} {ty:.1f} L {tx:.1f} {ty + 6:.1f} '
-                   f'L {tx - 6:.1f} {ty:.1f} Z" fill="{TARGET}"><title>{escape(labels.target)} '
-                   f'{escape(year_label(target[0]))}: {escape(number(target[1]) + u)}</title></path>')
+        out.append(
+            f'<path d="M {tx:.1f} {ty - 6:.1f} L {tx + 6:.1f} {ty:.1f} L {tx:.1f} {ty + 6:.1f} '
+            f'L {tx - 6:.1f} {ty:.1f} Z" fill="{TARGET}"><title>{escape(labels.target)} '
+            f"{escape(year_label(target[0]))}: {escape(number(target[1]) + u)}</title></path>"
+        )
     # Legend under the axis.
     ly = height - 10
     lx = float(ml)
-    for colour, label, kind in ((MUTED, labels.baseline, "square"), (MEASURED, labels.measurement, "dot"),
-                                (TARGET, labels.target, "diamond"), (REFERENCE, reference_label or labels.reference, "dash")):
+    for colour, label, kind in (
+        (MUTED, labels.baseline, "square"),
+        (MEASURED, labels.measurement, "dot"),
+        (TARGET, labels.target, "diamond"),
+        (REFERENCE, reference_label or labels.reference, "dash"),
+    ):
         if kind == "square" and not baseline or kind == "diamond" and not target or kind == "dash" and not reference:
             continue
         if kind == "dash":
-            out.append(f'<line x1="{lx:.1f}" y1="{ly - 4}" x2="{lx + 14:.1f}" y2="{ly - 4}" stroke="{colour}" '
-                       f'stroke-width="2" stroke-dasharray="4 2"/>')
+            out.append(
+                f'<line x1="{lx:.1f}" y1="{ly - 4}" x2="{lx + 14:.1f}" y2="{ly - 4}" stroke="{colour}" '
+                f'stroke-width="2" stroke-dasharray="4 2"/>'
+            )
         elif kind == "dot":
             out.append(f'<circle cx="{lx + 6:.1f}" cy="{ly - 4}" r="4" fill="{colour}"/>')
         else:
@@ -354,8 +427,9 @@ def trajectory_chart(points: Sequence[tuple[date, float]], *, title: str, desc: 
         out.append(_text(lx + 18, ly, label, size=11))
         lx += 18 + text_width(label, 11) + 14
     out.append("</svg>")
-    return Chart("\n".join(out), title, desc, [labels.series, labels.when, labels.value], table,
-                 width, height, chart_id)
+    return Chart(
+        "\n".join(out), title, desc, [labels.series, labels.when, labels.value], table, width, height, chart_id
+    )
 
 
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
@@ -378,5 +452,7 @@ def table_html(chart: Chart, caption: str | None = None, css_class: str = "table
             else:
                 cells.append(f"<td>{escape(cell)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class={quoteattr(css_class)}><caption>{escape(cap)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+    return (
+        f"<table class={quoteattr(css_class)}><caption>{escape(cap)}</caption>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )

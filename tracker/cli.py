@@ -1,4 +1,5 @@
 """Command-line interface: ``flask --app tracker <command>``."""
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @click.command("seed")
 @click.option("--demo", is_flag=True, help="Also add demo accounts and a 2017–2018 update history.")
-@click.option("--data-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="Folder of seed YAML files (default: seed/data).")
+@click.option(
+    "--data-dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of seed YAML files (default: seed/data).",
+)
 def seed_command(demo: bool, data_dir: Path | None) -> None:
     """Load the report seed data (idempotent); with --demo, demo data too."""
     from seed.loader import SeedError, load_seed
@@ -72,14 +77,20 @@ def sweep_uploads_command() -> None:
 
     result = sweep_staging()
     files, size = staging_usage()
-    click.echo(f"Swept {result.files} staged files ({result.bytes} bytes); {files} files ({size} bytes) "
-               "still waiting in staging.")
+    click.echo(
+        f"Swept {result.files} staged files ({result.bytes} bytes); {files} files ({size} bytes) "
+        "still waiting in staging."
+    )
 
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", required=True, type=click.Choice(["editor", "reviewer", "viewer", "admin"]),
-              help="editor (department editor), reviewer, viewer or admin.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["editor", "reviewer", "viewer", "admin"]),
+    help="editor (department editor), reviewer, viewer or admin.",
+)
 @click.option("--department", "department_code", default=None, help="Department code (required for editors).")
 @click.option("--name", default="", help="Display name.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (one line).")
@@ -96,8 +107,7 @@ def create_user_command(email: str, role: str, department_code: str | None, name
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with force_locale("en"):
         try:
-            user = create_user(email, role, password, department_code=department_code, name=name,
-                               actor_label="cli")
+            user = create_user(email, role, password, department_code=department_code, name=name, actor_label="cli")
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -133,8 +143,13 @@ def create_token_command(email: str, name: str) -> None:
 
 
 @click.command("send-reminders")
-@click.option("--date", "on_date", default=None, metavar="YYYY-MM-DD",
-              help="The day the reminders are for (default: today in Taiwan).")
+@click.option(
+    "--date",
+    "on_date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The day the reminders are for (default: today in Taiwan).",
+)
 @click.option("--dry-run", is_flag=True, help="List who would get which digest; send and record nothing.")
 def send_reminders_command(on_date: str | None, dry_run: bool) -> None:
     """E-mail each department's editors and each reviewer their daily digest (at most once a day)."""
@@ -220,11 +235,21 @@ def projections_check_command(limit: int) -> None:
 
 
 @click.command("progress")
-@click.option("--as-of", "as_of", default=None, metavar="DATE",
-              help="Data date: records effective on or before it count (default: today).")
-@click.option("--known-at", "known_at", default=None, metavar="DATE",
-              help="Knowledge date: only what was submitted, reviewed or decided by then counts "
-                   "(default: today; equal to --as-of for the state as printed that day).")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Data date: records effective on or before it count (default: today).",
+)
+@click.option(
+    "--known-at",
+    "known_at",
+    default=None,
+    metavar="DATE",
+    help="Knowledge date: only what was submitted, reviewed or decided by then counts "
+    "(default: today; equal to --as-of for the state as printed that day).",
+)
 @click.option("--report", default=None, help="Report id or code (default: every report).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def progress_command(as_of: str | None, known_at: str | None, report: str | None, as_json: bool) -> None:
@@ -244,27 +269,38 @@ def progress_command(as_of: str | None, known_at: str | None, report: str | None
     report_ids, _rep, error = report_filter(report)
     if error:
         raise click.BadParameter(error, param_hint="--report")
-    s = progress.build_summary(data_dates, report_ids=report_ids, flag_limit=0, decision_limit=0,
-                               with_recommendations=True)
+    s = progress.build_summary(
+        data_dates, report_ids=report_ids, flag_limit=0, decision_limit=0, with_recommendations=True
+    )
     report_codes = {r.id: r.code for r in s.reports}
     out = {
-        "as_of": s.dates.as_of.isoformat(), "known_at": s.dates.known_at.isoformat(),
+        "as_of": s.dates.as_of.isoformat(),
+        "known_at": s.dates.known_at.isoformat(),
         "overall_progress": None if s.overall_progress is None else round(s.overall_progress, 1),
-        "items": s.item_count, "pending": s.pending_count, "flags": dict(s.flag_counts),
+        "items": s.item_count,
+        "pending": s.pending_count,
+        "flags": dict(s.flag_counts),
         "recommendations": [
-            {"report": report_codes.get(r.recommendation.report_id), "code": r.recommendation.code,
-             "progress": None if r.rollup.progress is None else round(r.rollup.progress, 1),
-             "items": r.item_count, "pending": r.pending}
-            for r in s.recommendations],
+            {
+                "report": report_codes.get(r.recommendation.report_id),
+                "code": r.recommendation.code,
+                "progress": None if r.rollup.progress is None else round(r.rollup.progress, 1),
+                "items": r.item_count,
+                "pending": r.pending,
+            }
+            for r in s.recommendations
+        ],
     }
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     click.echo(f"Data as of {out['as_of']}, known at {out['known_at']} ({s.source}).")
     pct = "—" if out["overall_progress"] is None else f"{out['overall_progress']} %"
-    click.echo(f"Overall progress {pct}; {out['items']} items; {out['pending']} reports pending review; "
-               f"overdue {out['flags'].get('overdue', 0)}, due soon {out['flags'].get('due_soon', 0)}, "
-               f"not reported {out['flags'].get('stale', 0)}.")
+    click.echo(
+        f"Overall progress {pct}; {out['items']} items; {out['pending']} reports pending review; "
+        f"overdue {out['flags'].get('overdue', 0)}, due soon {out['flags'].get('due_soon', 0)}, "
+        f"not reported {out['flags'].get('stale', 0)}."
+    )
     for r in out["recommendations"]:
         rp = "—" if r["progress"] is None else f"{r['progress']} %"
         click.echo(f"  {r['report']} {r['code']}: {rp} ({r['items']} items, {r['pending']} pending)")
@@ -273,8 +309,13 @@ def progress_command(as_of: str | None, known_at: str | None, report: str | None
 @click.command("import-report")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the whole file and say what would be created; write nothing.")
-@click.option("--as", "actor_email", default=None, metavar="EMAIL",
-              help="Administrator account to record in the audit log (default: the command line).")
+@click.option(
+    "--as",
+    "actor_email",
+    default=None,
+    metavar="EMAIL",
+    help="Administrator account to record in the audit log (default: the command line).",
+)
 def import_report_command(path: str, dry_run: bool, actor_email: str | None) -> None:
     """Import reports, recommendations and action items from a spreadsheet (CSV, XLSX or ODS;
     template: docs/portfolio.md). Any problem: nothing is imported and every problem is
@@ -307,9 +348,11 @@ def import_report_command(path: str, dry_run: bool, actor_email: str | None) -> 
         db.session.commit()
     verb = "Would create" if dry_run else "Created"
     c, u = result.created, result.unchanged
-    click.echo(f"{verb} {c['reports']} report(s), {c['recommendations']} recommendation(s), {c['items']} action "
-               f"item(s); unchanged: {u['reports']} report(s), {u['recommendations']} recommendation(s), "
-               f"{u['items']} action item(s).")
+    click.echo(
+        f"{verb} {c['reports']} report(s), {c['recommendations']} recommendation(s), {c['items']} action "
+        f"item(s); unchanged: {u['reports']} report(s), {u['recommendations']} recommendation(s), "
+        f"{u['items']} action item(s)."
+    )
 
 
 def register_commands(app: Flask) -> None:

@@ -1,4 +1,5 @@
 """``flask draft-report FILE [--dry-run] [--json]``: a report drafted from its own text."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,9 @@ def draft_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
             db.session.commit()
             payload = {k: (v or None) for k, v in draft.data.items() if k != "recommendations"}
             payload.pop("destination", None)
-            payload["recommendations"] = [{"section": r["section"], "title": r["title"], "text": r["text"]}
-                                          for r in draft.data["recommendations"]]
+            payload["recommendations"] = [
+                {"section": r["section"], "title": r["title"], "text": r["text"]} for r in draft.data["recommendations"]
+            ]
             draft_id = draft.id
     except drafting.DraftRefused as exc:
         db.session.rollback()
@@ -55,8 +57,10 @@ def draft_report_command(file: Path, dry_run: bool, as_json: bool) -> None:
         click.echo("Dry run: nothing was written.")
     else:
         base = current_app.config.get("BASE_URL", "").rstrip("/")
-        click.echo(f"Draft {draft_id} kept for review: {base}/admin/drafts/{draft_id} "
-                   "(nothing is tracked until an administrator confirms it).")
+        click.echo(
+            f"Draft {draft_id} kept for review: {base}/admin/drafts/{draft_id} "
+            "(nothing is tracked until an administrator confirms it)."
+        )
 
 
 @click.command("search-index")

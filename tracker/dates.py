@@ -11,11 +11,12 @@
   the *data date* D (records effective on or before D) and the *knowledge date* K (only
   what was submitted, reviewed or decided by the end of K counts). See docs/domain.md.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,7 @@ def city_timezone() -> ZoneInfo:
 
 def now() -> datetime:
     """The current instant, timezone-aware UTC (recorded times)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today() -> date:
@@ -62,13 +63,13 @@ def local_date(moment: datetime | None) -> date | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(city_timezone()).date()
 
 
 def start_of_day(day: date) -> datetime:
     """00:00 on ``day`` in the city, as an aware UTC datetime."""
-    return datetime.combine(day, time(0), tzinfo=city_timezone()).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=city_timezone()).astimezone(UTC)
 
 
 def end_of_day(day: date) -> datetime:
@@ -116,6 +117,7 @@ def iso_or_none(value: date | None) -> str | None:
 
 
 # --- the two dates of a state --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DataDates:
@@ -172,9 +174,13 @@ def parse_date_arg(raw: Any, field: str, label: str) -> date | None:
     if value is None:
         shown = str(raw).strip()[:40]
         raise InvalidDate(
-            _("%(label)s “%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
-              label=label, value=shown),
-            field=field, value=shown,
+            _(
+                "%(label)s “%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+                label=label,
+                value=shown,
+            ),
+            field=field,
+            value=shown,
         )
     return value
 
@@ -184,9 +190,14 @@ def check_not_future(value: date, field: str, label: str, today_: date | None = 
     today_ = today_ or today()
     if value > today_:
         raise InvalidDate(
-            _("%(label)s %(value)s is after today (%(today)s): nothing is known about it yet.",
-              label=label, value=_shown(value), today=_shown(today_)),
-            field=field, value=value.isoformat(),
+            _(
+                "%(label)s %(value)s is after today (%(today)s): nothing is known about it yet.",
+                label=label,
+                value=_shown(value),
+                today=_shown(today_),
+            ),
+            field=field,
+            value=value.isoformat(),
         )
     return value
 
@@ -202,10 +213,14 @@ def resolve_data_dates(as_of: Any = None, known_at: Any = None, *, today_: date 
     k = check_not_future(k or today_, "known_at", _("Knowledge date"), today_)
     if k < d:
         raise InvalidDate(
-            _("The knowledge date %(known)s is before the data date %(as_of)s: a state can only be known "
-              "after the date it describes. Choose a knowledge date on or after %(as_of)s.",
-              known=_shown(k), as_of=_shown(d)),
-            field="known_at", value=k.isoformat(),
+            _(
+                "The knowledge date %(known)s is before the data date %(as_of)s: a state can only be known "
+                "after the date it describes. Choose a knowledge date on or after %(as_of)s.",
+                known=_shown(k),
+                as_of=_shown(d),
+            ),
+            field="known_at",
+            value=k.isoformat(),
         )
     return DataDates(as_of=d, known_at=k, today=today_)
 
@@ -215,8 +230,11 @@ def describe(dates: DataDates, locale: str) -> str:
     the document's locale: flask_babel.force_locale)."""
     from .locale import format_date
 
-    return _("Data as of %(as_of)s, approvals and decisions known by %(known)s.",
-             as_of=format_date(dates.as_of, locale), known=format_date(dates.known_at, locale))
+    return _(
+        "Data as of %(as_of)s, approvals and decisions known by %(known)s.",
+        as_of=format_date(dates.as_of, locale),
+        known=format_date(dates.known_at, locale),
+    )
 
 
 # --- the city's calendar day of a stored UTC time, computed by the database ---------------------

@@ -1,4 +1,5 @@
 """Per-connection database settings."""
+
 from __future__ import annotations
 
 from sqlalchemy import event

@@ -2,6 +2,7 @@
 turns them into its JSON error shape, the CLI prints them. Kept at the bottom of the
 import graph (nothing here imports the app) so low modules such as ``dates`` can raise
 them."""
+
 from __future__ import annotations
 
 

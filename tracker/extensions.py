@@ -1,4 +1,5 @@
 """Flask extensions, created unbound so that any module may import them."""
+
 from __future__ import annotations
 
 from flask_babel import Babel

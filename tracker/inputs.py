@@ -15,21 +15,26 @@ the web pages and the API.
   be JSON (415 otherwise). ``has_bidi_control`` finds the bidirectional override and
   isolate characters that can make a name or narrative display as something else.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
-# PostgreSQL ``integer``: every id, version and count column.
-MAX_INT = 2**31 - 1
 # The one window of accepted dates (tracker.dates): nothing before the ROC calendar, nothing
 # so far ahead that date arithmetic could overflow.
-from .dates import EARLIEST as MIN_DATE, LATEST as MAX_DATE  # noqa: E402
+from .dates import EARLIEST as MIN_DATE
+from .dates import LATEST as MAX_DATE
+
+# PostgreSQL ``integer``: every id, version and count column.
+MAX_INT = 2**31 - 1
+
 MAX_JSON_DEPTH = 32
 
 _ASCII_INT = re.compile(r"-?[0-9]{1,10}")
@@ -42,6 +47,7 @@ _BAD_TEXT_RE = re.compile("[\x00\ud800-\udfff]")
 
 # --- numbers -----------------------------------------------------------------------------------
 
+
 def _bounded_regex(high: int) -> str:
     """A regex of the decimal numbers 1..high without leading zeros (so that the URL map itself
     bounds an id: a converter that matched and then refused the value would make werkzeug answer
@@ -51,8 +57,11 @@ def _bounded_regex(high: int) -> str:
     for i, d in enumerate(digits):  # same length: a prefix of high, then a smaller digit, then anything
         low = "1" if i == 0 else "0"
         if int(d) > int(low):
-            parts.append(digits[:i] + f"[{low}-{int(d) - 1}]" + ("[0-9]" + f"{{{len(digits) - i - 1}}}"
-                                                                 if i < len(digits) - 1 else ""))
+            parts.append(
+                digits[:i]
+                + f"[{low}-{int(d) - 1}]"
+                + ("[0-9]" + f"{{{len(digits) - i - 1}}}" if i < len(digits) - 1 else "")
+            )
     parts.append(digits)
     return "(?:" + "|".join(parts) + ")"
 
@@ -63,8 +72,14 @@ class BoundedIntConverter(IntegerConverter):
 
     regex = _bounded_regex(2**31 - 1)
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1,  # noqa: A002, ANN001
-                 max: int | None = MAX_INT, signed: bool = False) -> None:
+    def __init__(
+        self,
+        map,
+        fixed_digits: int = 0,
+        min: int | None = 1,  # noqa: A002, ANN001
+        max: int | None = MAX_INT,
+        signed: bool = False,
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=False)
         if min is not None and min <= 0:  # an index (``<int(min=0):index>``): 0 matches too
             self.regex = "(?:0|" + type(self).regex + ")"
@@ -112,6 +127,7 @@ def get_by_id(model: Any, value: Any) -> Any:
 
 # --- dates ---------------------------------------------------------------------------------------
 
+
 def parse_iso_date(value: Any) -> date | None:
     """A date written YYYY-MM-DD (ASCII digits) between MIN_DATE and MAX_DATE, else None
     (the strict form scripts send; people's forms use tracker.dates.parse_date)."""
@@ -127,11 +143,11 @@ def date_in_range(day: date) -> bool:
 
 
 def date_range_message() -> str:
-    return _("Enter a date between %(first)s and %(last)s.", first=MIN_DATE.isoformat(),
-             last=MAX_DATE.isoformat())
+    return _("Enter a date between %(first)s and %(last)s.", first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat())
 
 
 # --- text ----------------------------------------------------------------------------------------
+
 
 def has_bad_text(value: str) -> bool:
     """NUL or a lone surrogate: neither can be stored (PostgreSQL refuses both)."""
@@ -147,13 +163,17 @@ def strip_bidi_controls(value: str) -> str:
 
 
 def bidi_message() -> str:
-    return _("Remove the invisible text-direction control characters (U+202A–U+202E, U+2066–U+2069): "
-             "they can make text display differently from what was stored.")
+    return _(
+        "Remove the invisible text-direction control characters (U+202A–U+202E, U+2066–U+2069): "
+        "they can make text display differently from what was stored."
+    )
 
 
 def bad_text_message() -> str:
-    return _("The request contains a NUL character or an invalid Unicode character (a lone surrogate), "
-             "which cannot be stored. Remove it and send the request again.")
+    return _(
+        "The request contains a NUL character or an invalid Unicode character (a lone surrogate), "
+        "which cannot be stored. Remove it and send the request again."
+    )
 
 
 def json_too_deep(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -218,13 +238,15 @@ def check_request() -> None:
             raise RefusedInput(400, bad_text_message(), "invalid_text")
     api_write = request.path.startswith("/api/") and request.method in ("POST", "PUT", "PATCH", "DELETE")
     if api_write and not is_json_mimetype(request.mimetype):
-        raise RefusedInput(415, _("Send the request body as JSON (Content-Type: application/json)."),
-                           "unsupported_media_type")
+        raise RefusedInput(
+            415, _("Send the request body as JSON (Content-Type: application/json)."), "unsupported_media_type"
+        )
     if is_json_mimetype(request.mimetype):
         raw = request.get_data(cache=True)
         if json_too_deep(raw):
-            raise RefusedInput(400, _("The JSON body is nested too deeply (at most %(n)d levels).",
-                                      n=MAX_JSON_DEPTH), "json_too_deep")
+            raise RefusedInput(
+                400, _("The JSON body is nested too deeply (at most %(n)d levels).", n=MAX_JSON_DEPTH), "json_too_deep"
+            )
         data = request.get_json(silent=True)
         if data is None and raw.strip():
             raise RefusedInput(400, _("The request body is not valid JSON."), "invalid_json")

@@ -4,6 +4,7 @@ Lazy strings, so they resolve in the language of the request — or of
 ``flask_babel.force_locale(...)`` in exports and CLI commands. Pages, exports and
 e-mails use these so a status reads the same (辦理中, 已完成...) everywhere.
 """
+
 from __future__ import annotations
 
 import enum
@@ -12,7 +13,14 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from .models.enums import (
-    Adoption, BudgetSource, Direction, ReviewDecision, Role, Status, TrackingChoice, UpdateState,
+    Adoption,
+    BudgetSource,
+    Direction,
+    ReviewDecision,
+    Role,
+    Status,
+    TrackingChoice,
+    UpdateState,
 )
 
 STATUS = {
@@ -87,8 +95,14 @@ ON_TRACK = {
 }
 
 _BY_TYPE: dict[type, dict] = {
-    Status: STATUS, Adoption: ADOPTION, TrackingChoice: TRACKING, ReviewDecision: REVIEW,
-    UpdateState: UPDATE_STATE, BudgetSource: BUDGET_SOURCE, Direction: DIRECTION, Role: ROLE,
+    Status: STATUS,
+    Adoption: ADOPTION,
+    TrackingChoice: TRACKING,
+    ReviewDecision: REVIEW,
+    UpdateState: UPDATE_STATE,
+    BudgetSource: BUDGET_SOURCE,
+    Direction: DIRECTION,
+    Role: ROLE,
 }
 
 

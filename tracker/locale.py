@@ -3,6 +3,7 @@
 Pure formatting helpers (``format_date``, ``roc_year``...) take the locale as an
 argument so exports can use them outside a request.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

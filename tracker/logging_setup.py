@@ -4,6 +4,7 @@ Every line carries the request id shown on error pages, so a user's report can b
 matched to the log. Query strings, form bodies and headers are never logged, and a
 last-resort filter masks anything that looks like a credential (ASVS 7.1).
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,10 @@ LOG_FORMAT = "%(asctime)s %(levelname)s [req=%(request_id)s user=%(user_id)s] %(
 
 # key=value, "key": "value" and Authorization-style secrets.
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)\b(password|passwd|pwd|secret|token|totp|otp|recovery[_-]?code|csrf_token|api[_-]?key)"
-               r"(\s*[=:]\s*|\"\s*:\s*\")([^\s&\",;]+)"),
+    re.compile(
+        r"(?i)\b(password|passwd|pwd|secret|token|totp|otp|recovery[_-]?code|csrf_token|api[_-]?key)"
+        r"(\s*[=:]\s*|\"\s*:\s*\")([^\s&\",;]+)"
+    ),
     re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"),
 ]
 # A long random-looking path segment is probably a token in a link (e.g. a reset link).
@@ -104,6 +107,7 @@ def init_logging(app: Flask) -> None:
             return resp
         ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
         # request.path, never the full URL: query strings may carry tokens.
-        access.info("%s %s %s %.0fms", request.method, _TOKEN_SEGMENT.sub("[redacted]", request.path),
-                    resp.status_code, ms)
+        access.info(
+            "%s %s %s %.0fms", request.method, _TOKEN_SEGMENT.sub("[redacted]", request.path), resp.status_code, ms
+        )
         return resp

@@ -3,14 +3,15 @@
 No Flask import: the settings arrive as a mapping (``app.config`` works), so the CLI,
 tests and any future worker share it.
 """
+
 from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class MailSettings:
     timeout: float = 30.0
 
     @classmethod
-    def from_config(cls, config: Mapping) -> "MailSettings":
+    def from_config(cls, config: Mapping) -> MailSettings:
         return cls(
             server=config.get("MAIL_SERVER", "localhost"),
             port=int(config.get("MAIL_PORT", 25)),
@@ -38,8 +39,7 @@ class MailSettings:
         )
 
 
-def build_message(to: str, subject: str, text: str, html: str | None, sender: str,
-                  to_name: str = "") -> EmailMessage:
+def build_message(to: str, subject: str, text: str, html: str | None, sender: str, to_name: str = "") -> EmailMessage:
     """A plain-text message with an HTML alternative (multipart/alternative), UTF-8."""
     msg = EmailMessage()
     msg["From"] = sender
@@ -60,11 +60,10 @@ class Mailer:
         self.settings = settings
         self._smtp: smtplib.SMTP | None = None
 
-    def __enter__(self) -> "Mailer":
+    def __enter__(self) -> Mailer:
         s = self.settings
         if s.use_ssl:
-            self._smtp = smtplib.SMTP_SSL(s.server, s.port, timeout=s.timeout,
-                                          context=ssl.create_default_context())
+            self._smtp = smtplib.SMTP_SSL(s.server, s.port, timeout=s.timeout, context=ssl.create_default_context())
         else:
             self._smtp = smtplib.SMTP(s.server, s.port, timeout=s.timeout)
             if s.use_tls:

@@ -8,6 +8,7 @@ see, not as the binary 37.4499999…
 Percentages are written as whole numbers by default with the sign right after the number:
 ``38%`` (``percent(37.5)``); ``percent(33.75, 1)`` is ``33.8%``.
 """
+
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -66,6 +67,6 @@ def file_size(n_bytes: Any, empty: str = "—") -> str:
     if n < 1024 * 1024:
         kb = rounded(n / 1024, 1)
         return f"{number(max(kb, Decimal('0.1')), 1)} KB"
-    if n < 1024 ** 3:
-        return f"{number(n / 1024 ** 2, 1)} MB"
-    return f"{number(n / 1024 ** 3, 1)} GB"
+    if n < 1024**3:
+        return f"{number(n / 1024**2, 1)} MB"
+    return f"{number(n / 1024**3, 1)} GB"

@@ -5,11 +5,12 @@ years) and each has a reporting deadline ``REPORTING_DEADLINE_DAYS`` days after 
 (default 15). Pure date arithmetic, no database: the read model (services/progress,
 services/projections) and the reminders build on it. Rules in docs/domain.md.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 from flask import current_app, has_app_context
 
@@ -30,9 +31,10 @@ def parse_period_ends(raw: str) -> tuple[tuple[int, int], ...]:
         if not text:
             continue
         pieces = text.split("-")
-        if (len(pieces) != 2 or not all(p.isascii() and p.isdigit() and 1 <= len(p) <= 2 for p in pieces)):
+        if len(pieces) != 2 or not all(p.isascii() and p.isdigit() and 1 <= len(p) <= 2 for p in pieces):
             raise PeriodSettingError(
-                f"REPORTING_PERIOD_ENDS: {text!r} is not a month-day; write MM-DD, e.g. 06-30,12-31")
+                f"REPORTING_PERIOD_ENDS: {text!r} is not a month-day; write MM-DD, e.g. 06-30,12-31"
+            )
         month, day = int(pieces[0]), int(pieces[1])
         try:
             # A leap year accepts 02-29, so check a common year too: an end must exist every year.
@@ -40,7 +42,8 @@ def parse_period_ends(raw: str) -> tuple[tuple[int, int], ...]:
         except ValueError:
             raise PeriodSettingError(
                 f"REPORTING_PERIOD_ENDS: {text!r} is not a day that exists in every year "
-                f"(month 1-12, a day the month always has; 02-29 is refused)") from None
+                f"(month 1-12, a day the month always has; 02-29 is refused)"
+            ) from None
         ends.append((month, day))
     if not ends:
         raise PeriodSettingError("REPORTING_PERIOD_ENDS is empty; give at least one MM-DD, e.g. 12-31")
@@ -94,7 +97,7 @@ class Calendar:
         self.deadline_days = deadline_days
 
     @classmethod
-    def from_config(cls) -> "Calendar":
+    def from_config(cls) -> Calendar:
         ends, days = DEFAULT_ENDS, DEFAULT_DEADLINE_DAYS
         if has_app_context():
             ends = current_app.config.get("REPORTING_PERIOD_ENDS", DEFAULT_ENDS)
@@ -102,8 +105,7 @@ class Calendar:
         return cls(parse_period_ends(ends), parse_deadline_days(days))
 
     def _period(self, end: date, prev_end: date) -> Period:
-        return Period(end=end, start=prev_end + timedelta(days=1),
-                      deadline=end + timedelta(days=self.deadline_days))
+        return Period(end=end, start=prev_end + timedelta(days=1), deadline=end + timedelta(days=self.deadline_days))
 
     def _ends_around(self, year: int) -> list[date]:
         return [date(y, m, d) for y in (year - 1, year, year + 1) for m, d in self.ends]
@@ -111,7 +113,7 @@ class Calendar:
     def containing(self, day: date) -> Period:
         """The period whose [start, end] holds ``day``."""
         ends = self._ends_around(day.year)
-        for prev, end in zip(ends, ends[1:]):
+        for prev, end in zip(ends, ends[1:], strict=False):
             if prev < day <= end:
                 return self._period(end, prev)
         raise AssertionError("unreachable: every day lies between two period ends")

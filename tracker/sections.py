@@ -1,13 +1,26 @@
 """Report section numbers (三(三), 二(四)(1)): Chinese numerals and their English form
 (III(3), II(4)(1)), shared by the exports and the spreadsheet import."""
+
 from __future__ import annotations
 
 import re
 
-_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
-           "九": 9}
-_ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-          (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ROMAN = [
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+]
 _NUMERAL = "[〇零一二兩三四五六七八九十百]+"
 _SECTION = re.compile(rf"^\s*({_NUMERAL})?\s*((?:[（(]\s*(?:{_NUMERAL}|\d+)\s*[）)])*)\s*$")
 _PART = re.compile(rf"[（(]\s*({_NUMERAL}|\d+)\s*[）)]")

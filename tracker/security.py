@@ -4,6 +4,7 @@ The policy is strict on purpose: the app ships no inline script or style, so the
 needs no 'unsafe-inline' and an injected <script> or style= attribute simply does
 not run (ASVS 4.0 V14.4).
 """
+
 from __future__ import annotations
 
 import math
@@ -11,30 +12,39 @@ from collections import Counter
 
 from flask import Flask, current_app, has_request_context, request
 from flask.helpers import get_debug_flag
-
 from markupsafe import Markup
 
 from . import ConfigurationError
 from .inputs import has_bidi_control, strip_bidi_controls
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
 
 # Features the tracker never uses; denying them limits what injected content could do.
 PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()" for feature in (
-        "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
-        "payment", "usb", "browsing-topics",
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "browsing-topics",
     )
 )
 
@@ -55,8 +65,21 @@ STATIC_HEADERS = {
 
 # Words of placeholder secrets ("change-me", "your-secret-key-goes-here"...). Six letters or
 # more (plus "your-"), so a random key contains one with negligible probability.
-PLACEHOLDER_WORDS = ("change", "secret", "placeholder", "example", "replace", "default", "password",
-                     "insecure", "sample", "goes-here", "your-", "1234567890", "qwerty")
+PLACEHOLDER_WORDS = (
+    "change",
+    "secret",
+    "placeholder",
+    "example",
+    "replace",
+    "default",
+    "password",
+    "insecure",
+    "sample",
+    "goes-here",
+    "your-",
+    "1234567890",
+    "qwerty",
+)
 MIN_SECRET_LENGTH = 32
 # Shannon entropy of the key's own characters times its length: 'x' * 32 has 0 bits, 'abcd' * 8
 # 64; secrets.token_hex(16) about 115 (never below 90 in 200,000 draws), token_urlsafe(32) about 200.

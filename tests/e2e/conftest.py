@@ -9,6 +9,7 @@ the demo site and the DOM probes. This file adds the two fixtures every journey 
 
 Chromium missing: the browser tests skip, unless REQUIRE_BROWSER=1 (then they fail).
 """
+
 from __future__ import annotations
 
 import pytest

@@ -8,16 +8,18 @@
 
 The shared Chromium fixtures (``browser``, ``page``) live in tests/conftest.py.
 """
+
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import count
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from argon2 import PasswordHasher
 
@@ -60,8 +62,15 @@ class DemoSite:
             dept = None
             if department_code:
                 dept = db.session.scalar(db.select(Department).where(Department.code == department_code))
-            db.session.add(User(email=email, role=Role(role), department=dept, name=name or email.split("@")[0],
-                                password_hash=CHEAP_HASHER.hash(DEFAULT_PASSWORD)))
+            db.session.add(
+                User(
+                    email=email,
+                    role=Role(role),
+                    department=dept,
+                    name=name or email.split("@")[0],
+                    password_hash=CHEAP_HASHER.hash(DEFAULT_PASSWORD),
+                )
+            )
             db.session.commit()
             db.session.remove()
         self.passwords[email] = DEFAULT_PASSWORD
@@ -81,9 +90,16 @@ class DemoSite:
             dept = session.scalar(select(Department).where(Department.code == lead))
             out = []
             for i in range(n):
-                item = f.item(rec, lead=dept, code=f"R1-{tag}{i + 1}", title_zh=f"測試事項 {tag}{i + 1}",
-                              title_en=f"Test item {tag}{i + 1}", position=100 + next(_positions),
-                              start_date=date(2017, 1, 1), due_date=date(2030, 12, 31))
+                item = f.item(
+                    rec,
+                    lead=dept,
+                    code=f"R1-{tag}{i + 1}",
+                    title_zh=f"測試事項 {tag}{i + 1}",
+                    title_en=f"Test item {tag}{i + 1}",
+                    position=100 + next(_positions),
+                    start_date=date(2017, 1, 1),
+                    due_date=date(2030, 12, 31),
+                )
                 if i == 0 and indicator:
                     item.indicators.append(session.scalar(select(Indicator).where(Indicator.code == indicator)))
                 session.flush()
@@ -95,8 +111,9 @@ class DemoSite:
 
         return self.query(create)
 
-    def submitted_update(self, item_id: int, editor: str, progress: int, narrative: str,
-                         returned_with: str | None = None) -> int:
+    def submitted_update(
+        self, item_id: int, editor: str, progress: int, narrative: str, returned_with: str | None = None
+    ) -> int:
         """A status update submitted by ``editor`` (a demo account) some days ago; returned by
         the demo reviewer with the comment ``returned_with`` when given. Returns its id."""
         from datetime import timedelta
@@ -110,10 +127,16 @@ class DemoSite:
         def submit(session):  # noqa: ANN001, ANN202
             item = session.get(ActionItem, item_id)
             author = session.scalar(select(User).where(User.email == self.account(editor)[0]))
-            su = StatusUpdate(action_item=item, status=Status.IN_PROGRESS if progress else Status.PLANNING,
-                              progress=progress, narrative=narrative, effective_date=today() - timedelta(days=20),
-                              based_on_version=item.version, department_id=item.lead_department_id,
-                              submitted_by=author)
+            su = StatusUpdate(
+                action_item=item,
+                status=Status.IN_PROGRESS if progress else Status.PLANNING,
+                progress=progress,
+                narrative=narrative,
+                effective_date=today() - timedelta(days=20),
+                based_on_version=item.version,
+                department_id=item.lead_department_id,
+                submitted_by=author,
+            )
             session.add(su)
             item.version += 1
             session.flush()
@@ -262,9 +285,11 @@ class Accessibility:
         self.partial = 0
 
     def _run(self, page, context: Any = None) -> list[dict]:  # noqa: ANN001
-        results = self.axe.run(page, context=context,
-                               options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                        "resultTypes": ["violations"]})
+        results = self.axe.run(
+            page,
+            context=context,
+            options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+        )
         return list(results.response.get("violations", []))
 
     def violations(self, page, dedupe: bool = False) -> list[dict]:  # noqa: ANN001
@@ -346,5 +371,4 @@ def has_focus_indicator(state: dict | None) -> bool:
 
 def horizontal_overflow(page) -> int:  # noqa: ANN001
     """How many CSS pixels the page scrolls sideways (0 when it fits)."""
-    return page.evaluate(
-        "() => document.scrollingElement.scrollWidth - document.documentElement.clientWidth")
+    return page.evaluate("() => document.scrollingElement.scrollWidth - document.documentElement.clientWidth")

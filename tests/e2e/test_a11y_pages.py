@@ -11,6 +11,7 @@ zero axe violations, ``<html lang>`` right for the language, a language switch t
 other language, and a skip link that is the first thing Tab reaches and moves focus
 to <main>.
 """
+
 from __future__ import annotations
 
 import time
@@ -22,8 +23,17 @@ import pytest
 from tests.e2e.support import EDITOR, HTML_LANG, LANGS, demo_site, format_violations, new_context, page_rules, sign_in
 
 # Arguments of page URLs, filled from the demo database (see ``world``).
-URL_ARGS = ("report_id", "rec_id", "item_id", "user_id", "department_id", "practice_id", "figure_id",
-            "indicator_id", "draft_id")
+URL_ARGS = (
+    "report_id",
+    "rec_id",
+    "item_id",
+    "user_id",
+    "department_id",
+    "practice_id",
+    "figure_id",
+    "indicator_id",
+    "draft_id",
+)
 ROLES = ("editor", "reviewer", "viewer", "admin")
 WHO = {"editor": EDITOR, "reviewer": "reviewer", "viewer": "viewer", "admin": "admin"}
 
@@ -63,27 +73,42 @@ def world(site) -> World:
         from tracker.services import drafting
 
         admin = one(User, email=site.account("admin")[0])
-        draft = drafting.create_draft("a11y-test-data.txt", "一、建議\n(一) 測試建議（測試資料）\n內容。\n".encode(), admin)
+        draft = drafting.create_draft(
+            "a11y-test-data.txt", "一、建議\n(一) 測試建議（測試資料）\n內容。\n".encode(), admin
+        )
         session.commit()
-        args = {"report_id": report.id, "rec_id": item.recommendation_id, "item_id": item.id,
-                "user_id": viewer.id, "department_id": dept.id, "practice_id": figure.practice_id,
-                "figure_id": figure.id, "indicator_id": indicator.id, "draft_id": draft.id}
+        args = {
+            "report_id": report.id,
+            "rec_id": item.recommendation_id,
+            "item_id": item.id,
+            "user_id": viewer.id,
+            "department_id": dept.id,
+            "practice_id": figure.practice_id,
+            "figure_id": figure.id,
+            "indicator_id": indicator.id,
+            "draft_id": draft.id,
+        }
         # Other states of the same pages, each checked for the role that works with it
         # (the plain pages are checked for every role).
         extra = {
-            "editor": [f"/items/{returned.id}/history",  # a returned, then resubmitted update
-                       "/my-department/?flag=overdue&sort=code"],
-            "reviewer": [f"/dashboard/?as_of=2017-12-31&report={report.id}",
-                         "/dashboard/?as_of=2017-02-30",  # a bad date, explained on the page
-                         f"/dashboard/recommendations/{item.recommendation_id}/benchmark?as_of=2018-06-30",
-                         "/review/changes?since=2018-01-01",
-                         "/exports/download?year=2017&as_of=2016-06-30&format=odt"],  # as-of outside the year
-            "viewer": [f"/reports/{report.id}?as_of=2017-12-31",
-                       f"/action-items/{returned.id}",
-                       f"/action-items/{released.id}",  # released (解除列管)
-                       "/no-such-page"],  # the 404 page
-            "admin": [f"/my-department/?department={dept.code}",
-                      "/admin/audit?action=login.success"],
+            "editor": [
+                f"/items/{returned.id}/history",  # a returned, then resubmitted update
+                "/my-department/?flag=overdue&sort=code",
+            ],
+            "reviewer": [
+                f"/dashboard/?as_of=2017-12-31&report={report.id}",
+                "/dashboard/?as_of=2017-02-30",  # a bad date, explained on the page
+                f"/dashboard/recommendations/{item.recommendation_id}/benchmark?as_of=2018-06-30",
+                "/review/changes?since=2018-01-01",
+                "/exports/download?year=2017&as_of=2016-06-30&format=odt",
+            ],  # as-of outside the year
+            "viewer": [
+                f"/reports/{report.id}?as_of=2017-12-31",
+                f"/action-items/{returned.id}",
+                f"/action-items/{released.id}",  # released (解除列管)
+                "/no-such-page",
+            ],  # the 404 page
+            "admin": [f"/my-department/?department={dept.code}", "/admin/audit?action=login.success"],
         }
         return World(args=args, extra=extra)
 
@@ -104,8 +129,11 @@ def urls_for(site, world: World, role: str) -> list[tuple[str, str]]:  # noqa: A
 
 def test_every_page_is_classified(site):
     """A page whose URL needs an id we cannot fill is a page the crawl would miss."""
-    unknown = {rule.endpoint: sorted(set(rule.arguments) - set(URL_ARGS)) for rule in page_rules(site.app)
-               if set(rule.arguments) - set(URL_ARGS)}
+    unknown = {
+        rule.endpoint: sorted(set(rule.arguments) - set(URL_ARGS))
+        for rule in page_rules(site.app)
+        if set(rule.arguments) - set(URL_ARGS)
+    }
     assert not unknown, f"add these URL arguments to URL_ARGS/world (or the endpoint to support.NOT_PAGES): {unknown}"
 
 
@@ -218,17 +246,43 @@ def expected_pages(role: str) -> set[str]:
     """Pages the role must reach: its navigation plus the screens of its work."""
     from tracker.web.nav import NAV
 
-    common = {"reports.index", "reports.report", "reports.recommendation", "reports.action_item",
-              "actions.history", "account.index"}
+    common = {
+        "reports.index",
+        "reports.report",
+        "reports.recommendation",
+        "reports.action_item",
+        "actions.history",
+        "account.index",
+    }
     work = {
         "editor": {"mydept.index", "actions.new_update", "actions.new_note", "bulk.index"},
-        "reviewer": {"review.queue", "review.changes", "review.decision", "review.adoption",
-                     "dashboard.index", "dashboard.benchmark_page"},
+        "reviewer": {
+            "review.queue",
+            "review.changes",
+            "review.decision",
+            "review.adoption",
+            "dashboard.index",
+            "dashboard.benchmark_page",
+        },
         "viewer": {"dashboard.index", "dashboard.benchmark_page"},
-        "admin": {"admin.index", "admin.users", "admin.user_new", "admin.user_edit", "admin.departments",
-                  "admin.department_new", "admin.department_edit", "admin.items", "admin.item_edit",
-                  "admin.audit", "dashboard.index", "portfolio.manage", "portfolio.report_edit",
-                  "portfolio.import_report", "portfolio.figure_edit", "portfolio.indicator_edit"},
+        "admin": {
+            "admin.index",
+            "admin.users",
+            "admin.user_new",
+            "admin.user_edit",
+            "admin.departments",
+            "admin.department_new",
+            "admin.department_edit",
+            "admin.items",
+            "admin.item_edit",
+            "admin.audit",
+            "dashboard.index",
+            "portfolio.manage",
+            "portfolio.report_edit",
+            "portfolio.import_report",
+            "portfolio.figure_edit",
+            "portfolio.indicator_edit",
+        },
     }[role]
     from types import SimpleNamespace
 
@@ -244,8 +298,10 @@ def expected_pages(role: str) -> set[str]:
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_of_the_role_is_accessible(browser, site, world, axe, role, lang):
     result = crawl(browser, site, world, axe, role, lang)
-    print(f"\n{role}/{lang}: {len(result['reached'])} pages reached, refused: {result['refused']}, "
-          f"other: {result['other']}; seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["timing"].items()))
+    print(
+        f"\n{role}/{lang}: {len(result['reached'])} pages reached, refused: {result['refused']}, "
+        f"other: {result['other']}; seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in result["timing"].items())
+    )
     registered = set(site.app.view_functions)
     assert not result["problems"], f"{role}/{lang}:\n" + "\n\n".join(result["problems"])
     missing = sorted(e for e in expected_pages(role) if e in registered and e not in result["reached"])

@@ -1,6 +1,7 @@
 """A viewer browses the Israel 2016 report in a real browser: report list → report →
 recommendation 三(三) (Israel reuses 80 % of its wastewater) → action item, switches
 to English and back, and every page visited passes axe-core's WCAG 2.0/2.1 A and AA rules."""
+
 from __future__ import annotations
 
 import re

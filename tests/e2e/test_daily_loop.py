@@ -3,6 +3,7 @@ work with the count it acts on; a department replaces and withdraws the report w
 review; a reviewer who returns a report without a comment gets the error at that card with
 the focus in the comment box; the department's correction starts from the returned report
 (its data date, not today)."""
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,6 @@ from tests.factories import Factory
 from tracker.extensions import db
 from tracker.models import ActionItem, StatusUpdate
 from tracker.services import updates
-from tracker.services import review as review_ops
 
 RETURN_COMMENT = "請補充108年度量測來源"
 
@@ -33,12 +33,17 @@ def world(live_server):
             "admin": f.user("admin", email="loop.admin@example.org", name="管理者"),
         }
         db.session.commit()
-        su = updates.submit_update(item, users["editor"], status="in_progress", progress=40,
-                                   effective_date="2018-12-31", narrative="107年度：完成規劃設計。",
-                                   based_on_version=item.version)
+        su = updates.submit_update(
+            item,
+            users["editor"],
+            status="in_progress",
+            progress=40,
+            effective_date="2018-12-31",
+            narrative="107年度：完成規劃設計。",
+            based_on_version=item.version,
+        )
         db.session.commit()
-        data = {"item": item.id, "code": item.code, "pending": su.id,
-                **{role: u.email for role, u in users.items()}}
+        data = {"item": item.id, "code": item.code, "pending": su.id, **{role: u.email for role, u in users.items()}}
         db.session.remove()
     return data
 
@@ -47,8 +52,10 @@ def _path(page) -> str:
     return re.sub(r"^https?://[^/]+", "", page.url)
 
 
-@pytest.mark.parametrize("role,landing", [("reviewer", "/review/"), ("admin", "/review/"),
-                                          ("editor", "/my-department/"), ("viewer", "/dashboard/")])
+@pytest.mark.parametrize(
+    "role,landing",
+    [("reviewer", "/review/"), ("admin", "/review/"), ("editor", "/my-department/"), ("viewer", "/dashboard/")],
+)
 def test_every_role_lands_on_its_work(page, live_server, world, sign_in, role, landing):
     sign_in(page, live_server, world[role])
     assert _path(page) == landing
@@ -98,7 +105,8 @@ def test_department_replaces_then_withdraws_its_waiting_report(page, live_server
 
 
 def test_return_without_comment_keeps_focus_at_the_card_and_the_correction_keeps_the_date(
-        browser, page, live_server, world, sign_in):
+    browser, page, live_server, world, sign_in
+):
     sign_in(page, live_server, world["reviewer"])
     uid = world["pending"]
     card = page.locator(f"#update-{uid}")

@@ -1,6 +1,7 @@
 """An administrator drafts a report from a DOCX in a real browser: uploads it, sees each
 extracted recommendation beside the document's own text, fixes one, confirms, and finds the
 new report. The DOCX is made up for the test (tests/drafting_docs.py, test data)."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,8 @@ def admin_email(live_server):
 
 
 def test_admin_drafts_a_report_from_a_docx_fixes_one_recommendation_and_confirms(
-        page, live_server, admin_email, axe, sign_in, tmp_path):
+    page, live_server, admin_email, axe, sign_in, tmp_path
+):
     upload = tmp_path / "新加坡智慧交通考察報告.docx"
     upload.write_bytes(docs.as_docx(docs.LAYOUT_B))
     sign_in(page, live_server, admin_email)

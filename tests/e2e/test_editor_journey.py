@@ -1,6 +1,7 @@
 """An editor's journey in a real browser: sign in, find an item on "my department",
 submit an update with a PDF and a measurement (after fixing a refused first attempt),
 and see it pending review in the item's timeline. axe-core checks every page visited."""
+
 from __future__ import annotations
 
 import re
@@ -18,15 +19,23 @@ def journey(live_server):
     """An editor of the lead department of a seeded item that has an indicator."""
     with live_server.app.app_context():
         item = db.session.scalar(
-            db.select(ActionItem).join(action_item_indicator, action_item_indicator.c.action_item_id == ActionItem.id)
-            .order_by(ActionItem.id).limit(1)
+            db.select(ActionItem)
+            .join(action_item_indicator, action_item_indicator.c.action_item_id == ActionItem.id)
+            .order_by(ActionItem.id)
+            .limit(1)
         )
         assert item is not None, "the seed should link at least one item to an indicator"
-        editor = Factory(db.session).user("editor", item.lead_department, email="journey.editor@example.org",
-                                          name="承辦人 王小明")
+        editor = Factory(db.session).user(
+            "editor", item.lead_department, email="journey.editor@example.org", name="承辦人 王小明"
+        )
         db.session.commit()
-        data = {"item_id": item.id, "code": item.code, "email": editor.email,
-                "indicator": item.indicators[0].id, "dept": item.lead_department.name_zh}
+        data = {
+            "item_id": item.id,
+            "code": item.code,
+            "email": editor.email,
+            "indicator": item.indicators[0].id,
+            "dept": item.lead_department.name_zh,
+        }
         db.session.remove()
     return data
 
@@ -83,14 +92,17 @@ def test_editor_submits_an_update_with_evidence_and_a_measurement(page, live_ser
     with live_server.app.app_context():
         su = db.session.scalar(db.select(StatusUpdate).order_by(StatusUpdate.id.desc()))
         assert (su.progress, su.review) == (45, None)
-        assert db.session.scalar(db.select(Attachment).where(Attachment.update_id == su.id)).original_name == "驗收紀錄.pdf"
+        assert (
+            db.session.scalar(db.select(Attachment).where(Attachment.update_id == su.id)).original_name
+            == "驗收紀錄.pdf"
+        )
         m = db.session.scalar(db.select(Measurement).where(Measurement.update_id == su.id))
         assert float(m.value) == 12.5 and m.indicator_id == journey["indicator"]
         db.session.remove()
 
     # The attachment downloads as a file.
     with page.expect_download() as info:
-        page.locator('a[download]', has_text="驗收紀錄.pdf").first.click()
+        page.locator("a[download]", has_text="驗收紀錄.pdf").first.click()
     assert info.value.suggested_filename == "驗收紀錄.pdf"
 
     # Back on "my department" the item shows the pending update.

@@ -14,6 +14,7 @@ Every page the journeys reach, error states included, passes axe-core (WCAG 2.0/
 and AA). All runs share one demo site; each journey works on items it creates itself,
 so the runs do not depend on each other's order.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,8 +52,10 @@ def browser_page(browser, request):
 def nav_to(page, endpoint_path: str) -> None:  # noqa: ANN001
     """Follow the main navigation's link to ``endpoint_path`` (the nav must offer it)."""
     link = page.locator(f"nav.main-nav a[href='{endpoint_path}']")
-    assert link.count() == 1, f"the main navigation has no link to {endpoint_path}: " \
+    assert link.count() == 1, (
+        f"the main navigation has no link to {endpoint_path}: "
         f"{page.locator('nav.main-nav').inner_text() if page.locator('nav.main-nav').count() else 'no nav'}"
+    )
     link.click()
     page.wait_for_load_state()
 
@@ -121,8 +124,7 @@ def read_odf_text(path) -> str:  # noqa: ANN001
 
     doc = Document(str(path))
     if doc.get_type() == "spreadsheet":
-        return "\n".join(" | ".join(str(v) for v in row) for table in doc.body.tables
-                         for row in table.get_values())
+        return "\n".join(" | ".join(str(v) for v in row) for table in doc.body.tables for row in table.get_values())
     return doc.get_formatted_text()
 
 
@@ -143,7 +145,8 @@ def editor_world(site, request):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_editor_submits_an_update_with_evidence_and_answers_a_returned_one(
-        browser_page, site, axe, editor_world, lang, tmp_path):
+    browser_page, site, axe, editor_world, lang, tmp_path
+):
     page, w = browser_page, editor_world
     sign_in(page, site, EDITOR, lang=lang)
 
@@ -173,7 +176,9 @@ def test_editor_submits_an_update_with_evidence_and_answers_a_returned_one(
     assert page.locator("#form-errors[role=alert]").count() == 1
     assert page.evaluate("() => document.activeElement.id") == "form-errors"
     if lang == "zh-TW":
-        assert re.search(r"[\u4e00-\u9fff]", page.locator("#progress-error").inner_text()), "the error is not in Chinese"
+        assert re.search(r"[\u4e00-\u9fff]", page.locator("#progress-error").inner_text()), (
+            "the error is not in Chinese"
+        )
     axe.check(page, "update form with errors")
 
     # The corrected update: in progress, 45 %, a PDF, a link and a measurement.
@@ -213,7 +218,9 @@ def test_editor_submits_an_update_with_evidence_and_answers_a_returned_one(
     assert re.search(rf"/items/{w['revise']['id']}/history", page.url), page.url
     resubmitted = page.locator("li[data-state='submitted']").first
     assert answer in resubmitted.inner_text()
-    assert resubmitted.locator(f"a[href='#update-{w['returned']}']").count() == 1, "the revision does not say what it corrects"
+    assert resubmitted.locator(f"a[href='#update-{w['returned']}']").count() == 1, (
+        "the revision does not say what it corrects"
+    )
     axe.check(page, "item history after revising")
 
     # The department page no longer lists it as returned; both items now wait for review.
@@ -232,14 +239,17 @@ def review_world(site, request):
     """Two fresh items of 經濟發展局 with one submitted update each (30 % and 50 %)."""
     lang = request.node.callspec.params["lang"]
     items = site.make_items("R" + lang[:2].upper(), 2)
-    approve, ret = (site.submitted_update(item["id"], EDITOR, 30 + 20 * n, f"第{n + 1}季進度：完成招標。（{lang}）")
-                    for n, item in enumerate(items))
+    approve, ret = (
+        site.submitted_update(item["id"], EDITOR, 30 + 20 * n, f"第{n + 1}季進度：完成招標。（{lang}）")
+        for n, item in enumerate(items)
+    )
     return {"lang": lang, "items": items, "approve": approve, "return": ret}
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_reviewer_approves_returns_and_records_a_tracking_decision(
-        browser_page, site, axe, review_world, lang, tmp_path):
+    browser_page, site, axe, review_world, lang, tmp_path
+):
     page, w = browser_page, review_world
     sign_in(page, site, "reviewer", lang=lang)
     nav_to(page, "/review/")
@@ -325,8 +335,10 @@ def test_viewer_reads_the_dashboard_as_of_a_past_date(browser_page, site, axe, l
     assert f"as_of={AS_OF}" in page.url
     assert SHOWN_DATE[lang] in page.locator(".dates-note").inner_text()
     axe.check(page, "dashboard as of 2017-12-31")
-    stats = {key: page.locator(f"[data-stat={key}]").get_attribute("data-value")
-             for key in ("overall", "items", "pending", "overdue")}
+    stats = {
+        key: page.locator(f"[data-stat={key}]").get_attribute("data-value")
+        for key in ("overall", "items", "pending", "overdue")
+    }
     assert stats["overall"] != today_overall, "the 2017 numbers equal today's: the as-of date was ignored"
 
     # The same numbers as the summary API for that date.
@@ -341,7 +353,7 @@ def test_viewer_reads_the_dashboard_as_of_a_past_date(browser_page, site, axe, l
     # Charts have a text alternative and a data table.
     chart = page.locator(".chart-box svg").first
     assert chart.get_attribute("role") == "img"
-    assert (chart.get_attribute("aria-label") or chart.locator("title").count()), "the chart has no text alternative"
+    assert chart.get_attribute("aria-label") or chart.locator("title").count(), "the chart has no text alternative"
     assert page.locator("#rec-table th[scope=col]").count() >= 3
 
     # A benchmark page as of the same date.

@@ -5,6 +5,7 @@ text is typed, and a <select> is set with the arrow keys (as a keyboard user doe
 Every element Tab reaches must show a visible focus indicator (a computed outline of at
 least 2 px or a box-shadow ring, on the element or on the card it stretches over).
 """
+
 from __future__ import annotations
 
 import re
@@ -56,8 +57,7 @@ class Keyboard:
                     self.without_ring.append({**state, "url": self.page.url})
             if self._matches(selector):
                 return state
-        pytest.fail(f"{MAX_TABS} × {key} never reached {selector} on {self.page.url}; "
-                    f"last focused: {self.seen[-3:]}")
+        pytest.fail(f"{MAX_TABS} × {key} never reached {selector} on {self.page.url}; last focused: {self.seen[-3:]}")
 
     def _ring_on_card(self) -> bool:
         """A stretched card link shows its focus ring on the card (.card-link:focus-within)."""
@@ -96,8 +96,9 @@ class Keyboard:
         check the echo under the field read it as that day."""
         self.type_into(selector, f"{day.year - 1911}/{day.month:02d}/{day.day:02d}")
         echo = self.page.locator(f"{selector}-echo")
-        self.page.wait_for_function("([el, iso]) => el.textContent.includes(iso)",
-                                    arg=[echo.element_handle(), day.isoformat()], timeout=5000)
+        self.page.wait_for_function(
+            "([el, iso]) => el.textContent.includes(iso)", arg=[echo.element_handle(), day.isoformat()], timeout=5000
+        )
 
     def choose(self, selector: str, value: str) -> None:
         """Set a <select> with the arrow keys."""
@@ -195,6 +196,7 @@ def test_editor_journey_with_the_keyboard_only(browser, site, world, tmp_path):
         assert not kb.without_ring, "focused without a visible focus indicator:\n" + "\n".join(
             f"  {s['url']}: <{s['tag']} id={s['id']!r} class={s['cls']!r}> {s['text']!r} "
             f"outline={s['outlineStyle']} {s['outlineWidth']}px box-shadow={s['boxShadow']}"
-            for s in kb.without_ring)
+            for s in kb.without_ring
+        )
     finally:
         context.close()

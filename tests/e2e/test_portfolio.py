@@ -2,6 +2,7 @@
 a spreadsheet (dry run), imports it and finds the new report in the portfolio next to the
 Israel report. The spreadsheet is made-up TEST DATA built here. Pages pass axe-core's
 WCAG 2.0/2.1 A and AA rules."""
+
 from __future__ import annotations
 
 import io
@@ -11,12 +12,46 @@ import pytest
 from tests.factories import Factory
 from tracker.extensions import db
 
-HEAD = ["Report", "Recommendation", "Code", "Action item", "Source section", "Lead department", "Due date",
-        "Report title", "Report title (English)", "Agency", "Agency (English)", "Destination", "Trip start",
-        "Trip end", "Filing date", "Recommendation section", "Recommendation title", "Recommendation text"]
-ROW = ["e2e-test-2017", "R1", "R1-A1", "測試辦理事項（測試資料）", "三(一)", "water", "107/12/31",
-       "瀏覽器測試報告（測試資料）", "Browser test report (test data)", "臺南市政府", "Tainan City Government",
-       "測試國", "106/03/01", "106/03/05", "1060410", "三(一)", "測試建議", "測試建議內容"]
+HEAD = [
+    "Report",
+    "Recommendation",
+    "Code",
+    "Action item",
+    "Source section",
+    "Lead department",
+    "Due date",
+    "Report title",
+    "Report title (English)",
+    "Agency",
+    "Agency (English)",
+    "Destination",
+    "Trip start",
+    "Trip end",
+    "Filing date",
+    "Recommendation section",
+    "Recommendation title",
+    "Recommendation text",
+]
+ROW = [
+    "e2e-test-2017",
+    "R1",
+    "R1-A1",
+    "測試辦理事項（測試資料）",
+    "三(一)",
+    "water",
+    "107/12/31",
+    "瀏覽器測試報告（測試資料）",
+    "Browser test report (test data)",
+    "臺南市政府",
+    "Tainan City Government",
+    "測試國",
+    "106/03/01",
+    "106/03/05",
+    "1060410",
+    "三(一)",
+    "測試建議",
+    "測試建議內容",
+]
 
 
 def _xlsx() -> bytes:
@@ -39,8 +74,9 @@ def admin(live_server):
         return user.email
 
 
-def test_admin_imports_a_spreadsheet_and_sees_the_report_in_the_portfolio(page, live_server, admin, sign_in, axe,
-                                                                          tmp_path):
+def test_admin_imports_a_spreadsheet_and_sees_the_report_in_the_portfolio(
+    page, live_server, admin, sign_in, axe, tmp_path
+):
     sign_in(page, live_server, admin)
     page.goto(live_server("/portfolio/?lang=en"))
     assert page.locator("nav a[href='/portfolio/']").count() >= 1
@@ -76,10 +112,14 @@ def test_admin_imports_a_spreadsheet_and_sees_the_report_in_the_portfolio(page, 
 
     # A broken copy of the file is refused with its row and column; nothing changes.
     broken = tmp_path / "broken.csv"
-    broken.write_text(",".join(HEAD) + "\r\n" + ",".join(v if h != "Lead department" else "NOPE"
-                                                          for h, v in zip(HEAD, ROW)).replace("e2e-test-2017",
-                                                                                               "e2e-other"),
-                      encoding="utf-8")
+    broken.write_text(
+        ",".join(HEAD)
+        + "\r\n"
+        + ",".join(v if h != "Lead department" else "NOPE" for h, v in zip(HEAD, ROW, strict=False)).replace(
+            "e2e-test-2017", "e2e-other"
+        ),
+        encoding="utf-8",
+    )
     page.goto(live_server("/portfolio/import"))
     page.set_input_files("#file", str(broken))
     page.locator("#import-form button[type=submit]").click()

@@ -5,6 +5,7 @@ their own box), the main navigation's links are all reachable and big enough to 
 following one works. Printing the dashboard or an item page leaves out the navigation,
 the header tools, the skip link and the forms, and keeps the content and the charts.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -39,10 +40,21 @@ def pages_for(role: str, ids: dict) -> list[str]:
     if role == "editor":
         return ["/my-department/", f"/items/{ids['item']}/updates/new", f"/items/{ids['item']}/history"]
     return [
-        "/reports", f"/reports/{ids['report']}", f"/recommendations/{ids['rec']}", f"/action-items/{ids['item']}",
-        "/review/", "/review/changes", "/dashboard/", f"/dashboard/recommendations/{ids['rec']}/benchmark",
-        "/exports/", f"/review/items/{ids['item']}/decision", "/admin/", "/admin/users", "/admin/items",
-        "/admin/audit", "/account/",
+        "/reports",
+        f"/reports/{ids['report']}",
+        f"/recommendations/{ids['rec']}",
+        f"/action-items/{ids['item']}",
+        "/review/",
+        "/review/changes",
+        "/dashboard/",
+        f"/dashboard/recommendations/{ids['rec']}/benchmark",
+        "/exports/",
+        f"/review/items/{ids['item']}/decision",
+        "/admin/",
+        "/admin/users",
+        "/admin/items",
+        "/admin/audit",
+        "/account/",
     ]
 
 
@@ -62,8 +74,7 @@ OVERFLOW_PROBE = """() => {
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("role", ["admin", "editor"])
 def test_main_pages_fit_a_phone(browser, site, ids, role, lang):
-    context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True,
-                          device_scale_factor=1)
+    context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True, device_scale_factor=1)
     page = context.new_page()
     problems = []
     try:
@@ -88,8 +99,15 @@ def test_reflow_at_320_css_pixels(browser, site, ids):
     problems = []
     try:
         sign_in(page, site, "admin", lang="en")
-        for path in ("/reports", f"/reports/{ids['report']}", f"/action-items/{ids['item']}", "/dashboard/",
-                     "/review/", "/exports/", "/admin/items"):
+        for path in (
+            "/reports",
+            f"/reports/{ids['report']}",
+            f"/action-items/{ids['item']}",
+            "/dashboard/",
+            "/review/",
+            "/exports/",
+            "/admin/items",
+        ):
             page.goto(site(path))
             found = page.evaluate(OVERFLOW_PROBE)
             if found["scrollWidth"] > 321:
@@ -101,8 +119,7 @@ def test_reflow_at_320_css_pixels(browser, site, ids):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_navigation_is_usable_on_a_phone(browser, site, lang):
-    context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True,
-                          device_scale_factor=1)
+    context = new_context(browser, lang, width=PHONE, height=844, is_mobile=True, has_touch=True, device_scale_factor=1)
     page = context.new_page()
     try:
         sign_in(page, site, "admin", lang=lang)
@@ -137,11 +154,15 @@ def test_navigation_is_usable_on_a_phone(browser, site, lang):
 HIDDEN_IN_PRINT = ("nav.main-nav", ".header-tools", ".skip-link", ".site-footer", "form.as-of-form", ".actions-bar")
 
 
-@pytest.mark.parametrize("path_of", [
-    lambda ids: "/dashboard/",
-    lambda ids: f"/action-items/{ids['item']}",
-    lambda ids: f"/items/{ids['item']}/history",
-], ids=["dashboard", "action-item", "item-history"])
+@pytest.mark.parametrize(
+    "path_of",
+    [
+        lambda ids: "/dashboard/",
+        lambda ids: f"/action-items/{ids['item']}",
+        lambda ids: f"/items/{ids['item']}/history",
+    ],
+    ids=["dashboard", "action-item", "item-history"],
+)
 def test_print_leaves_out_navigation_and_keeps_content(browser, site, ids, path_of):
     context = new_context(browser, "zh-TW")
     page = context.new_page()
@@ -205,8 +226,9 @@ def test_dashboard_tables_fit_at_1280(browser, site, ids, lang):
 
 
 def test_phone_dashboard_and_my_department_use_cards(browser, site, ids):
-    context = new_context(browser, "zh-TW", width=PHONE, height=844, is_mobile=True, has_touch=True,
-                          device_scale_factor=1)
+    context = new_context(
+        browser, "zh-TW", width=PHONE, height=844, is_mobile=True, has_touch=True, device_scale_factor=1
+    )
     page = context.new_page()
     try:
         sign_in(page, site, EDITOR, lang="zh-TW")
@@ -242,17 +264,22 @@ def test_phone_dashboard_and_my_department_use_cards(browser, site, ids):
         context.close()
 
 
-@pytest.mark.parametrize("role, path_of", [
-    ("admin", lambda ids: f"/dashboard/?report={ids['report']}"),
-    ("admin", lambda ids: f"/action-items/{ids['item']}"),
-    ("admin", lambda ids: "/review/"),
-    ("editor", lambda ids: "/my-department/"),
-    ("editor", lambda ids: f"/items/{ids['item']}/history"),
-], ids=["dashboard", "action-item", "review-queue", "my-department", "history"])
+@pytest.mark.parametrize(
+    "role, path_of",
+    [
+        ("admin", lambda ids: f"/dashboard/?report={ids['report']}"),
+        ("admin", lambda ids: f"/action-items/{ids['item']}"),
+        ("admin", lambda ids: "/review/"),
+        ("editor", lambda ids: "/my-department/"),
+        ("editor", lambda ids: f"/items/{ids['item']}/history"),
+    ],
+    ids=["dashboard", "action-item", "review-queue", "my-department", "history"],
+)
 def test_words_and_dates_stay_whole_on_a_phone(browser, site, ids, role, path_of):
     """No 繼續列/管 or 115年11月30/日: dates, chips, badges and column headers on one line."""
-    context = new_context(browser, "zh-TW", width=PHONE, height=844, is_mobile=True, has_touch=True,
-                          device_scale_factor=1)
+    context = new_context(
+        browser, "zh-TW", width=PHONE, height=844, is_mobile=True, has_touch=True, device_scale_factor=1
+    )
     page = context.new_page()
     try:
         sign_in(page, site, WHO[role], lang="zh-TW")
@@ -268,8 +295,9 @@ def test_roc_date_entry_journey(browser, site):
     """An editor types a 民國 date in each form officials use, sees how it is read while
     typing and after a refused submission, and the report is filed on that date."""
     item = site.make_items("ROC", 1)[0]
-    context = new_context(browser, "zh-TW", width=PHONE, height=844, is_mobile=True, has_touch=True,
-                          device_scale_factor=1)
+    context = new_context(
+        browser, "zh-TW", width=PHONE, height=844, is_mobile=True, has_touch=True, device_scale_factor=1
+    )
     page = context.new_page()
     try:
         sign_in(page, site, EDITOR, lang="zh-TW")
@@ -277,12 +305,17 @@ def test_roc_date_entry_journey(browser, site):
         field = page.locator("#effective_date")
         assert field.get_attribute("type") == "text"
         echo = page.locator("#effective_date-echo")
-        for typed, shown in (("1070630", "民國107年6月30日（2018-06-30）"), ("107.6.30", "民國107年6月30日（2018-06-30）"),
-                             ("2018/06/30", "民國107年6月30日（2018-06-30）"), ("107/02/30", "不是日期")):
+        for typed, shown in (
+            ("1070630", "民國107年6月30日（2018-06-30）"),
+            ("107.6.30", "民國107年6月30日（2018-06-30）"),
+            ("2018/06/30", "民國107年6月30日（2018-06-30）"),
+            ("107/02/30", "不是日期"),
+        ):
             field.fill("")
             field.type(typed)
-            page.wait_for_function("([el, text]) => el.textContent.includes(text)", arg=[echo.element_handle(), shown],
-                                   timeout=5000)
+            page.wait_for_function(
+                "([el, text]) => el.textContent.includes(text)", arg=[echo.element_handle(), shown], timeout=5000
+            )
         field.fill("107/06/30")
         page.select_option("#status", "in_progress")
         page.fill("#progress", "30")

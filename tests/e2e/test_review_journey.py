@@ -1,6 +1,7 @@
 """The review loop in a real browser: a reviewer approves one update and returns another
 with a comment; the department's editor sees the comment on "my department"; the
 dashboard numbers change. Every page visited passes axe-core's WCAG 2.0/2.1 A and AA rules."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,7 @@ def axe():
 
 
 def assert_accessible(axe, page) -> None:
-    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
-                                     "resultTypes": ["violations"]})
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
     assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
 
 
@@ -51,13 +51,27 @@ def world(live_server):
         reviewer = f.user("reviewer", email="reviewer.e2e@example.org", name="研考會 審核員")
         editor = f.user("editor", first.lead_department, email="editor.e2e@example.org", name="局處 承辦人")
         when = today() - timedelta(days=3)
-        approve = f.update(first, status=Status.IN_PROGRESS, progress=60, effective=when, by=editor,
-                           narrative="第一期工程已完工，進入第二期規劃。")
-        ret = f.update(second, status=Status.PLANNING, progress=15, effective=when, by=editor,
-                       narrative="完成初步規劃。")
+        approve = f.update(
+            first,
+            status=Status.IN_PROGRESS,
+            progress=60,
+            effective=when,
+            by=editor,
+            narrative="第一期工程已完工，進入第二期規劃。",
+        )
+        ret = f.update(
+            second, status=Status.PLANNING, progress=15, effective=when, by=editor, narrative="完成初步規劃。"
+        )
         db.session.commit()
-        data = {"report": report.id, "approve": approve.id, "return": ret.id, "first": first.code,
-                "second": second.code, "reviewer": reviewer.email, "editor": editor.email}
+        data = {
+            "report": report.id,
+            "approve": approve.id,
+            "return": ret.id,
+            "first": first.code,
+            "second": second.code,
+            "reviewer": reviewer.email,
+            "editor": editor.email,
+        }
         db.session.remove()
     return data
 

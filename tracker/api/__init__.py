@@ -1,4 +1,5 @@
 """REST API v1 (flask-smorest): same services as the web pages."""
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -5,11 +5,13 @@ description of authentication and of the error body.
 Write endpoints reuse ``ApiBlueprint`` (400 for bad query arguments),
 ``item_etag`` / ``parse_if_match`` (optimistic locking) and ``ApiErrorSchema``.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, abort, g
 from flask_babel import gettext as _
@@ -22,8 +24,7 @@ from .. import dates
 from ..dates import DataDates
 from ..errors import InvalidDate
 from ..inputs import MAX_INT, parse_id
-from ..services import DomainError
-from ..services import permissions
+from ..services import DomainError, permissions
 
 # Either way of signing in works for every operation (OpenAPI: a list of
 # alternatives). The cookie is what the browser sends; scripts use a token.
@@ -55,8 +56,12 @@ class DayArg(fields.Date):
         text = value.strip() if isinstance(value, str) else ""
         day = dates.parse_date(text) if _ISO_DAY.fullmatch(text) else None
         if day is None:
-            raise ValidationError(_("Not a valid date: use YYYY-MM-DD, for example 2017-12-31 (“%(value)s” is not).",
-                                    value=str(value)[:40]))
+            raise ValidationError(
+                _(
+                    "Not a valid date: use YYYY-MM-DD, for example 2017-12-31 (“%(value)s” is not).",
+                    value=str(value)[:40],
+                )
+            )
         return day
 
 
@@ -67,18 +72,27 @@ class AsOfDate(DayArg):
         day = super()._deserialize(value, attr, data, **kwargs)
         today = local_today()
         if day > today:
-            raise ValidationError(_(
-                "The date %(day)s is in the future: state is only known up to today (%(today)s).",
-                day=day.isoformat(), today=today.isoformat(),
-            ))
+            raise ValidationError(
+                _(
+                    "The date %(day)s is in the future: state is only known up to today (%(today)s).",
+                    day=day.isoformat(),
+                    today=today.isoformat(),
+                )
+            )
         return day
 
 
-AS_OF_DOC = ("Data date: records describing this day or earlier count (YYYY-MM-DD, not after today). "
-             "Default: today in Taiwan (Asia/Taipei).")
-KNOWN_AT_DOC = ("Knowledge date: only what was submitted, approved or decided by the end of this day counts "
-                "(YYYY-MM-DD, not before as_of, not after today). Default: today (everything known); "
-                "as_of = known_at gives the state as it could have been printed that day.")
+AS_OF_DOC = (
+    "Data date: records describing this day or earlier count (YYYY-MM-DD, not after today). "
+    "Default: today in Taiwan (Asia/Taipei)."
+)
+KNOWN_AT_DOC = (
+    "Knowledge date: only what was submitted, approved or decided by the end of this day counts "
+    "(YYYY-MM-DD, not before as_of, not after today). Default: today (everything known); "
+    "as_of = known_at gives the state as it could have been printed that day."
+)
+
+
 class IdArg(fields.Field):
     """A database id in a query argument: ASCII digits only (``?report=²`` is refused with
     400). A number too large for any id loads as is; the lookup (``inputs.get_by_id``)
@@ -111,9 +125,15 @@ class AsOfArgsSchema(Schema):
     def _known_after_data(self, data: Mapping[str, Any], **kwargs: Any) -> None:
         as_of, known_at = data.get("as_of"), data.get("known_at")
         if as_of is not None and known_at is not None and known_at < as_of:
-            raise ValidationError(_("The knowledge date %(known)s is before the data date %(as_of)s: a state can "
-                                    "only be known after the date it describes.",
-                                    known=known_at.isoformat(), as_of=as_of.isoformat()), field_name="known_at")
+            raise ValidationError(
+                _(
+                    "The knowledge date %(known)s is before the data date %(as_of)s: a state can "
+                    "only be known after the date it describes.",
+                    known=known_at.isoformat(),
+                    as_of=as_of.isoformat(),
+                ),
+                field_name="known_at",
+            )
 
 
 def resolve_as_of(args: Mapping[str, Any]) -> DataDates:
@@ -150,18 +170,27 @@ class ApiParser(FlaskParser):
 
     DEFAULT_VALIDATION_STATUS = 400
 
-    def handle_error(self, error: ValidationError, req: Any, schema: Schema, *,
-                     error_status_code: int | None, error_headers: Mapping[str, str] | None) -> None:
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Any,
+        schema: Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> None:
         messages = error.messages
         # webargs nests messages under the location ("query", "json"...).
         if isinstance(messages, Mapping) and len(messages) == 1:
-            (location, inner), = messages.items()
+            ((location, inner),) = messages.items()
             if location in self.__location_map__ and isinstance(inner, Mapping):
                 messages = inner
         field, message = _first_error(messages)
         if message == "Unknown field.":  # marshmallow's words, for a list's unknown=RAISE
-            message = _("This request takes no argument “%(name)s”: see its parameters in the OpenAPI document.",
-                        name=field[:40])
+            message = _(
+                "This request takes no argument “%(name)s”: see its parameters in the OpenAPI document.",
+                name=field[:40],
+            )
         raise InvalidArgument(message, field=field, fields=_plain(messages))
 
 
@@ -243,14 +272,19 @@ class PreconditionFailed(DomainError):
     status_code = 412
 
     def __init__(self, message: str, current_version: int, etag: str, **kw: object):
-        super().__init__(message, field="If-Match", code="precondition_failed",
-                         current_version=current_version, etag=etag, **kw)
+        super().__init__(
+            message, field="If-Match", code="precondition_failed", current_version=current_version, etag=etag, **kw
+        )
 
 
 def etag_header(kind: str) -> dict:
     """The OpenAPI description of the ETag header of a ``kind``."""
-    return {"ETag": {"description": f'Version of the {kind}, e.g. W/"{kind}-12-v3"; send it back as If-Match '
-                                    'to update it', "schema": {"type": "string"}}}
+    return {
+        "ETag": {
+            "description": f'Version of the {kind}, e.g. W/"{kind}-12-v3"; send it back as If-Match to update it',
+            "schema": {"type": "string"},
+        }
+    }
 
 
 def resource_etag(kind: str, obj: Any) -> str:
@@ -264,26 +298,38 @@ def required_if_match(header: str | None, kind: str, obj_id: int) -> int:
     several tags or names another object."""
     value = (header or "").strip()
     if not value or value == "*":
-        raise PreconditionRequired(_(
-            'Send the ETag you read as If-Match (for example If-Match: W/"%(kind)s-%(id)s-v1"): an update '
-            'must name the version it is based on, so that it cannot overwrite a change you have not seen.',
-            kind=kind, id=obj_id))
+        raise PreconditionRequired(
+            _(
+                'Send the ETag you read as If-Match (for example If-Match: W/"%(kind)s-%(id)s-v1"): an update '
+                "must name the version it is based on, so that it cannot overwrite a change you have not seen.",
+                kind=kind,
+                id=obj_id,
+            )
+        )
     if "," in value:
         raise InvalidArgument(_("If-Match must hold exactly one entity tag."), field="If-Match")
     match = _ANY_ETAG_RE.match(value)
     if match is None:
-        raise InvalidArgument(_('If-Match is not an entity tag of this API: send the ETag you read, like '
-                                'W/"%(kind)s-%(id)s-v3".', kind=kind, id=obj_id), field="If-Match")
+        raise InvalidArgument(
+            _(
+                'If-Match is not an entity tag of this API: send the ETag you read, like W/"%(kind)s-%(id)s-v3".',
+                kind=kind,
+                id=obj_id,
+            ),
+            field="If-Match",
+        )
     tag_id, version = parse_id(match.group(2)), parse_id(match.group(3))
     if tag_id is None or version is None:
         raise InvalidArgument(_("If-Match names a version that cannot exist."), field="If-Match")
     if match.group(1) != kind or tag_id != obj_id:
-        raise InvalidArgument(_("If-Match names another object: send the ETag of the one you update."),
-                              field="If-Match")
+        raise InvalidArgument(
+            _("If-Match names another object: send the ETag of the one you update."), field="If-Match"
+        )
     return version
 
 
 # --- OpenAPI ------------------------------------------------------------------
+
 
 class ApiErrorDetailSchema(Schema):
     class Meta:
@@ -291,16 +337,17 @@ class ApiErrorDetailSchema(Schema):
         unknown = INCLUDE
 
     status = fields.Integer(required=True, metadata={"description": "HTTP status code"})
-    code = fields.String(required=True, metadata={"description": "Stable machine-readable reason",
-                                                  "example": "not_found"})
+    code = fields.String(
+        required=True, metadata={"description": "Stable machine-readable reason", "example": "not_found"}
+    )
     message = fields.String(required=True, metadata={"description": "Human-readable reason (zh-TW or en)"})
     request_id = fields.String(required=True, metadata={"description": "Also sent as X-Request-Id"})
     field = fields.String(metadata={"description": "The argument or input the error concerns"})
     fields_ = fields.Dict(data_key="fields", metadata={"description": "Every invalid field with its messages"})
-    errors_ = fields.Dict(data_key="errors", metadata={"description": "On 422 from a write: each invalid field "
-                                                                      "with its message"})
-    current_version = fields.Integer(metadata={"description": "On a version conflict (409, 412): the current "
-                                                              "version"})
+    errors_ = fields.Dict(
+        data_key="errors", metadata={"description": "On 422 from a write: each invalid field with its message"}
+    )
+    current_version = fields.Integer(metadata={"description": "On a version conflict (409, 412): the current version"})
     etag = fields.String(metadata={"description": "On 412: the current ETag, to read again before retrying"})
 
 
@@ -313,14 +360,23 @@ class ApiErrorSchema(Schema):
 def document_api(api: Api, app: Flask) -> None:
     """Describe, for every operation, how to authenticate and what an error looks like."""
     spec = api.spec
-    spec.components.security_scheme("bearerAuth", {
-        "type": "http", "scheme": "bearer",
-        "description": "Personal API token (Authorization: Bearer <token>).",
-    })
-    spec.components.security_scheme("cookieAuth", {
-        "type": "apiKey", "in": "cookie", "name": app.config.get("SESSION_COOKIE_NAME") or "session",
-        "description": "The session cookie set by the sign-in page.",
-    })
+    spec.components.security_scheme(
+        "bearerAuth",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Personal API token (Authorization: Bearer <token>).",
+        },
+    )
+    spec.components.security_scheme(
+        "cookieAuth",
+        {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": app.config.get("SESSION_COOKIE_NAME") or "session",
+            "description": "The session cookie set by the sign-in page.",
+        },
+    )
     spec.options["security"] = API_SECURITY
     # flask-smorest documents errors with its own schema; ours (web/errors.py) differs,
     # so the lazily registered error responses are rebuilt on ApiErrorSchema.

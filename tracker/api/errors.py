@@ -1,5 +1,6 @@
 """API errors: always JSON with a reason. HTTP errors (including flask-smorest's
 422 validation errors, whose field messages are kept) go through web/errors.py."""
+
 from __future__ import annotations
 
 from flask import Flask

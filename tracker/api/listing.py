@@ -9,11 +9,13 @@
 - Filters are named query arguments of each list (``?report=3``); an argument the list does
   not take is a 400 too (``unknown=RAISE``), so a typo never silently returns everything.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
@@ -52,15 +54,23 @@ class SortArg(fields.Field):
         self.allowed = tuple(allowed)
         choices = ", ".join(self.allowed)
         pattern = r"^-?(" + "|".join(self.allowed) + r")(,-?(" + "|".join(self.allowed) + r")){0,2}$"
-        metadata = {"type": "string", "pattern": pattern, "example": default, "default": default,
-                    "description": f"Sort by up to three of: {choices}; prefix - for descending "
-                                   f"(default {default}); ties by id", **kwargs.pop("metadata", {})}
+        metadata = {
+            "type": "string",
+            "pattern": pattern,
+            "example": default,
+            "default": default,
+            "description": f"Sort by up to three of: {choices}; prefix - for descending "
+            f"(default {default}); ties by id",
+            **kwargs.pop("metadata", {}),
+        }
         # load_default is used as is (not deserialised): give the parsed form.
-        super().__init__(load_default=[(d.lstrip("-"), d.startswith("-")) for d in default.split(",")],
-                         metadata=metadata, **kwargs)
+        super().__init__(
+            load_default=[(d.lstrip("-"), d.startswith("-")) for d in default.split(",")], metadata=metadata, **kwargs
+        )
 
-    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
-                     **kwargs: Any) -> list[tuple[str, bool]]:
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> list[tuple[str, bool]]:
         parts = [p.strip() for p in value.split(",")] if isinstance(value, str) else []
         if not parts or len(parts) > 3:
             raise ValidationError(_("Sort by one to three fields, separated by commas."))
@@ -68,8 +78,13 @@ class SortArg(fields.Field):
         for part in parts:
             name = part[1:] if part.startswith("-") else part
             if name not in self.allowed:
-                raise ValidationError(_("This list cannot be sorted by “%(name)s”; use one of: %(fields)s "
-                                        "(prefix - for descending).", name=name[:40], fields=", ".join(self.allowed)))
+                raise ValidationError(
+                    _(
+                        "This list cannot be sorted by “%(name)s”; use one of: %(fields)s (prefix - for descending).",
+                        name=name[:40],
+                        fields=", ".join(self.allowed),
+                    )
+                )
             out.append((name, part.startswith("-")))
         return out
 
@@ -81,10 +96,15 @@ class PagingArgsSchema(Schema):
         unknown = RAISE
 
     page = BoundedInt(1, MAX_PAGE, load_default=1, metadata={"description": "Page number, from 1"})
-    per_page = BoundedInt(1, MAX_PER_PAGE, load_default=DEFAULT_PER_PAGE,
-                          metadata={"description": f"Rows per page (default {DEFAULT_PER_PAGE})"})
-    lang = fields.String(load_default=None, metadata={"description": "Language of error messages: zh-TW or en",
-                                                      "maxLength": 10})
+    per_page = BoundedInt(
+        1,
+        MAX_PER_PAGE,
+        load_default=DEFAULT_PER_PAGE,
+        metadata={"description": f"Rows per page (default {DEFAULT_PER_PAGE})"},
+    )
+    lang = fields.String(
+        load_default=None, metadata={"description": "Language of error messages: zh-TW or en", "maxLength": 10}
+    )
 
 
 class ListArgsSchema(PagingArgsSchema, AsOfArgsSchema):
@@ -98,8 +118,9 @@ def text_filter(description: str, max_len: int = 120) -> fields.String:
     """A case-insensitive substring filter (``%`` and ``_`` match themselves)."""
     from marshmallow.validate import Length
 
-    return fields.String(load_default=None, validate=Length(max=max_len),
-                         metadata={"description": description, "maxLength": max_len})
+    return fields.String(
+        load_default=None, validate=Length(max=max_len), metadata={"description": description, "maxLength": max_len}
+    )
 
 
 @dataclass
@@ -123,8 +144,10 @@ class Page:
         if self.page < self.pages:
             links.append((self.page + 1, "next"))
         links.append((max(self.pages, 1), "last"))
-        return {"Link": ", ".join(f'<{_page_url(n)}>; rel="{rel}"' for n, rel in links),
-                "X-Total-Count": str(self.total)}
+        return {
+            "Link": ", ".join(f'<{_page_url(n)}>; rel="{rel}"' for n, rel in links),
+            "X-Total-Count": str(self.total),
+        }
 
 
 def _page_url(page: int) -> str:
@@ -132,8 +155,9 @@ def _page_url(page: int) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
-def order_clauses(sort: list[tuple[str, bool]], columns: Mapping[str, ColumnElement[Any]],
-                  id_column: ColumnElement[Any]) -> list[Any]:
+def order_clauses(
+    sort: list[tuple[str, bool]], columns: Mapping[str, ColumnElement[Any]], id_column: ColumnElement[Any]
+) -> list[Any]:
     """ORDER BY for ``sort``: empty values last in either direction (the same on SQLite and
     PostgreSQL), then the id in the direction of the first key."""
     out: list[Any] = []
@@ -160,8 +184,10 @@ class PaginationSchema(Schema):
 
 
 LIST_HEADERS = {
-    "Link": {"description": 'RFC 8288 links to the first, previous, next and last page, e.g. '
-                            '</api/v1/reports?page=2>; rel="next"', "schema": {"type": "string"}},
-    "X-Total-Count": {"description": "Rows matching the filters", "schema": {"type": "string",
-                                                                             "pattern": "^[0-9]+$"}},
+    "Link": {
+        "description": "RFC 8288 links to the first, previous, next and last page, e.g. "
+        '</api/v1/reports?page=2>; rel="next"',
+        "schema": {"type": "string"},
+    },
+    "X-Total-Count": {"description": "Rows matching the filters", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
 }

@@ -6,11 +6,13 @@ indicators from services.benchmark.indicator_states. Each endpoint sends a fixed
 number of SQL statements whatever the amount of data (eager loading plus those
 set-based services).
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import RAISE
@@ -22,21 +24,38 @@ from ..dates import DataDates
 from ..extensions import db
 from ..inputs import get_by_id
 from ..models import (
-    ActionItem, Department, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report, Status,
+    ActionItem,
+    Department,
+    Indicator,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
+    Status,
     StatusUpdate,
 )
-from ..services import NotFound
-from ..services import benchmark, progress
+from ..services import NotFound, benchmark, progress
 from ..services.progress import ItemState
 from ..services.review import latest_adoptions
 from . import schemas
 from .common import (
-    API_SECURITY, ApiBlueprint, AsOfArgsSchema, etag_header, item_etag, require_reader, resolve_as_of, resource_etag,
+    API_SECURITY,
+    ApiBlueprint,
+    AsOfArgsSchema,
+    etag_header,
+    item_etag,
+    require_reader,
+    resolve_as_of,
+    resource_etag,
 )
 from .listing import LIST_HEADERS, order_clauses, page_ids
 
-blp = ApiBlueprint("api_reports", __name__, url_prefix="/api/v1",
-                   description="Reports, their recommendations and action items, as of a date (read only)")
+blp = ApiBlueprint(
+    "api_reports",
+    __name__,
+    url_prefix="/api/v1",
+    description="Reports, their recommendations and action items, as of a date (read only)",
+)
 
 
 @blp.before_request
@@ -52,6 +71,7 @@ def read_operation(func: Callable) -> Callable:
 
 
 # --- Endpoints ------------------------------------------------------------------
+
 
 @blp.get("/reports")
 @read_operation
@@ -69,17 +89,19 @@ def list_reports(args: dict) -> tuple[dict, int, dict]:
         where.append(Report.report_date.between(date(args["year"], 1, 1), date(args["year"], 12, 31)))
     if args.get("code"):
         where.append(func.lower(Report.code).contains(args["code"].lower(), autoescape=True))
-    for key, columns in (("agency", (Report.agency_zh, Report.agency_en)),
-                         ("destination", (Report.destination_zh, Report.destination_en))):
+    for key, columns in (
+        ("agency", (Report.agency_zh, Report.agency_en)),
+        ("destination", (Report.destination_zh, Report.destination_en)),
+    ):
         if args.get(key):
             where.append(or_(*(func.lower(c).contains(args[key].lower(), autoescape=True) for c in columns)))
     columns = {name: getattr(Report, name) for name in schemas.REPORT_SORT}
-    page = page_ids(select(Report.id).where(*where).order_by(*order_clauses(args["sort"], columns, Report.id)),
-                    args)
+    page = page_ids(select(Report.id).where(*where).order_by(*order_clauses(args["sort"], columns, Report.id)), args)
     rows: list[dict] = []
     if page.ids:
-        summary = progress.build_summary(as_of, report_ids=page.ids, flag_limit=0, decision_limit=0,
-                                         with_recommendations=False)
+        summary = progress.build_summary(
+            as_of, report_ids=page.ids, flag_limit=0, decision_limit=0, with_recommendations=False
+        )
         by_id = {r.id: r for r in summary.reports}
         rows = [_report(by_id[i], summary.report_progress.get(i)) for i in page.ids if i in by_id]
     body = {"as_of": as_of.as_of, "known_at": as_of.known_at, "reports": rows, "pagination": page.body()}
@@ -106,10 +128,15 @@ def report_detail(report: Report, as_of: DataDates) -> dict:
     summary = progress.build_summary(as_of, report_ids=[report.id], flag_limit=0, decision_limit=0)
     data = _report(report, summary.overall_progress)
     data.update(
-        as_of=as_of.as_of, known_at=as_of.known_at,
-        destination_zh=report.destination_zh, destination_en=report.destination_en,
-        summary_zh=report.summary_zh, summary_en=report.summary_en,
-        travellers_zh=report.travellers_zh, travellers_en=report.travellers_en, source_file=report.source_file,
+        as_of=as_of.as_of,
+        known_at=as_of.known_at,
+        destination_zh=report.destination_zh,
+        destination_en=report.destination_en,
+        summary_zh=report.summary_zh,
+        summary_en=report.summary_en,
+        travellers_zh=report.travellers_zh,
+        travellers_en=report.travellers_en,
+        source_file=report.source_file,
         version=report.version,
         recommendations=[
             {**_rec_ref(rs.recommendation), **_rollup(rs.rollup, rs.item_count, rs.status_counts)}
@@ -139,11 +166,16 @@ def list_recommendations(args: dict) -> tuple[dict, int, dict]:
     if args.get("section"):
         where.append(Recommendation.section.contains(args["section"], autoescape=True))
     columns = {name: getattr(Recommendation, name) for name in schemas.RECOMMENDATION_SORT}
-    page = page_ids(select(Recommendation.id).where(*where).order_by(
-        *order_clauses(args["sort"], columns, Recommendation.id)), args)
+    page = page_ids(
+        select(Recommendation.id).where(*where).order_by(*order_clauses(args["sort"], columns, Recommendation.id)), args
+    )
     found = {r["id"]: r for r in _recommendations([Recommendation.id.in_(page.ids)], as_of)} if page.ids else {}
-    body = {"as_of": as_of.as_of, "known_at": as_of.known_at,
-            "recommendations": [found[i] for i in page.ids if i in found], "pagination": page.body()}
+    body = {
+        "as_of": as_of.as_of,
+        "known_at": as_of.known_at,
+        "recommendations": [found[i] for i in page.ids if i in found],
+        "pagination": page.body(),
+    }
     return body, 200, page.headers()
 
 
@@ -170,10 +202,16 @@ def recommendation_detail(recommendation_id: int, as_of: DataDates) -> dict:
 @blp.get("/action-items/<int:item_id>")
 @read_operation
 @blp.arguments(AsOfArgsSchema, location="query")
-@blp.response(200, schemas.ActionItemDetailSchema, headers={
-    "ETag": {"description": 'Item version, e.g. W/"item-12-v3"; send it as If-Match when writing',
-             "schema": {"type": "string"}},
-})
+@blp.response(
+    200,
+    schemas.ActionItemDetailSchema,
+    headers={
+        "ETag": {
+            "description": 'Item version, e.g. W/"item-12-v3"; send it as If-Match when writing',
+            "schema": {"type": "string"},
+        },
+    },
+)
 @blp.alt_response(404, response="NOT_FOUND")
 def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
     """One action item: official state, pending update, tracking decision, schedule and budget.
@@ -188,7 +226,9 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
 def item_detail(item_id: int, as_of: DataDates) -> tuple[dict, ActionItem]:
     """The item as GET /action-items/{id} shows it (also the answer to POST and PATCH), and the item."""
     item = db.session.scalar(
-        select(ActionItem).where(ActionItem.id == item_id).options(
+        select(ActionItem)
+        .where(ActionItem.id == item_id)
+        .options(
             joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
             joinedload(ActionItem.lead_department),
             selectinload(ActionItem.supporting_departments),
@@ -201,41 +241,77 @@ def item_detail(item_id: int, as_of: DataDates) -> tuple[dict, ActionItem]:
     state = progress.item_states([item], as_of, fold=True)[item.id]
     rec, report = item.recommendation, item.recommendation.report
     official, pending = state.official, state.pending
-    rows = {u.id: u for u in db.session.scalars(select(StatusUpdate).where(StatusUpdate.id.in_(
-        [u.id for u in (official, pending) if u is not None])))} if (official or pending) else {}
+    rows = (
+        {
+            u.id: u
+            for u in db.session.scalars(
+                select(StatusUpdate).where(StatusUpdate.id.in_([u.id for u in (official, pending) if u is not None]))
+            )
+        }
+        if (official or pending)
+        else {}
+    )
     data = {
-        "as_of": as_of.as_of, "known_at": as_of.known_at,
+        "as_of": as_of.as_of,
+        "known_at": as_of.known_at,
         **_item_ref(item),
         "report": {"id": report.id, "code": report.code, "title_zh": report.title_zh, "title_en": report.title_en},
         "recommendation": _rec_ref(rec),
         "description_zh": item.description_zh,
         "description_en": item.description_en,
         "practices": sorted(
-            ({"id": p.id, "code": p.code, "section": p.section, "title_zh": p.title_zh, "title_en": p.title_en}
-             for p in item.practices), key=lambda p: (p["code"], p["id"])),
+            (
+                {"id": p.id, "code": p.code, "section": p.section, "title_zh": p.title_zh, "title_en": p.title_en}
+                for p in item.practices
+            ),
+            key=lambda p: (p["code"], p["id"]),
+        ),
         "indicators": sorted(
-            ({"id": i.id, "code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit,
-              "unit_en": i.unit_en}
-             for i in item.indicators), key=lambda i: (i["code"], i["id"])),
+            (
+                {
+                    "id": i.id,
+                    "code": i.code,
+                    "name_zh": i.name_zh,
+                    "name_en": i.name_en,
+                    "unit": i.unit,
+                    "unit_en": i.unit_en,
+                }
+                for i in item.indicators
+            ),
+            key=lambda i: (i["code"], i["id"]),
+        ),
         **_state(state),
         "effective_date": official.effective_date if official else None,
-        "official_update": None if official is None else {
-            "id": official.id, "status": official.status, "progress": official.progress,
-            "effective_date": official.effective_date, "approved_on": official.approved_on,
-            "narrative": rows[official.id].narrative, "reason": rows[official.id].reason,
+        "official_update": None
+        if official is None
+        else {
+            "id": official.id,
+            "status": official.status,
+            "progress": official.progress,
+            "effective_date": official.effective_date,
+            "approved_on": official.approved_on,
+            "narrative": rows[official.id].narrative,
+            "reason": rows[official.id].reason,
         },
-        "pending_update": None if pending is None else {
-            "id": pending.id, "status": pending.status, "progress": pending.progress,
-            "effective_date": pending.effective_date, "department_id": rows[pending.id].department_id,
+        "pending_update": None
+        if pending is None
+        else {
+            "id": pending.id,
+            "status": pending.status,
+            "progress": pending.progress,
+            "effective_date": pending.effective_date,
+            "department_id": rows[pending.id].department_id,
         },
         "schedule": {"start_date": item.start_date, "due_date": item.due_date},
         "budget": {"amount": item.budget_amount, "source": item.budget_source, "note": item.budget_note},
-        "position": item.position, "tracking_start": item.tracking_start,
+        "position": item.position,
+        "tracking_start": item.tracking_start,
     }
     return data, item
 
 
 # --- Queries ----------------------------------------------------------------------
+
 
 def _get_report(report_id: int) -> Report:
     """The report or NotFound (404)."""
@@ -251,22 +327,29 @@ def _recommendations(where: list[ColumnElement[bool]], as_of: DataDates) -> list
     Nine statements whatever the number of recommendations, items, practices or indicators.
     """
     rec_ids = select(Recommendation.id).where(*where)
-    recs = list(db.session.scalars(
-        select(Recommendation).where(*where).options(
-            selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
-            selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
-            selectinload(Recommendation.action_items).options(
-                joinedload(ActionItem.lead_department),
-                selectinload(ActionItem.supporting_departments),
-            ),
-        ).order_by(Recommendation.report_id, Recommendation.position, Recommendation.id)
-    ))
+    recs = list(
+        db.session.scalars(
+            select(Recommendation)
+            .where(*where)
+            .options(
+                selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
+                selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
+                selectinload(Recommendation.action_items).options(
+                    joinedload(ActionItem.lead_department),
+                    selectinload(ActionItem.supporting_departments),
+                ),
+            )
+            .order_by(Recommendation.report_id, Recommendation.position, Recommendation.id)
+        )
+    )
     if not recs:
         return []
     items = [it for rec in recs for it in rec.action_items]
-    states = progress.item_states(
-        items, as_of, select(ActionItem.id).where(ActionItem.recommendation_id.in_(rec_ids))
-    ) if items else {}
+    states = (
+        progress.item_states(items, as_of, select(ActionItem.id).where(ActionItem.recommendation_id.in_(rec_ids)))
+        if items
+        else {}
+    )
     indicator_states = benchmark.indicator_states([i for rec in recs for i in rec.indicators], as_of)
     adoption = latest_adoptions([rec.id for rec in recs], as_of)
 
@@ -275,25 +358,32 @@ def _recommendations(where: list[ColumnElement[bool]], as_of: DataDates) -> list
         rec_items = [i for i in rec.action_items if states[i.id].exists]
         counts = Counter(states[i.id].status for i in rec_items)
         decision = adoption.get(rec.id)
-        out.append({
-            **_rec_ref(rec),
-            "report_id": rec.report_id,
-            "text_zh": rec.text_zh,
-            "text_en": rec.text_en,
-            "version": rec.version,
-            **_rollup(progress.rollup(rec_items, states), len(rec_items), counts),
-            "adoption": None if decision is None else {
-                "decision": decision.decision, "reason": decision.reason,
-                "decided_on": decision.decided_on, "decided_by": decision.decided_by,
-            },
-            "practices": [_practice(p) for p in rec.practices],
-            "indicators": [_indicator(indicator_states[i.id]) for i in rec.indicators],
-            "action_items": [{**_item_ref(it), **_state(states[it.id])} for it in rec_items],
-        })
+        out.append(
+            {
+                **_rec_ref(rec),
+                "report_id": rec.report_id,
+                "text_zh": rec.text_zh,
+                "text_en": rec.text_en,
+                "version": rec.version,
+                **_rollup(progress.rollup(rec_items, states), len(rec_items), counts),
+                "adoption": None
+                if decision is None
+                else {
+                    "decision": decision.decision,
+                    "reason": decision.reason,
+                    "decided_on": decision.decided_on,
+                    "decided_by": decision.decided_by,
+                },
+                "practices": [_practice(p) for p in rec.practices],
+                "indicators": [_indicator(indicator_states[i.id]) for i in rec.indicators],
+                "action_items": [{**_item_ref(it), **_state(states[it.id])} for it in rec_items],
+            }
+        )
     return out
 
 
 # --- Presenters: ORM rows and service results as plain dicts for the schemas ------
+
 
 def _department(d: Department | None) -> dict | None:
     if d is None:
@@ -303,21 +393,37 @@ def _department(d: Department | None) -> dict | None:
 
 def _report(r: Report, report_progress: float | None) -> dict:
     return {
-        "id": r.id, "code": r.code, "title_zh": r.title_zh, "title_en": r.title_en,
-        "agency_zh": r.agency_zh, "agency_en": r.agency_en, "trip_start": r.trip_start,
-        "trip_end": r.trip_end, "report_date": r.report_date, "progress": report_progress,
+        "id": r.id,
+        "code": r.code,
+        "title_zh": r.title_zh,
+        "title_en": r.title_en,
+        "agency_zh": r.agency_zh,
+        "agency_en": r.agency_en,
+        "trip_start": r.trip_start,
+        "trip_end": r.trip_end,
+        "report_date": r.report_date,
+        "progress": report_progress,
     }
 
 
 def _rec_ref(rec: Recommendation) -> dict:
-    return {"id": rec.id, "code": rec.code, "position": rec.position, "section": rec.section,
-            "title_zh": rec.title_zh, "title_en": rec.title_en}
+    return {
+        "id": rec.id,
+        "code": rec.code,
+        "position": rec.position,
+        "section": rec.section,
+        "title_zh": rec.title_zh,
+        "title_en": rec.title_en,
+    }
 
 
 def _rollup(r: progress.RollUp, item_count: int, counts: Counter) -> dict:
     return {
-        "progress": r.progress, "item_count": item_count, "items_counted": r.items_counted,
-        "items_excluded": r.items_excluded, "status_counts": _status_counts(counts),
+        "progress": r.progress,
+        "item_count": item_count,
+        "items_counted": r.items_counted,
+        "items_excluded": r.items_excluded,
+        "status_counts": _status_counts(counts),
     }
 
 
@@ -327,19 +433,38 @@ def _status_counts(counts: Counter) -> dict[str, int]:
 
 def _practice(p: ReferencePractice) -> dict:
     return {
-        "id": p.id, "recommendation_id": p.recommendation_id, "code": p.code, "position": p.position,
-        "section": p.section, "place_zh": p.place_zh, "place_en": p.place_en,
-        "title_zh": p.title_zh, "title_en": p.title_en,
-        "description_zh": p.description_zh, "description_en": p.description_en, "version": p.version,
+        "id": p.id,
+        "recommendation_id": p.recommendation_id,
+        "code": p.code,
+        "position": p.position,
+        "section": p.section,
+        "place_zh": p.place_zh,
+        "place_en": p.place_en,
+        "title_zh": p.title_zh,
+        "title_en": p.title_en,
+        "description_zh": p.description_zh,
+        "description_en": p.description_en,
+        "version": p.version,
         "figures": [_figure(f) for f in p.figures],
     }
 
 
 def _figure(f: PracticeFigure) -> dict:
     return {
-        "id": f.id, "practice_id": f.practice_id, "code": f.code, "position": f.position, "label_zh": f.label_zh,
-        "label_en": f.label_en, "value": f.value, "value_text_zh": f.value_text_zh, "value_text_en": f.value_text_en,
-        "unit": f.unit, "unit_en": f.unit_en, "year": f.year, "section": f.section, "quote_zh": f.quote_zh,
+        "id": f.id,
+        "practice_id": f.practice_id,
+        "code": f.code,
+        "position": f.position,
+        "label_zh": f.label_zh,
+        "label_en": f.label_en,
+        "value": f.value,
+        "value_text_zh": f.value_text_zh,
+        "value_text_en": f.value_text_en,
+        "unit": f.unit,
+        "unit_en": f.unit_en,
+        "year": f.year,
+        "section": f.section,
+        "quote_zh": f.quote_zh,
         "version": f.version,
     }
 
@@ -351,44 +476,73 @@ def _round(value: float | None, digits: int) -> float | None:
 def _indicator(st: benchmark.IndicatorState) -> dict:
     ind = st.indicator
     return {
-        "id": ind.id, "recommendation_id": ind.recommendation_id, "code": ind.code, "position": ind.position,
-        "version": ind.version, "name_zh": ind.name_zh, "name_en": ind.name_en, "unit": ind.unit,
+        "id": ind.id,
+        "recommendation_id": ind.recommendation_id,
+        "code": ind.code,
+        "position": ind.position,
+        "version": ind.version,
+        "name_zh": ind.name_zh,
+        "name_en": ind.name_en,
+        "unit": ind.unit,
         "unit_en": ind.unit_en,
-        "direction": ind.direction, "practice_id": ind.practice_id,
-        "reference": {"value": ind.reference_value, "year": ind.reference_year,
-                      "place_zh": ind.reference_place_zh, "place_en": ind.reference_place_en,
-                      "source": ind.reference_source},
+        "direction": ind.direction,
+        "practice_id": ind.practice_id,
+        "reference": {
+            "value": ind.reference_value,
+            "year": ind.reference_year,
+            "place_zh": ind.reference_place_zh,
+            "place_en": ind.reference_place_en,
+            "source": ind.reference_source,
+        },
         "baseline": {"value": ind.baseline_value, "year": ind.baseline_year, "source": ind.baseline_source},
         "target": {"value": ind.target_value, "year": ind.target_year},
-        "latest": None if st.latest is None else {
-            "id": st.latest.measurement_id, "value": st.latest.value, "measured_on": st.latest.measured_on,
+        "latest": None
+        if st.latest is None
+        else {
+            "id": st.latest.measurement_id,
+            "value": st.latest.value,
+            "measured_on": st.latest.measured_on,
         },
         "gap_closure": _round(st.gap_closure, 4),
         "ratio": _round(st.ratio, 4),
         "on_track": st.on_track,
         "missing": list(st.missing),
         "data_department": _department(ind.data_department),
-        "notes_zh": ind.notes_zh, "notes_en": ind.notes_en,
+        "notes_zh": ind.notes_zh,
+        "notes_en": ind.notes_en,
     }
 
 
 def _item_ref(it: ActionItem) -> dict:
     return {
-        "id": it.id, "code": it.code, "title_zh": it.title_zh, "title_en": it.title_en,
+        "id": it.id,
+        "code": it.code,
+        "title_zh": it.title_zh,
+        "title_en": it.title_en,
         "source_section": it.source_section,
         "lead_department": _department(it.lead_department),
         "supporting_departments": [_department(d) for d in it.supporting_departments],
         "departments_proposed": it.departments_confirmed_at is None,
-        "start_date": it.start_date, "due_date": it.due_date,
-        "weight": it.weight, "version": it.version,
+        "start_date": it.start_date,
+        "due_date": it.due_date,
+        "weight": it.weight,
+        "version": it.version,
     }
 
 
 def _state(st: ItemState) -> dict[str, Any]:
     d = st.decision
     return {
-        "status": st.status, "progress": st.progress, "flags": st.flags, "pending": st.pending is not None,
-        "tracking_decision": None if d is None else {
-            "id": d.id, "decision": d.decision, "reason": d.reason, "effective_date": d.effective_date,
+        "status": st.status,
+        "progress": st.progress,
+        "flags": st.flags,
+        "pending": st.pending is not None,
+        "tracking_decision": None
+        if d is None
+        else {
+            "id": d.id,
+            "decision": d.decision,
+            "reason": d.reason,
+            "effective_date": d.effective_date,
         },
     }

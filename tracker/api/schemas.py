@@ -5,17 +5,17 @@ null when nothing counts; every stored Decimal (figure and indicator values,
 budgets, weights) is a JSON number too, never a string. Dates are ISO strings,
 enumerations their stored value. Bilingual texts come as ``*_zh`` and ``*_en``.
 """
+
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
 from marshmallow.validate import OneOf
 
-from flask_babel import lazy_gettext as _l
-
 from ..models import Adoption, BudgetSource, Direction, Status, TrackingChoice
 from ..services.benchmark import OnTrack
-from .common import AsOfArgsSchema, IdArg
-from .listing import BoundedInt, ListArgsSchema, PagingArgsSchema, PaginationSchema, SortArg, text_filter
+from .common import IdArg
+from .listing import BoundedInt, ListArgsSchema, PaginationSchema, PagingArgsSchema, SortArg, text_filter
 
 FLAGS = ("overdue", "due_soon", "stale")
 MISSING = ("baseline", "target", "reference", "measurement")
@@ -44,9 +44,7 @@ def _enum(enum_cls, description: str = "", **kw) -> fields.Enum:
     return fields.Enum(enum_cls, by_value=True, metadata={"description": description} if description else {}, **kw)
 
 
-StatusCountsSchema = Schema.from_dict(
-    {s.value: fields.Integer(required=True) for s in Status}, name="StatusCounts"
-)
+StatusCountsSchema = Schema.from_dict({s.value: fields.Integer(required=True) for s in Status}, name="StatusCounts")
 
 
 class DepartmentRefSchema(Schema):
@@ -57,6 +55,7 @@ class DepartmentRefSchema(Schema):
 
 
 # --- Reports --------------------------------------------------------------------
+
 
 class ReportSummarySchema(Schema):
     id = fields.Integer(required=True)
@@ -70,8 +69,7 @@ class ReportSummarySchema(Schema):
     report_date = fields.Date(required=True)
     progress = Progress(
         required=True,
-        metadata={"description": "Mean of the recommendations' progress on the as-of date; "
-                                 "null when no item counts"},
+        metadata={"description": "Mean of the recommendations' progress on the as-of date; null when no item counts"},
     )
 
 
@@ -89,8 +87,9 @@ class RollUpFields(Schema):
     item_count = fields.Integer(required=True, metadata={"description": "Action items of the recommendation"})
     items_counted = fields.Integer(required=True, metadata={"description": "Items in the weighted mean"})
     items_excluded = fields.Integer(required=True, metadata={"description": "Not-feasible items left out"})
-    status_counts = fields.Nested(StatusCountsSchema, required=True,
-                                  metadata={"description": "Items by official status on the as-of date"})
+    status_counts = fields.Nested(
+        StatusCountsSchema, required=True, metadata={"description": "Items by official status on the as-of date"}
+    )
 
 
 class RecommendationSummarySchema(RollUpFields):
@@ -129,6 +128,7 @@ class ReportListArgsSchema(ListArgsSchema):
 
 # --- Recommendations --------------------------------------------------------------
 
+
 class AdoptionSchema(Schema):
     decision = _enum(Adoption, required=True)
     reason = fields.String(required=True)
@@ -151,8 +151,10 @@ class PracticeFigureSchema(Schema):
     value_text_zh = fields.String(required=True)
     value_text_en = fields.String(required=True)
     unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
-    unit_en = fields.String(required=True, metadata={
-        "description": "English form of the unit; empty when none is recorded (show unit instead)"})
+    unit_en = fields.String(
+        required=True,
+        metadata={"description": "English form of the unit; empty when none is recorded (show unit instead)"},
+    )
     year = fields.Integer(required=True, allow_none=True)
     section = fields.String(required=True)
     quote_zh = fields.String(required=True, metadata={"description": "Verbatim quote from the report"})
@@ -208,24 +210,35 @@ class IndicatorSchema(Schema):
     name_zh = fields.String(required=True)
     name_en = fields.String(required=True)
     unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
-    unit_en = fields.String(required=True, metadata={
-        "description": "English form of the unit; empty when none is recorded (show unit instead)"})
+    unit_en = fields.String(
+        required=True,
+        metadata={"description": "English form of the unit; empty when none is recorded (show unit instead)"},
+    )
     direction = _enum(Direction, "Which way is better", required=True)
     practice_id = fields.Integer(required=True, allow_none=True)
     reference = fields.Nested(ReferenceValueSchema, required=True)
     baseline = fields.Nested(BaselineSchema, required=True)
     target = fields.Nested(TargetSchema, required=True)
-    latest = fields.Nested(MeasurementSchema, required=True, allow_none=True,
-                           metadata={"description": "Latest official measurement on the as-of date"})
-    gap_closure = _number("(latest − baseline) / (reference − baseline), 4 decimals; null when undefined",
-                          required=True)
-    ratio = _number("Actual / needed yearly change towards the target, 4 decimals; null when undefined",
-                    required=True)
+    latest = fields.Nested(
+        MeasurementSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Latest official measurement on the as-of date"},
+    )
+    gap_closure = _number(
+        "(latest − baseline) / (reference − baseline), 4 decimals; null when undefined", required=True
+    )
+    ratio = _number("Actual / needed yearly change towards the target, 4 decimals; null when undefined", required=True)
     on_track = _enum(OnTrack, "On-track class (after Open SDG)", required=True)
-    missing = fields.List(fields.String(validate=OneOf(MISSING)), required=True,
-                          metadata={"description": "Data still to be provided"})
-    data_department = fields.Nested(DepartmentRefSchema, required=True, allow_none=True,
-                                    metadata={"description": "Department expected to provide missing data"})
+    missing = fields.List(
+        fields.String(validate=OneOf(MISSING)), required=True, metadata={"description": "Data still to be provided"}
+    )
+    data_department = fields.Nested(
+        DepartmentRefSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Department expected to provide missing data"},
+    )
     notes_zh = fields.String(required=True)
     notes_en = fields.String(required=True)
 
@@ -242,8 +255,9 @@ class ItemStateFields(Schema):
 
     status = _enum(Status, "Official status: from the latest approved update", required=True)
     progress = Progress(required=True)
-    flags = fields.List(fields.String(validate=OneOf(FLAGS)), required=True,
-                        metadata={"description": "Health flags on the as-of date"})
+    flags = fields.List(
+        fields.String(validate=OneOf(FLAGS)), required=True, metadata={"description": "Health flags on the as-of date"}
+    )
     pending = fields.Boolean(required=True, metadata={"description": "An update awaits review"})
     tracking_decision = fields.Nested(TrackingDecisionSchema, required=True, allow_none=True)
 
@@ -256,8 +270,12 @@ class ActionItemBriefSchema(ItemStateFields):
     source_section = fields.String(required=True)
     lead_department = fields.Nested(DepartmentRefSchema, required=True)
     supporting_departments = fields.List(fields.Nested(DepartmentRefSchema), required=True)
-    departments_proposed = fields.Boolean(required=True, metadata={
-        "description": "The report does not name these departments: proposed (擬議) until a reviewer confirms them"})
+    departments_proposed = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The report does not name these departments: proposed (擬議) until a reviewer confirms them"
+        },
+    )
     start_date = fields.Date(required=True, allow_none=True)
     due_date = fields.Date(required=True, allow_none=True)
     weight = fields.Float(required=True)
@@ -275,8 +293,12 @@ class RecommendationSchema(RollUpFields):
     text_zh = fields.String(required=True)
     text_en = fields.String(required=True)
     version = fields.Integer(required=True, metadata={"description": "Bumped by every edit; the ETag names it"})
-    adoption = fields.Nested(AdoptionSchema, required=True, allow_none=True,
-                             metadata={"description": "Latest adoption decision (採行情形) on the as-of date"})
+    adoption = fields.Nested(
+        AdoptionSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "Latest adoption decision (採行情形) on the as-of date"},
+    )
     practices = fields.List(fields.Nested(PracticeSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorSchema), required=True)
     action_items = fields.List(fields.Nested(ActionItemBriefSchema), required=True)
@@ -310,6 +332,7 @@ class RecommendationArgsSchema(ListArgsSchema):
 
 # --- Action items -----------------------------------------------------------------
 
+
 class RecommendationRefSchema(Schema):
     id = fields.Integer(required=True)
     code = fields.String(required=True)
@@ -339,8 +362,10 @@ class IndicatorRefSchema(Schema):
     name_zh = fields.String(required=True)
     name_en = fields.String(required=True)
     unit = fields.String(required=True, metadata={"description": "Unit as the report writes it (zh-TW)"})
-    unit_en = fields.String(required=True, metadata={
-        "description": "English form of the unit; empty when none is recorded (show unit instead)"})
+    unit_en = fields.String(
+        required=True,
+        metadata={"description": "English form of the unit; empty when none is recorded (show unit instead)"},
+    )
 
 
 class OfficialUpdateSchema(Schema):
@@ -386,12 +411,17 @@ class ActionItemDetailSchema(ItemStateFields):
     source_section = fields.String(required=True)
     lead_department = fields.Nested(DepartmentRefSchema, required=True)
     supporting_departments = fields.List(fields.Nested(DepartmentRefSchema), required=True)
-    departments_proposed = fields.Boolean(required=True, metadata={
-        "description": "The report does not name these departments: proposed (擬議) until a reviewer confirms them"})
+    departments_proposed = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "The report does not name these departments: proposed (擬議) until a reviewer confirms them"
+        },
+    )
     practices = fields.List(fields.Nested(PracticeRefSchema), required=True)
     indicators = fields.List(fields.Nested(IndicatorRefSchema), required=True)
-    effective_date = fields.Date(required=True, allow_none=True,
-                                 metadata={"description": "Effective date of the official update"})
+    effective_date = fields.Date(
+        required=True, allow_none=True, metadata={"description": "Effective date of the official update"}
+    )
     official_update = fields.Nested(OfficialUpdateSchema, required=True, allow_none=True)
     pending_update = fields.Nested(PendingUpdateSchema, required=True, allow_none=True)
     schedule = fields.Nested(ScheduleSchema, required=True)
@@ -399,8 +429,11 @@ class ActionItemDetailSchema(ItemStateFields):
     weight = fields.Float(required=True, metadata={"description": "Weight in the recommendation's roll-up"})
     version = fields.Integer(required=True, metadata={"description": "Send it back as If-Match (see ETag)"})
     position = fields.Integer(required=True, metadata={"description": "Order among the recommendation's items"})
-    tracking_start = fields.Date(required=True, allow_none=True, metadata={
-        "description": "Tracking starts on this day if set, otherwise on the report's filing date"})
+    tracking_start = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Tracking starts on this day if set, otherwise on the report's filing date"},
+    )
 
 
 # --- Practices and figures ----------------------------------------------------------
@@ -424,8 +457,9 @@ class PracticeListSchema(Schema):
 class FigureListArgsSchema(PagingArgsSchema):
     sort = SortArg(FIGURE_SORT, "practice_id,position")
     practice = IdArg(load_default=None, metadata={"description": "Only figures of this practice"})
-    recommendation = IdArg(load_default=None, metadata={"description": "Only figures of this recommendation's "
-                                                                       "practices"})
+    recommendation = IdArg(
+        load_default=None, metadata={"description": "Only figures of this recommendation's practices"}
+    )
     year = BoundedInt(1900, 2199, load_default=None, metadata={"description": "Only figures of this data year"})
 
 
@@ -443,10 +477,15 @@ class IndicatorListArgsSchema(ListArgsSchema):
     sort = SortArg(INDICATOR_SORT, "recommendation_id,position")
     report = IdArg(load_default=None, metadata={"description": "Only indicators of this report's recommendations"})
     recommendation = IdArg(load_default=None, metadata={"description": "Only indicators of this recommendation"})
-    direction = fields.Enum(Direction, by_value=True, load_default=None,
-                            metadata={"description": "Only indicators where this way is better"})
-    data_department = IdArg(load_default=None, metadata={"description": "Only indicators whose missing data this "
-                                                                        "department is to provide"})
+    direction = fields.Enum(
+        Direction,
+        by_value=True,
+        load_default=None,
+        metadata={"description": "Only indicators where this way is better"},
+    )
+    data_department = IdArg(
+        load_default=None, metadata={"description": "Only indicators whose missing data this department is to provide"}
+    )
 
 
 class IndicatorListSchema(Schema):
@@ -471,10 +510,10 @@ class ItemListArgsSchema(ListArgsSchema):
     report = IdArg(load_default=None, metadata={"description": "Only items of this report"})
     recommendation = IdArg(load_default=None, metadata={"description": "Only items of this recommendation"})
     lead_department = IdArg(load_default=None, metadata={"description": "Only items this department leads"})
-    supporting_department = IdArg(load_default=None, metadata={"description": "Only items this department "
-                                                                              "supports"})
-    due_before = fields.Date(load_default=None, metadata={"description": "Only items due on or before this day "
-                                                                        "(YYYY-MM-DD)"})
+    supporting_department = IdArg(load_default=None, metadata={"description": "Only items this department supports"})
+    due_before = fields.Date(
+        load_default=None, metadata={"description": "Only items due on or before this day (YYYY-MM-DD)"}
+    )
 
 
 class ActionItemListEntrySchema(ActionItemBriefSchema):

@@ -12,35 +12,62 @@ Rules (docs/api.md):
 - A body key the object does not have, a missing required field or a value that breaks a
   rule is a 422 with ``errors`` mapping each field to its message.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import g, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import RAISE, Schema, ValidationError, fields
-
-from ..extensions import db
-from ..inputs import MAX_INT
-from ..models import action_item_supporting
-from ..models import ActionItem, Department, Indicator, PracticeFigure, Recommendation, ReferencePractice, Report
-from ..services import ConflictError, DomainError, PermissionDenied, benchmark, permissions, progress, structure
-from ..services.structure import Field
-from .common import (
-    API_SECURITY, ETAG_PATTERN, ApiBlueprint, ApiErrorSchema, ApiParser, PreconditionFailed, _first_error, _plain,
-    AsOfArgsSchema, etag_header, item_etag, local_today, require_reader, required_if_match, resolve_as_of,
-    resource_etag,
-)
-from ..dates import DataDates
-from .listing import LIST_HEADERS, order_clauses, page_ids
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-blp = ApiBlueprint("api_structure", __name__, url_prefix="/api/v1",
-                   description="Create and update reports, recommendations, practices, figures, indicators and "
-                               "action items (administrators); list and read practices, figures, indicators and "
-                               "action items")
+from ..dates import DataDates
+from ..extensions import db
+from ..inputs import MAX_INT
+from ..models import (
+    ActionItem,
+    Department,
+    Indicator,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
+    action_item_supporting,
+)
+from ..services import ConflictError, DomainError, PermissionDenied, benchmark, permissions, progress, structure
+from ..services.structure import Field
+from .common import (
+    API_SECURITY,
+    ETAG_PATTERN,
+    ApiBlueprint,
+    ApiErrorSchema,
+    ApiParser,
+    AsOfArgsSchema,
+    PreconditionFailed,
+    _first_error,
+    _plain,
+    etag_header,
+    item_etag,
+    local_today,
+    require_reader,
+    required_if_match,
+    resolve_as_of,
+    resource_etag,
+)
+from .listing import LIST_HEADERS, order_clauses, page_ids
+
+blp = ApiBlueprint(
+    "api_structure",
+    __name__,
+    url_prefix="/api/v1",
+    description="Create and update reports, recommendations, practices, figures, indicators and "
+    "action items (administrators); list and read practices, figures, indicators and "
+    "action items",
+)
 
 # Which object a PATCH (or single GET) of an endpoint concerns: URL argument, model, ETag kind.
 TARGETS: dict[str, tuple[str, type, str]] = {}
@@ -61,13 +88,20 @@ class WriteParser(ApiParser):
     required field, an unknown key, null where a value is needed): 422 with ``errors`` by
     field, the same shape as the service's own refusals."""
 
-    def handle_error(self, error: ValidationError, req: Any, schema: Schema, *,
-                     error_status_code: int | None, error_headers: Mapping[str, str] | None) -> None:
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Any,
+        schema: Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> None:
         messages = error.messages
         if isinstance(messages, Mapping) and set(messages) == {"json"}:
             inner = messages["json"]
             errors = {}
-            for key, value in (inner.items() if isinstance(inner, Mapping) else [("_schema", inner)]):
+            for key, value in inner.items() if isinstance(inner, Mapping) else [("_schema", inner)]:
                 _field, text = _first_error(value)
                 text = _MESSAGES.get(text, lambda t=text: t)()
                 errors["body" if key == "_schema" else str(key)[:60]] = text
@@ -88,8 +122,12 @@ def _guard() -> None:
     if request.method in ("POST", "PATCH", "PUT", "DELETE"):
         user = g.get("api_user") or current_user
         if not permissions.can_administer(user):
-            raise PermissionDenied(_("Only administrators may create or change reports, recommendations, "
-                                     "practices, indicators and action items."))
+            raise PermissionDenied(
+                _(
+                    "Only administrators may create or change reports, recommendations, "
+                    "practices, indicators and action items."
+                )
+            )
     target = TARGETS.get(request.endpoint or "")
     if target is not None and request.view_args:
         arg, model, kind = target
@@ -97,12 +135,19 @@ def _guard() -> None:
 
 
 def _what(kind: str) -> str:
-    return {"report": _("report"), "recommendation": _("recommendation"), "practice": _("reference practice"),
-            "figure": _("figure"), "indicator": _("indicator"), "item": _("action item"),
-            "department": _("department")}[kind]
+    return {
+        "report": _("report"),
+        "recommendation": _("recommendation"),
+        "practice": _("reference practice"),
+        "figure": _("figure"),
+        "indicator": _("indicator"),
+        "item": _("action item"),
+        "department": _("department"),
+    }[kind]
 
 
 # --- OpenAPI description of the bodies, from the service's field list ------------------------------
+
 
 def _property(spec: Field, creating: bool) -> dict[str, Any]:
     kind = spec.kind
@@ -114,32 +159,57 @@ def _property(spec: Field, creating: bool) -> dict[str, Any]:
             meta["pattern"] = r"\S"
         if kind == "code":
             meta["pattern"] = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-        meta["description"] = ("Text without NUL, lone surrogates (400) or text-direction controls (422)"
-                               if kind == "text" else "Letters A–Z, digits, . _ -; unique within the parent")
+        meta["description"] = (
+            "Text without NUL, lone surrogates (400) or text-direction controls (422)"
+            if kind == "text"
+            else "Letters A–Z, digits, . _ -; unique within the parent"
+        )
     elif kind == "date":
         meta = {"type": "string", "format": "date", "description": "YYYY-MM-DD, 1912-01-01 … 2199-12-31"}
     elif kind == "int":
-        meta = {"type": "integer", "minimum": 0, "maximum": MAX_INT, "description": "Order among its siblings "
-                "(default: after the last)"}
+        meta = {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": MAX_INT,
+            "description": "Order among its siblings (default: after the last)",
+        }
     elif kind == "year":
         meta = {"type": "integer", "minimum": structure.YEAR_MIN, "maximum": structure.YEAR_MAX}
     elif kind == "decimal":
-        meta = {"type": "number", "minimum": -999999999999999, "maximum": 999999999999999,
-                "description": "At most four decimals"}
+        meta = {
+            "type": "number",
+            "minimum": -999999999999999,
+            "maximum": 999999999999999,
+            "description": "At most four decimals",
+        }
     elif kind == "weight":
-        meta = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 99999.999,
-                "description": "Weight in the recommendation's roll-up (default 1), at most three decimals"}
+        meta = {
+            "type": "number",
+            "minimum": 0,
+            "exclusiveMinimum": True,
+            "maximum": 99999.999,
+            "description": "Weight in the recommendation's roll-up (default 1), at most three decimals",
+        }
     elif kind == "budget":
         meta = {"type": "integer", "minimum": 0, "maximum": 999999999999999, "description": "Whole NT$"}
     elif kind == "enum":
         assert spec.enum is not None
         meta = {"type": "string", "enum": [m.value for m in spec.enum]}
     elif kind == "ref":
-        meta = {"type": "integer", "minimum": 1, "maximum": MAX_INT, "description": "Id of an existing record"
-                + (" (set on creation, cannot change)" if spec.create_only else "")}
+        meta = {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INT,
+            "description": "Id of an existing record"
+            + (" (set on creation, cannot change)" if spec.create_only else ""),
+        }
     elif kind == "refs":
-        meta = {"type": "array", "maxItems": 100, "uniqueItems": True,
-                "items": {"type": "integer", "minimum": 1, "maximum": MAX_INT}}
+        meta = {
+            "type": "array",
+            "maxItems": 100,
+            "uniqueItems": True,
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_INT},
+        }
     else:  # pragma: no cover
         raise AssertionError(kind)
     return meta
@@ -153,12 +223,12 @@ def body_schema(name: str, specs: tuple[Field, ...], creating: bool) -> type[Sch
         if spec.create_only and not creating:
             continue
         required = creating and spec.required
-        attrs[spec.name] = fields.Raw(required=required, allow_none=not required,
-                                      metadata=_property(spec, creating))
+        attrs[spec.name] = fields.Raw(required=required, allow_none=not required, metadata=_property(spec, creating))
     return Schema.from_dict(attrs, name=name)
 
 
 # --- shared steps of the endpoints -------------------------------------------------------------------
+
 
 def _actor():
     return current_user._get_current_object()
@@ -191,10 +261,15 @@ def _patch(kind: str, obj: Any, data: dict, operation: Callable[..., Any]) -> An
     except ConflictError as exc:
         obj = db.session.get(type(obj), obj.id)
         raise PreconditionFailed(
-            _("The %(what)s changed since you read it (it is now version %(v)s, you sent version %(mine)s): read it "
-              "again, then send your change with the new ETag.", what=_what(kind), v=exc.current_version,
-              mine=version),
-            current_version=exc.current_version, etag=_etag(kind, obj),
+            _(
+                "The %(what)s changed since you read it (it is now version %(v)s, you sent version %(mine)s): read it "
+                "again, then send your change with the new ETag.",
+                what=_what(kind),
+                v=exc.current_version,
+                mine=version,
+            ),
+            current_version=exc.current_version,
+            etag=_etag(kind, obj),
         ) from None
 
 
@@ -203,36 +278,61 @@ def _today() -> DataDates:
     return DataDates(today, today, today)
 
 
-IF_MATCH = {"in": "header", "name": "If-Match", "required": True,
-            "schema": {"type": "string", "pattern": ETAG_PATTERN},
-            "description": 'The ETag you read (e.g. W/"report-3-v2"). Missing: 428; another version: 412; '
-                           'malformed or another object\'s tag: 400'}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "pattern": ETAG_PATTERN},
+    "description": 'The ETag you read (e.g. W/"report-3-v2"). Missing: 428; another version: 412; '
+    "malformed or another object's tag: 400",
+}
 
 
 def write_operation(created: bool) -> Callable:
     """OpenAPI for what every write shares: its error answers."""
+
     def deco(func: Callable) -> Callable:
-        func = blp.alt_response(400, schema=ApiErrorSchema, description=(
-            "Malformed If-Match or query argument, invalid JSON, JSON nested deeper than 32 levels, NUL or a lone "
-            "surrogate in a string"))(func)
+        func = blp.alt_response(
+            400,
+            schema=ApiErrorSchema,
+            description=(
+                "Malformed If-Match or query argument, invalid JSON, JSON nested deeper than 32 levels, NUL or a lone "
+                "surrogate in a string"
+            ),
+        )(func)
         func = blp.alt_response(401, response="UNAUTHORIZED")(func)
         func = blp.alt_response(403, schema=ApiErrorSchema, description="Not an administrator")(func)
         func = blp.alt_response(404, response="NOT_FOUND")(func)
-        func = blp.alt_response(409, schema=ApiErrorSchema, description=(
-            "`duplicate_code`: another write saved the same code at the same moment"))(func)
+        func = blp.alt_response(
+            409,
+            schema=ApiErrorSchema,
+            description=("`duplicate_code`: another write saved the same code at the same moment"),
+        )(func)
         func = blp.alt_response(413, schema=ApiErrorSchema, description="The body is too large")(func)
         func = blp.alt_response(415, schema=ApiErrorSchema, description="The body is not JSON")(func)
-        func = blp.alt_response(422, schema=ApiErrorSchema, description=(
-            "Invalid fields (`errors` maps each to its message): missing or unknown field, wrong type, a broken "
-            "rule (code already used, dates out of order, text-direction controls ...)"))(func)
+        func = blp.alt_response(
+            422,
+            schema=ApiErrorSchema,
+            description=(
+                "Invalid fields (`errors` maps each to its message): missing or unknown field, wrong type, a broken "
+                "rule (code already used, dates out of order, text-direction controls ...)"
+            ),
+        )(func)
         if not created:
-            func = blp.alt_response(412, schema=ApiErrorSchema, description=(
-                "`precondition_failed`: If-Match names an older version; `current_version` and `etag` say "
-                "which is current"))(func)
-            func = blp.alt_response(428, schema=ApiErrorSchema, description=(
-                "`precondition_required`: If-Match is missing (or `*`)"))(func)
+            func = blp.alt_response(
+                412,
+                schema=ApiErrorSchema,
+                description=(
+                    "`precondition_failed`: If-Match names an older version; `current_version` and `etag` say "
+                    "which is current"
+                ),
+            )(func)
+            func = blp.alt_response(
+                428, schema=ApiErrorSchema, description=("`precondition_required`: If-Match is missing (or `*`)")
+            )(func)
             func = blp.doc(parameters=[IF_MATCH])(func)
         return blp.doc(security=API_SECURITY)(func)
+
     return deco
 
 
@@ -244,15 +344,24 @@ def read_op(func: Callable) -> Callable:
     return blp.doc(security=API_SECURITY)(func)
 
 
-def _list(model: type, args: dict, where: list, sort: tuple[str, ...], key: str,
-          present: Callable[[Any], dict], options: tuple = ()) -> tuple[dict, int, dict]:
+def _list(
+    model: type,
+    args: dict,
+    where: list,
+    sort: tuple[str, ...],
+    key: str,
+    present: Callable[[Any], dict],
+    options: tuple = (),
+) -> tuple[dict, int, dict]:
     """One page of stored objects: count, ids, then the rows with their relations (fixed statements)."""
     columns = {name: getattr(model, name) for name in sort}
     page = page_ids(select(model.id).where(*where).order_by(*order_clauses(args["sort"], columns, model.id)), args)
-    rows = {o.id: o for o in db.session.scalars(
-        select(model).where(model.id.in_(page.ids)).options(*options))} if page.ids else {}
-    return ({key: [present(rows[i]) for i in page.ids if i in rows], "pagination": page.body()}, 200,
-            page.headers())
+    rows = (
+        {o.id: o for o in db.session.scalars(select(model).where(model.id.in_(page.ids)).options(*options))}
+        if page.ids
+        else {}
+    )
+    return ({key: [present(rows[i]) for i in page.ids if i in rows], "pagination": page.body()}, 200, page.headers())
 
 
 def _exists(model: type, ident: Any, kind: str) -> int:
@@ -281,8 +390,9 @@ CREATED_HEADERS = {"Location": {"description": "URL of the new object", "schema"
 def create_report(data: dict):
     """Create a report (administrators). Answers the report as GET shows it."""
     report = _write(lambda: structure.create_report(_actor(), data))
-    return _created("report", report, read_api.report_detail(report, _today()), "api_reports.get_report",
-                    report_id=report.id)
+    return _created(
+        "report", report, read_api.report_detail(report, _today()), "api_reports.get_report", report_id=report.id
+    )
 
 
 @blp.patch("/reports/<int:report_id>")
@@ -311,8 +421,13 @@ RecommendationUpdateSchema = body_schema("RecommendationUpdate", structure.RECOM
 def create_recommendation(data: dict):
     """Add a recommendation to a report (administrators); ``position`` defaults to after the last."""
     rec = _write(lambda: structure.create_recommendation(_actor(), data))
-    return _created("recommendation", rec, read_api.recommendation_detail(rec.id, _today()),
-                    "api_reports.get_recommendation", recommendation_id=rec.id)
+    return _created(
+        "recommendation",
+        rec,
+        read_api.recommendation_detail(rec.id, _today()),
+        "api_reports.get_recommendation",
+        recommendation_id=rec.id,
+    )
 
 
 @blp.patch("/recommendations/<int:recommendation_id>")
@@ -335,8 +450,11 @@ PracticeUpdateSchema = body_schema("PracticeUpdate", structure.PRACTICE_FIELDS, 
 
 
 def _practice_detail(practice_id: int) -> dict:
-    practice = db.session.scalar(select(ReferencePractice).where(ReferencePractice.id == practice_id)
-                                 .options(selectinload(ReferencePractice.figures)))
+    practice = db.session.scalar(
+        select(ReferencePractice)
+        .where(ReferencePractice.id == practice_id)
+        .options(selectinload(ReferencePractice.figures))
+    )
     return read_api._practice(practice)
 
 
@@ -353,17 +471,32 @@ def list_practices(args: dict):
     where: list = []
     if args.get("report") is not None:
         report_id = _exists(Report, args["report"], "report")
-        where.append(ReferencePractice.recommendation_id.in_(
-            select(Recommendation.id).where(Recommendation.report_id == report_id)))
+        where.append(
+            ReferencePractice.recommendation_id.in_(
+                select(Recommendation.id).where(Recommendation.report_id == report_id)
+            )
+        )
     if args.get("recommendation") is not None:
-        where.append(ReferencePractice.recommendation_id
-                     == _exists(Recommendation, args["recommendation"], "recommendation"))
+        where.append(
+            ReferencePractice.recommendation_id == _exists(Recommendation, args["recommendation"], "recommendation")
+        )
     if args.get("place"):
         needle = args["place"].lower()
-        where.append(or_(func.lower(ReferencePractice.place_zh).contains(needle, autoescape=True),
-                         func.lower(ReferencePractice.place_en).contains(needle, autoescape=True)))
-    return _list(ReferencePractice, args, where, schemas.PRACTICE_SORT, "practices", read_api._practice,
-                 (selectinload(ReferencePractice.figures),))
+        where.append(
+            or_(
+                func.lower(ReferencePractice.place_zh).contains(needle, autoescape=True),
+                func.lower(ReferencePractice.place_en).contains(needle, autoescape=True),
+            )
+        )
+    return _list(
+        ReferencePractice,
+        args,
+        where,
+        schemas.PRACTICE_SORT,
+        "practices",
+        read_api._practice,
+        (selectinload(ReferencePractice.figures),),
+    )
 
 
 @blp.get("/practices/<int:practice_id>")
@@ -383,8 +516,9 @@ def get_practice(practice_id: int):
 def create_practice(data: dict):
     """Add a reference practice to a recommendation (administrators)."""
     practice = _write(lambda: structure.create_practice(_actor(), data))
-    return _created("practice", practice, _practice_detail(practice.id), "api_structure.get_practice",
-                    practice_id=practice.id)
+    return _created(
+        "practice", practice, _practice_detail(practice.id), "api_structure.get_practice", practice_id=practice.id
+    )
 
 
 @blp.patch("/practices/<int:practice_id>")
@@ -422,8 +556,11 @@ def list_figures(args: dict):
         where.append(PracticeFigure.practice_id == _exists(ReferencePractice, args["practice"], "practice"))
     if args.get("recommendation") is not None:
         rec_id = _exists(Recommendation, args["recommendation"], "recommendation")
-        where.append(PracticeFigure.practice_id.in_(
-            select(ReferencePractice.id).where(ReferencePractice.recommendation_id == rec_id)))
+        where.append(
+            PracticeFigure.practice_id.in_(
+                select(ReferencePractice.id).where(ReferencePractice.recommendation_id == rec_id)
+            )
+        )
     if args.get("year") is not None:
         where.append(PracticeFigure.year == args["year"])
     return _list(PracticeFigure, args, where, schemas.FIGURE_SORT, "figures", read_api._figure)
@@ -495,23 +632,34 @@ def list_indicators(args: dict):
     where: list = []
     if args.get("report") is not None:
         report_id = _exists(Report, args["report"], "report")
-        where.append(Indicator.recommendation_id.in_(
-            select(Recommendation.id).where(Recommendation.report_id == report_id)))
+        where.append(
+            Indicator.recommendation_id.in_(select(Recommendation.id).where(Recommendation.report_id == report_id))
+        )
     if args.get("recommendation") is not None:
-        where.append(Indicator.recommendation_id == _exists(Recommendation, args["recommendation"],
-                                                            "recommendation"))
+        where.append(Indicator.recommendation_id == _exists(Recommendation, args["recommendation"], "recommendation"))
     if args.get("data_department") is not None:
         where.append(Indicator.data_department_id == _exists(Department, args["data_department"], "department"))
     if args.get("direction") is not None:
         where.append(Indicator.direction == args["direction"])
     columns = {name: getattr(Indicator, name) for name in schemas.INDICATOR_SORT}
-    page = page_ids(select(Indicator.id).where(*where).order_by(
-        *order_clauses(args["sort"], columns, Indicator.id)), args)
-    rows = {o.id: o for o in db.session.scalars(
-        select(Indicator).where(Indicator.id.in_(page.ids)).options(*INDICATOR_OPTIONS))} if page.ids else {}
+    page = page_ids(
+        select(Indicator.id).where(*where).order_by(*order_clauses(args["sort"], columns, Indicator.id)), args
+    )
+    rows = (
+        {
+            o.id: o
+            for o in db.session.scalars(select(Indicator).where(Indicator.id.in_(page.ids)).options(*INDICATOR_OPTIONS))
+        }
+        if page.ids
+        else {}
+    )
     indicators = [rows[i] for i in page.ids if i in rows]
-    body = {"as_of": as_of.as_of, "known_at": as_of.known_at, "indicators": _indicators(indicators, as_of),
-            "pagination": page.body()}
+    body = {
+        "as_of": as_of.as_of,
+        "known_at": as_of.known_at,
+        "indicators": _indicators(indicators, as_of),
+        "pagination": page.body(),
+    }
     return body, 200, page.headers()
 
 
@@ -534,8 +682,13 @@ def get_indicator(args: dict, indicator_id: int):
 def create_indicator(data: dict):
     """Add an indicator to a recommendation (administrators). A baseline the report does not give stays empty."""
     indicator = _write(lambda: structure.create_indicator(_actor(), data))
-    return _created("indicator", indicator, _indicator_detail(indicator.id, _today()), "api_structure.get_indicator",
-                    indicator_id=indicator.id)
+    return _created(
+        "indicator",
+        indicator,
+        _indicator_detail(indicator.id, _today()),
+        "api_structure.get_indicator",
+        indicator_id=indicator.id,
+    )
 
 
 @blp.patch("/indicators/<int:indicator_id>")
@@ -573,30 +726,53 @@ def list_action_items(args: dict):
     where: list = []
     if args.get("report") is not None:
         report_id = _exists(Report, args["report"], "report")
-        where.append(ActionItem.recommendation_id.in_(
-            select(Recommendation.id).where(Recommendation.report_id == report_id)))
+        where.append(
+            ActionItem.recommendation_id.in_(select(Recommendation.id).where(Recommendation.report_id == report_id))
+        )
     if args.get("recommendation") is not None:
-        where.append(ActionItem.recommendation_id == _exists(Recommendation, args["recommendation"],
-                                                             "recommendation"))
+        where.append(ActionItem.recommendation_id == _exists(Recommendation, args["recommendation"], "recommendation"))
     if args.get("lead_department") is not None:
         where.append(ActionItem.lead_department_id == _exists(Department, args["lead_department"], "department"))
     if args.get("supporting_department") is not None:
         dept_id = _exists(Department, args["supporting_department"], "department")
-        where.append(ActionItem.id.in_(select(action_item_supporting.c.action_item_id)
-                                       .where(action_item_supporting.c.department_id == dept_id)))
+        where.append(
+            ActionItem.id.in_(
+                select(action_item_supporting.c.action_item_id).where(action_item_supporting.c.department_id == dept_id)
+            )
+        )
     if args.get("due_before") is not None:
         where.append(ActionItem.due_date <= args["due_before"])
     columns = {name: getattr(ActionItem, name) for name in schemas.ITEM_SORT}
-    page = page_ids(select(ActionItem.id).where(*where).order_by(
-        *order_clauses(args["sort"], columns, ActionItem.id)), args)
-    rows = {o.id: o for o in db.session.scalars(
-        select(ActionItem).where(ActionItem.id.in_(page.ids)).options(
-            joinedload(ActionItem.recommendation), joinedload(ActionItem.lead_department),
-            selectinload(ActionItem.supporting_departments)))} if page.ids else {}
+    page = page_ids(
+        select(ActionItem.id).where(*where).order_by(*order_clauses(args["sort"], columns, ActionItem.id)), args
+    )
+    rows = (
+        {
+            o.id: o
+            for o in db.session.scalars(
+                select(ActionItem)
+                .where(ActionItem.id.in_(page.ids))
+                .options(
+                    joinedload(ActionItem.recommendation),
+                    joinedload(ActionItem.lead_department),
+                    selectinload(ActionItem.supporting_departments),
+                )
+            )
+        }
+        if page.ids
+        else {}
+    )
     items = [rows[i] for i in page.ids if i in rows]
     states = progress.item_states(items, as_of) if items else {}
-    entries = [{**read_api._item_ref(it), **read_api._state(states[it.id]), "recommendation_id": it.recommendation_id,
-                "report_id": it.recommendation.report_id} for it in items]
+    entries = [
+        {
+            **read_api._item_ref(it),
+            **read_api._state(states[it.id]),
+            "recommendation_id": it.recommendation_id,
+            "report_id": it.recommendation.report_id,
+        }
+        for it in items
+    ]
     body = {"as_of": as_of.as_of, "known_at": as_of.known_at, "action_items": entries, "pagination": page.body()}
     return body, 200, page.headers()
 

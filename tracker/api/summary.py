@@ -3,6 +3,7 @@
 Built by services.progress.build_summary, the one function behind the dashboard page
 and the annual export, so the three cannot disagree.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,12 +22,18 @@ from ..services.review import latest_adoptions
 from .common import API_SECURITY, ApiBlueprint, AsOfArgsSchema, IdArg, require_reader, resolve_as_of
 from .schemas import Progress, StatusCountsSchema
 
-blp = ApiBlueprint("api_summary", __name__, url_prefix="/api/v1",
-                   description="Dashboard numbers as of a date (the same numbers as the dashboard page)")
+blp = ApiBlueprint(
+    "api_summary",
+    __name__,
+    url_prefix="/api/v1",
+    description="Dashboard numbers as of a date (the same numbers as the dashboard page)",
+)
 
-FORMULA = ("recommendation progress = Σ(weight × item progress) / Σ(weight) over applicable items "
-           "(not-feasible items left out); overall progress = mean of the recommendations' progress "
-           "(for several reports, the mean of the reports' means)")
+FORMULA = (
+    "recommendation progress = Σ(weight × item progress) / Σ(weight) over applicable items "
+    "(not-feasible items left out); overall progress = mean of the recommendations' progress "
+    "(for several reports, the mean of the reports' means)"
+)
 
 
 @blp.before_request
@@ -35,9 +42,11 @@ def _signed_in() -> None:
 
 
 class SummaryArgsSchema(AsOfArgsSchema):
-    report = IdArg(load_default=None, error_messages={
-        "invalid": _l("Not a valid report id: use the number of a report.")}, metadata={
-        "description": "Limit to one report (its id). Default: every report."})
+    report = IdArg(
+        load_default=None,
+        error_messages={"invalid": _l("Not a valid report id: use the number of a report.")},
+        metadata={"description": "Limit to one report (its id). Default: every report."},
+    )
 
 
 class SummaryReportSchema(Schema):
@@ -139,14 +148,19 @@ class SummarySchema(Schema):
     status_counts = fields.Nested(StatusCountsSchema, required=True)
     recommendations = fields.List(fields.Nested(SummaryRecommendationSchema), required=True)
     departments = fields.List(fields.Nested(SummaryDepartmentSchema), required=True)
-    flags = fields.Nested(SummaryFlagsSchema, required=True, metadata={
-        "description": "The first 100 items carrying each flag (flag_counts has the totals)"})
+    flags = fields.Nested(
+        SummaryFlagsSchema,
+        required=True,
+        metadata={"description": "The first 100 items carrying each flag (flag_counts has the totals)"},
+    )
     flag_counts = fields.Nested(SummaryFlagCountsSchema, required=True)
-    reporting = fields.Nested(SummaryReportingSchema, required=True, metadata={
-        "description": "Reporting on the period holding the data date"})
+    reporting = fields.Nested(
+        SummaryReportingSchema, required=True, metadata={"description": "Reporting on the period holding the data date"}
+    )
     decisions = fields.List(fields.Nested(SummaryDecisionSchema), required=True)
-    pending_count = fields.Integer(required=True, metadata={"description": "Updates submitted and not yet "
-                                                                           "reviewed on the as-of date"})
+    pending_count = fields.Integer(
+        required=True, metadata={"description": "Updates submitted and not yet reviewed on the as-of date"}
+    )
 
 
 def _counts(counter: Any) -> dict[str, int]:
@@ -163,36 +177,62 @@ def summary_payload(summary: progress.Summary, adoptions: dict | None = None) ->
 
     def flagged(f: progress.FlaggedItem) -> dict:
         return {
-            "id": f.item_id, "code": f.code, "recommendation_code": f.recommendation_code,
-            "lead_department_code": departments[f.lead_department_id].code, "due_date": f.due_date,
-            "status": f.status.value, "progress": f.progress, "last_approved_effective_date": f.last_effective,
+            "id": f.item_id,
+            "code": f.code,
+            "recommendation_code": f.recommendation_code,
+            "lead_department_code": departments[f.lead_department_id].code,
+            "due_date": f.due_date,
+            "status": f.status.value,
+            "progress": f.progress,
+            "last_approved_effective_date": f.last_effective,
         }
 
     recs = []
     for rs in summary.recommendations:
         rec = rs.recommendation
         ad = adoptions.get(rec.id)
-        recs.append({
-            "id": rec.id, "code": rec.code, "report_id": rec.report_id, "section": rec.section,
-            "title_zh": rec.title_zh, "title_en": rec.title_en, "progress": rs.rollup.progress,
-            "rollup": {"weight_total": float(rs.rollup.weight_total), "items_counted": rs.rollup.items_counted,
-                       "items_excluded": rs.rollup.items_excluded},
-            "item_count": rs.item_count, "status_counts": _counts(rs.status_counts),
-            "adoption": {"decision": ad.decision.value, "decided_on": ad.decided_on,
-                         "decided_by": ad.decided_by} if ad else None,
-        })
+        recs.append(
+            {
+                "id": rec.id,
+                "code": rec.code,
+                "report_id": rec.report_id,
+                "section": rec.section,
+                "title_zh": rec.title_zh,
+                "title_en": rec.title_en,
+                "progress": rs.rollup.progress,
+                "rollup": {
+                    "weight_total": float(rs.rollup.weight_total),
+                    "items_counted": rs.rollup.items_counted,
+                    "items_excluded": rs.rollup.items_excluded,
+                },
+                "item_count": rs.item_count,
+                "status_counts": _counts(rs.status_counts),
+                "adoption": {"decision": ad.decision.value, "decided_on": ad.decided_on, "decided_by": ad.decided_by}
+                if ad
+                else None,
+            }
+        )
     depts = []
     for dept_id, counter in sorted(summary.department_counts.items(), key=lambda kv: departments[kv[0]].code):
         d = departments[dept_id]
-        depts.append({"department_id": d.id, "code": d.code, "name_zh": d.name_zh, "name_en": d.name_en,
-                      "status_counts": _counts(counter), "total": sum(counter.values())})
+        depts.append(
+            {
+                "department_id": d.id,
+                "code": d.code,
+                "name_zh": d.name_zh,
+                "name_en": d.name_en,
+                "status_counts": _counts(counter),
+                "total": sum(counter.values()),
+            }
+        )
     rp = summary.reporting
     return {
         "as_of": summary.dates.as_of,
         "known_at": summary.dates.known_at,
         "year": summary.as_of.year,
-        "reports": [{"id": r.id, "code": r.code, "title_zh": r.title_zh, "title_en": r.title_en}
-                    for r in summary.reports],
+        "reports": [
+            {"id": r.id, "code": r.code, "title_zh": r.title_zh, "title_en": r.title_en} for r in summary.reports
+        ],
         "formula": FORMULA,
         "overall_progress": summary.overall_progress,
         "item_count": summary.item_count,
@@ -201,22 +241,39 @@ def summary_payload(summary: progress.Summary, adoptions: dict | None = None) ->
         "departments": depts,
         "flags": {flag: [flagged(f) for f in summary.flagged[flag][:FLAG_LIMIT]] for flag in progress.FLAGS},
         "flag_counts": dict(summary.flag_counts),
-        "reporting": {"period_start": rp.period.start, "period_end": rp.period.end, "deadline": rp.period.deadline,
-                      "must_report": rp.must_report, "reported": rp.reported, "on_time": rp.on_time,
-                      "late": rp.late, "approved": rp.approved, "returned": rp.returned,
-                      "not_reported": rp.not_reported},
-        "decisions": [{"id": d.id, "action_item_id": d.item_id, "action_item_code": d.item_code,
-                       "recommendation_code": d.recommendation_code, "decision": d.decision.value,
-                       "reason": d.reason, "effective_date": d.effective_date}
-                      for d in summary.decisions_in_year],
+        "reporting": {
+            "period_start": rp.period.start,
+            "period_end": rp.period.end,
+            "deadline": rp.period.deadline,
+            "must_report": rp.must_report,
+            "reported": rp.reported,
+            "on_time": rp.on_time,
+            "late": rp.late,
+            "approved": rp.approved,
+            "returned": rp.returned,
+            "not_reported": rp.not_reported,
+        },
+        "decisions": [
+            {
+                "id": d.id,
+                "action_item_id": d.item_id,
+                "action_item_code": d.item_code,
+                "recommendation_code": d.recommendation_code,
+                "decision": d.decision.value,
+                "reason": d.reason,
+                "effective_date": d.effective_date,
+            }
+            for d in summary.decisions_in_year
+        ],
         "pending_count": summary.pending_count,
     }
 
 
 def build_payload(as_of: DataDates, report_ids: list[int] | None) -> dict:
     """build_summary plus the adoption decisions in force, as API data."""
-    summary = progress.build_summary(as_of, report_ids, flag_limit=FLAG_LIMIT, decision_limit=1000,
-                                     with_recommendations=True)
+    summary = progress.build_summary(
+        as_of, report_ids, flag_limit=FLAG_LIMIT, decision_limit=1000, with_recommendations=True
+    )
     adoptions = latest_adoptions([rs.recommendation.id for rs in summary.recommendations], as_of)
     return summary_payload(summary, adoptions)
 

@@ -5,6 +5,7 @@ so the same bad input gets the same messages (422, ``error.errors`` by field). T
 version the update is based on comes as ``version`` in the body or as ``If-Match``
 with the item's ETag; a stale one gets 409 with ``current_version``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,12 @@ from ..models import StatusUpdate
 from ..services import DomainError, PermissionDenied, updates
 from .common import API_SECURITY, ApiBlueprint, ApiErrorSchema, item_etag, parse_if_match, require_reader
 
-blp = ApiBlueprint("api_updates", __name__, url_prefix="/api/v1",
-                   description="Status updates (辦理情形) of action items: history and submission")
+blp = ApiBlueprint(
+    "api_updates",
+    __name__,
+    url_prefix="/api/v1",
+    description="Status updates (辦理情形) of action items: history and submission",
+)
 
 
 @blp.before_request
@@ -31,8 +36,10 @@ def _signed_in() -> None:
 
 # --- schemas ---------------------------------------------------------------------------------
 
-TEXT_RULES = ("; text without NUL characters, lone surrogates (both 400) or text-direction controls "
-              "U+202A–U+202E, U+2066–U+2069 (422)")
+TEXT_RULES = (
+    "; text without NUL characters, lone surrogates (both 400) or text-direction controls "
+    "U+202A–U+202E, U+2066–U+2069 (422)"
+)
 
 
 class UpdateInSchema(Schema):
@@ -41,46 +48,117 @@ class UpdateInSchema(Schema):
 
     # The fields are read raw and checked by services.updates.submit_update (the form's rules,
     # the form's messages); the metadata documents those rules for clients and fuzzers.
-    status = fields.Raw(metadata={"type": "string", "enum": [
-        "not_started", "planning", "in_progress", "ongoing", "completed", "on_hold", "not_feasible"]})
-    progress = fields.Raw(metadata={"type": "integer", "minimum": 0, "maximum": 100,
-                                    "description": "0–100; completed means 100"})
-    effective_date = fields.Raw(metadata={"type": "string", "format": "date",
-                                          "description": "The date the update describes (YYYY-MM-DD): not in the "
-                                                         "future, not before the report date"})
-    narrative = fields.Raw(metadata={"type": "string", "minLength": 1, "maxLength": updates.MAX_NARRATIVE,
-                                     "description": "What was done (辦理情形); required, not blank" + TEXT_RULES})
-    reason = fields.Raw(metadata={"type": "string", "maxLength": updates.MAX_REASON,
-                                  "description": "Required for not_feasible" + TEXT_RULES})
-    evidence_url = fields.Raw(metadata={"type": "string", "format": "uri", "maxLength": updates.MAX_URL,
-                                        "description": "http(s) link; completed needs evidence"})
-    measurements = fields.Raw(metadata={"type": "array", "maxItems": updates.MAX_MEASUREMENTS, "items": {
-        "type": "object", "required": ["indicator_id", "value", "measured_on"], "properties": {
-            "indicator_id": {"type": "integer", "minimum": 1, "maximum": MAX_INT,
-                             "description": "An indicator linked to the item"},
-            "value": {"type": "number", "description": "Less than 10^15 in absolute value"},
-            "measured_on": {"type": "string", "format": "date", "description": "Not in the future"},
-            "source_note": {"type": "string", "maxLength": updates.MAX_SOURCE_NOTE,
-                            "description": "Where the figure comes from"},
-        }}})
-    corrects_id = fields.Raw(metadata={"type": "integer", "minimum": 1, "maximum": MAX_INT,
-                                       "description": "The update this one corrects or revises (e.g. a returned one)"})
-    replaces_id = fields.Raw(allow_none=True, metadata={
-        "type": "integer", "minimum": 1, "maximum": MAX_INT,
-        "description": "An item has at most one update waiting for review. To submit while one waits, name it "
-                       "here: it is replaced (recorded as withdrawn in favour of this one, nothing deleted) "
-                       "and the reviewer sees only the new one. Without it the answer is 409 `pending_exists` "
-                       "with `pending_update_id`."})
-    proposed_start_date = fields.Raw(allow_none=True, metadata={"type": "string", "format": "date",
-                                               "description": "Proposed start of the schedule (執行期程)"})
-    proposed_due_date = fields.Raw(allow_none=True, metadata={"type": "string", "format": "date",
-                                             "description": "Proposed due date; applied when the update is approved"})
-    proposed_budget_amount = fields.Raw(allow_none=True, metadata={"type": "integer", "minimum": 0,
-                                                                   "description": "Proposed budget in NT$"})
-    proposed_budget_source = fields.Raw(allow_none=True, metadata={"type": "string", "enum": ["city", "central", "other"]})
+    status = fields.Raw(
+        metadata={
+            "type": "string",
+            "enum": ["not_started", "planning", "in_progress", "ongoing", "completed", "on_hold", "not_feasible"],
+        }
+    )
+    progress = fields.Raw(
+        metadata={"type": "integer", "minimum": 0, "maximum": 100, "description": "0–100; completed means 100"}
+    )
+    effective_date = fields.Raw(
+        metadata={
+            "type": "string",
+            "format": "date",
+            "description": "The date the update describes (YYYY-MM-DD): not in the future, not before the report date",
+        }
+    )
+    narrative = fields.Raw(
+        metadata={
+            "type": "string",
+            "minLength": 1,
+            "maxLength": updates.MAX_NARRATIVE,
+            "description": "What was done (辦理情形); required, not blank" + TEXT_RULES,
+        }
+    )
+    reason = fields.Raw(
+        metadata={
+            "type": "string",
+            "maxLength": updates.MAX_REASON,
+            "description": "Required for not_feasible" + TEXT_RULES,
+        }
+    )
+    evidence_url = fields.Raw(
+        metadata={
+            "type": "string",
+            "format": "uri",
+            "maxLength": updates.MAX_URL,
+            "description": "http(s) link; completed needs evidence",
+        }
+    )
+    measurements = fields.Raw(
+        metadata={
+            "type": "array",
+            "maxItems": updates.MAX_MEASUREMENTS,
+            "items": {
+                "type": "object",
+                "required": ["indicator_id", "value", "measured_on"],
+                "properties": {
+                    "indicator_id": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_INT,
+                        "description": "An indicator linked to the item",
+                    },
+                    "value": {"type": "number", "description": "Less than 10^15 in absolute value"},
+                    "measured_on": {"type": "string", "format": "date", "description": "Not in the future"},
+                    "source_note": {
+                        "type": "string",
+                        "maxLength": updates.MAX_SOURCE_NOTE,
+                        "description": "Where the figure comes from",
+                    },
+                },
+            },
+        }
+    )
+    corrects_id = fields.Raw(
+        metadata={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INT,
+            "description": "The update this one corrects or revises (e.g. a returned one)",
+        }
+    )
+    replaces_id = fields.Raw(
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INT,
+            "description": "An item has at most one update waiting for review. To submit while one waits, name it "
+            "here: it is replaced (recorded as withdrawn in favour of this one, nothing deleted) "
+            "and the reviewer sees only the new one. Without it the answer is 409 `pending_exists` "
+            "with `pending_update_id`.",
+        },
+    )
+    proposed_start_date = fields.Raw(
+        allow_none=True,
+        metadata={"type": "string", "format": "date", "description": "Proposed start of the schedule (執行期程)"},
+    )
+    proposed_due_date = fields.Raw(
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date",
+            "description": "Proposed due date; applied when the update is approved",
+        },
+    )
+    proposed_budget_amount = fields.Raw(
+        allow_none=True, metadata={"type": "integer", "minimum": 0, "description": "Proposed budget in NT$"}
+    )
+    proposed_budget_source = fields.Raw(
+        allow_none=True, metadata={"type": "string", "enum": ["city", "central", "other"]}
+    )
     proposed_budget_note = fields.Raw(allow_none=True, metadata={"type": "string", "maxLength": 2000})
-    version = fields.Raw(metadata={"type": "integer", "minimum": 1, "maximum": MAX_INT,
-                                   "description": "The item version this update is based on (or send If-Match)"})
+    version = fields.Raw(
+        metadata={
+            "type": "integer",
+            "minimum": 1,
+            "maximum": MAX_INT,
+            "description": "The item version this update is based on (or send If-Match)",
+        }
+    )
 
 
 class WithdrawInSchema(Schema):
@@ -133,9 +211,13 @@ class UpdateOutSchema(Schema):
     narrative = fields.String()
     reason = fields.String()
     evidence_url = fields.String()
-    state = fields.String(metadata={"enum": ["submitted", "approved", "returned", "withdrawn", "replaced"],
-                                    "description": "submitted (waiting for review), approved, returned, withdrawn "
-                                                   "by the department, or replaced by a newer update"})
+    state = fields.String(
+        metadata={
+            "enum": ["submitted", "approved", "returned", "withdrawn", "replaced"],
+            "description": "submitted (waiting for review), approved, returned, withdrawn "
+            "by the department, or replaced by a newer update",
+        }
+    )
     based_on_version = fields.Integer()
     corrects_id = fields.Integer(allow_none=True)
     department = fields.String()
@@ -166,34 +248,64 @@ class CreatedSchema(Schema):
 def serialize_update(su: StatusUpdate) -> dict[str, Any]:
     review = su.review
     return {
-        "id": su.id, "item_id": su.action_item_id, "status": su.status.value, "progress": su.progress,
-        "effective_date": su.effective_date, "narrative": su.narrative, "reason": su.reason,
-        "evidence_url": su.evidence_url, "state": updates.update_state(su).value,
-        "based_on_version": su.based_on_version, "corrects_id": su.corrects_id,
+        "id": su.id,
+        "item_id": su.action_item_id,
+        "status": su.status.value,
+        "progress": su.progress,
+        "effective_date": su.effective_date,
+        "narrative": su.narrative,
+        "reason": su.reason,
+        "evidence_url": su.evidence_url,
+        "state": updates.update_state(su).value,
+        "based_on_version": su.based_on_version,
+        "corrects_id": su.corrects_id,
         "department": su.department.code if su.department else None,
         "submitted_by": (su.submitted_by.name or su.submitted_by.email) if su.submitted_by else None,
         "submitted_at": su.submitted_at,
-        "review": None if review is None else {
-            "decision": review.decision.value, "comment": review.comment, "effective_date": review.effective_date,
+        "review": None
+        if review is None
+        else {
+            "decision": review.decision.value,
+            "comment": review.comment,
+            "effective_date": review.effective_date,
             "reviewer": (review.reviewer.name or review.reviewer.email) if review.reviewer else None,
             "recorded_at": review.recorded_at,
         },
-        "withdrawal": None if su.withdrawal is None else {
-            "kind": su.withdrawal.kind.value, "reason": su.withdrawal.reason,
-            "replaced_by_id": su.withdrawal.replaced_by_id, "recorded_at": su.withdrawal.recorded_at,
+        "withdrawal": None
+        if su.withdrawal is None
+        else {
+            "kind": su.withdrawal.kind.value,
+            "reason": su.withdrawal.reason,
+            "replaced_by_id": su.withdrawal.replaced_by_id,
+            "recorded_at": su.withdrawal.recorded_at,
         },
-        "proposed_start_date": su.proposed_start_date, "proposed_due_date": su.proposed_due_date,
+        "proposed_start_date": su.proposed_start_date,
+        "proposed_due_date": su.proposed_due_date,
         "proposed_budget_amount": int(su.proposed_budget_amount) if su.proposed_budget_amount is not None else None,
         "proposed_budget_source": su.proposed_budget_source.value if su.proposed_budget_source else None,
         "proposed_budget_note": su.proposed_budget_note or "",
-        "attachments": [{
-            "id": a.id, "name": a.original_name, "content_type": a.content_type, "size": a.size,
-            "sha256": a.sha256, "url": url_for("actions.attachment", attachment_id=a.id),
-        } for a in su.attachments],
-        "measurements": [{
-            "id": m.id, "indicator_id": m.indicator_id, "indicator_code": m.indicator.code if m.indicator else "",
-            "value": float(m.value), "measured_on": m.measured_on, "source_note": m.source_note,
-        } for m in su.measurements],
+        "attachments": [
+            {
+                "id": a.id,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+                "url": url_for("actions.attachment", attachment_id=a.id),
+            }
+            for a in su.attachments
+        ],
+        "measurements": [
+            {
+                "id": m.id,
+                "indicator_id": m.indicator_id,
+                "indicator_code": m.indicator.code if m.indicator else "",
+                "value": float(m.value),
+                "measured_on": m.measured_on,
+                "source_note": m.source_note,
+            }
+            for m in su.measurements
+        ],
     }
 
 
@@ -202,6 +314,7 @@ def _item(item_id: int):
 
 
 # --- endpoints -------------------------------------------------------------------------------
+
 
 @blp.route("/action-items/<int:item_id>/updates")
 class ItemUpdates(MethodView):
@@ -214,26 +327,46 @@ class ItemUpdates(MethodView):
     def get(self, item_id: int):
         """The item's status updates, newest first, with review state, evidence and measurements."""
         item = _item(item_id)
-        return {"item_id": item.id, "version": item.version,
-                "updates": [serialize_update(su) for su in updates.item_updates(item.id)]}
+        return {
+            "item_id": item.id,
+            "version": item.version,
+            "updates": [serialize_update(su) for su in updates.item_updates(item.id)],
+        }
 
-    @blp.doc(security=API_SECURITY, parameters=[{
-        "in": "header", "name": "If-Match", "required": False,
-        "schema": {"type": "string", "pattern": r'^(W/)?"item-[0-9]{1,10}-v[0-9]{1,10}"$'},
-        "description": "The item's ETag (instead of `version` in the body); a malformed tag, another item's "
-                       "tag or a version beyond 2147483647 is a 400"}])
+    @blp.doc(
+        security=API_SECURITY,
+        parameters=[
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": False,
+                "schema": {"type": "string", "pattern": r'^(W/)?"item-[0-9]{1,10}-v[0-9]{1,10}"$'},
+                "description": "The item's ETag (instead of `version` in the body); a malformed tag, another item's "
+                "tag or a version beyond 2147483647 is a 400",
+            }
+        ],
+    )
     @blp.arguments(UpdateInSchema)
     @blp.response(201, CreatedSchema)
-    @blp.alt_response(400, schema=ApiErrorSchema, description="Malformed If-Match, invalid JSON, JSON nested "
-                                                                 "deeper than 32 levels, NUL or a lone surrogate "
-                                                                 "in a string")
+    @blp.alt_response(
+        400,
+        schema=ApiErrorSchema,
+        description="Malformed If-Match, invalid JSON, JSON nested "
+        "deeper than 32 levels, NUL or a lone surrogate "
+        "in a string",
+    )
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, schema=ApiErrorSchema, description="Not an editor of the lead department")
     @blp.alt_response(404, response="NOT_FOUND")
-    @blp.alt_response(409, schema=ApiErrorSchema, description=(
-        "`version_conflict`: the item changed, `current_version` says to what; `pending_exists`: another update "
-        "waits for review (`pending_update_id`), send it as `replaces_id`; `year_filed`: the date lies in a "
-        "year whose summary was filed"))
+    @blp.alt_response(
+        409,
+        schema=ApiErrorSchema,
+        description=(
+            "`version_conflict`: the item changed, `current_version` says to what; `pending_exists`: another update "
+            "waits for review (`pending_update_id`), send it as `replaces_id`; `year_filed`: the date lies in a "
+            "year whose summary was filed"
+        ),
+    )
     @blp.alt_response(413, schema=ApiErrorSchema, description="The body is larger than the upload limit")
     @blp.alt_response(415, schema=ApiErrorSchema, description="The body is not JSON (send application/json)")
     @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid fields: `errors` maps each to its message")
@@ -254,13 +387,28 @@ class ItemUpdates(MethodView):
             version = parse_if_match(request.headers.get("If-Match"), item.id)
         try:
             su = updates.submit_update(
-                item, current_user._get_current_object(), status=data.get("status"),
-                progress=data.get("progress"), effective_date=data.get("effective_date"),
-                narrative=data.get("narrative"), reason=data.get("reason") or "",
-                evidence_url=data.get("evidence_url") or "", measurements=data.get("measurements") or [],
-                corrects_id=data.get("corrects_id"), replaces_id=data.get("replaces_id"), based_on_version=version,
-                proposal={k: data.get(k) for k in ("proposed_start_date", "proposed_due_date", "proposed_budget_amount",
-                                                    "proposed_budget_source", "proposed_budget_note")},
+                item,
+                current_user._get_current_object(),
+                status=data.get("status"),
+                progress=data.get("progress"),
+                effective_date=data.get("effective_date"),
+                narrative=data.get("narrative"),
+                reason=data.get("reason") or "",
+                evidence_url=data.get("evidence_url") or "",
+                measurements=data.get("measurements") or [],
+                corrects_id=data.get("corrects_id"),
+                replaces_id=data.get("replaces_id"),
+                based_on_version=version,
+                proposal={
+                    k: data.get(k)
+                    for k in (
+                        "proposed_start_date",
+                        "proposed_due_date",
+                        "proposed_budget_amount",
+                        "proposed_budget_source",
+                        "proposed_budget_note",
+                    )
+                },
             )
         except PermissionDenied:
             db.session.commit()  # keep the "update.denied" audit row
@@ -272,22 +420,35 @@ class ItemUpdates(MethodView):
         db.session.commit()
         su = updates.get_update(item.id, su.id)
         location = url_for("api_updates.get_update", item_id=item.id, update_id=su.id)
-        return ({"update": serialize_update(su), "item_version": item.version}, 201,
-                {"Location": location, "ETag": item_etag(item)})
+        return (
+            {"update": serialize_update(su), "item_version": item.version},
+            201,
+            {"Location": location, "ETag": item_etag(item)},
+        )
 
 
 @blp.post("/action-items/<int:item_id>/updates/<int:update_id>/withdraw")
-@blp.doc(security=API_SECURITY, parameters=[{
-    "in": "header", "name": "If-Match", "required": False, "schema": {"type": "string"},
-    "description": "The item's ETag (instead of `version` in the body)"}])
+@blp.doc(
+    security=API_SECURITY,
+    parameters=[
+        {
+            "in": "header",
+            "name": "If-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The item's ETag (instead of `version` in the body)",
+        }
+    ],
+)
 @blp.arguments(WithdrawInSchema)
 @blp.response(200, CreatedSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
 @blp.alt_response(403, schema=ApiErrorSchema, description="Not an editor of the lead department")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, schema=ApiErrorSchema, description="The item changed (`current_version`)")
-@blp.alt_response(422, schema=ApiErrorSchema, description="`already_approved`, `already_withdrawn` or "
-                                                            "`already_corrected`")
+@blp.alt_response(
+    422, schema=ApiErrorSchema, description="`already_approved`, `already_withdrawn` or `already_corrected`"
+)
 def withdraw(data: dict, item_id: int, update_id: int):
     """Take back an update that waits for review, or a returned one the department will not
     correct (recorded as a withdrawal; the update stays in the history). To submit a new
@@ -298,8 +459,9 @@ def withdraw(data: dict, item_id: int, update_id: int):
     if version is None:
         version = parse_if_match(request.headers.get("If-Match"), item.id)
     try:
-        updates.withdraw_update(su, current_user._get_current_object(), reason=data.get("reason") or "",
-                                based_on_version=version)
+        updates.withdraw_update(
+            su, current_user._get_current_object(), reason=data.get("reason") or "", based_on_version=version
+        )
     except PermissionDenied:
         db.session.commit()
         g.denial_logged = True
@@ -322,4 +484,3 @@ def withdraw(data: dict, item_id: int, update_id: int):
 def get_update(item_id: int, update_id: int):
     """One status update of the item."""
     return serialize_update(updates.get_update(item_id, update_id))
-

@@ -1,4 +1,5 @@
 """``flask --app tracker export-summary``: the annual summary written to a file."""
+
 from __future__ import annotations
 
 import os
@@ -37,19 +38,35 @@ def _is_terminal() -> bool:
 
 @click.command("export-summary")
 @click.option("--year", required=True, help="Year of the summary, e.g. 2017.")
-@click.option("--as-of", "as_of", default=None, metavar="DATE",
-              help="Data date, within the year (default: 31 December, or today for the current year).")
-@click.option("--known-at", "known_at", default=None, metavar="DATE",
-              help="Knowledge date: only what was submitted, approved or decided by then counts "
-                   "(default: today, the compile date). --known-at equal to --as-of gives the summary as "
-                   "it could have been printed that day.")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="DATE",
+    help="Data date, within the year (default: 31 December, or today for the current year).",
+)
+@click.option(
+    "--known-at",
+    "known_at",
+    default=None,
+    metavar="DATE",
+    help="Knowledge date: only what was submitted, approved or decided by then counts "
+    "(default: today, the compile date). --known-at equal to --as-of gives the summary as "
+    "it could have been printed that day.",
+)
 @click.option("--report", default=None, help="Report id or code (default: every report).")
 @click.option("--format", "fmt", required=True, metavar="|".join(FORMATS), help="File format.")
 @click.option("--lang", default="zh-TW", show_default=True, metavar="zh-TW|en", help="Document language.")
-@click.option("--output", "-o", default=None, type=click.Path(path_type=Path),
-              help="File to write (or a folder); default: the standard file name in the current folder.")
-def export_summary_command(year: str, as_of: str | None, known_at: str | None, report: str | None, fmt: str,
-                           lang: str, output: Path | None) -> None:
+@click.option(
+    "--output",
+    "-o",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="File to write (or a folder); default: the standard file name in the current folder.",
+)
+def export_summary_command(
+    year: str, as_of: str | None, known_at: str | None, report: str | None, fmt: str, lang: str, output: Path | None
+) -> None:
     """Write the annual follow-up summary (年度追蹤辦理情形報告) as ODT, ODS, PDF, DOCX, XLSX or CSV."""
     from ..services.review import today
 
@@ -57,8 +74,9 @@ def export_summary_command(year: str, as_of: str | None, known_at: str | None, r
     message_locale = "zh_TW" if (lang or "").lower().replace("_", "-") in ("zh-tw", "zh") else "en"
     with force_locale(message_locale):
         try:
-            options = resolve_options(year=year, as_of=as_of, fmt=fmt, lang=lang, report=report, today=today(),
-                                      known_at=known_at)
+            options = resolve_options(
+                year=year, as_of=as_of, fmt=fmt, lang=lang, report=report, today=today(), known_at=known_at
+            )
         except ExportError as exc:
             raise click.ClickException(exc.message) from None
     target = output if output is not None else Path.cwd() / options.filename
@@ -72,14 +90,15 @@ def export_summary_command(year: str, as_of: str | None, known_at: str | None, r
     except ExportError as exc:
         raise click.ClickException(f"{exc.message} Nothing was written.") from None
     write_atomically(target, data)
-    click.echo(f"{target} ({len(data):,} bytes): summary {options.year}, data as of {options.as_of.isoformat()}, "
-               f"known at {options.dates.known_at.isoformat()}, {options.lang}, {options.format}")
+    click.echo(
+        f"{target} ({len(data):,} bytes): summary {options.year}, data as of {options.as_of.isoformat()}, "
+        f"known at {options.dates.known_at.isoformat()}, {options.lang}, {options.format}"
+    )
 
 
 def _render(options) -> bytes:
     if _is_terminal():
-        with click.progressbar(length=100, label="export-summary", show_percent=True,
-                               show_eta=False) as bar:
+        with click.progressbar(length=100, label="export-summary", show_percent=True, show_eta=False) as bar:
             done = [0]
 
             def tick(fraction: float, stage: str) -> None:
@@ -114,8 +133,9 @@ def _user(email: str):
 @click.option("--user", "email", required=True, help="E-mail of the reviewer or administrator filing it.")
 @click.option("--note", default="", help="A note kept with the filing.")
 @click.option("--allow-draft", is_flag=True, help="File even though the summary is still a draft.")
-def file_summary_command(year: str, report: str | None, fmt: str, lang: str, known_at: str | None, email: str,
-                         note: str, allow_draft: bool) -> None:
+def file_summary_command(
+    year: str, report: str | None, fmt: str, lang: str, known_at: str | None, email: str, note: str, allow_draft: bool
+) -> None:
     """File the year's annual summary (歸檔): keep the document as filed and lock the year."""
     from ..extensions import db
     from ..services import DomainError
@@ -126,8 +146,9 @@ def file_summary_command(year: str, report: str | None, fmt: str, lang: str, kno
     message_locale = "zh_TW" if (lang or "").lower().replace("_", "-") in ("zh-tw", "zh") else "en"
     with force_locale(message_locale):
         try:
-            options = resolve_options(year=year, as_of=None, fmt=fmt, lang=lang, report=report, today=today(),
-                                      known_at=known_at)
+            options = resolve_options(
+                year=year, as_of=None, fmt=fmt, lang=lang, report=report, today=today(), known_at=known_at
+            )
             row = file_year(options, user, note=note, allow_draft=allow_draft)
         except (ExportError, DomainError) as exc:
             db.session.rollback()

@@ -5,11 +5,13 @@ changed since the previous filing of the same year and report.
 "What changed" compares the items of the new document with the same summary compiled on the
 previous filing's knowledge date: the history is append-only, so (D, K_previous) gives back
 exactly the state the previous document showed. One place for the web page and the CLI."""
+
 from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..dates import DataDates
@@ -29,7 +31,7 @@ def _item_rows(options: ExportOptions, known_at: date) -> dict[tuple[str, str], 
     keys = [c.key for c in doc.items.columns]
     out = {}
     for row in doc.items.rows:
-        values = dict(zip(keys, row))
+        values = dict(zip(keys, row, strict=False))
         out[(values["report"], values["code"])] = values
     return out
 
@@ -41,11 +43,17 @@ def changes_since(previous: SummaryFiling | None, options: ExportOptions) -> str
     with force_locale(options.locale):
         before = _item_rows(options, previous.known_at)
         after = _item_rows(options, options.dates.known_at)
-        labels = {"status": _("Status"), "progress": _("Progress (%)"), "decision": _("Year-end recommendation"),
-                  "opinion": _("Commission's opinion"), "pending": _("Reports waiting for review")}
+        labels = {
+            "status": _("Status"),
+            "progress": _("Progress (%)"),
+            "decision": _("Year-end recommendation"),
+            "opinion": _("Commission's opinion"),
+            "pending": _("Reports waiting for review"),
+        }
         lines = []
-        q = select(YearReopening).where(YearReopening.year == options.year,
-                                        YearReopening.recorded_at > previous.filed_at)
+        q = select(YearReopening).where(
+            YearReopening.year == options.year, YearReopening.recorded_at > previous.filed_at
+        )
         if options.report is not None:
             q = q.where(YearReopening.report_id == options.report.id)
         for r in db.session.scalars(q.order_by(YearReopening.recorded_at)):
@@ -55,8 +63,12 @@ def changes_since(previous: SummaryFiling | None, options: ExportOptions) -> str
             if old is None or new is None:
                 lines.append(_("%(code)s: added", code=key[1]) if old is None else _("%(code)s: removed", code=key[1]))
                 continue
-            diffs = [f"{labels[k]} {old[k] if old[k] not in (None, '') else '—'} → "
-                     f"{new[k] if new[k] not in (None, '') else '—'}" for k in _COMPARED if old[k] != new[k]]
+            diffs = [
+                f"{labels[k]} {old[k] if old[k] not in (None, '') else '—'} → "
+                f"{new[k] if new[k] not in (None, '') else '—'}"
+                for k in _COMPARED
+                if old[k] != new[k]
+            ]
             if diffs:
                 lines.append(f"{key[1]}: " + "; ".join(diffs))
         if not lines:
@@ -70,22 +82,46 @@ def file_year(options: ExportOptions, user: User, note: str = "", allow_draft: b
     report_id = options.report.id if options.report is not None else None
     status = filing_ops.year_status(options.year, report_id)
     if status.locked:
-        raise DomainError(_("%(year)s is already filed (%(file)s): reopen it first to file it again.",
-                            year=options.year, file=status.filing.filename), field="year", code="already_filed")
+        raise DomainError(
+            _(
+                "%(year)s is already filed (%(file)s): reopen it first to file it again.",
+                year=options.year,
+                file=status.filing.filename,
+            ),
+            field="year",
+            code="already_filed",
+        )
     if not allow_draft:
         review = annual.review_year(options.year, options.dates, options.report_ids)
         if review.is_draft:  # the same rule as the document's draft mark
-            raise DomainError(_("The %(year)s summary is still a draft: %(pending)s reports wait for review and "
-                                "%(missing)s items have no year-end recommendation. File it anyway only if that is "
-                                "intended.", year=options.year, pending=review.pending_reports,
-                                missing=len(review.missing_decisions)), field="allow_draft", code="draft")
+            raise DomainError(
+                _(
+                    "The %(year)s summary is still a draft: %(pending)s reports wait for review and "
+                    "%(missing)s items have no year-end recommendation. File it anyway only if that is "
+                    "intended.",
+                    year=options.year,
+                    pending=review.pending_reports,
+                    missing=len(review.missing_decisions),
+                ),
+                field="allow_draft",
+                code="draft",
+            )
     previous = filing_ops.previous_filing(options.year, report_id)
     content = render_summary(options)
     changes = changes_since(previous, options)
     return filing_ops.file_summary(
-        year=options.year, report=options.report, fmt=options.format, lang=options.lang,
-        filename=options.filename, mimetype=options.mimetype, content=content,
-        known_at=options.dates.known_at, user=user, changes=changes, note=note)
+        year=options.year,
+        report=options.report,
+        fmt=options.format,
+        lang=options.lang,
+        filename=options.filename,
+        mimetype=options.mimetype,
+        content=content,
+        known_at=options.dates.known_at,
+        user=user,
+        changes=changes,
+        note=note,
+    )
 
 
 __all__ = ["changes_since", "file_year"]

@@ -6,20 +6,35 @@ because odfdo builds each cell by parsing an XML snippet (about 2 ms a row) and
 re-indexes every table on save — 10,000 items took 25 s that way; the same elements
 appended directly take well under a second.
 """
+
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from lxml import etree
 
-from .summary import (
-    DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
-    SummaryDocument, Table, cell_text,
-)
 from .streaming import marker, splice, xml_escape
+from .summary import (
+    DATE,
+    INT,
+    MONEY,
+    NUM,
+    PCT,
+    YEAR,
+    Cover,
+    Fields,
+    Heading,
+    Image,
+    PageBreak,
+    Para,
+    SummaryDocument,
+    Table,
+    cell_text,
+)
 from .tabular import sheet_value
 
 NS = {
@@ -100,8 +115,11 @@ def _add_text(parent: Any, text: str) -> None:
                 i = j
             else:
                 j = i
-                while j < len(line) and line[j] != "\t" and not (line[j] == " " and j + 1 < len(line)
-                                                                  and line[j + 1] == " "):
+                while (
+                    j < len(line)
+                    and line[j] != "\t"
+                    and not (line[j] == " " and j + 1 < len(line) and line[j + 1] == " ")
+                ):
                     j += 1
                 put(line[i:j])
                 i = j
@@ -128,9 +146,15 @@ def _xml_safe(text: str) -> str:
 
 def _lang_attrs(locale: str) -> dict[str, str]:
     lang, country = ("zh", "TW") if locale == "zh_TW" else ("en", "US")
-    return {"fo:language": lang, "fo:country": country, "style:language-asian": "zh",
-            "style:country-asian": "TW", "style:font-name": FONT, "style:font-name-asian": FONT,
-            "style:font-name-complex": FONT}
+    return {
+        "fo:language": lang,
+        "fo:country": country,
+        "style:language-asian": "zh",
+        "style:country-asian": "TW",
+        "style:font-name": FONT,
+        "style:font-name-asian": FONT,
+        "style:font-name-complex": FONT,
+    }
 
 
 def _lang_props(locale: str) -> str:
@@ -146,9 +170,16 @@ def _font_decls(doc: Any) -> None:
         if decls is None:
             decls = etree.Element(q("office:font-face-decls"))
             root.insert(1 if root.find(q("office:scripts")) is not None else 0, decls)
-        etree.SubElement(decls, q("style:font-face"), {
-            q("style:name"): FONT, q("svg:font-family"): f"'{FONT}'",
-            q("style:font-family-generic"): "swiss", q("style:font-pitch"): "variable"})
+        etree.SubElement(
+            decls,
+            q("style:font-face"),
+            {
+                q("style:name"): FONT,
+                q("svg:font-family"): f"'{FONT}'",
+                q("style:font-family-generic"): "swiss",
+                q("style:font-pitch"): "variable",
+            },
+        )
 
 
 def _page_setup(doc: Any, footer: str, landscape: bool) -> None:
@@ -157,18 +188,24 @@ def _page_setup(doc: Any, footer: str, landscape: bool) -> None:
     layout = doc.get_style("page-layout", master.get_attribute("style:page-layout-name"))._xml_element
     props = layout.find(q("style:page-layout-properties"))
     w, h = ("29.7cm", "21cm") if landscape else ("21cm", "29.7cm")
-    for k, v in {"fo:page-width": w, "fo:page-height": h,
-                 "style:print-orientation": "landscape" if landscape else "portrait",
-                 "fo:margin-top": "1.5cm", "fo:margin-bottom": "1.2cm", "fo:margin-left": "1.8cm",
-                 "fo:margin-right": "1.8cm"}.items():
+    for k, v in {
+        "fo:page-width": w,
+        "fo:page-height": h,
+        "style:print-orientation": "landscape" if landscape else "portrait",
+        "fo:margin-top": "1.5cm",
+        "fo:margin-bottom": "1.2cm",
+        "fo:margin-left": "1.8cm",
+        "fo:margin-right": "1.8cm",
+    }.items():
         props.set(q(k), v)
     fs = layout.find(q("style:footer-style"))
     if fs is None:
         fs = etree.SubElement(layout, q("style:footer-style"))
     for old in list(fs):
         fs.remove(old)
-    etree.SubElement(fs, q("style:header-footer-properties"), {q("fo:min-height"): "0.6cm",
-                                                               q("fo:margin-top"): "0.3cm"})
+    etree.SubElement(
+        fs, q("style:header-footer-properties"), {q("fo:min-height"): "0.6cm", q("fo:margin-top"): "0.3cm"}
+    )
     master = master._xml_element
     for old in master.findall(q("style:footer")):
         master.remove(old)
@@ -288,8 +325,11 @@ class _OdtBody:
         return el
 
     def heading(self, level: int, text: str) -> None:
-        el = etree.SubElement(self.body, q("text:h"), {q("text:style-name"): f"Heading_20_{min(level, 3)}",
-                                                       q("text:outline-level"): str(level)})
+        el = etree.SubElement(
+            self.body,
+            q("text:h"),
+            {q("text:style-name"): f"Heading_20_{min(level, 3)}", q("text:outline-level"): str(level)},
+        )
         _add_text(el, text)
 
     def fields(self, rows: Iterable[tuple[str, str]], style: str = "P_Body") -> None:
@@ -306,11 +346,22 @@ class _OdtBody:
         width_cm = min(self.text_width_cm, img.width_px / 96 * 2.54 * 1.2)
         height_cm = width_cm * img.height_px / img.width_px
         p = etree.SubElement(self.body, q("text:p"), {q("text:style-name"): "P_Body"})
-        frame = etree.SubElement(p, q("draw:frame"), {
-            q("draw:style-name"): "Fr_Chart", q("draw:name"): "chart-progress", q("text:anchor-type"): "as-char",
-            q("svg:width"): f"{width_cm:.2f}cm", q("svg:height"): f"{height_cm:.2f}cm"})
-        etree.SubElement(frame, q("draw:image"), {
-            q("xlink:href"): uri, q("xlink:type"): "simple", q("xlink:show"): "embed", q("xlink:actuate"): "onLoad"})
+        frame = etree.SubElement(
+            p,
+            q("draw:frame"),
+            {
+                q("draw:style-name"): "Fr_Chart",
+                q("draw:name"): "chart-progress",
+                q("text:anchor-type"): "as-char",
+                q("svg:width"): f"{width_cm:.2f}cm",
+                q("svg:height"): f"{height_cm:.2f}cm",
+            },
+        )
+        etree.SubElement(
+            frame,
+            q("draw:image"),
+            {q("xlink:href"): uri, q("xlink:type"): "simple", q("xlink:show"): "embed", q("xlink:actuate"): "onLoad"},
+        )
         etree.SubElement(frame, q("svg:title")).text = img.caption
         etree.SubElement(frame, q("svg:desc")).text = img.alt
         self.p(img.caption, "P_Caption")
@@ -325,22 +376,31 @@ class _OdtBody:
         cols = table.columns
         total = sum(c.width for c in cols)
         tstyle = etree.Element(q("style:style"), {q("style:name"): name, q("style:family"): "table"})
-        etree.SubElement(tstyle, q("style:table-properties"), {
-            q("style:width"): f"{self.text_width_cm:.2f}cm", q("table:align"): "margins"})
+        etree.SubElement(
+            tstyle,
+            q("style:table-properties"),
+            {q("style:width"): f"{self.text_width_cm:.2f}cm", q("table:align"): "margins"},
+        )
         auto = self.doc.content.get_element("//office:automatic-styles")._xml_element
         auto.append(tstyle)
-        t = etree.SubElement(self.body, q("table:table"), {q("table:name"): f"{table.name}-{self.tables}",
-                                                           q("table:style-name"): name})
+        t = etree.SubElement(
+            self.body, q("table:table"), {q("table:name"): f"{table.name}-{self.tables}", q("table:style-name"): name}
+        )
         for k, c in enumerate(cols):
-            cs = etree.SubElement(auto, q("style:style"), {q("style:name"): f"{name}.C{k}",
-                                                           q("style:family"): "table-column"})
-            etree.SubElement(cs, q("style:table-column-properties"), {
-                q("style:column-width"): f"{self.text_width_cm * c.width / total:.3f}cm"})
+            cs = etree.SubElement(
+                auto, q("style:style"), {q("style:name"): f"{name}.C{k}", q("style:family"): "table-column"}
+            )
+            etree.SubElement(
+                cs,
+                q("style:table-column-properties"),
+                {q("style:column-width"): f"{self.text_width_cm * c.width / total:.3f}cm"},
+            )
             etree.SubElement(t, q("table:table-column"), {q("table:style-name"): f"{name}.C{k}"})
         head = etree.SubElement(etree.SubElement(t, q("table:table-header-rows")), q("table:table-row"))
         for c in cols:
-            cell = etree.SubElement(head, q("table:table-cell"), {q("table:style-name"): "C_Head",
-                                                                  q("office:value-type"): "string"})
+            cell = etree.SubElement(
+                head, q("table:table-cell"), {q("table:style-name"): "C_Head", q("office:value-type"): "string"}
+            )
             _add_text(etree.SubElement(cell, q("text:p"), {q("text:style-name"): "P_CellHead"}), c.label)
         # Body rows are streamed into content.xml after saving (streaming.py).
         t.append(etree.Comment(marker(self.tables)))
@@ -349,14 +409,21 @@ class _OdtBody:
 
 def _odt_rows(table: Table, locale: str) -> Iterable[str]:
     kinds = [c.kind for c in table.columns]
-    starts = ['<table:table-cell table:style-name="C_Body" office:value-type="string">'
-              f'<text:p text:style-name="{"P_CellNum" if k in (INT, NUM, PCT, MONEY) else "P_Cell"}">'
-              for k in kinds]
+    starts = [
+        '<table:table-cell table:style-name="C_Body" office:value-type="string">'
+        f'<text:p text:style-name="{"P_CellNum" if k in (INT, NUM, PCT, MONEY) else "P_Cell"}">'
+        for k in kinds
+    ]
     end = "</text:p></table:table-cell>"
     for values in table.rows:
-        yield "<table:table-row>" + "".join(
-            f"{start}{odf_text(cell_text(v, k, locale))}{end}" for v, k, start in zip(values, kinds, starts)
-        ) + "</table:table-row>"
+        yield (
+            "<table:table-row>"
+            + "".join(
+                f"{start}{odf_text(cell_text(v, k, locale))}{end}"
+                for v, k, start in zip(values, kinds, starts, strict=False)
+            )
+            + "</table:table-row>"
+        )
 
 
 def write_odt(doc: SummaryDocument) -> bytes:
@@ -386,15 +453,23 @@ def write_odt(doc: SummaryDocument) -> bytes:
             out.heading(block.level, block.text)
         elif isinstance(block, Para):
             text = f"• {block.text}" if block.style == "bullet" else block.text
-            out.p(text, {"quote": "P_Quote", "bullet": "P_Bullet", "note": "P_Note",
-                         "strong": "P_Strong"}.get(block.style, "P_Body"))
+            out.p(
+                text,
+                {"quote": "P_Quote", "bullet": "P_Bullet", "note": "P_Note", "strong": "P_Strong"}.get(
+                    block.style, "P_Body"
+                ),
+            )
         elif isinstance(block, Fields):
             out.fields(block.rows)
         elif isinstance(block, Table) and block.name == "sign_off":
             # As signature lines, not a table: LibreOffice lays a table that ends the document
             # out with a blank page after it.
-            out.p("\u3000\u3000".join(f"{c.label}{'：' if doc.locale == 'zh_TW' else ': '}{'＿' * 10}"
-                                        for c in block.columns), "P_Body")
+            out.p(
+                "\u3000\u3000".join(
+                    f"{c.label}{'：' if doc.locale == 'zh_TW' else ': '}{'＿' * 10}" for c in block.columns
+                ),
+                "P_Body",
+            )
         elif isinstance(block, Table):
             out.table(block)
         elif isinstance(block, Image):
@@ -425,6 +500,7 @@ def _save(document: Any) -> bytes:
 
 
 # --- ODS -----------------------------------------------------------------------------------
+
 
 def _ods_styles(doc: Any, locale: str) -> None:
     lang = _lang_props(locale)
@@ -463,13 +539,17 @@ def _ods_styles(doc: Any, locale: str) -> None:
 def _date_style(locale: str) -> str:
     """Dates are stored as dates; zh-TW shows them in 民國 form (106年12月31日, ROC calendar)."""
     if locale == "zh_TW":
-        return ('<number:date-style style:name="N_Date" number:language="zh" number:country="TW">'
-                '<number:year number:calendar="ROC"/><number:text>年</number:text>'
-                '<number:month number:calendar="ROC"/><number:text>月</number:text>'
-                '<number:day number:calendar="ROC"/><number:text>日</number:text></number:date-style>')
-    return ('<number:date-style style:name="N_Date"><number:year number:style="long"/><number:text>-</number:text>'
-            '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/>'
-            '</number:date-style>')
+        return (
+            '<number:date-style style:name="N_Date" number:language="zh" number:country="TW">'
+            '<number:year number:calendar="ROC"/><number:text>年</number:text>'
+            '<number:month number:calendar="ROC"/><number:text>月</number:text>'
+            '<number:day number:calendar="ROC"/><number:text>日</number:text></number:date-style>'
+        )
+    return (
+        '<number:date-style style:name="N_Date"><number:year number:style="long"/><number:text>-</number:text>'
+        '<number:month number:style="long"/><number:text>-</number:text><number:day number:style="long"/>'
+        "</number:date-style>"
+    )
 
 
 def _column_letters(n: int) -> str:
@@ -524,10 +604,14 @@ def write_ods(doc: SummaryDocument) -> bytes:
             for k, c in enumerate(tb.columns):
                 widths[k] = max(widths[k], c.width)
         for k, w in enumerate(widths):
-            cs = etree.SubElement(auto, q("style:style"), {q("style:name"): f"co{n}_{k}",
-                                                           q("style:family"): "table-column"})
-            etree.SubElement(cs, q("style:table-column-properties"), {
-                q("style:column-width"): f"{min(12.0, 2.2 + 1.6 * (w - 1)):.2f}cm"})
+            cs = etree.SubElement(
+                auto, q("style:style"), {q("style:name"): f"co{n}_{k}", q("style:family"): "table-column"}
+            )
+            etree.SubElement(
+                cs,
+                q("style:table-column-properties"),
+                {q("style:column-width"): f"{min(12.0, 2.2 + 1.6 * (w - 1)):.2f}cm"},
+            )
             etree.SubElement(t, q("table:table-column"), {q("table:style-name"): f"co{n}_{k}"})
         single = len(sheet.tables) == 1
         for tb in sheet.tables:
@@ -537,7 +621,7 @@ def write_ods(doc: SummaryDocument) -> bytes:
             _ods_row(header_parent, [(c.label, "S_Head") for c in tb.columns], doc.locale)
             if tb.rows:
                 t.append(etree.Comment(marker(len(sources))))
-                sources[len(sources)] = (lambda tb=tb: _ods_rows(tb, doc.locale))
+                sources[len(sources)] = lambda tb=tb: _ods_rows(tb, doc.locale)
             if not tb.rows and tb.empty:
                 _ods_row(t, [(tb.empty, "S_Text")], doc.locale)
             if not single:
@@ -562,8 +646,9 @@ def _unique_sheet_name(name: str, used: set[str]) -> str:
 def _ods_row(parent: Any, cells: list[tuple[str, str]], locale: str) -> None:
     row = etree.SubElement(parent, q("table:table-row"))
     for text, style in cells:
-        cell = etree.SubElement(row, q("table:table-cell"), {q("office:value-type"): "string",
-                                                             q("table:style-name"): style})
+        cell = etree.SubElement(
+            row, q("table:table-cell"), {q("office:value-type"): "string", q("table:style-name"): style}
+        )
         _add_text(etree.SubElement(cell, q("text:p")), sheet_value(text, "text", locale) or "")
 
 
@@ -572,21 +657,27 @@ def _ods_rows(table: Table, locale: str) -> Iterable[str]:
     kinds = [c.kind for c in table.columns]
     for values in table.rows:
         cells = []
-        for value, kind in zip(values, kinds):
+        for value, kind in zip(values, kinds, strict=False):
             v = sheet_value(value, kind, locale)
             if v is None:
                 cells.append("<table:table-cell/>")
             elif isinstance(v, date):
                 iso = v.isoformat()
                 shown = iso if locale == "en" else odf_text(cell_text(v, DATE, locale))
-                cells.append(f'<table:table-cell office:value-type="date" office:date-value="{iso}" '
-                             f'table:style-name="S_Date"><text:p>{shown}</text:p></table:table-cell>')
+                cells.append(
+                    f'<table:table-cell office:value-type="date" office:date-value="{iso}" '
+                    f'table:style-name="S_Date"><text:p>{shown}</text:p></table:table-cell>'
+                )
             elif isinstance(v, (int, float)):
                 num = repr(v) if isinstance(v, float) else str(v)
-                cells.append(f'<table:table-cell office:value-type="float" office:value="{num}" '
-                             f'table:style-name="{_NUMERIC_STYLE.get(kind, "S_Num")}"><text:p>{num}</text:p>'
-                             f"</table:table-cell>")
+                cells.append(
+                    f'<table:table-cell office:value-type="float" office:value="{num}" '
+                    f'table:style-name="{_NUMERIC_STYLE.get(kind, "S_Num")}"><text:p>{num}</text:p>'
+                    f"</table:table-cell>"
+                )
             else:
-                cells.append('<table:table-cell office:value-type="string" table:style-name="S_Text">'
-                             f"<text:p>{odf_text(v)}</text:p></table:table-cell>")
+                cells.append(
+                    '<table:table-cell office:value-type="string" table:style-name="S_Text">'
+                    f"<text:p>{odf_text(v)}</text:p></table:table-cell>"
+                )
         yield "<table:table-row>" + "".join(cells) + "</table:table-row>"

@@ -5,21 +5,36 @@ on every access and an lxml tree of 10,000 rows takes hundreds of MB, so table b
 are written as WordprocessingML text into the saved package (streaming.py); XlsxWriter
 runs in constant-memory mode, streaming rows to disk in order.
 """
+
 from __future__ import annotations
 
 import io
 import math
 import re
+from collections.abc import Iterable
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 
 from lxml import etree
 
-from .summary import (
-    DATE, INT, MONEY, NUM, PCT, YEAR, Cover, Fields, Heading, Image, PageBreak, Para,
-    SummaryDocument, Table, cell_text,
-)
 from .streaming import marker, splice, xml_escape
+from .summary import (
+    DATE,
+    INT,
+    MONEY,
+    NUM,
+    PCT,
+    YEAR,
+    Cover,
+    Fields,
+    Heading,
+    Image,
+    PageBreak,
+    Para,
+    SummaryDocument,
+    Table,
+    cell_text,
+)
 from .tabular import sheet_value
 
 FONT_ZH = "Noto Sans CJK TC"
@@ -48,16 +63,30 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
 
     buf = io.BytesIO()
     # constant_memory streams each finished row to a temp file: 10,000 items stay flat.
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": False,
-                                   "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    wb.set_properties({"title": doc.title, "subject": doc.cover.title, "company": doc.cover.fields[0][1],
-                       "comments": doc.cover.subtitle})
+    wb = xlsxwriter.Workbook(
+        buf,
+        {
+            "constant_memory": True,
+            "in_memory": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    wb.set_properties(
+        {
+            "title": doc.title,
+            "subject": doc.cover.title,
+            "company": doc.cover.fields[0][1],
+            "comments": doc.cover.subtitle,
+        }
+    )
     font = {"font_name": FONT_ZH, "font_size": 10}
     fmt = {
         "title": wb.add_format({**font, "bold": True, "font_size": 12}),
-        "header": wb.add_format({**font, "bold": True, "bg_color": "#E5E7EB", "border": 1, "text_wrap": True,
-                                 "valign": "top"}),
+        "header": wb.add_format(
+            {**font, "bold": True, "bg_color": "#E5E7EB", "border": 1, "text_wrap": True, "valign": "top"}
+        ),
         "text": wb.add_format({**font, "text_wrap": True, "valign": "top"}),
         "int": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
         "num": wb.add_format({**font, "num_format": "#,##0.###", "valign": "top"}),
@@ -65,11 +94,22 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
         "money": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
         "year": wb.add_format({**font, "num_format": "0", "valign": "top"}),
         # zh-TW: the ROC calendar (LCID 0x0404, calendar type 4), shown as 106年12月31日.
-        "date": wb.add_format({**font, "valign": "top", "num_format": '[$-40404]e"年"m"月"d"日"'
-                               if doc.locale == "zh_TW" else "yyyy-mm-dd"}),
+        "date": wb.add_format(
+            {
+                **font,
+                "valign": "top",
+                "num_format": '[$-40404]e"年"m"月"d"日"' if doc.locale == "zh_TW" else "yyyy-mm-dd",
+            }
+        ),
     }
-    kind_fmt = {INT: fmt["int"], NUM: fmt["num"], PCT: fmt["pct"], MONEY: fmt["money"], YEAR: fmt["year"],
-                DATE: fmt["date"]}
+    kind_fmt = {
+        INT: fmt["int"],
+        NUM: fmt["num"],
+        PCT: fmt["pct"],
+        MONEY: fmt["money"],
+        YEAR: fmt["year"],
+        DATE: fmt["date"],
+    }
     footer = doc.footer.replace("&", "&&").replace("{page}", "&P").replace("{pages}", "&N")
     used: set[str] = set()
     for sheet in doc.sheets:
@@ -96,10 +136,16 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
             kinds = [col.kind for col in table.columns]
             # A one-column table among others (notes) spans the sheet's columns.
             span = len(table.columns) == 1 and not single and len(widths) > 1
-            cell_widths = [sum(widths[:min(len(widths), 6)])] if span else widths
+            cell_widths = [sum(widths[: min(len(widths), 6)])] if span else widths
             for values in table.rows:
-                lines = max((_lines(v, cell_widths[c]) for c, v in enumerate(values)
-                             if isinstance(v, str) and c < len(cell_widths)), default=1)
+                lines = max(
+                    (
+                        _lines(v, cell_widths[c])
+                        for c, v in enumerate(values)
+                        if isinstance(v, str) and c < len(cell_widths)
+                    ),
+                    default=1,
+                )
                 if lines > 1:  # rows are not measured when the file opens: say how tall
                     ws.set_row(row, min(409, 13.5 * lines))
                 if span:
@@ -107,7 +153,7 @@ def write_xlsx(doc: SummaryDocument) -> bytes:
                     ws.merge_range(row, 0, row, min(len(widths), 6) - 1, text, fmt["text"])
                     row += 1
                     continue
-                for c, (value, kind) in enumerate(zip(values, kinds)):
+                for c, (value, kind) in enumerate(zip(values, kinds, strict=False)):
                     v = sheet_value(value, kind, doc.locale)
                     if v is None:
                         continue
@@ -150,6 +196,7 @@ def _column_widths(tables: list[Table]) -> list[float]:
 
 
 # --- DOCX -------------------------------------------------------------------------------
+
 
 def write_docx(doc: SummaryDocument) -> bytes:
     """A Word document: cover page, headings, tables with repeated header rows, the chart,
@@ -223,7 +270,7 @@ def write_docx(doc: SummaryDocument) -> bytes:
             cap.alignment = WD_ALIGN_PARAGRAPH.LEFT
         if new_page:
             body_els = list(d.element.body)
-            for el in body_els[max(before - 1, 0):len(body_els) - 1]:  # new elements sit before sectPr
+            for el in body_els[max(before - 1, 0) : len(body_els) - 1]:  # new elements sit before sectPr
                 if el.tag == qn("w:p"):
                     ppr = el.get_or_add_pPr()
                     ppr.insert(0, ppr.makeelement(qn("w:pageBreakBefore"), {}))
@@ -235,8 +282,17 @@ def write_docx(doc: SummaryDocument) -> bytes:
 
 
 def _set_styles(d: Any, lang: str, qn: Any, Pt: Any, RGBColor: Any) -> None:
-    for name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Quote", "Caption",
-                 "List Bullet"):
+    for name in (
+        "Normal",
+        "Title",
+        "Subtitle",
+        "Heading 1",
+        "Heading 2",
+        "Heading 3",
+        "Quote",
+        "Caption",
+        "List Bullet",
+    ):
         style = d.styles[name]
         style.font.name = FONT_ZH
         rpr = style.element.get_or_add_rPr()
@@ -300,8 +356,9 @@ def _docx_cover(d: Any, cover: Cover, colon: str, WD_ALIGN_PARAGRAPH: Any, WD_BR
         p.add_run(value).font.size = Pt(12)
 
 
-def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any, Cm: Any,
-                sources: dict[int, Any]) -> None:
+def _docx_table(
+    d: Any, table: Table, locale: str, text_width_cm: float, qn: Any, Cm: Any, sources: dict[int, Any]
+) -> None:
     from docx.shared import Pt
 
     if not table.rows:
@@ -309,8 +366,9 @@ def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any
             d.add_paragraph(table.empty).runs[0].italic = True
         return
     cols = table.columns
-    widths_twips = _fit_widths([c.label for c in cols], [c.width for c in cols],
-                               int(text_width_cm / 2.54 * 1440), HEADER_PT)
+    widths_twips = _fit_widths(
+        [c.label for c in cols], [c.width for c in cols], int(text_width_cm / 2.54 * 1440), HEADER_PT
+    )
     t = d.add_table(rows=1, cols=len(cols))
     t.style = "Table Grid"
     tbl = t._tbl
@@ -320,13 +378,13 @@ def _docx_table(d: Any, table: Table, locale: str, text_width_cm: float, qn: Any
     if tbl_w is not None:
         tbl_w.set(qn("w:w"), str(sum(widths_twips)))
         tbl_w.set(qn("w:type"), "dxa")
-    for gc, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_twips):
+    for gc, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_twips, strict=False):
         gc.set(qn("w:w"), str(w))
     header = t.rows[0]
     tr_pr = header._tr.get_or_add_trPr()
     tr_pr.append(tr_pr.makeelement(qn("w:tblHeader"), {}))  # repeated on every page
     tr_pr.append(tr_pr.makeelement(qn("w:cantSplit"), {}))
-    for cell, col, w in zip(header.cells, cols, widths_twips):
+    for cell, col, w in zip(header.cells, cols, widths_twips, strict=False):
         cell.width = Cm(w / 1440 * 2.54)
         run = cell.paragraphs[0].add_run(col.label)
         run.bold = True
@@ -372,16 +430,21 @@ def _fit_widths(labels: list[str], weights: list[float], total: int, pt: float) 
 
 def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[str]:
     kinds = [c.kind for c in table.columns]
-    starts = [f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p>'
-              + ('<w:pPr><w:jc w:val="right"/></w:pPr>' if k in (INT, NUM, PCT, MONEY) else "")
-              for w, k in zip(widths_twips, kinds)]
+    starts = [
+        f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/></w:tcPr><w:p>'
+        + ('<w:pPr><w:jc w:val="right"/></w:pPr>' if k in (INT, NUM, PCT, MONEY) else "")
+        for w, k in zip(widths_twips, kinds, strict=False)
+    ]
     for values in table.rows:
         cells = []
-        for value, kind, start in zip(values, kinds, starts):
+        for value, kind, start in zip(values, kinds, starts, strict=False):
             text = cell_text(value, kind, locale)
             run = ""
             if text:
-                run = "<w:r>" + "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>'
-                                               for line in text.split("\n")) + "</w:r>"
+                run = (
+                    "<w:r>"
+                    + "<w:br/>".join(f'<w:t xml:space="preserve">{xml_escape(line)}</w:t>' for line in text.split("\n"))
+                    + "</w:r>"
+                )
             cells.append(f"{start}{run}</w:p></w:tc>")
         yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"

@@ -9,6 +9,7 @@ line breaking with a per-character width cache (break anywhere between 漢字, a
 Latin text, never before closing punctuation), tables with header rows repeated on
 every page and rows split across pages only when taller than a page.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,7 +21,18 @@ from pathlib import Path
 
 from . import ExportError
 from .summary import (
-    INT, MONEY, NUM, PCT, Cover, Fields, Heading, Image, PageBreak, Para, SummaryDocument, Table,
+    INT,
+    MONEY,
+    NUM,
+    PCT,
+    Cover,
+    Fields,
+    Heading,
+    Image,
+    PageBreak,
+    Para,
+    SummaryDocument,
+    Table,
     cell_text,
 )
 
@@ -57,7 +69,11 @@ def find_font(style: str) -> tuple[str, int]:
         try:
             out = subprocess.run(
                 ["fc-match", "-f", "%{family}|%{file}|%{index}", f"{FAMILY}:style={wanted}"],
-                capture_output=True, text=True, timeout=10, check=True).stdout
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout
             family, file, index = out.rsplit("|", 2)
             if FAMILY in family and Path(file).exists():
                 return file, int(index)
@@ -66,14 +82,22 @@ def find_font(style: str) -> tuple[str, int]:
     path, index = FALLBACK_FONTS[style]
     if Path(path).exists():
         return path, index
-    raise FontMissing(f"The PDF export needs the {FAMILY} font (Debian/Ubuntu package fonts-noto-cjk).",
-                      field="format", code="font_missing")
+    raise FontMissing(
+        f"The PDF export needs the {FAMILY} font (Debian/Ubuntu package fonts-noto-cjk).",
+        field="format",
+        code="font_missing",
+    )
 
 
 def _is_wide(ch: str) -> bool:
     o = ord(ch)
-    return (0x2E80 <= o <= 0x9FFF) or (0xF900 <= o <= 0xFAFF) or (0xFF00 <= o <= 0xFFEF) or \
-        (0x3000 <= o <= 0x303F) or (0x20000 <= o <= 0x2FFFF)
+    return (
+        (0x2E80 <= o <= 0x9FFF)
+        or (0xF900 <= o <= 0xFAFF)
+        or (0xFF00 <= o <= 0xFFEF)
+        or (0x3000 <= o <= 0x303F)
+        or (0x20000 <= o <= 0x2FFFF)
+    )
 
 
 @dataclass
@@ -290,8 +314,9 @@ class _Layout:
                 self.draw_text(x + dx, self.y + style.size * 1.05, [line], lh)
             self.y += lh
 
-    def paragraph(self, text: str, style: _Style, indent: float = 0.0, space_after: float = 4.0,
-                  align: str = "left") -> None:
+    def paragraph(
+        self, text: str, style: _Style, indent: float = 0.0, space_after: float = 4.0, align: str = "left"
+    ) -> None:
         width = CONTENT_W - indent
         self.lines(self.wrap(text, width, style.bold, style.size), MARGIN_X + indent, style, align, width)
         self.y += space_after
@@ -307,8 +332,7 @@ class _Layout:
         self.lines(lines, MARGIN_X, style)
         self.y += 6 if level == 1 else 4
 
-    def fields(self, rows: list[tuple[str, str]], colon: str, size: float = 10.0,
-               center: bool = False) -> None:
+    def fields(self, rows: list[tuple[str, str]], colon: str, size: float = 10.0, center: bool = False) -> None:
         bold, regular = _Style(size, True), _Style(size)
         lh = size * 1.5
         for label, value in rows:
@@ -346,7 +370,7 @@ class _Layout:
         pad, size, hsize = 3.0, 8.0, 8.0
         lh = size * 1.38
         right = [c.kind in (INT, NUM, PCT, MONEY) for c in cols]
-        head_lines = [self.wrap(c.label, w - 2 * pad, True, hsize) for c, w in zip(cols, widths)]
+        head_lines = [self.wrap(c.label, w - 2 * pad, True, hsize) for c, w in zip(cols, widths, strict=False)]
         head_h = max(len(x) for x in head_lines) * hsize * 1.38 + 2 * pad
         kinds = [c.kind for c in cols]
         locale = self.doc.locale
@@ -359,7 +383,7 @@ class _Layout:
             self.draw_grid(self.y, head_h, xs, fill=True)
             self.set_font(True, hsize)
             self.set_color(TEXT_COLOR)
-            for x, lines in zip(xs, head_lines):
+            for x, lines in zip(xs, head_lines, strict=False):
                 self.draw_text(x + pad, self.y + pad + hsize * 1.05, lines, hsize * 1.38)
             self.y += head_h
 
@@ -368,9 +392,12 @@ class _Layout:
         header()
         pdf.set_draw_color(*RULE)
         for values in table.rows:
-            cells = [self.wrap(cell_text(v, k, locale), w - 2 * pad, False, size) if v not in (None, "") else
-                     ([cell_text(v, k, locale)] if k != "text" else [])
-                     for v, k, w in zip(values, kinds, widths)]
+            cells = [
+                self.wrap(cell_text(v, k, locale), w - 2 * pad, False, size)
+                if v not in (None, "")
+                else ([cell_text(v, k, locale)] if k != "text" else [])
+                for v, k, w in zip(values, kinds, widths, strict=False)
+            ]
             n = max((len(c) for c in cells), default=1) or 1
             offset = 0
             while offset < n:
@@ -387,8 +414,8 @@ class _Layout:
                 self.set_color(TEXT_COLOR)
                 ops = [self.grid_op(self.y, h, xs)]
                 base = self.y + pad + size * 1.05
-                for x, w, lines, r in zip(xs, widths, cells, right):
-                    part = lines[offset:offset + take] if (offset or take < len(lines)) else lines
+                for x, w, lines, r in zip(xs, widths, cells, right, strict=False):
+                    part = lines[offset : offset + take] if (offset or take < len(lines)) else lines
                     if not part:
                         continue
                     if r:
@@ -421,8 +448,11 @@ def write_pdf(doc: SummaryDocument) -> bytes:
     out.cover(doc.cover, colon)
     out.new_page()
     styles = {
-        "normal": (_Style(10), 0.0), "quote": (_Style(10, False, TEXT_COLOR), 16.0),
-        "bullet": (_Style(9.5), 12.0), "note": (_Style(9, False, MUTED), 0.0), "strong": (_Style(10, True), 0.0),
+        "normal": (_Style(10), 0.0),
+        "quote": (_Style(10, False, TEXT_COLOR), 16.0),
+        "bullet": (_Style(9.5), 12.0),
+        "note": (_Style(9, False, MUTED), 0.0),
+        "strong": (_Style(10, True), 0.0),
     }
     fresh = True  # at the top of a page: a PageBreak there would leave an empty page
     for block in doc.body:
@@ -515,7 +545,8 @@ def _identity_h_producer():
             objs = super()._add_fonts(*args, **kwargs)
             for obj in objs.values():
                 if getattr(obj, "subtype", None) == Name("Type0") and not isinstance(
-                        getattr(obj, "encoding", None), (str, type(None))):
+                    getattr(obj, "encoding", None), (str, type(None))
+                ):
                     obj.encoding = Name("Identity-H")  # codes are CIDs (see _use_cid_codes)
             return objs
 

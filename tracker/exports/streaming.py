@@ -6,12 +6,13 @@ each table's body rows go, then this module copies the package and, in the one X
 that holds the markers, writes the rows as text produced one at a time. Memory stays flat
 whatever the number of rows.
 """
+
 from __future__ import annotations
 
 import io
 import re
 import zipfile
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 _MARKER = re.compile(r"<!--ROWS:(\d+)-->")
 
@@ -38,7 +39,7 @@ def splice(package: bytes, part: str, rows: Mapping[int, Callable[[], Iterable[s
                 buf: list[str] = []
                 size = 0
                 for m in _MARKER.finditer(xml):
-                    fh.write(xml[pos:m.start()].encode("utf-8"))
+                    fh.write(xml[pos : m.start()].encode("utf-8"))
                     for chunk in rows[int(m.group(1))]():
                         buf.append(chunk)
                         size += len(chunk)

@@ -5,6 +5,7 @@ read as a formula (or a DDE call) by Excel and LibreOffice when the file is open
 re-imported. Such cells get a leading apostrophe in CSV, XLSX and ODS alike. Numbers,
 dates and percentages are written as typed values and are never touched.
 """
+
 from __future__ import annotations
 
 import csv
@@ -58,7 +59,7 @@ def write_table_csv(table: Table, locale: str, stream: io.StringIO) -> None:
     w = csv.writer(stream, lineterminator="\r\n")
     w.writerow([neutralise(c.label) for c in table.columns])
     kinds = [c.kind for c in table.columns]
-    w.writerows([csv_cell(v, k, locale) for v, k in zip(row, kinds)] for row in table.rows)
+    w.writerows([csv_cell(v, k, locale) for v, k in zip(row, kinds, strict=False)] for row in table.rows)
 
 
 def write_csv(doc: SummaryDocument) -> bytes:

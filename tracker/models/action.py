@@ -1,4 +1,5 @@
 """Action items and their append-only history: updates, reviews, decisions, notes."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,7 +7,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    Column, Date, ForeignKey, Index, Integer, Numeric, String, Table, Text, UniqueConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -85,17 +95,13 @@ class ActionItem(db.Model):
     departments_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="action_items")
-    lead_department: Mapped[Department] = relationship(
-        back_populates="led_items", foreign_keys=[lead_department_id]
-    )
+    lead_department: Mapped[Department] = relationship(back_populates="led_items", foreign_keys=[lead_department_id])
     supporting_departments: Mapped[list[Department]] = relationship(
         secondary=action_item_supporting, order_by="Department.code"
     )
     practices: Mapped[list[ReferencePractice]] = relationship(secondary=action_item_practice)
     indicators: Mapped[list[Indicator]] = relationship(secondary=action_item_indicator)
-    updates: Mapped[list[StatusUpdate]] = relationship(
-        back_populates="action_item", order_by="StatusUpdate.id"
-    )
+    updates: Mapped[list[StatusUpdate]] = relationship(back_populates="action_item", order_by="StatusUpdate.id")
     departments_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[departments_confirmed_by_id])
     decisions: Mapped[list[TrackingDecision]] = relationship(
         back_populates="action_item", order_by="TrackingDecision.id"
@@ -117,8 +123,10 @@ class StatusUpdate(AppendOnly, db.Model):
         check("status <> 'not_feasible' OR length(reason) > 0", "not_feasible_needs_reason"),
         Index("ix_status_update_item_effective", "action_item_id", "effective_date"),
         Index("ix_status_update_effective_date", "effective_date"),
-        check("proposed_due_date IS NULL OR proposed_start_date IS NULL "
-              "OR proposed_due_date >= proposed_start_date", "proposed_schedule_ordered"),
+        check(
+            "proposed_due_date IS NULL OR proposed_start_date IS NULL OR proposed_due_date >= proposed_start_date",
+            "proposed_schedule_ordered",
+        ),
         check("proposed_budget_amount IS NULL OR proposed_budget_amount >= 0", "proposed_budget_non_negative"),
     )
 
@@ -142,7 +150,8 @@ class StatusUpdate(AppendOnly, db.Model):
     proposed_due_date: Mapped[date | None] = mapped_column(Date)
     proposed_budget_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 0))
     proposed_budget_source: Mapped[BudgetSource | None] = mapped_column(
-        enum_column(BudgetSource, "proposed_budget_source"))
+        enum_column(BudgetSource, "proposed_budget_source")
+    )
     proposed_budget_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     action_item: Mapped[ActionItem] = relationship(back_populates="updates")
@@ -151,14 +160,22 @@ class StatusUpdate(AppendOnly, db.Model):
     corrects: Mapped[StatusUpdate | None] = relationship(remote_side=[id])
     review: Mapped[Review | None] = relationship(back_populates="update", uselist=False)
     withdrawal: Mapped[UpdateWithdrawal | None] = relationship(
-        back_populates="update", uselist=False, foreign_keys="UpdateWithdrawal.update_id")
+        back_populates="update", uselist=False, foreign_keys="UpdateWithdrawal.update_id"
+    )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="update")
     measurements: Mapped[list[Measurement]] = relationship(back_populates="update")
 
     @property
     def proposes_schedule(self) -> bool:
-        return any(v is not None for v in (self.proposed_start_date, self.proposed_due_date,
-                                            self.proposed_budget_amount, self.proposed_budget_source))
+        return any(
+            v is not None
+            for v in (
+                self.proposed_start_date,
+                self.proposed_due_date,
+                self.proposed_budget_amount,
+                self.proposed_budget_source,
+            )
+        )
 
     def __repr__(self) -> str:
         return f"<StatusUpdate {self.id} item={self.action_item_id} {self.status.value} {self.progress}%>"

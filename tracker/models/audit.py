@@ -1,4 +1,5 @@
 """Audit trail of every write and login, and the reminder ledger."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

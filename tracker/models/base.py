@@ -1,18 +1,19 @@
 """Shared column helpers and the append-only guard."""
+
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Enum, event, inspect
-from sqlalchemy.orm import ColumnProperty, Session
+from sqlalchemy.orm import Session
 
 
 def utcnow() -> datetime:
     """Timezone-aware UTC now; used as a callable column default (the app's one clock,
     tracker.dates.now, reads the same ``datetime.now``)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str) -> Enum:

@@ -1,4 +1,5 @@
 """Enumerations of the domain (docs/domain.md, "Glossary"). Values are stored as text."""
+
 from __future__ import annotations
 
 import enum

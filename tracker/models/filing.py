@@ -1,4 +1,5 @@
 """Filed annual summaries and reopened years: filing freezes a year's records."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,5 +1,6 @@
 """Drafts of reports read from their own text, and knowledge across reports: the search
 index, SDG and ISO 37120 tags, and action items answering several recommendations."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -105,11 +106,15 @@ action_item_recommendation = Table(
     "action_item_recommendation",
     db.metadata,
     Column("action_item_id", ForeignKey("action_item.id", ondelete="CASCADE"), primary_key=True),
-    Column("recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True,
-           index=True),
+    Column("recommendation_id", ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 __all__ = [
-    "DRAFT_STATUSES", "ReportDraft", "SearchDocument", "action_item_recommendation", "indicator_iso37120",
-    "practice_sdg", "recommendation_sdg",
+    "DRAFT_STATUSES",
+    "ReportDraft",
+    "SearchDocument",
+    "action_item_recommendation",
+    "indicator_iso37120",
+    "practice_sdg",
+    "recommendation_sdg",
 ]

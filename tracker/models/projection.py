@@ -8,6 +8,7 @@ with everything known now; the row of the current period is therefore today's st
 Pages read one row per item through an index, and the roll-ups let the dashboard add up
 a few hundred rows instead of folding tens of thousands of updates.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,9 +24,24 @@ from .enums import PeriodReview, Status, Timeliness, TrackingChoice
 # Counters kept by both roll-ups (per recommendation, per report and department).
 COUNTERS = (
     "n_items",
-    "n_not_started", "n_planning", "n_in_progress", "n_ongoing", "n_completed", "n_on_hold", "n_not_feasible",
-    "n_pending", "n_released", "n_must_report", "n_reported", "n_on_time", "n_late",
-    "n_approved", "n_returned", "n_overdue", "n_due_soon", "n_stale",
+    "n_not_started",
+    "n_planning",
+    "n_in_progress",
+    "n_ongoing",
+    "n_completed",
+    "n_on_hold",
+    "n_not_feasible",
+    "n_pending",
+    "n_released",
+    "n_must_report",
+    "n_reported",
+    "n_on_time",
+    "n_late",
+    "n_approved",
+    "n_returned",
+    "n_overdue",
+    "n_due_soon",
+    "n_stale",
 )
 
 
@@ -48,8 +64,7 @@ class ItemPeriod(db.Model):
     period_end: Mapped[date] = mapped_column(Date, primary_key=True)
     period_start: Mapped[date] = mapped_column(Date)
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
-    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"),
-                                                   index=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendation.id", ondelete="CASCADE"), index=True)
     lead_department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), index=True)
     weight: Mapped[Decimal] = mapped_column(Numeric(8, 3))
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -98,7 +113,8 @@ class RollupRecommendation(db.Model):
 
     period_end: Mapped[date] = mapped_column(Date, primary_key=True)
     recommendation_id: Mapped[int] = mapped_column(
-        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True, index=True)
+        ForeignKey("recommendation.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
     # Σ weight × progress and Σ weight over applicable (not not-feasible) items.
     weighted_progress: Mapped[Decimal] = mapped_column(Numeric(20, 3), default=Decimal(0))
@@ -133,8 +149,7 @@ class RollupDepartment(db.Model):
     __tablename__ = "rollup_department"
 
     period_end: Mapped[date] = mapped_column(Date, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), primary_key=True,
-                                           index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), primary_key=True, index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), primary_key=True, index=True)
     n_items: Mapped[int] = mapped_column(Integer, default=0)
     n_not_started: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,4 +1,5 @@
 """Trip reports, their recommendations, the foreign practices and the indicators."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -15,7 +16,7 @@ from .types import UTCDateTime
 
 if TYPE_CHECKING:
     from .action import ActionItem, StatusUpdate
-    from .department import Department, User
+    from .department import Department
 
 
 class Report(db.Model):
@@ -88,9 +89,7 @@ class Recommendation(db.Model):
     practices: Mapped[list[ReferencePractice]] = relationship(
         back_populates="recommendation", order_by="ReferencePractice.position"
     )
-    indicators: Mapped[list[Indicator]] = relationship(
-        back_populates="recommendation", order_by="Indicator.position"
-    )
+    indicators: Mapped[list[Indicator]] = relationship(back_populates="recommendation", order_by="Indicator.position")
     action_items: Mapped[list[ActionItem]] = relationship(
         back_populates="recommendation", order_by="ActionItem.position"
     )
@@ -148,9 +147,7 @@ class ReferencePractice(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="practices")
-    figures: Mapped[list[PracticeFigure]] = relationship(
-        back_populates="practice", order_by="PracticeFigure.position"
-    )
+    figures: Mapped[list[PracticeFigure]] = relationship(back_populates="practice", order_by="PracticeFigure.position")
 
     def __repr__(self) -> str:
         return f"<ReferencePractice {self.code} {self.section}>"
@@ -195,8 +192,7 @@ class Indicator(db.Model):
     __tablename__ = "indicator"
     __table_args__ = (
         UniqueConstraint("recommendation_id", "code"),
-        check("target_year IS NULL OR baseline_year IS NULL OR target_year > baseline_year",
-              "target_after_baseline"),
+        check("target_year IS NULL OR baseline_year IS NULL OR target_year > baseline_year", "target_after_baseline"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

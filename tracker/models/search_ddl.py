@@ -9,6 +9,7 @@ Attached to ``after_create`` so ``create_all`` (tests) builds it, and called by 
 f14b so ``flask db upgrade`` builds the same. Alembic's comparison ignores these objects
 (``include_name``): they are not SQLAlchemy metadata.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import DDL, Table, event
@@ -34,8 +35,7 @@ SQLITE_DROP = [
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 PG_CREATE = [
-    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; "
-    "EXCEPTION WHEN OTHERS THEN NULL; END $$",
+    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN NULL; END $$",
     "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN "
     f"EXECUTE 'CREATE INDEX IF NOT EXISTS {PG_INDEX} ON search_document USING gin (content gin_trgm_ops)'; "
     "END IF; END $$",

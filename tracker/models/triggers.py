@@ -3,14 +3,25 @@
 Attached to ``after_create`` so ``create_all`` (tests) builds them, and called by the
 migrations so ``flask db upgrade`` builds the same.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import DDL, Table, event
 
 APPEND_ONLY_TABLES = (
-    "status_update", "review", "tracking_decision", "measurement", "item_note",
-    "attachment", "adoption_decision", "audit_log", "password_history", "reminder_log",
-    "update_withdrawal", "summary_filing", "year_reopening",
+    "status_update",
+    "review",
+    "tracking_decision",
+    "measurement",
+    "item_note",
+    "attachment",
+    "adoption_decision",
+    "audit_log",
+    "password_history",
+    "reminder_log",
+    "update_withdrawal",
+    "summary_filing",
+    "year_reopening",
 )
 
 PG_FUNCTION = """

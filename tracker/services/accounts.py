@@ -3,6 +3,7 @@
 Operations flush, never commit. Sign-in lives here (not in the view) so that later
 hardening (throttling, lockout, second factor) wraps one clear function.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ MAX_NAME = 120
 
 
 # --- passwords -----------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=8)
 def _hasher_for(params: tuple[tuple[str, int], ...]) -> PasswordHasher:
@@ -70,6 +72,7 @@ def password_problem(password: str | None, user: User | None = None) -> str | No
 
 # --- sign-in ---------------------------------------------------------------------------------
 
+
 def normalise_email(email: str | None) -> str:
     return (email or "").strip().lower()
 
@@ -98,8 +101,14 @@ def authenticate(email: str, password: str) -> User:
         ok = verify_password(user, password or "")
     if not ok or user is None or not user.active:
         reason = "unknown_email" if user is None else ("inactive" if ok else "wrong_password")
-        record_event("login.failure", user=user, actor=address, object_type="user_account",
-                     object_id=user.id if user else "", after={"reason": reason})
+        record_event(
+            "login.failure",
+            user=user,
+            actor=address,
+            object_type="user_account",
+            object_id=user.id if user else "",
+            after={"reason": reason},
+        )
         raise DomainError(_("Wrong e-mail address or password."), field="password", code="bad_credentials")
     user.last_login_at = utcnow()
     record_event("login.success", user=user, obj=user)
@@ -121,6 +130,7 @@ def sign_out_everywhere(user: User) -> int:
 
 
 # --- users -----------------------------------------------------------------------------------
+
 
 @dataclass
 class UserChanges:
@@ -171,7 +181,7 @@ def _department_by_code(code: str | None, errors: dict[str, str]) -> Department 
 
 
 def _check_locale(locale: str | None, errors: dict[str, str]) -> str | None:
-    """"" (the default language), zh_TW or en; anything else is refused (the column holds 8 characters)."""
+    """ "" (the default language), zh_TW or en; anything else is refused (the column holds 8 characters)."""
     value = (locale or "").strip()
     if value and value not in ("zh_TW", "en"):
         errors["locale"] = _("Choose a language from the list.")
@@ -180,26 +190,44 @@ def _check_locale(locale: str | None, errors: dict[str, str]) -> str | None:
 
 
 def _active_admin_count() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True))
-    ) or 0
+    return (
+        db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active.is_(True)))
+        or 0
+    )
 
 
 def _user_summary(user: User) -> dict[str, Any]:
-    return {"email": user.email, "name": user.name, "role": user.role.value if user.role else None,
-            "department": user.department.code if user.department else None, "active": user.active,
-            "locale": user.locale}
+    return {
+        "email": user.email,
+        "name": user.name,
+        "role": user.role.value if user.role else None,
+        "department": user.department.code if user.department else None,
+        "active": user.active,
+        "locale": user.locale,
+    }
 
 
 def _raise_if(errors: dict[str, str]) -> None:
     if errors:
         first = next(iter(errors))
-        raise DomainError(errors[first] if len(errors) == 1 else _("Please correct the fields marked below."),
-                          field=first, errors=errors)
+        raise DomainError(
+            errors[first] if len(errors) == 1 else _("Please correct the fields marked below."),
+            field=first,
+            errors=errors,
+        )
 
 
-def create_user(email: str, role: str | Role, password: str, *, department_code: str | None = None,
-                name: str = "", locale: str | None = None, actor: User | None = None, actor_label: str = "") -> User:
+def create_user(
+    email: str,
+    role: str | Role,
+    password: str,
+    *,
+    department_code: str | None = None,
+    name: str = "",
+    locale: str | None = None,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> User:
     """A new active account. Raises DomainError (``errors`` by field) on a bad value."""
     errors: dict[str, str] = {}
     address = _check_email(email, errors)
@@ -216,8 +244,16 @@ def create_user(email: str, role: str | Role, password: str, *, department_code:
     if problem:
         errors["password"] = problem
     _raise_if(errors)
-    user = User(email=address, name=(name or "").strip(), role=role_v, department=dept, locale=locale_v,
-                password_hash=hash_password(password), session_version=1, active=True)
+    user = User(
+        email=address,
+        name=(name or "").strip(),
+        role=role_v,
+        department=dept,
+        locale=locale_v,
+        password_hash=hash_password(password),
+        session_version=1,
+        active=True,
+    )
     db.session.add(user)
     db.session.flush()
     record_event("user.create", user=actor, obj=user, actor=actor_label, after=_user_summary(user))
@@ -230,8 +266,9 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
     before = _user_summary(user)
     address = _check_email(changes.email, errors, current=user) if changes.email is not None else user.email
     role_v = _check_role(changes.role, errors) if changes.role is not None else user.role
-    dept = (_department_by_code(changes.department_code, errors)
-            if changes.department_code is not None else user.department)
+    dept = (
+        _department_by_code(changes.department_code, errors) if changes.department_code is not None else user.department
+    )
     if role_v is Role.EDITOR and dept is None and "department" not in errors:
         errors["department"] = _("An editor must belong to a department.")
     if changes.name is not None and len(changes.name) > MAX_NAME:
@@ -239,8 +276,7 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
     elif has_bidi_control(changes.name):
         errors["name"] = bidi_message()
     locale_v = _check_locale(changes.locale, errors) if changes.locale is not None else user.locale
-    if (user.role is Role.ADMIN and role_v is not Role.ADMIN and user.active
-            and _active_admin_count() <= 1):
+    if user.role is Role.ADMIN and role_v is not Role.ADMIN and user.active and _active_admin_count() <= 1:
         errors["role"] = _("This is the last active administrator; make someone else an administrator first.")
     _raise_if(errors)
     user.email = address
@@ -254,8 +290,13 @@ def update_user(user: User, changes: UserChanges, *, actor: User | None = None) 
     after = _user_summary(user)
     changed = {k for k in after if after[k] != before[k]}
     if changed:
-        record_event("user.update", user=actor, obj=user,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+        record_event(
+            "user.update",
+            user=actor,
+            obj=user,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
     return user
 
 
@@ -281,8 +322,9 @@ def deactivate_user(user: User, *, actor: User | None = None) -> int:
     if actor is not None and actor.id == user.id:
         raise DomainError(_("You cannot deactivate your own account."), code="self_deactivation")
     if user.role is Role.ADMIN and user.active and _active_admin_count() <= 1:
-        raise DomainError(_("This is the last active administrator; make someone else an administrator first."),
-                          code="last_admin")
+        raise DomainError(
+            _("This is the last active administrator; make someone else an administrator first."), code="last_admin"
+        )
     if not user.active:
         return 0
     user.active = False
@@ -302,6 +344,7 @@ def reactivate_user(user: User, *, actor: User | None = None) -> None:
 
 
 # --- departments -----------------------------------------------------------------------------
+
 
 def _dept_summary(dept: Department) -> dict[str, Any]:
     return {"code": dept.code, "name_zh": dept.name_zh, "name_en": dept.name_en, "active": dept.active}
@@ -343,8 +386,9 @@ def create_department(code: str, name_zh: str, name_en: str, *, actor: User | No
     return dept
 
 
-def update_department(dept: Department, code: str, name_zh: str, name_en: str, *,
-                      actor: User | None = None) -> Department:
+def update_department(
+    dept: Department, code: str, name_zh: str, name_en: str, *, actor: User | None = None
+) -> Department:
     """Rename or re-code a department. Raises DomainError (``errors`` by field)."""
     _raise_if(_check_department(code, name_zh, name_en, dept))
     before = _dept_summary(dept)
@@ -353,8 +397,13 @@ def update_department(dept: Department, code: str, name_zh: str, name_en: str, *
     after = _dept_summary(dept)
     changed = {k for k in after if after[k] != before[k]}
     if changed:
-        record_event("department.update", user=actor, obj=dept,
-                     before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+        record_event(
+            "department.update",
+            user=actor,
+            obj=dept,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
     return dept
 
 
@@ -364,5 +413,10 @@ def set_department_active(dept: Department, active: bool, *, actor: User | None 
         return
     dept.active = active
     db.session.flush()
-    record_event("department.activate" if active else "department.deactivate", user=actor, obj=dept,
-                 before={"active": not active}, after={"active": active})
+    record_event(
+        "department.activate" if active else "department.deactivate",
+        user=actor,
+        obj=dept,
+        before={"active": not active},
+        after={"active": active},
+    )

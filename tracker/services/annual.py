@@ -6,12 +6,14 @@ commission's year-end 列管建議 with its 審核意見, and whether the year i
 year-end report reviewed and every tracked item given its 列管建議 — or the summary is a
 draft, with what is missing. Rules in docs/domain.md ("The annual summary").
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -107,9 +109,15 @@ def year_dates(year: int, known_at: date | None = None, today: date | None = Non
     return DataDates(as_of, known_at or today, today)
 
 
-def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = None,
-                session: Session | None = None, item_ids: Sequence[int] | None = None,
-                read_model: bool | None = None, items: Sequence[ActionItem] | None = None) -> YearReview:
+def review_year(
+    year: int,
+    dd: DataDates,
+    report_ids: Sequence[int] | None = None,
+    session: Session | None = None,
+    item_ids: Sequence[int] | None = None,
+    read_model: bool | None = None,
+    items: Sequence[ActionItem] | None = None,
+) -> YearReview:
     """The year's follow-up of every item in scope (``item_ids`` narrows it to a page) on
     (D, K): a fixed number of statements.
 
@@ -125,11 +133,18 @@ def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = Non
     cal = progress.calendar()
     periods = [p for p in cal.in_year(year) if p.start <= dd.as_of]
     scope = list(item_ids) if item_ids is not None else progress.scope_for_reports(report_ids)
-    items = list(session.scalars(
-        select(ActionItem).where(ActionItem.id.in_(scope))
-        .options(selectinload(ActionItem.supporting_departments), selectinload(ActionItem.lead_department),
-                 selectinload(ActionItem.recommendation).selectinload(Recommendation.report))
-        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)))
+    items = list(
+        session.scalars(
+            select(ActionItem)
+            .where(ActionItem.id.in_(scope))
+            .options(
+                selectinload(ActionItem.supporting_departments),
+                selectinload(ActionItem.lead_department),
+                selectinload(ActionItem.recommendation).selectinload(Recommendation.report),
+            )
+            .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
+        )
+    )
     if not items:
         return YearReview(year, dd, periods, [])
     histories = projections.load_histories(session, scope)
@@ -137,24 +152,44 @@ def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = Non
     known = dd.known_before()
     # The year's approved reports with their texts (one statement).
     texts = {
-        row.id: row for row in session.execute(
-            select(StatusUpdate.id, StatusUpdate.narrative, StatusUpdate.status, StatusUpdate.progress,
-                   StatusUpdate.effective_date, Review.effective_date.label("approved_on"))
+        row.id: row
+        for row in session.execute(
+            select(
+                StatusUpdate.id,
+                StatusUpdate.narrative,
+                StatusUpdate.status,
+                StatusUpdate.progress,
+                StatusUpdate.effective_date,
+                Review.effective_date.label("approved_on"),
+            )
             .join(Review, Review.update_id == StatusUpdate.id)
-            .where(StatusUpdate.action_item_id.in_(scope), Review.decision == ReviewDecision.APPROVE,
-                   Review.recorded_at < known, StatusUpdate.effective_date >= date(year, 1, 1),
-                   StatusUpdate.effective_date <= dd.as_of))
+            .where(
+                StatusUpdate.action_item_id.in_(scope),
+                Review.decision == ReviewDecision.APPROVE,
+                Review.recorded_at < known,
+                StatusUpdate.effective_date >= date(year, 1, 1),
+                StatusUpdate.effective_date <= dd.as_of,
+            )
+        )
     }
     # Year-end decisions (列管建議) for the year, known by K: the latest recorded wins.
     year_end: dict[int, YearEndDecision] = {}
     for d in session.scalars(
         select(TrackingDecision)
-        .where(TrackingDecision.action_item_id.in_(scope), TrackingDecision.review_year == year,
-               TrackingDecision.recorded_at < known)
+        .where(
+            TrackingDecision.action_item_id.in_(scope),
+            TrackingDecision.review_year == year,
+            TrackingDecision.recorded_at < known,
+        )
         .order_by(TrackingDecision.recorded_at, TrackingDecision.id)
     ):
-        year_end[d.action_item_id] = YearEndDecision(d.id, TrackingChoice(d.decision), d.reason, d.effective_date,
-                                                     dates.local_date(d.recorded_at) or d.effective_date)
+        year_end[d.action_item_id] = YearEndDecision(
+            d.id,
+            TrackingChoice(d.decision),
+            d.reason,
+            d.effective_date,
+            dates.local_date(d.recorded_at) or d.effective_date,
+        )
     out: list[ItemYear] = []
     year_start = date(year, 1, 1)
     for item in items:
@@ -165,15 +200,15 @@ def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = Non
         if not state.exists:
             continue
         before = state_on(h, year_start - timedelta(days=1), dd.known_at, cal, soon)
-        row = ItemYear(item=item, year=year, state=state, year_end=year_end.get(item.id),
-                       tracked=before.tracked)
+        row = ItemYear(item=item, year=year, state=state, year_end=year_end.get(item.id), tracked=before.tracked)
         first = cal.first_tracked(h.facts.start)
         for period in periods:
             update_id, review, _first, _t = period_report(h, period, dd.known_at, dd.as_of)
             if review is not None and review.value == "approved" and update_id in texts:
                 t = texts[update_id]
-                row.reports.append(PeriodReport(period, t.id, t.effective_date, t.approved_on,
-                                                t.status, t.progress, t.narrative or ""))
+                row.reports.append(
+                    PeriodReport(period, t.id, t.effective_date, t.approved_on, t.status, t.progress, t.narrative or "")
+                )
             if period >= first and period.end <= dd.as_of and period.deadline < dd.known_at and review is None:
                 open_before = state_on(h, period.start - timedelta(days=1), dd.known_at, cal).open
                 if open_before:
@@ -183,8 +218,14 @@ def review_year(year: int, dd: DataDates, report_ids: Sequence[int] | None = Non
     return YearReview(year, dd, periods, out)
 
 
-def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_ids: Sequence[int] | None,
-                           item_ids: Sequence[int] | None, items: Sequence[ActionItem] | None = None) -> YearReview:
+def _review_year_from_rows(
+    session: Session,
+    year: int,
+    dd: DataDates,
+    report_ids: Sequence[int] | None,
+    item_ids: Sequence[int] | None,
+    items: Sequence[ActionItem] | None = None,
+) -> YearReview:
     """``review_year`` from the read model: D a period end, K today (see review_year)."""
     projections.sync(session)
     projections.ensure_current(dd.today)
@@ -199,9 +240,12 @@ def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_id
     t = ItemPeriod.__table__
     rows: dict[int, dict[date, Any]] = defaultdict(dict)
     for r in session.execute(
-        select(t, TrackingDecision.effective_date.label("decision_effective"),
-               TrackingDecision.review_year.label("decision_review_year"),
-               TrackingDecision.reason.label("decision_reason"))
+        select(
+            t,
+            TrackingDecision.effective_date.label("decision_effective"),
+            TrackingDecision.review_year.label("decision_review_year"),
+            TrackingDecision.reason.label("decision_reason"),
+        )
         .outerjoin(TrackingDecision, TrackingDecision.id == t.c.decision_id)
         .where(t.c.item_id.in_(scope), t.c.period_end.in_(ends))
     ):
@@ -217,12 +261,23 @@ def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_id
             continue
         state = progress.state_from_row(at_d)
         if at_d.decision is not None:
-            state.decision = Decision(at_d.decision_id, TrackingChoice(at_d.decision), at_d.decision_effective,
-                                      at_d.decision_review_year, at_d.decision_reason or "")
+            state.decision = Decision(
+                at_d.decision_id,
+                TrackingChoice(at_d.decision),
+                at_d.decision_effective,
+                at_d.decision_review_year,
+                at_d.decision_reason or "",
+            )
         prior = by_end.get(before_year)
         tracked = prior is None or prior.decision is None or TrackingChoice(prior.decision) is TrackingChoice.CONTINUE
-        row = ItemYear(item=item, year=year, state=state, year_end=year_end.get(item.id), tracked=tracked,
-                       pending_ids=pending.get(item.id, []))
+        row = ItemYear(
+            item=item,
+            year=year,
+            state=state,
+            year_end=year_end.get(item.id),
+            tracked=tracked,
+            pending_ids=pending.get(item.id, []),
+        )
         for period in periods:
             pr = by_end.get(period.end)
             if pr is None:
@@ -230,8 +285,11 @@ def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_id
             review = PeriodReview(pr.review) if pr.review is not None else None
             if review is PeriodReview.APPROVED and pr.period_update_id in texts:
                 tx = texts[pr.period_update_id]
-                row.reports.append(PeriodReport(period, tx.id, tx.effective_date, tx.approved_on,
-                                                tx.status, tx.progress, tx.narrative or ""))
+                row.reports.append(
+                    PeriodReport(
+                        period, tx.id, tx.effective_date, tx.approved_on, tx.status, tx.progress, tx.narrative or ""
+                    )
+                )
             if pr.must_report and review is None and period.deadline < dd.known_at:
                 row.not_reported.append(period)
         out.append(row)
@@ -239,23 +297,42 @@ def _review_year_from_rows(session: Session, year: int, dd: DataDates, report_id
 
 
 def _items_in_scope(session: Session, scope: Any) -> list[ActionItem]:
-    return list(session.scalars(
-        select(ActionItem).where(ActionItem.id.in_(scope))
-        .options(selectinload(ActionItem.supporting_departments), selectinload(ActionItem.lead_department),
-                 selectinload(ActionItem.recommendation).selectinload(Recommendation.report))
-        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)))
+    return list(
+        session.scalars(
+            select(ActionItem)
+            .where(ActionItem.id.in_(scope))
+            .options(
+                selectinload(ActionItem.supporting_departments),
+                selectinload(ActionItem.lead_department),
+                selectinload(ActionItem.recommendation).selectinload(Recommendation.report),
+            )
+            .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
+        )
+    )
 
 
 def _approved_texts(session: Session, scope: Any, year: int, dd: DataDates) -> dict[int, Any]:
     """The year's approved reports (effective in the year up to D, approved by K) with their texts."""
     return {
-        row.id: row for row in session.execute(
-            select(StatusUpdate.id, StatusUpdate.narrative, StatusUpdate.status, StatusUpdate.progress,
-                   StatusUpdate.effective_date, Review.effective_date.label("approved_on"))
+        row.id: row
+        for row in session.execute(
+            select(
+                StatusUpdate.id,
+                StatusUpdate.narrative,
+                StatusUpdate.status,
+                StatusUpdate.progress,
+                StatusUpdate.effective_date,
+                Review.effective_date.label("approved_on"),
+            )
             .join(Review, Review.update_id == StatusUpdate.id)
-            .where(StatusUpdate.action_item_id.in_(scope), Review.decision == ReviewDecision.APPROVE,
-                   Review.recorded_at < dd.known_before(), StatusUpdate.effective_date >= date(year, 1, 1),
-                   StatusUpdate.effective_date <= dd.as_of))
+            .where(
+                StatusUpdate.action_item_id.in_(scope),
+                Review.decision == ReviewDecision.APPROVE,
+                Review.recorded_at < dd.known_before(),
+                StatusUpdate.effective_date >= date(year, 1, 1),
+                StatusUpdate.effective_date <= dd.as_of,
+            )
+        )
     }
 
 
@@ -264,12 +341,20 @@ def _year_end_decisions(session: Session, scope: Any, year: int, dd: DataDates) 
     out: dict[int, YearEndDecision] = {}
     for d in session.scalars(
         select(TrackingDecision)
-        .where(TrackingDecision.action_item_id.in_(scope), TrackingDecision.review_year == year,
-               TrackingDecision.recorded_at < dd.known_before())
+        .where(
+            TrackingDecision.action_item_id.in_(scope),
+            TrackingDecision.review_year == year,
+            TrackingDecision.recorded_at < dd.known_before(),
+        )
         .order_by(TrackingDecision.recorded_at, TrackingDecision.id)
     ):
-        out[d.action_item_id] = YearEndDecision(d.id, TrackingChoice(d.decision), d.reason, d.effective_date,
-                                                dates.local_date(d.recorded_at) or d.effective_date)
+        out[d.action_item_id] = YearEndDecision(
+            d.id,
+            TrackingChoice(d.decision),
+            d.reason,
+            d.effective_date,
+            dates.local_date(d.recorded_at) or d.effective_date,
+        )
     return out
 
 
@@ -280,8 +365,13 @@ def _pending_from_rows(session: Session, scope: Any, year: int, dd: DataDates) -
     withdrawn = select(UpdateWithdrawal.id).where(UpdateWithdrawal.update_id == StatusUpdate.id).exists()
     for item_id, update_id in session.execute(
         select(StatusUpdate.action_item_id, StatusUpdate.id)
-        .where(StatusUpdate.action_item_id.in_(scope), StatusUpdate.effective_date >= date(year, 1, 1),
-               StatusUpdate.effective_date <= dd.as_of, ~reviewed, ~withdrawn)
+        .where(
+            StatusUpdate.action_item_id.in_(scope),
+            StatusUpdate.effective_date >= date(year, 1, 1),
+            StatusUpdate.effective_date <= dd.as_of,
+            ~reviewed,
+            ~withdrawn,
+        )
         .order_by(StatusUpdate.id)
     ):
         out[item_id].append(update_id)
@@ -311,11 +401,23 @@ def by_recommendation(review: YearReview) -> dict[int, list[ItemYear]]:
     return out
 
 
-__all__ = ["ItemYear", "PeriodReport", "YearEndDecision", "YearEndRow", "YearEndStatus", "YearReview",
-           "by_recommendation", "review_year", "year_dates", "year_end_page", "year_end_status"]
+__all__ = [
+    "ItemYear",
+    "PeriodReport",
+    "YearEndDecision",
+    "YearEndRow",
+    "YearEndStatus",
+    "YearReview",
+    "by_recommendation",
+    "review_year",
+    "year_dates",
+    "year_end_page",
+    "year_end_status",
+]
 
 
 # --- the commission's year-end review (a worklist) ------------------------------------------------
+
 
 @dataclass(frozen=True)
 class YearEndStatus:
@@ -345,8 +447,12 @@ def _start_col():
 def _scoped_items(year: int, report_ids: Sequence[int] | None):
     from ..models import Report
 
-    q = (select(ActionItem.id).join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
-         .join(Report, Report.id == Recommendation.report_id).where(_start_col() <= date(year, 12, 31)))
+    q = (
+        select(ActionItem.id)
+        .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
+        .join(Report, Report.id == Recommendation.report_id)
+        .where(_start_col() <= date(year, 12, 31))
+    )
     if report_ids is not None:
         q = q.where(Report.id.in_(report_ids))
     return q
@@ -359,12 +465,14 @@ def _untracked_before(year: int):
     cal = progress.calendar()
     eve = cal.containing(date(year, 1, 1) - timedelta(days=1))
     # The eve is a period end only with the default calendar; otherwise fold (see year_end_page).
-    return select(ItemPeriod.item_id).where(ItemPeriod.period_end == eve.end,
-                                            ItemPeriod.decision.in_(["release", "self_track"])), eve
+    return select(ItemPeriod.item_id).where(
+        ItemPeriod.period_end == eve.end, ItemPeriod.decision.in_(["release", "self_track"])
+    ), eve
 
 
-def year_end_status(year: int, report_ids: Sequence[int] | None = None,
-                    session: Session | None = None) -> YearEndStatus:
+def year_end_status(
+    year: int, report_ids: Sequence[int] | None = None, session: Session | None = None
+) -> YearEndStatus:
     """Counts for the year-end review: four statements whatever the number of items."""
     from ..models import ItemPeriod
 
@@ -374,22 +482,43 @@ def year_end_status(year: int, report_ids: Sequence[int] | None = None,
     items = _scoped_items(year, report_ids)
     untracked_q, _eve = _untracked_before(year)
     n_items = session.scalar(select(func.count()).select_from(items.subquery())) or 0
-    n_untracked = session.scalar(select(func.count()).where(ActionItem.id.in_(items), ActionItem.id.in_(untracked_q))
-                                 .select_from(ActionItem)) or 0
+    n_untracked = (
+        session.scalar(
+            select(func.count()).where(ActionItem.id.in_(items), ActionItem.id.in_(untracked_q)).select_from(ActionItem)
+        )
+        or 0
+    )
     decided_ids = select(TrackingDecision.action_item_id).where(TrackingDecision.review_year == year)
-    released_in_year = (select(TrackingDecision.action_item_id)
-                        .where(TrackingDecision.decision == "release",
-                               TrackingDecision.effective_date >= date(year, 1, 1),
-                               TrackingDecision.effective_date <= date(year, 12, 31)))
-    n_decided = session.scalar(
-        select(func.count()).select_from(ActionItem)
-        .where(ActionItem.id.in_(items), ActionItem.id.notin_(untracked_q),
-               or_(ActionItem.id.in_(decided_ids), ActionItem.id.in_(released_in_year)))) or 0
-    n_pending = session.scalar(
-        select(func.count()).select_from(ItemPeriod)
-        .where(ItemPeriod.period_end == current, ItemPeriod.item_id.in_(items),
-               ItemPeriod.pending_effective_date >= date(year, 1, 1),
-               ItemPeriod.pending_effective_date <= date(year, 12, 31))) or 0
+    released_in_year = select(TrackingDecision.action_item_id).where(
+        TrackingDecision.decision == "release",
+        TrackingDecision.effective_date >= date(year, 1, 1),
+        TrackingDecision.effective_date <= date(year, 12, 31),
+    )
+    n_decided = (
+        session.scalar(
+            select(func.count())
+            .select_from(ActionItem)
+            .where(
+                ActionItem.id.in_(items),
+                ActionItem.id.notin_(untracked_q),
+                or_(ActionItem.id.in_(decided_ids), ActionItem.id.in_(released_in_year)),
+            )
+        )
+        or 0
+    )
+    n_pending = (
+        session.scalar(
+            select(func.count())
+            .select_from(ItemPeriod)
+            .where(
+                ItemPeriod.period_end == current,
+                ItemPeriod.item_id.in_(items),
+                ItemPeriod.pending_effective_date >= date(year, 1, 1),
+                ItemPeriod.pending_effective_date <= date(year, 12, 31),
+            )
+        )
+        or 0
+    )
     return YearEndStatus(year, n_items, n_untracked, n_decided, n_pending)
 
 
@@ -404,9 +533,15 @@ class YearEndRow:
     pending_id: int | None  # a report of the year still waiting for review
 
 
-def year_end_page(year: int, report_ids: Sequence[int] | None = None, department_id: int | None = None,
-                  only_missing: bool = False, page: int = 1, per_page: int = 30,
-                  session: Session | None = None) -> tuple[list[YearEndRow], int]:
+def year_end_page(
+    year: int,
+    report_ids: Sequence[int] | None = None,
+    department_id: int | None = None,
+    only_missing: bool = False,
+    page: int = 1,
+    per_page: int = 30,
+    session: Session | None = None,
+) -> tuple[list[YearEndRow], int]:
     """One page of the year-end review list: every item there by the year's end, its state on
     31 December, the year's approved reports and its 列管建議 (all known now). The page's
     items are folded from their own history: the cost follows the page."""
@@ -417,26 +552,43 @@ def year_end_page(year: int, report_ids: Sequence[int] | None = None, department
         conds.append(ActionItem.lead_department_id == department_id)
     if only_missing:
         untracked_q, _eve = _untracked_before(year)
-        conds += [ActionItem.id.notin_(untracked_q),
-                  ActionItem.id.notin_(select(TrackingDecision.action_item_id)
-                                       .where(TrackingDecision.review_year == year))]
+        conds += [
+            ActionItem.id.notin_(untracked_q),
+            ActionItem.id.notin_(select(TrackingDecision.action_item_id).where(TrackingDecision.review_year == year)),
+        ]
     total = session.scalar(select(func.count()).select_from(ActionItem).where(*conds)) or 0
-    page_items = list(session.scalars(
-        select(ActionItem).where(*conds)
-        .options(selectinload(ActionItem.lead_department), selectinload(ActionItem.supporting_departments),
-                 selectinload(ActionItem.recommendation).selectinload(Recommendation.report))
-        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)))
+    page_items = list(
+        session.scalars(
+            select(ActionItem)
+            .where(*conds)
+            .options(
+                selectinload(ActionItem.lead_department),
+                selectinload(ActionItem.supporting_departments),
+                selectinload(ActionItem.recommendation).selectinload(Recommendation.report),
+            )
+            .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        )
+    )
     if not page_items:
         return [], total
-    review = review_year(year, year_dates(year), session=session,
-                         report_ids=None, item_ids=[i.id for i in page_items])
+    review = review_year(year, year_dates(year), session=session, report_ids=None, item_ids=[i.id for i in page_items])
     by_item = {row.item.id: row for row in review.items}
     out = []
     for item in page_items:
         row = by_item.get(item.id)
         if row is None:
             continue
-        out.append(YearEndRow(item, row.state, row.reports, row.year_end, row.tracked, row.released_in_year,
-                              row.pending_ids[-1] if row.pending_ids else None))
+        out.append(
+            YearEndRow(
+                item,
+                row.state,
+                row.reports,
+                row.year_end,
+                row.tracked,
+                row.released_in_year,
+                row.pending_ids[-1] if row.pending_ids else None,
+            )
+        )
     return out, total

@@ -4,6 +4,7 @@
 with the change itself, so an audit row never exists for a rolled-back write).
 Summaries must never contain secrets: pass only the fields that changed.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,17 @@ from typing import Any
 from ..extensions import db
 from ..models import AuditLog
 
-SECRET_KEYS = {"password", "password_hash", "token", "token_hash", "totp_secret", "code", "code_hash",
-               "csrf_token", "secret"}
+SECRET_KEYS = {
+    "password",
+    "password_hash",
+    "token",
+    "token_hash",
+    "totp_secret",
+    "code",
+    "code_hash",
+    "csrf_token",
+    "secret",
+}
 
 
 def _scrub(value: Any) -> Any:
@@ -24,9 +34,20 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def record_event(action: str, *, user: Any = None, obj: Any = None, object_type: str = "",
-                 object_id: Any = "", before: dict | None = None, after: dict | None = None,
-                 actor: str = "", ip: str = "", request_id: str = "", note: str = "") -> AuditLog:
+def record_event(
+    action: str,
+    *,
+    user: Any = None,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: Any = "",
+    before: dict | None = None,
+    after: dict | None = None,
+    actor: str = "",
+    ip: str = "",
+    request_id: str = "",
+    note: str = "",
+) -> AuditLog:
     """Add an audit row for ``action`` (e.g. "update.submit", "login.failure"); flushes nothing."""
     if obj is not None:
         object_type = object_type or type(obj).__tablename__

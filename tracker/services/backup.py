@@ -14,8 +14,10 @@ manifest bytes) with BACKUP_SIGNING_KEY, or SECRET_KEY when that is not set, and
 ``restore`` refuses an archive without a signature or with one that does not match the
 key it has, before reading anything else. The key stays out of the archive.
 """
+
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import io
@@ -28,7 +30,7 @@ import tarfile
 import tempfile
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
@@ -63,8 +65,10 @@ class BackupResult:
     rows: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
-        return (f"{self.path}: {self.dialect} database, {sum(self.rows.values())} rows in "
-                f"{len(self.rows)} tables, {self.files} attachment files ({self.attachment_bytes} bytes)")
+        return (
+            f"{self.path}: {self.dialect} database, {sum(self.rows.values())} rows in "
+            f"{len(self.rows)} tables, {self.files} attachment files ({self.attachment_bytes} bytes)"
+        )
 
 
 def _signing_key() -> tuple[bytes, str]:
@@ -81,16 +85,19 @@ def sign_manifest(data: bytes) -> bytes:
     """The manifest.sig member for these exact manifest bytes."""
     key, source = _signing_key()
     signature = hmac.new(key, data, hashlib.sha256).hexdigest()
-    return json.dumps({"algorithm": SIGNATURE_ALGORITHM, "key": source, "signature": signature},
-                      indent=2).encode("utf-8")
+    return json.dumps({"algorithm": SIGNATURE_ALGORITHM, "key": source, "signature": signature}, indent=2).encode(
+        "utf-8"
+    )
 
 
 def verify_manifest_signature(data: bytes, signature_member: bytes | None) -> None:
     """Raise BackupError unless ``signature_member`` signs ``data`` with this installation's key."""
     key, source = _signing_key()
     if signature_member is None:
-        raise BackupError(f"the archive has no {SIGNATURE}: it is unsigned (made by an older version or "
-                          "altered), so it cannot be trusted; nothing was restored")
+        raise BackupError(
+            f"the archive has no {SIGNATURE}: it is unsigned (made by an older version or "
+            "altered), so it cannot be trusted; nothing was restored"
+        )
     try:
         claimed = json.loads(signature_member.decode("utf-8"))
         algorithm, signature = claimed["algorithm"], str(claimed["signature"])
@@ -102,7 +109,8 @@ def verify_manifest_signature(data: bytes, signature_member: bytes | None) -> No
         raise BackupError(
             f"the manifest's signature does not match: the archive was altered (for example its database "
             f"edited and the checksums recomputed) or signed with another key (it says {signed_with}; this "
-            f"restore checks with {source}); nothing was restored")
+            f"restore checks with {source}); nothing was restored"
+        )
 
 
 def _sha256_file(path: Path) -> str:
@@ -168,8 +176,7 @@ def _dump_database(staging: Path) -> Path:
         out = staging / PG_MEMBER
         uri, env = _libpq(engine.url)
         pg_dump = current_app.config.get("PG_DUMP", "pg_dump")
-        _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(out),
-              "--dbname", uri], env)
+        _run([pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--file", str(out), "--dbname", uri], env)
         return out
     raise BackupError(f"backups of {engine.dialect.name} databases are not supported")
 
@@ -179,15 +186,18 @@ def _attachment_files(folder: Path) -> list[Path]:
     form: no row refers to them, they expire within a day)."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
-                  and p.relative_to(folder).parts[0] != STAGING_DIR)
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and not p.is_symlink() and p.relative_to(folder).parts[0] != STAGING_DIR
+    )
 
 
 def create_backup(out: Path) -> BackupResult:
     """Write a backup archive to ``out`` (a file, or a folder to put a dated file in). Raises BackupError."""
     out = Path(out)
     if out.is_dir():
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         out = out / f"tracker-backup-{stamp}.tar.gz"
     out.parent.mkdir(parents=True, exist_ok=True)
     uploads = Path(current_app.config["UPLOAD_FOLDER"])
@@ -210,7 +220,7 @@ def create_backup(out: Path) -> BackupResult:
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             "signature": {"algorithm": SIGNATURE_ALGORITHM, "member": SIGNATURE},
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "app_version": _app_version(),
             "alembic_revision": _alembic_revision(),
             "dialect": dialect,
@@ -235,10 +245,15 @@ def create_backup(out: Path) -> BackupResult:
 
 # --- restore ---------------------------------------------------------------------------------
 
+
 def _safe_member_name(name: str) -> bool:
     path = PurePosixPath(name)
-    return (bool(name) and not path.is_absolute() and "\\" not in name
-            and all(part not in ("", ".", "..") for part in path.parts))
+    return (
+        bool(name)
+        and not path.is_absolute()
+        and "\\" not in name
+        and all(part not in ("", ".", "..") for part in path.parts)
+    )
 
 
 def _read_and_verify(archive: Path, staging: Path) -> dict:
@@ -257,8 +272,9 @@ def _read_and_verify(archive: Path, staging: Path) -> dict:
             if m.isdir():
                 continue
             if not m.isfile() or not _safe_member_name(m.name):
-                raise BackupError(f"refusing archive member {m.name!r}: only plain files with relative "
-                                  "paths may be restored")
+                raise BackupError(
+                    f"refusing archive member {m.name!r}: only plain files with relative paths may be restored"
+                )
             if m.name in by_name:
                 raise BackupError(f"archive member {m.name!r} appears twice")
             by_name[m.name] = m
@@ -280,8 +296,9 @@ def _read_and_verify(archive: Path, staging: Path) -> dict:
         listed = {e["path"]: e for e in manifest.get("files", [])}
         missing, extra = sorted(set(listed) - set(by_name)), sorted(set(by_name) - set(listed))
         if missing or extra:
-            raise BackupError(f"archive contents differ from its manifest (missing: {missing[:5]}, "
-                              f"unexpected: {extra[:5]})")
+            raise BackupError(
+                f"archive contents differ from its manifest (missing: {missing[:5]}, unexpected: {extra[:5]})"
+            )
         for name, member in by_name.items():
             target = staging / name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -289,15 +306,16 @@ def _read_and_verify(archive: Path, staging: Path) -> dict:
             try:
                 src = tar.extractfile(member)
                 with open(target, "wb") as dst:
-                    for chunk in iter(lambda: src.read(CHUNK), b""):
+                    for chunk in iter(functools.partial(src.read, CHUNK), b""):
                         h.update(chunk)
                         size += len(chunk)
                         dst.write(chunk)
             except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
                 raise BackupError(f"archive member {name} cannot be read: {exc}") from exc
             if size != listed[name]["size"] or h.hexdigest() != listed[name]["sha256"]:
-                raise BackupError(f"checksum mismatch for {name}: the archive is corrupt or was altered; "
-                                  "nothing was restored")
+                raise BackupError(
+                    f"checksum mismatch for {name}: the archive is corrupt or was altered; nothing was restored"
+                )
     if manifest.get("database") not in listed:
         raise BackupError("the manifest names no database file")
     return manifest
@@ -306,8 +324,10 @@ def _read_and_verify(archive: Path, staging: Path) -> dict:
 def _check_target_empty(uploads: Path) -> None:
     tables = [t for t in inspect(db.engine).get_table_names() if not t.startswith("sqlite_")]
     if tables:
-        raise BackupError(f"the target database is not empty ({len(tables)} tables, e.g. {tables[0]}); "
-                          "restore into a new, empty database")
+        raise BackupError(
+            f"the target database is not empty ({len(tables)} tables, e.g. {tables[0]}); "
+            "restore into a new, empty database"
+        )
     if uploads.exists() and any(uploads.iterdir()):
         raise BackupError(f"the attachment folder {uploads} is not empty; restore into an empty folder")
 
@@ -334,8 +354,19 @@ def _restore_postgresql(db_file: Path) -> None:
     uri, env = _libpq(db.engine.url)
     db.engine.dispose()
     pg_restore = current_app.config.get("PG_RESTORE", "pg_restore")
-    _run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-          "--dbname", uri, str(db_file)], env)
+    _run(
+        [
+            pg_restore,
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            "--dbname",
+            uri,
+            str(db_file),
+        ],
+        env,
+    )
 
 
 def restore_backup(archive: Path) -> BackupResult:
@@ -349,8 +380,10 @@ def restore_backup(archive: Path) -> BackupResult:
         staging = Path(tmp)
         manifest = _read_and_verify(archive, staging)
         if manifest.get("dialect") != dialect:
-            raise BackupError(f"the archive holds a {manifest.get('dialect')} database but the target is "
-                              f"{dialect}; restore into a database of the same kind")
+            raise BackupError(
+                f"the archive holds a {manifest.get('dialect')} database but the target is "
+                f"{dialect}; restore into a database of the same kind"
+            )
         _check_target_empty(uploads)
         db.session.remove()
         db_file = staging / manifest["database"]
@@ -363,15 +396,16 @@ def restore_backup(archive: Path) -> BackupResult:
         rows = _row_counts()
         expected = manifest.get("row_counts") or {}
         if rows != expected:
-            diff = {k: (expected.get(k), rows.get(k)) for k in set(rows) | set(expected)
-                    if rows.get(k) != expected.get(k)}
+            diff = {
+                k: (expected.get(k), rows.get(k)) for k in set(rows) | set(expected) if rows.get(k) != expected.get(k)
+            }
             raise BackupError(f"row counts after the restore differ from the manifest: {diff}")
         files, total = 0, 0
         prefix = ATTACHMENTS + "/"
         for entry in manifest["files"]:
             if not entry["path"].startswith(prefix):
                 continue
-            target = uploads / entry["path"][len(prefix):]
+            target = uploads / entry["path"][len(prefix) :]
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(target.name + ".partial")
             shutil.copyfile(staging / entry["path"], partial)

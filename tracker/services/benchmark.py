@@ -6,14 +6,15 @@ to the yearly change needed to reach the target by its year —
 ≥ 0.95 on track, 0.6–0.95 needs acceleration, 0–0.6 limited progress,
 < 0 deteriorating; "achieved" once the target is met.
 """
+
 from __future__ import annotations
 
 import enum
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -22,7 +23,6 @@ from .. import dates
 from ..dates import DataDates
 from ..extensions import db
 from ..models import Direction, Indicator, Measurement, Review, ReviewDecision
-
 
 # The on-track classes' lower bounds on the actual/needed yearly-change ratio (Open SDG's).
 ON_TRACK_AT = 0.95
@@ -67,9 +67,15 @@ def gap_closure(latest: float | None, baseline: float | None, reference: float |
     return (latest - baseline) / (reference - baseline)
 
 
-def classify(latest: float | None, latest_when: float | None, baseline: float | None,
-             baseline_year: int | None, target: float | None, target_year: int | None,
-             direction: Direction) -> tuple[OnTrack, float | None]:
+def classify(
+    latest: float | None,
+    latest_when: float | None,
+    baseline: float | None,
+    baseline_year: int | None,
+    target: float | None,
+    target_year: int | None,
+    direction: Direction,
+) -> tuple[OnTrack, float | None]:
     """On-track class and the actual/needed yearly-change ratio."""
     if latest is None or target is None:
         return OnTrack.INSUFFICIENT_DATA, None
@@ -102,8 +108,9 @@ def _f(v: Decimal | None) -> float | None:
     return float(v) if v is not None else None
 
 
-def official_measurements(indicator_ids: Sequence[int], as_of: "date | DataDates",
-                          session: Session | None = None) -> dict[int, list[Point]]:
+def official_measurements(
+    indicator_ids: Sequence[int], as_of: date | DataDates, session: Session | None = None
+) -> dict[int, list[Point]]:
     """Measurements official on (D, K): measured on or before D and either entered directly
     by K or part of a report approved by K (``as_of`` a date means K = today)."""
     session = session or db.session
@@ -136,8 +143,9 @@ def official_measurements(indicator_ids: Sequence[int], as_of: "date | DataDates
     return out
 
 
-def indicator_states(indicators: Sequence[Indicator], as_of: "date | DataDates",
-                     session: Session | None = None) -> dict[int, IndicatorState]:
+def indicator_states(
+    indicators: Sequence[Indicator], as_of: date | DataDates, session: Session | None = None
+) -> dict[int, IndicatorState]:
     """Benchmark state of each indicator on (D, K) (one statement)."""
     points = official_measurements([i.id for i in indicators], as_of, session)
     result: dict[int, IndicatorState] = {}
@@ -155,13 +163,21 @@ def indicator_states(indicators: Sequence[Indicator], as_of: "date | DataDates",
             missing.append("measurement")
         lv = _f(latest.value) if latest else None
         cls, ratio = classify(
-            lv, _year_fraction(latest.measured_on) if latest else None,
-            _f(ind.baseline_value), ind.baseline_year, _f(ind.target_value), ind.target_year,
+            lv,
+            _year_fraction(latest.measured_on) if latest else None,
+            _f(ind.baseline_value),
+            ind.baseline_year,
+            _f(ind.target_value),
+            ind.target_year,
             ind.direction,
         )
         result[ind.id] = IndicatorState(
-            indicator=ind, points=pts, latest=latest,
+            indicator=ind,
+            points=pts,
+            latest=latest,
             gap_closure=gap_closure(lv, _f(ind.baseline_value), _f(ind.reference_value)),
-            ratio=ratio, on_track=cls, missing=missing,
+            ratio=ratio,
+            on_track=cls,
+            missing=missing,
         )
     return result

@@ -9,6 +9,7 @@ flow as one update at a time — all in one transaction: every problem is collec
 left empty are skipped. The item's version in the sheet makes an item changed since the
 download a conflict, as on the form.
 """
+
 from __future__ import annotations
 
 import csv
@@ -55,9 +56,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("evidence_url", _l("Evidence link"), True),
 )
 REQUIRED = ("report", "recommendation", "code", "version", "status", "progress", "narrative", "effective_date")
-FIELD_COLUMN = {"status": "status", "progress": "progress", "narrative": "narrative",
-                "effective_date": "effective_date", "reason": "reason", "evidence_url": "evidence_url",
-                "evidence": "evidence_url", "version": "version", "replaces_id": "status"}
+FIELD_COLUMN = {
+    "status": "status",
+    "progress": "progress",
+    "narrative": "narrative",
+    "effective_date": "effective_date",
+    "reason": "reason",
+    "evidence_url": "evidence_url",
+    "evidence": "evidence_url",
+    "version": "version",
+    "replaces_id": "status",
+}
 
 
 @dataclass
@@ -78,13 +87,19 @@ def department_items(department_id: int, today: date | None = None) -> tuple[Any
     period = collecting_period(today)
     cur_end = projections.calendar().containing(today).end
     ip = ItemPeriod
-    q = (select(ActionItem, Report.code, Recommendation.code, ip.status, ip.progress)
-         .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
-         .join(Report, Report.id == Recommendation.report_id)
-         .join(ip, (ip.item_id == ActionItem.id) & (ip.period_end == cur_end))
-         .where(ActionItem.lead_department_id == department_id, ActionItem.id.in_(
-             select(ItemPeriod.item_id).where(ItemPeriod.period_end == period.end, ItemPeriod.must_report.is_(True))))
-         .order_by(Report.code, Recommendation.position, ActionItem.position, ActionItem.id))
+    q = (
+        select(ActionItem, Report.code, Recommendation.code, ip.status, ip.progress)
+        .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
+        .join(Report, Report.id == Recommendation.report_id)
+        .join(ip, (ip.item_id == ActionItem.id) & (ip.period_end == cur_end))
+        .where(
+            ActionItem.lead_department_id == department_id,
+            ActionItem.id.in_(
+                select(ItemPeriod.item_id).where(ItemPeriod.period_end == period.end, ItemPeriod.must_report.is_(True))
+            ),
+        )
+        .order_by(Report.code, Recommendation.position, ActionItem.position, ActionItem.id)
+    )
     return period, list(db.session.execute(q))
 
 
@@ -95,8 +110,23 @@ def sheet_rows(department_id: int, locale: str, today: date | None = None) -> tu
         out = []
         for item, report_code, rec_code, status, progress in rows:
             title = item.title_en if locale == "en" and item.title_en else item.title_zh
-            out.append([report_code, rec_code, item.code, title, item.version,
-                        str(labels.label(Status(status))), progress, "", "", "", "", "", ""])
+            out.append(
+                [
+                    report_code,
+                    rec_code,
+                    item.code,
+                    title,
+                    item.version,
+                    str(labels.label(Status(status))),
+                    progress,
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
     return period, head, out
 
 
@@ -216,42 +246,77 @@ def upload(user: User, filename: str, data: bytes, today: date | None = None) ->
                 cells[key] = value
             if bad:
                 continue
-            if is_blank(cells.get("status")) and all(is_blank(cells.get(k)) for k in
-                                                     ("progress", "narrative", "effective_date", "reason",
-                                                      "evidence_url")):
+            if is_blank(cells.get("status")) and all(
+                is_blank(cells.get(k)) for k in ("progress", "narrative", "effective_date", "reason", "evidence_url")
+            ):
                 result.skipped += 1
                 continue
             item = db.session.scalar(
-                select(ActionItem).join(Recommendation).join(Report)
-                .where(Report.code == str(cells.get("report") or ""),
-                       Recommendation.code == str(cells.get("recommendation") or ""),
-                       ActionItem.code == str(cells.get("code") or "")))
+                select(ActionItem)
+                .join(Recommendation)
+                .join(Report)
+                .where(
+                    Report.code == str(cells.get("report") or ""),
+                    Recommendation.code == str(cells.get("recommendation") or ""),
+                    ActionItem.code == str(cells.get("code") or ""),
+                )
+            )
             if item is None:
-                result.problems.append(Problem(n, heading("code"), _(
-                    "There is no action item %(report)s / %(rec)s / %(item)s: keep the first columns as downloaded.",
-                    report=str(cells.get("report"))[:60], rec=str(cells.get("recommendation"))[:40],
-                    item=str(cells.get("code"))[:40])))
+                result.problems.append(
+                    Problem(
+                        n,
+                        heading("code"),
+                        _(
+                            "There is no action item %(report)s / %(rec)s / %(item)s: keep the first columns as downloaded.",
+                            report=str(cells.get("report"))[:60],
+                            rec=str(cells.get("recommendation"))[:40],
+                            item=str(cells.get("code"))[:40],
+                        ),
+                    )
+                )
                 continue
             if item.id in seen:
-                result.problems.append(Problem(n, heading("code"), _(
-                    "This action item is already on row %(row)d: one report per item.", row=seen[item.id])))
+                result.problems.append(
+                    Problem(
+                        n,
+                        heading("code"),
+                        _("This action item is already on row %(row)d: one report per item.", row=seen[item.id]),
+                    )
+                )
                 continue
             seen[item.id] = n
             if not permissions.can_submit_update(user, item):
-                result.problems.append(Problem(n, heading("code"), _(
-                    "Your department does not lead action item %(code)s.", code=item.code)))
+                result.problems.append(
+                    Problem(
+                        n, heading("code"), _("Your department does not lead action item %(code)s.", code=item.code)
+                    )
+                )
                 continue
             try:
                 # A refused row writes nothing (the service checks first); any problem rolls back all.
                 updates.submit_update(
-                    item, user, status=_status(str(cells.get("status") or "")), progress=cells.get("progress"),
-                    effective_date=cells.get("effective_date"), narrative=cells.get("narrative"),
-                    reason=cells.get("reason") or "", evidence_url=cells.get("evidence_url") or "",
-                    based_on_version=cells.get("version"), today=today)
+                    item,
+                    user,
+                    status=_status(str(cells.get("status") or "")),
+                    progress=cells.get("progress"),
+                    effective_date=cells.get("effective_date"),
+                    narrative=cells.get("narrative"),
+                    reason=cells.get("reason") or "",
+                    evidence_url=cells.get("evidence_url") or "",
+                    based_on_version=cells.get("version"),
+                    today=today,
+                )
             except ConflictError:
-                result.problems.append(Problem(n, heading("version"), _(
-                    "Action item %(code)s was changed after you downloaded the sheet: download it again.",
-                    code=item.code)))
+                result.problems.append(
+                    Problem(
+                        n,
+                        heading("version"),
+                        _(
+                            "Action item %(code)s was changed after you downloaded the sheet: download it again.",
+                            code=item.code,
+                        ),
+                    )
+                )
             except DomainError as exc:
                 errors = exc.extra.get("errors") or {exc.field or "status": exc.message}
                 for name, message in errors.items():
@@ -265,8 +330,13 @@ def upload(user: User, filename: str, data: bytes, today: date | None = None) ->
             db.session.rollback()
     result.ok = not result.problems
     if result.ok:
-        record_event("update.bulk", user=user, object_type="department", object_id=user.department_id,
-                     after={"file": filename[:200], "items": result.submitted, "skipped": result.skipped})
+        record_event(
+            "update.bulk",
+            user=user,
+            object_type="department",
+            object_id=user.department_id,
+            after={"file": filename[:200], "items": result.submitted, "skipped": result.skipped},
+        )
     return result
 
 

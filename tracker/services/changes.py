@@ -3,19 +3,29 @@
 A change counts by the time it was *recorded*, not the date it describes: an update
 recorded yesterday about last June is still new to the reviewer.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import (
-    ActionItem, AdoptionDecision, AuditLog, Indicator, ItemNote, Measurement, Recommendation, Review,
-    StatusUpdate, TrackingDecision, User,
+    ActionItem,
+    AdoptionDecision,
+    AuditLog,
+    Indicator,
+    ItemNote,
+    Measurement,
+    Recommendation,
+    Review,
+    StatusUpdate,
+    TrackingDecision,
+    User,
 )
 from .review import local_midnight_utc, today
 
@@ -33,8 +43,14 @@ class Changes:
 
     @property
     def total(self) -> int:
-        return (len(self.updates) + len(self.reviews) + len(self.decisions) + len(self.notes)
-                + len(self.measurements) + len(self.adoptions))
+        return (
+            len(self.updates)
+            + len(self.reviews)
+            + len(self.decisions)
+            + len(self.notes)
+            + len(self.measurements)
+            + len(self.adoptions)
+        )
 
 
 def _window(q: Select, column, since: datetime, until: datetime | None) -> Select:
@@ -48,23 +64,35 @@ def _items_in(report_ids: Sequence[int]) -> Select:
     return select(ActionItem.id).join(Recommendation).where(Recommendation.report_id.in_(report_ids))
 
 
-def changes_since(since: datetime, until: datetime | None = None, report_ids: Sequence[int] | None = None,
-                  session: Session | None = None) -> Changes:
+def changes_since(
+    since: datetime,
+    until: datetime | None = None,
+    report_ids: Sequence[int] | None = None,
+    session: Session | None = None,
+) -> Changes:
     """New updates, reviews, tracking decisions, notes, measurements and adoption decisions
     recorded at or after ``since`` (and before ``until``). Six statements plus eager loads."""
     session = session or db.session
     out = Changes(since=since, until=until)
     item_load = selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation)
 
-    q = select(StatusUpdate).options(item_load, selectinload(StatusUpdate.department),
-                                     selectinload(StatusUpdate.review), selectinload(StatusUpdate.submitted_by))
+    q = select(StatusUpdate).options(
+        item_load,
+        selectinload(StatusUpdate.department),
+        selectinload(StatusUpdate.review),
+        selectinload(StatusUpdate.submitted_by),
+    )
     if report_ids is not None:
         q = q.where(StatusUpdate.action_item_id.in_(_items_in(report_ids)))
     out.updates = list(session.scalars(_window(q, StatusUpdate.submitted_at, since, until)))
 
-    q = select(Review).join(StatusUpdate, StatusUpdate.id == Review.update_id).options(
-        selectinload(Review.update).selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
-        selectinload(Review.reviewer),
+    q = (
+        select(Review)
+        .join(StatusUpdate, StatusUpdate.id == Review.update_id)
+        .options(
+            selectinload(Review.update).selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
+            selectinload(Review.reviewer),
+        )
     )
     if report_ids is not None:
         q = q.where(StatusUpdate.action_item_id.in_(_items_in(report_ids)))
@@ -80,7 +108,8 @@ def changes_since(since: datetime, until: datetime | None = None, report_ids: Se
 
     q = select(ItemNote).options(
         selectinload(ItemNote.action_item).selectinload(ActionItem.recommendation),
-        selectinload(ItemNote.department), selectinload(ItemNote.author),
+        selectinload(ItemNote.department),
+        selectinload(ItemNote.author),
     )
     if report_ids is not None:
         q = q.where(ItemNote.action_item_id.in_(_items_in(report_ids)))
@@ -91,15 +120,18 @@ def changes_since(since: datetime, until: datetime | None = None, report_ids: Se
         selectinload(Measurement.update).selectinload(StatusUpdate.review),
     )
     if report_ids is not None:
-        q = q.join(Indicator, Indicator.id == Measurement.indicator_id).join(
-            Recommendation, Recommendation.id == Indicator.recommendation_id).where(
-            Recommendation.report_id.in_(report_ids))
+        q = (
+            q.join(Indicator, Indicator.id == Measurement.indicator_id)
+            .join(Recommendation, Recommendation.id == Indicator.recommendation_id)
+            .where(Recommendation.report_id.in_(report_ids))
+        )
     out.measurements = list(session.scalars(_window(q, Measurement.recorded_at, since, until)))
 
     q = select(AdoptionDecision).options(selectinload(AdoptionDecision.recommendation))
     if report_ids is not None:
         q = q.join(Recommendation, Recommendation.id == AdoptionDecision.recommendation_id).where(
-            Recommendation.report_id.in_(report_ids))
+            Recommendation.report_id.in_(report_ids)
+        )
     out.adoptions = list(session.scalars(_window(q, AdoptionDecision.recorded_at, since, until)))
     return out
 
@@ -111,19 +143,27 @@ def default_since(user: User, session: Session | None = None) -> tuple[datetime,
     start_of_today = local_midnight_utc(today())
     candidates = []
     last_review = session.scalar(
-        select(func.max(Review.recorded_at)).where(Review.reviewer_id == user.id, Review.recorded_at < start_of_today))
+        select(func.max(Review.recorded_at)).where(Review.reviewer_id == user.id, Review.recorded_at < start_of_today)
+    )
     last_decision = session.scalar(
         select(func.max(TrackingDecision.recorded_at)).where(
-            TrackingDecision.decided_by_id == user.id, TrackingDecision.recorded_at < start_of_today))
+            TrackingDecision.decided_by_id == user.id, TrackingDecision.recorded_at < start_of_today
+        )
+    )
     candidates = [t for t in (last_review, last_decision) if t is not None]
     if user.last_review_at is not None and user.last_review_at < start_of_today:
         candidates.append(user.last_review_at)
     if candidates:
         return _aware(max(candidates)), "review"
     # The login being used now is the latest one; the one before it is "previous".
-    logins = list(session.scalars(
-        select(AuditLog.at).where(AuditLog.user_id == user.id, AuditLog.action.in_(("login.success", "login")))
-        .order_by(AuditLog.at.desc()).limit(2)))
+    logins = list(
+        session.scalars(
+            select(AuditLog.at)
+            .where(AuditLog.user_id == user.id, AuditLog.action.in_(("login.success", "login")))
+            .order_by(AuditLog.at.desc())
+            .limit(2)
+        )
+    )
     if len(logins) == 2:
         return _aware(logins[1]), "login"
     if user.last_login_at is not None and user.last_login_at < start_of_today:
@@ -136,4 +176,4 @@ def default_since(user: User, session: Session | None = None) -> tuple[datetime,
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ MAX_UPLOAD_BYTES, type by content matching the name's extension, zip bombs, macr
 then read. A password-protected PDF, a scanned PDF with no text layer, or a file its
 reader cannot open is refused with ``DocumentRefused`` and a message that says which.
 """
+
 from __future__ import annotations
 
 import io
@@ -29,8 +30,12 @@ class DocumentRefused(ValueError):
 def read_document(filename: str, data: bytes) -> tuple[str, list[str]]:
     """(kind, paragraphs) of an uploaded report. Raises DocumentRefused."""
     if not filename.lower().endswith(EXTENSIONS):
-        raise DocumentRefused(_("%(name)s: a report can be read from DOCX, ODT, PDF or plain text (.txt) only.",
-                                name=clean_filename(filename)))
+        raise DocumentRefused(
+            _(
+                "%(name)s: a report can be read from DOCX, ODT, PDF or plain text (.txt) only.",
+                name=clean_filename(filename),
+            )
+        )
     try:
         checked = check_file(IncomingFile(filename, data))
     except UploadRefused as exc:
@@ -38,8 +43,9 @@ def read_document(filename: str, data: bytes) -> tuple[str, list[str]]:
     name = checked.original_name
     kind = checked.file_type.kind
     if kind not in KINDS:
-        raise DocumentRefused(_("%(name)s: a report can be read from DOCX, ODT, PDF or plain text (.txt) only.",
-                                name=name))
+        raise DocumentRefused(
+            _("%(name)s: a report can be read from DOCX, ODT, PDF or plain text (.txt) only.", name=name)
+        )
     reader = {"docx": _docx, "odt": _odt, "pdf": _pdf, "txt": _txt}[kind]
     try:
         paragraphs = reader(checked.data, name)
@@ -106,8 +112,9 @@ def _pdf(data: bytes, name: str) -> list[str]:
         except Exception:  # noqa: BLE001
             opened = 0
         if not opened:
-            raise DocumentRefused(_("%(name)s: the PDF is password-protected; upload a copy without a password.",
-                                    name=name))
+            raise DocumentRefused(
+                _("%(name)s: the PDF is password-protected; upload a copy without a password.", name=name)
+            )
     lines = _pdftotext(data)
     if lines is not None:
         return _checked_pdf_lines(lines, name)
@@ -118,8 +125,9 @@ def _pdf(data: bytes, name: str) -> list[str]:
             lines.extend((page.extract_text() or "").replace("\x00", "").split("\n"))
             lines.append("")
     except FileNotDecryptedError:
-        raise DocumentRefused(_("%(name)s: the PDF is password-protected; upload a copy without a password.",
-                                name=name)) from None
+        raise DocumentRefused(
+            _("%(name)s: the PDF is password-protected; upload a copy without a password.", name=name)
+        ) from None
     return _checked_pdf_lines(lines, name)
 
 
@@ -130,8 +138,9 @@ def _pdftotext(data: bytes) -> list[str] | None:
     if exe is None:
         return None
     try:
-        done = subprocess.run([exe, "-enc", "UTF-8", "-q", "-", "-"], input=data, capture_output=True,
-                              timeout=60, check=False)
+        done = subprocess.run(
+            [exe, "-enc", "UTF-8", "-q", "-", "-"], input=data, capture_output=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     if done.returncode != 0:
@@ -142,8 +151,13 @@ def _pdftotext(data: bytes) -> list[str] | None:
 def _checked_pdf_lines(lines: list[str], name: str) -> list[str]:
     letters = sum(1 for ch in "".join(lines) if ch.isalnum())
     if letters < MIN_PDF_TEXT:
-        raise DocumentRefused(_("%(name)s: the PDF has no text layer (a scan?); upload the DOCX, ODT or a PDF "
-                                "saved from the word processor.", name=name))
+        raise DocumentRefused(
+            _(
+                "%(name)s: the PDF has no text layer (a scan?); upload the DOCX, ODT or a PDF "
+                "saved from the word processor.",
+                name=name,
+            )
+        )
     return _pdf_paragraphs(lines)
 
 
@@ -163,11 +177,15 @@ def _pdf_paragraphs(lines: list[str]) -> list[str]:
             joining = False
             out.append("")
             continue
-        if (joining and out and heading_of(line) is None and not LABEL.match(line)
-                and out[-1][-1].isascii() == line[0].isascii()):
+        if (
+            joining
+            and out
+            and heading_of(line) is None
+            and not LABEL.match(line)
+            and out[-1][-1].isascii() == line[0].isascii()
+        ):
             out[-1] += line if not line[0].isascii() else " " + line
         else:
             out.append(line)
-        joining = (len(line) >= max(0.75 * full, 12) and line[-1] not in SENTENCE_END
-                   and heading_of(line) is None)
+        joining = len(line) >= max(0.75 * full, 12) and line[-1] not in SENTENCE_END and heading_of(line) is None
     return out

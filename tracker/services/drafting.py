@@ -6,6 +6,7 @@ merge, split or drop recommendations. ``confirm_draft`` creates the report and i
 recommendations; until then nothing is tracked. Every write is audited; writes flush but
 never commit (the caller commits).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -72,16 +73,24 @@ def read_draft(filename: str, data: bytes) -> ReadResult:
     try:
         draft = split_report(paragraphs)
     except NoRecommendations:
-        raise DraftRefused(_("%(name)s: no recommendations section (建議事項) was found: a heading such as "
-                             "“Recommendations” with numbered parts under it. Nothing was created.", name=filename),
-                           code="no_recommendations") from None
+        raise DraftRefused(
+            _(
+                "%(name)s: no recommendations section (建議事項) was found: a heading such as "
+                "“Recommendations” with numbered parts under it. Nothing was created.",
+                name=filename,
+            ),
+            code="no_recommendations",
+        ) from None
     return ReadResult(kind, hashlib.sha256(data).hexdigest(), len(data), paragraphs, draft)
 
 
 def _data_of(draft: DraftReport) -> dict[str, Any]:
     return {
-        "title": draft.title, "agency": draft.agency, "destination": draft.destination,
-        "trip_start": _iso(draft.trip_start), "trip_end": _iso(draft.trip_end),
+        "title": draft.title,
+        "agency": draft.agency,
+        "destination": draft.destination,
+        "trip_start": _iso(draft.trip_start),
+        "trip_end": _iso(draft.trip_end),
         "report_date": _iso(draft.report_date),
         "recommendations": [
             {"section": r.section, "title": r.title, "text": r.text, "source": r.source, "sdg": []}
@@ -98,19 +107,35 @@ def create_draft(filename: str, data: bytes, user: Any) -> ReportDraft:
     """Read a document and keep its draft for review. Raises DraftRefused."""
     result = read_draft(filename, data)
     draft = ReportDraft(
-        status="open", filename=filename[:255], kind=result.kind, sha256=result.sha256, size=result.size,
-        source_text="\n\n".join(clean_paragraphs(result.paragraphs)), section_text=result.draft.section_text,
-        data=_data_of(result.draft), version=1, created_by_id=getattr(user, "id", None),
+        status="open",
+        filename=filename[:255],
+        kind=result.kind,
+        sha256=result.sha256,
+        size=result.size,
+        source_text="\n\n".join(clean_paragraphs(result.paragraphs)),
+        section_text=result.draft.section_text,
+        data=_data_of(result.draft),
+        version=1,
+        created_by_id=getattr(user, "id", None),
     )
     db.session.add(draft)
     db.session.flush()
-    audit.record_event("draft.create", user=user, obj=draft, after={
-        "filename": draft.filename, "kind": draft.kind, "sha256": draft.sha256,
-        "recommendations": len(draft.data["recommendations"])})
+    audit.record_event(
+        "draft.create",
+        user=user,
+        obj=draft,
+        after={
+            "filename": draft.filename,
+            "kind": draft.kind,
+            "sha256": draft.sha256,
+            "recommendations": len(draft.data["recommendations"]),
+        },
+    )
     return draft
 
 
 # --- review --------------------------------------------------------------------------------------
+
 
 def _open(draft: ReportDraft, version: int | None) -> None:
     if draft.status != "open":
@@ -169,8 +194,9 @@ def update_meta(draft: ReportDraft, values: dict[str, Any], user: Any, version: 
     _store(draft, data, user, "draft.edit", fields=sorted(k for k in values if k in META_FIELDS))
 
 
-def edit_recommendation(draft: ReportDraft, index: int, section: str, title: str, text: str, user: Any,
-                        version: int | None = None) -> None:
+def edit_recommendation(
+    draft: ReportDraft, index: int, section: str, title: str, text: str, user: Any, version: int | None = None
+) -> None:
     _open(draft, version)
     data = _copy(draft)
     _rec_index(data, index)
@@ -219,8 +245,9 @@ def paragraphs_of(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
 
 
-def split_recommendation(draft: ReportDraft, index: int, before_paragraph: int, user: Any,
-                         version: int | None = None) -> None:
+def split_recommendation(
+    draft: ReportDraft, index: int, before_paragraph: int, user: Any, version: int | None = None
+) -> None:
     """Split a recommendation before its paragraph ``before_paragraph`` (1-based, ≥ 2)."""
     _open(draft, version)
     data = _copy(draft)
@@ -228,14 +255,23 @@ def split_recommendation(draft: ReportDraft, index: int, before_paragraph: int, 
     rec = data["recommendations"][index]
     paras = paragraphs_of(rec["text"])
     if not 2 <= before_paragraph <= len(paras):
-        raise DomainError(_("Choose a paragraph from the second to the last to split before (a text with one "
-                            "paragraph: edit it first and put a blank line where it should be split)."),
-                          field="paragraph")
-    head, tail = paras[:before_paragraph - 1], paras[before_paragraph - 1:]
+        raise DomainError(
+            _(
+                "Choose a paragraph from the second to the last to split before (a text with one "
+                "paragraph: edit it first and put a blank line where it should be split)."
+            ),
+            field="paragraph",
+        )
+    head, tail = paras[: before_paragraph - 1], paras[before_paragraph - 1 :]
     rec["text"] = "\n\n".join(head)
     first_clause = re.split(CLAUSE_END, tail[0], maxsplit=1)[0][:40]
-    new = {"section": f"{rec['section']}-{before_paragraph}", "title": first_clause, "text": "\n\n".join(tail),
-           "source": rec.get("source", ""), "sdg": list(rec.get("sdg", []))}
+    new = {
+        "section": f"{rec['section']}-{before_paragraph}",
+        "title": first_clause,
+        "text": "\n\n".join(tail),
+        "source": rec.get("source", ""),
+        "sdg": list(rec.get("sdg", [])),
+    }
     data["recommendations"].insert(index + 1, new)
     _store(draft, data, user, "draft.recommendation.split", index=index, paragraph=before_paragraph)
 
@@ -275,8 +311,16 @@ def suggest_code(draft: ReportDraft) -> str:
     return base
 
 
-def confirm_draft(draft: ReportDraft, user: Any, *, code: str, title_en: str = "", agency_en: str = "",
-                  destination_en: str = "", version: int | None = None) -> Report:
+def confirm_draft(
+    draft: ReportDraft,
+    user: Any,
+    *,
+    code: str,
+    title_en: str = "",
+    agency_en: str = "",
+    destination_en: str = "",
+    version: int | None = None,
+) -> Report:
     """Create the report and its recommendations from the reviewed draft."""
     _open(draft, version)
     data = draft.data
@@ -289,8 +333,7 @@ def confirm_draft(draft: ReportDraft, user: Any, *, code: str, title_en: str = "
     for key, label in (("title", _("Title")), ("agency", _("Agency"))):
         if not (data.get(key) or "").strip():
             errors[key] = _("%(field)s is missing: fill it in above.", field=label)
-    for key, label in (("trip_start", _("Trip start")), ("trip_end", _("Trip end")),
-                       ("report_date", _("Filing date"))):
+    for key, label in (("trip_start", _("Trip start")), ("trip_end", _("Trip end")), ("report_date", _("Filing date"))):
         if not data.get(key):
             errors[key] = _("%(field)s is missing: fill it in above.", field=label)
     recs = data.get("recommendations") or []
@@ -299,25 +342,37 @@ def confirm_draft(draft: ReportDraft, user: Any, *, code: str, title_en: str = "
     sections = [r["section"] for r in recs]
     duplicates = sorted({s for s in sections if sections.count(s) > 1})
     if duplicates:
-        errors["recommendations"] = _("Two recommendations cite the same section %(section)s: edit one.",
-                                      section=", ".join(duplicates))
+        errors["recommendations"] = _(
+            "Two recommendations cite the same section %(section)s: edit one.", section=", ".join(duplicates)
+        )
     if errors:
         raise DomainError(next(iter(errors.values())), field=next(iter(errors)), errors=errors)
     report = Report(
-        code=code, title_zh=data["title"].strip()[:MAX_TITLE], title_en=(title_en or "").strip()[:MAX_TITLE],
-        agency_zh=data["agency"].strip()[:120], agency_en=(agency_en or "").strip()[:200],
+        code=code,
+        title_zh=data["title"].strip()[:MAX_TITLE],
+        title_en=(title_en or "").strip()[:MAX_TITLE],
+        agency_zh=data["agency"].strip()[:120],
+        agency_en=(agency_en or "").strip()[:200],
         destination_zh=(data.get("destination") or "").strip()[:120],
         destination_en=(destination_en or "").strip()[:120],
-        trip_start=date.fromisoformat(data["trip_start"]), trip_end=date.fromisoformat(data["trip_end"]),
-        report_date=date.fromisoformat(data["report_date"]), source_file=draft.filename[:300],
+        trip_start=date.fromisoformat(data["trip_start"]),
+        trip_end=date.fromisoformat(data["trip_end"]),
+        report_date=date.fromisoformat(data["report_date"]),
+        source_file=draft.filename[:300],
     )
     db.session.add(report)
     db.session.flush()
     created = []
     for position, rec in enumerate(recs):
         row = Recommendation(
-            report_id=report.id, code=f"R{position + 1}", position=position, section=rec["section"],
-            title_zh=rec["title"][:MAX_TITLE], title_en="", text_zh=rec["text"], text_en="",
+            report_id=report.id,
+            code=f"R{position + 1}",
+            position=position,
+            section=rec["section"],
+            title_zh=rec["title"][:MAX_TITLE],
+            title_en="",
+            text_zh=rec["text"],
+            text_en="",
         )
         db.session.add(row)
         created.append((row, rec.get("sdg") or []))
@@ -330,8 +385,16 @@ def confirm_draft(draft: ReportDraft, user: Any, *, code: str, title_en: str = "
     draft.status = "confirmed"
     draft.report_id = report.id
     draft.version += 1
-    audit.record_event("report.create", user=user, obj=report, after={
-        "code": report.code, "title_zh": report.title_zh, "from_draft": draft.id,
-        "recommendations": [r.section for r, _t in created]})
+    audit.record_event(
+        "report.create",
+        user=user,
+        obj=report,
+        after={
+            "code": report.code,
+            "title_zh": report.title_zh,
+            "from_draft": draft.id,
+            "recommendations": [r.section for r, _t in created],
+        },
+    )
     audit.record_event("draft.confirm", user=user, obj=draft, after={"report_id": report.id})
     return report

@@ -7,6 +7,7 @@ reviewer reopens the year with a reason. Filing again records what changed since
 previous filing. The document itself is built by tracker.exports (a layer above this one),
 which hands the bytes to ``file_summary``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,10 +35,17 @@ class YearFiled(DomainError):
     def __init__(self, year: int, filing: SummaryFiling):
         who = filing.filed_by.display_name if filing.filed_by is not None else _("the commission")
         super().__init__(
-            _("The %(year)s summary was filed on %(date)s by %(who)s, so its records are locked. A reviewer "
-              "must reopen %(year)s (with a reason) before anything dated in it can be recorded.",
-              year=_year(year), date=_day(dates.local_date(filing.filed_at)), who=who),
-            field="effective_date", code="year_filed", year=year, filing_id=filing.id,
+            _(
+                "The %(year)s summary was filed on %(date)s by %(who)s, so its records are locked. A reviewer "
+                "must reopen %(year)s (with a reason) before anything dated in it can be recorded.",
+                year=_year(year),
+                date=_day(dates.local_date(filing.filed_at)),
+                who=who,
+            ),
+            field="effective_date",
+            code="year_filed",
+            year=year,
+            filing_id=filing.id,
         )
         self.year = year
         self.filing = filing
@@ -82,10 +90,15 @@ def year_status(year: int, report_id: int | None, session: Session | None = None
     if report_id is not None:
         scope_f.append(or_(SummaryFiling.report_id == report_id, SummaryFiling.report_id.is_(None)))
         scope_r.append(or_(YearReopening.report_id == report_id, YearReopening.report_id.is_(None)))
-    last_f = session.scalar(select(SummaryFiling).where(*scope_f)
-                            .order_by(SummaryFiling.filed_at.desc(), SummaryFiling.id.desc()).limit(1))
-    last_r = session.scalar(select(YearReopening).where(*scope_r)
-                            .order_by(YearReopening.recorded_at.desc(), YearReopening.id.desc()).limit(1))
+    last_f = session.scalar(
+        select(SummaryFiling).where(*scope_f).order_by(SummaryFiling.filed_at.desc(), SummaryFiling.id.desc()).limit(1)
+    )
+    last_r = session.scalar(
+        select(YearReopening)
+        .where(*scope_r)
+        .order_by(YearReopening.recorded_at.desc(), YearReopening.id.desc())
+        .limit(1)
+    )
     if last_f is None:
         return YearStatus(year, report_id, None, None, last_r)
     if last_r is not None and (last_r.recorded_at, last_r.id) >= (last_f.filed_at, 0):
@@ -115,9 +128,21 @@ def ensure_report_year_open(report_id: int, day: date) -> None:
         raise YearFiled(day.year, status.filing)
 
 
-def file_summary(*, year: int, report: Report | None, fmt: str, lang: str, filename: str, mimetype: str,
-                 content: bytes, known_at: date, user: User, changes: str = "", note: str = "",
-                 session: Session | None = None) -> SummaryFiling:
+def file_summary(
+    *,
+    year: int,
+    report: Report | None,
+    fmt: str,
+    lang: str,
+    filename: str,
+    mimetype: str,
+    content: bytes,
+    known_at: date,
+    user: User,
+    changes: str = "",
+    note: str = "",
+    session: Session | None = None,
+) -> SummaryFiling:
     """Keep the document as filed and lock the year. Raises PermissionDenied, DomainError."""
     session = session or db.session
     if not permissions.can_review(user):
@@ -127,20 +152,42 @@ def file_summary(*, year: int, report: Report | None, fmt: str, lang: str, filen
     if len(note) > 2000:
         raise DomainError(_("Use at most %(n)d characters.", n=2000), field="note")
     row = SummaryFiling(
-        year=year, report_id=report.id if report is not None else None, format=fmt, lang=lang,
-        filename=filename, mimetype=mimetype, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-        known_at=known_at, content=content, changes=changes, note=note.strip(), filed_by_id=user.id,
+        year=year,
+        report_id=report.id if report is not None else None,
+        format=fmt,
+        lang=lang,
+        filename=filename,
+        mimetype=mimetype,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        known_at=known_at,
+        content=content,
+        changes=changes,
+        note=note.strip(),
+        filed_by_id=user.id,
     )
     session.add(row)
     session.flush()
-    record_event("summary.file", user=user, obj=row, after={
-        "year": year, "report": report.code if report is not None else None, "format": fmt, "lang": lang,
-        "sha256": row.sha256, "size": row.size, "known_at": known_at.isoformat()})
+    record_event(
+        "summary.file",
+        user=user,
+        obj=row,
+        after={
+            "year": year,
+            "report": report.code if report is not None else None,
+            "format": fmt,
+            "lang": lang,
+            "sha256": row.sha256,
+            "size": row.size,
+            "known_at": known_at.isoformat(),
+        },
+    )
     return row
 
 
-def reopen_year(*, year: int, report: Report | None, reason: str, user: User,
-                session: Session | None = None) -> YearReopening:
+def reopen_year(
+    *, year: int, report: Report | None, reason: str, user: User, session: Session | None = None
+) -> YearReopening:
     """Unlock a filed year so corrections dated in it can be recorded (the reason is kept).
     Raises PermissionDenied, DomainError."""
     session = session or db.session
@@ -148,25 +195,33 @@ def reopen_year(*, year: int, report: Report | None, reason: str, user: User,
         raise PermissionDenied(_("Only reviewers and administrators reopen a filed year."))
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(_("Say why the year is reopened: the reason stays in the history."), field="reason",
-                          code="required")
+        raise DomainError(
+            _("Say why the year is reopened: the reason stays in the history."), field="reason", code="required"
+        )
     if len(reason) > 5000:
         raise DomainError(_("Use at most %(n)d characters.", n=5000), field="reason")
     status = year_status(year, report.id if report is not None else None, session)
     if not status.locked:
-        raise DomainError(_("%(year)s is not filed, so there is nothing to reopen.", year=_year(year)),
-                          code="not_filed")
-    row = YearReopening(year=year, report_id=report.id if report is not None else None, reason=reason,
-                        reopened_by_id=user.id)
+        raise DomainError(
+            _("%(year)s is not filed, so there is nothing to reopen.", year=_year(year)), code="not_filed"
+        )
+    row = YearReopening(
+        year=year, report_id=report.id if report is not None else None, reason=reason, reopened_by_id=user.id
+    )
     session.add(row)
     session.flush()
-    record_event("summary.reopen", user=user, obj=row, after={
-        "year": year, "report": report.code if report is not None else None, "reason": reason})
+    record_event(
+        "summary.reopen",
+        user=user,
+        obj=row,
+        after={"year": year, "report": report.code if report is not None else None, "reason": reason},
+    )
     return row
 
 
-def filings(year: int | None = None, report_id: int | None = None, session: Session | None = None
-            ) -> list[SummaryFiling]:
+def filings(
+    year: int | None = None, report_id: int | None = None, session: Session | None = None
+) -> list[SummaryFiling]:
     """Filed summaries, newest first (their content is not loaded)."""
     session = session or db.session
     q = select(SummaryFiling).order_by(SummaryFiling.filed_at.desc(), SummaryFiling.id.desc())
@@ -181,6 +236,9 @@ def previous_filing(year: int, report_id: int | None, session: Session | None = 
     """The latest filing of the same year and report scope."""
     session = session or db.session
     q = select(SummaryFiling).where(SummaryFiling.year == year)
-    q = q.where(SummaryFiling.report_id == report_id) if report_id is not None else \
-        q.where(SummaryFiling.report_id.is_(None))
+    q = (
+        q.where(SummaryFiling.report_id == report_id)
+        if report_id is not None
+        else q.where(SummaryFiling.report_id.is_(None))
+    )
     return session.scalar(q.order_by(SummaryFiling.filed_at.desc(), SummaryFiling.id.desc()).limit(1))

@@ -13,12 +13,13 @@ from ``state_on`` and ``period_rows`` here (docs/domain.md states the rules in w
 No database and no Flask: services/projections.py feeds these the rows it loads and keeps
 the results as the read model; the tests feed them hand-made histories.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable
 
 from ..models.enums import PeriodReview, ReviewDecision, Status, Timeliness, TrackingChoice, WithdrawalKind
 from ..periods import Calendar, Period
@@ -30,6 +31,7 @@ EVERYTHING = date.max
 
 
 # --- the history of one item ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class UpdateRec:
@@ -89,6 +91,7 @@ class ItemHistory:
 
 
 # --- states ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class OfficialUpdate:
@@ -195,8 +198,12 @@ def state_on(h: ItemHistory, as_of: date, knowledge: date, calendar: Calendar, d
                 official = OfficialUpdate(u.id, u.status, u.progress, u.effective_date, review.effective_date)
         elif review is None and withdrawal is None:
             pending = PendingUpdate(u.id, u.status, u.progress, u.effective_date)
-        elif (review is not None and review.decision is ReviewDecision.RETURN and withdrawal is None
-              and u.id not in corrected):
+        elif (
+            review is not None
+            and review.decision is ReviewDecision.RETURN
+            and withdrawal is None
+            and u.id not in corrected
+        ):
             returned_id = u.id
     decision: Decision | None = None
     dbest: tuple | None = None
@@ -207,10 +214,14 @@ def state_on(h: ItemHistory, as_of: date, knowledge: date, calendar: Calendar, d
                 dbest = key
                 decision = Decision(d.id, d.choice, d.effective_date, d.review_year, d.reason)
     state = ItemState(
-        item_id=h.facts.item_id, exists=h.facts.start <= as_of,
+        item_id=h.facts.item_id,
+        exists=h.facts.start <= as_of,
         status=official.status if official else Status.NOT_STARTED,
         progress=official.progress if official else 0,
-        official=official, pending=pending, decision=decision, returned_id=returned_id,
+        official=official,
+        pending=pending,
+        decision=decision,
+        returned_id=returned_id,
     )
     first = calendar.first_tracked(h.facts.start)
     state.reported_through = max(reported_through or date.min, first.start - timedelta(days=1))
@@ -225,6 +236,7 @@ def state_on(h: ItemHistory, as_of: date, knowledge: date, calendar: Calendar, d
 
 
 # --- per period -------------------------------------------------------------------------------------
+
 
 @dataclass
 class PeriodRow:
@@ -242,10 +254,16 @@ class PeriodRow:
     def values(self, facts: ItemFacts) -> dict:
         st = self.state
         return {
-            "item_id": facts.item_id, "period_end": self.period.end, "period_start": self.period.start,
-            "report_id": facts.report_id, "recommendation_id": facts.recommendation_id,
-            "lead_department_id": facts.lead_department_id, "weight": facts.weight, "due_date": facts.due_date,
-            "status": st.status, "progress": st.progress,
+            "item_id": facts.item_id,
+            "period_end": self.period.end,
+            "period_start": self.period.start,
+            "report_id": facts.report_id,
+            "recommendation_id": facts.recommendation_id,
+            "lead_department_id": facts.lead_department_id,
+            "weight": facts.weight,
+            "due_date": facts.due_date,
+            "status": st.status,
+            "progress": st.progress,
             "official_update_id": st.official.id if st.official else None,
             "official_effective_date": st.official.effective_date if st.official else None,
             "official_approved_on": st.official.approved_on if st.official else None,
@@ -257,24 +275,33 @@ class PeriodRow:
             "decision": st.decision.decision if st.decision else None,
             "decision_id": st.decision.id if st.decision else None,
             "released": st.released,
-            "must_report": self.must_report, "period_update_id": self.period_update_id, "review": self.review,
-            "first_submitted_on": self.first_submitted_on, "timeliness": self.timeliness,
-            "overdue": st.overdue, "due_soon": st.due_soon, "stale": st.stale,
+            "must_report": self.must_report,
+            "period_update_id": self.period_update_id,
+            "review": self.review,
+            "first_submitted_on": self.first_submitted_on,
+            "timeliness": self.timeliness,
+            "overdue": st.overdue,
+            "due_soon": st.due_soon,
+            "stale": st.stale,
             "open_due_date": facts.due_date if st.open else None,
             "open_reported_through": st.reported_through if st.open else None,
         }
 
 
-def period_report(h: ItemHistory, period: Period, knowledge: date, as_of: date | None = None
-                  ) -> tuple[int | None, PeriodReview | None, date | None, Timeliness | None]:
+def period_report(
+    h: ItemHistory, period: Period, knowledge: date, as_of: date | None = None
+) -> tuple[int | None, PeriodReview | None, date | None, Timeliness | None]:
     """How the item's report for ``period`` stands on K (only reports effective by
     ``as_of`` when given): (the report that stands for it, approved / pending / returned,
     first submission day, on time / late)."""
-    in_period = [u for u in h.updates
-                 if period.contains(u.effective_date) and _known(u.submitted_on, knowledge)
-                 and (as_of is None or u.effective_date <= as_of)]
-    corrected = {u.corrects_id for u in h.updates
-                 if u.corrects_id is not None and _known(u.submitted_on, knowledge)}
+    in_period = [
+        u
+        for u in h.updates
+        if period.contains(u.effective_date)
+        and _known(u.submitted_on, knowledge)
+        and (as_of is None or u.effective_date <= as_of)
+    ]
+    corrected = {u.corrects_id for u in h.updates if u.corrects_id is not None and _known(u.submitted_on, knowledge)}
     approved: list[UpdateRec] = []
     live: list[tuple[UpdateRec, ReviewRec | None]] = []
     first: date | None = None
@@ -303,8 +330,9 @@ def item_periods(h: ItemHistory, calendar: Calendar, through: date) -> Iterable[
     return calendar.between(calendar.containing(h.facts.start), through)
 
 
-def period_rows(h: ItemHistory, calendar: Calendar, through: date, knowledge: date = EVERYTHING,
-                due_soon_days: int = 30) -> list[PeriodRow]:
+def period_rows(
+    h: ItemHistory, calendar: Calendar, through: date, knowledge: date = EVERYTHING, due_soon_days: int = 30
+) -> list[PeriodRow]:
     """The item's rows for every period from the one holding its start through ``through``."""
     first = calendar.first_tracked(h.facts.start)
     rows = []
@@ -317,6 +345,7 @@ def period_rows(h: ItemHistory, calendar: Calendar, through: date, knowledge: da
 
 
 # --- roll-up -----------------------------------------------------------------------------------------
+
 
 @dataclass
 class RollUp:

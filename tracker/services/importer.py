@@ -11,6 +11,7 @@ dry run always rolls back. Keys are stable (report code; recommendation code wit
 report; item code within the recommendation): a row whose key exists must agree with what
 is stored, so importing the same file again changes nothing.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -50,10 +51,20 @@ COLUMNS: tuple[Column, ...] = (
     Column("title", _l("Action item"), "item.title_zh", True, _l("Title of the action item (Chinese)")),
     Column("section", _l("Source section"), "item.source_section", True, _l("Section of the report, e.g. 三(一)")),
     Column("lead", _l("Lead department"), "item.lead_department", True, _l("Department code or name")),
-    Column("supporting", _l("Supporting departments"), "item.supporting", False,
-           _l("Codes or names, separated by commas or semicolons")),
-    Column("proposed", _l("Departments proposed"), "", False,
-           _l("Read only: ignored (imported departments are proposed until a reviewer confirms them)")),
+    Column(
+        "supporting",
+        _l("Supporting departments"),
+        "item.supporting",
+        False,
+        _l("Codes or names, separated by commas or semicolons"),
+    ),
+    Column(
+        "proposed",
+        _l("Departments proposed"),
+        "",
+        False,
+        _l("Read only: ignored (imported departments are proposed until a reviewer confirms them)"),
+    ),
     Column("start", _l("Start date"), "item.start_date"),
     Column("due", _l("Due date"), "item.due_date"),
     Column("budget", _l("Budget (NT$)"), "item.budget_amount"),
@@ -76,15 +87,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("destination_en", _l("Destination (English)"), "report.destination_en"),
     Column("trip_start", _l("Trip start"), "report.trip_start", False, _l("Needed for a new report")),
     Column("trip_end", _l("Trip end"), "report.trip_end", False, _l("Needed for a new report")),
-    Column("report_date", _l("Filing date"), "report.report_date", False,
-           _l("Needed for a new report; tracking starts on it")),
-    Column("rec_section", _l("Recommendation section"), "rec.section", False,
-           _l("Needed for a new recommendation")),
-    Column("rec_title_zh", _l("Recommendation title"), "rec.title_zh", False,
-           _l("Needed for a new recommendation")),
+    Column(
+        "report_date",
+        _l("Filing date"),
+        "report.report_date",
+        False,
+        _l("Needed for a new report; tracking starts on it"),
+    ),
+    Column("rec_section", _l("Recommendation section"), "rec.section", False, _l("Needed for a new recommendation")),
+    Column("rec_title_zh", _l("Recommendation title"), "rec.title_zh", False, _l("Needed for a new recommendation")),
     Column("rec_title_en", _l("Recommendation title (English)"), "rec.title_en"),
-    Column("rec_text_zh", _l("Recommendation text"), "rec.text_zh", False,
-           _l("The recommendation's verbatim text")),
+    Column("rec_text_zh", _l("Recommendation text"), "rec.text_zh", False, _l("The recommendation's verbatim text")),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 
@@ -141,8 +154,9 @@ class ImportFailed(DomainError):
     """The file was refused; ``result.problems`` lists every problem."""
 
     def __init__(self, result: ImportResult):
-        super().__init__(_("Nothing was imported: the file has %(n)d problems.", n=len(result.problems)),
-                         code="import_refused")
+        super().__init__(
+            _("Nothing was imported: the file has %(n)d problems.", n=len(result.problems)), code="import_refused"
+        )
         self.result = result
 
 
@@ -159,8 +173,10 @@ class SystemActor:
 
 # --- the import --------------------------------------------------------------------------------
 
-def import_file(filename: str, data: bytes, actor: Any, *, dry_run: bool = False,
-                today: date | None = None) -> ImportResult:
+
+def import_file(
+    filename: str, data: bytes, actor: Any, *, dry_run: bool = False, today: date | None = None
+) -> ImportResult:
     """Check and (unless ``dry_run``) import the file. Commits nothing itself: on success the
     caller commits; with problems (or a dry run) everything is rolled back here."""
     result = ImportResult(ok=False, dry_run=dry_run)
@@ -188,11 +204,21 @@ def import_file(filename: str, data: bytes, actor: Any, *, dry_run: bool = False
     if result.ok and not dry_run:
         import hashlib
 
-        record_event("import.report", user=actor if getattr(actor, "id", None) else None,
-                     actor=getattr(actor, "email", ""), object_type="import", object_id=filename[:60],
-                     after={"file": filename[:200], "sha256": hashlib.sha256(data).hexdigest(),
-                            "rows": len(rows), "created": result.created, "unchanged": result.unchanged,
-                            "reports": result.report_codes})
+        record_event(
+            "import.report",
+            user=actor if getattr(actor, "id", None) else None,
+            actor=getattr(actor, "email", ""),
+            object_type="import",
+            object_id=filename[:60],
+            after={
+                "file": filename[:200],
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "rows": len(rows),
+                "created": result.created,
+                "unchanged": result.unchanged,
+                "reports": result.report_codes,
+            },
+        )
     return result
 
 
@@ -212,11 +238,17 @@ def _suggest_duplicates(rows: list[Row], result: ImportResult) -> None:
         existing = db.session.scalar(select(Report.id).where(Report.code == report_code))
         found = duplicate_suggestions([{"title": title, "text": text}], exclude_report_id=existing, limit=2)
         for s in found.get(0, []):
-            result.notes.append(_(
-                "Recommendation %(code)s of %(report)s may repeat recommendation %(other)s of report %(other_report)s "
-                "(similar text%(targets)s): check before tracking both.",
-                code=rec_code, report=report_code, other=s.recommendation.code, other_report=s.report.code,
-                targets=(", SDG " + ", ".join(s.shared_targets)) if s.shared_targets else ""))
+            result.notes.append(
+                _(
+                    "Recommendation %(code)s of %(report)s may repeat recommendation %(other)s of report %(other_report)s "
+                    "(similar text%(targets)s): check before tracking both.",
+                    code=rec_code,
+                    report=report_code,
+                    other=s.recommendation.code,
+                    other_report=s.report.code,
+                    targets=(", SDG " + ", ".join(s.shared_targets)) if s.shared_targets else "",
+                )
+            )
 
 
 def _map_columns(sheet: Sheet, result: ImportResult) -> dict[str, tuple[int, str]]:
@@ -266,8 +298,11 @@ def _typed_rows(sheet: Sheet, columns: dict[str, tuple[int, str]], result: Impor
                     continue
                 cells[key] = text
             else:
-                cells[key] = cell_date(value) if key in ("start", "due", "trip_start", "trip_end", "report_date") \
+                cells[key] = (
+                    cell_date(value)
+                    if key in ("start", "due", "trip_start", "trip_end", "report_date")
                     else cell_text(value)
+                )
         rows.append(Row(n, cells))
     return rows
 
@@ -355,9 +390,19 @@ def _write(rows: list[Row], columns: dict, actor: Any, result: ImportResult, tod
         key = (report_code, rec_code, item_code)
         if report_code and rec_code and item_code:
             if key in seen_items:
-                result.problems.append(Problem(row.number, _heading(columns, "item.code"), _(
-                    "The same action item (%(report)s / %(rec)s / %(item)s) is already on row %(row)d.",
-                    report=report_code, rec=rec_code, item=item_code, row=seen_items[key])))
+                result.problems.append(
+                    Problem(
+                        row.number,
+                        _heading(columns, "item.code"),
+                        _(
+                            "The same action item (%(report)s / %(rec)s / %(item)s) is already on row %(row)d.",
+                            report=report_code,
+                            rec=rec_code,
+                            item=item_code,
+                            row=seen_items[key],
+                        ),
+                    )
+                )
                 continue
             seen_items[key] = row.number
         # --- the report
@@ -389,9 +434,16 @@ def _report_for(row: Row, columns: dict, actor: Any, result: ImportResult, today
     if existing is not None:
         diff = _differences(existing, pf.REPORT_FIELDS, given)
         for name in diff:
-            result.problems.append(Problem(row.number, _heading(columns, f"report.{name}"), _(
-                "Report %(code)s already exists with a different value; change it in the portfolio, not by import.",
-                code=code)))
+            result.problems.append(
+                Problem(
+                    row.number,
+                    _heading(columns, f"report.{name}"),
+                    _(
+                        "Report %(code)s already exists with a different value; change it in the portfolio, not by import.",
+                        code=code,
+                    ),
+                )
+            )
         if not diff:
             result.unchanged["reports"] += 1
         return existing if not diff else None
@@ -411,14 +463,27 @@ def _report_for(row: Row, columns: dict, actor: Any, result: ImportResult, today
 def _rec_for(row: Row, columns: dict, actor: Any, report: Report, result: ImportResult) -> Recommendation | None:
     given = _values(row, "rec")
     code = str(given.get("code") or "")
-    existing = db.session.scalar(select(Recommendation).where(Recommendation.report_id == report.id,
-                                                               Recommendation.code == code)) if code else None
+    existing = (
+        db.session.scalar(
+            select(Recommendation).where(Recommendation.report_id == report.id, Recommendation.code == code)
+        )
+        if code
+        else None
+    )
     if existing is not None:
         diff = _differences(existing, pf.RECOMMENDATION_FIELDS, given)
         for name in diff:
-            result.problems.append(Problem(row.number, _heading(columns, f"rec.{name}"), _(
-                "Recommendation %(code)s already exists with a different value; change it in the portfolio, "
-                "not by import.", code=code)))
+            result.problems.append(
+                Problem(
+                    row.number,
+                    _heading(columns, f"rec.{name}"),
+                    _(
+                        "Recommendation %(code)s already exists with a different value; change it in the portfolio, "
+                        "not by import.",
+                        code=code,
+                    ),
+                )
+            )
         if not diff:
             result.unchanged["recommendations"] += 1
         return existing if not diff else None
@@ -436,8 +501,15 @@ def _rec_for(row: Row, columns: dict, actor: Any, report: Report, result: Import
     return rec
 
 
-def _item_for(row: Row, columns: dict, actor: Any, rec: Recommendation, depts: dict[str, Department],
-              dept_by_code: dict[str, Department], result: ImportResult) -> None:
+def _item_for(
+    row: Row,
+    columns: dict,
+    actor: Any,
+    rec: Recommendation,
+    depts: dict[str, Department],
+    dept_by_code: dict[str, Department],
+    result: ImportResult,
+) -> None:
     given = _values(row, "item")
     problems_before = len(result.problems)
     # Departments by code or name (the export writes names).
@@ -445,33 +517,52 @@ def _item_for(row: Row, columns: dict, actor: Any, rec: Recommendation, depts: d
     if lead_text:
         lead = depts.get(_norm(lead_text))
         if lead is None:
-            result.problems.append(Problem(row.number, _heading(columns, "item.lead_department"),
-                                           _("Unknown department “%(name)s”: use a department code or name.",
-                                             name=lead_text[:60])))
+            result.problems.append(
+                Problem(
+                    row.number,
+                    _heading(columns, "item.lead_department"),
+                    _("Unknown department “%(name)s”: use a department code or name.", name=lead_text[:60]),
+                )
+            )
         else:
             given["lead_department"] = lead.code
     supporting: list[Department] = []
     for name in _split_departments(str(given.pop("supporting", "") or "")):
         d = depts.get(_norm(name))
         if d is None:
-            result.problems.append(Problem(row.number, _heading(columns, "item.supporting"),
-                                           _("Unknown department “%(name)s”: use a department code or name.",
-                                             name=name[:60])))
+            result.problems.append(
+                Problem(
+                    row.number,
+                    _heading(columns, "item.supporting"),
+                    _("Unknown department “%(name)s”: use a department code or name.", name=name[:60]),
+                )
+            )
         elif d not in supporting:
             supporting.append(d)
     source_text = str(given.get("budget_source") or "")
     source = _budget_source(source_text)
     if source is None:
-        result.problems.append(Problem(row.number, _heading(columns, "item.budget_source"), _(
-            "Unknown budget source “%(value)s”: choose one of %(choices)s.", value=source_text[:60],
-            choices=", ".join(str(v) for v in labels.BUDGET_SOURCE.values()))))
+        result.problems.append(
+            Problem(
+                row.number,
+                _heading(columns, "item.budget_source"),
+                _(
+                    "Unknown budget source “%(value)s”: choose one of %(choices)s.",
+                    value=source_text[:60],
+                    choices=", ".join(str(v) for v in labels.BUDGET_SOURCE.values()),
+                ),
+            )
+        )
     else:
         given["budget_source"] = source
     if len(result.problems) > problems_before:
         return
     code = str(given.get("code") or "")
-    existing = db.session.scalar(select(ActionItem).where(ActionItem.recommendation_id == rec.id,
-                                                          ActionItem.code == code)) if code else None
+    existing = (
+        db.session.scalar(select(ActionItem).where(ActionItem.recommendation_id == rec.id, ActionItem.code == code))
+        if code
+        else None
+    )
     if existing is not None:
         title = given.pop("title_zh", "")
         # The English CSV export writes 三(一) as III(1): the same section.
@@ -484,9 +575,17 @@ def _item_for(row: Row, columns: dict, actor: Any, rec: Recommendation, depts: d
         if supporting and {d.id for d in supporting} != {d.id for d in existing.supporting_departments}:
             diff.append("supporting")
         for name in diff:
-            result.problems.append(Problem(row.number, _heading(columns, f"item.{name}"), _(
-                "Action item %(code)s already exists with a different value; change it in the administration, "
-                "not by import.", code=code)))
+            result.problems.append(
+                Problem(
+                    row.number,
+                    _heading(columns, f"item.{name}"),
+                    _(
+                        "Action item %(code)s already exists with a different value; change it in the administration, "
+                        "not by import.",
+                        code=code,
+                    ),
+                )
+            )
         if not diff:
             result.unchanged["items"] += 1
         return
@@ -500,13 +599,19 @@ def _item_for(row: Row, columns: dict, actor: Any, rec: Recommendation, depts: d
         return
     lead_id = item.lead_department_id
     if any(d.id == lead_id for d in supporting):
-        result.problems.append(Problem(row.number, _heading(columns, "item.supporting"),
-                                       _("The lead department cannot also be a supporting department.")))
+        result.problems.append(
+            Problem(
+                row.number,
+                _heading(columns, "item.supporting"),
+                _("The lead department cannot also be a supporting department."),
+            )
+        )
         return
     inactive = [d.code for d in supporting if not d.active]
     if inactive:
-        result.problems.append(Problem(row.number, _heading(columns, "item.supporting"),
-                                       _("Deactivated departments cannot be added.")))
+        result.problems.append(
+            Problem(row.number, _heading(columns, "item.supporting"), _("Deactivated departments cannot be added."))
+        )
         return
     item.supporting_departments = sorted(supporting, key=lambda d: d.code)
     result.created["items"] += 1
@@ -515,12 +620,31 @@ def _item_for(row: Row, columns: dict, actor: Any, rec: Recommendation, depts: d
 # --- the template ------------------------------------------------------------------------------
 
 TEMPLATE_EXAMPLE = {
-    "report": "example-2019", "recommendation": "R1", "code": "R1-A1", "title": "EXAMPLE – replace this row",
-    "section": "III(1)", "lead": "DEPT-CODE", "supporting": "", "start": "108/01/01", "due": "108/12/31",
-    "budget": "", "budget_source": "", "weight": "1", "title_en": "EXAMPLE – replace this row",
-    "report_title_zh": "EXAMPLE", "report_title_en": "EXAMPLE", "agency_zh": "EXAMPLE", "agency_en": "EXAMPLE",
-    "destination_zh": "", "destination_en": "", "trip_start": "107/11/12", "trip_end": "107/11/19",
-    "report_date": "107/12/23", "rec_section": "III(1)", "rec_title_zh": "EXAMPLE", "rec_title_en": "EXAMPLE",
+    "report": "example-2019",
+    "recommendation": "R1",
+    "code": "R1-A1",
+    "title": "EXAMPLE – replace this row",
+    "section": "III(1)",
+    "lead": "DEPT-CODE",
+    "supporting": "",
+    "start": "108/01/01",
+    "due": "108/12/31",
+    "budget": "",
+    "budget_source": "",
+    "weight": "1",
+    "title_en": "EXAMPLE – replace this row",
+    "report_title_zh": "EXAMPLE",
+    "report_title_en": "EXAMPLE",
+    "agency_zh": "EXAMPLE",
+    "agency_en": "EXAMPLE",
+    "destination_zh": "",
+    "destination_en": "",
+    "trip_start": "107/11/12",
+    "trip_end": "107/11/19",
+    "report_date": "107/12/23",
+    "rec_section": "III(1)",
+    "rec_title_zh": "EXAMPLE",
+    "rec_title_en": "EXAMPLE",
     "rec_text_zh": "EXAMPLE",
 }
 
@@ -562,4 +686,3 @@ def template_bytes(fmt: str, locale: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-

@@ -7,6 +7,7 @@ those are off by default and switched on with PASSWORD_REQUIRE_COMPLEXITY,
 PASSWORD_MAX_AGE_DAYS and PASSWORD_HISTORY (docs/security.md explains the choice).
 Hashing is argon2id (services/accounts.py holds the hasher and its parameters).
 """
+
 from __future__ import annotations
 
 import re
@@ -72,8 +73,12 @@ def _is_common(password: str, user: User | None) -> bool:
 
 
 def _complexity_problem(password: str) -> str | None:
-    classes = [any(c.islower() for c in password), any(c.isupper() for c in password),
-               any(c.isdigit() for c in password), any(not c.isalnum() for c in password)]
+    classes = [
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(not c.isalnum() for c in password),
+    ]
     if not all(classes):
         return _("Use upper-case and lower-case letters, digits and symbols.")
     return None
@@ -83,10 +88,14 @@ def _reused(user: User, password: str, count: int) -> bool:
     """True if ``password`` is the current one or one of the ``count - 1`` before it."""
     hashes = [user.password_hash] if user.password_hash else []
     if count > 1 and user.id is not None:
-        hashes += list(db.session.scalars(
-            select(PasswordHistory.password_hash).where(PasswordHistory.user_id == user.id)
-            .order_by(PasswordHistory.id.desc()).limit(count - 1)
-        ))
+        hashes += list(
+            db.session.scalars(
+                select(PasswordHistory.password_hash)
+                .where(PasswordHistory.user_id == user.id)
+                .order_by(PasswordHistory.id.desc())
+                .limit(count - 1)
+            )
+        )
     for stored in hashes:
         try:
             if _verifier.verify(stored, password):
@@ -107,8 +116,12 @@ def validate_new_password(user: User | None, password: str | None) -> list[str]:
     elif len(password) > high:
         problems.append(_("Use a password of at most %(n)d characters.", n=high))
     if password and len(password) <= high and _is_common(password, user):
-        problems.append(_("This password is too common or too easy to guess; choose another one, "
-                          "for example a few unrelated words."))
+        problems.append(
+            _(
+                "This password is too common or too easy to guess; choose another one, "
+                "for example a few unrelated words."
+            )
+        )
     if cfg.get("PASSWORD_REQUIRE_COMPLEXITY"):
         problem = _complexity_problem(password)
         if problem:
@@ -153,12 +166,14 @@ def change_password(user: User, current: str | None, new: str | None) -> int:
     if not check_current_password(user, current):
         record_event("account.password_change_refused", user=user, obj=user, note="wrong current password")
         message = _("Your current password is not correct.")
-        raise DomainError(message, field="current_password", code="wrong_password",
-                          errors={"current_password": message})
+        raise DomainError(
+            message, field="current_password", code="wrong_password", errors={"current_password": message}
+        )
     problems = validate_new_password(user, new)
     if problems:
-        raise DomainError(" ".join(problems), field="new_password", code="weak_password",
-                          errors={"new_password": " ".join(problems)})
+        raise DomainError(
+            " ".join(problems), field="new_password", code="weak_password", errors={"new_password": " ".join(problems)}
+        )
     remember_old_password(user)
     user.password_hash = hash_password(new or "")
     user.password_changed_at = utcnow()

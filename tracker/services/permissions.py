@@ -1,10 +1,11 @@
 """Who may do what (docs/domain.md, "Users"). Pure functions of the user and the object;
 views and the API call these and turn ``False`` into 403."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from ..models import ActionItem, Role, User
+from ..models import ActionItem, Role
 
 
 def _role(user: Any) -> Role | None:
@@ -54,9 +55,7 @@ def is_lead_editor(user: Any, item: ActionItem) -> bool:
 
 
 def is_supporting_editor(user: Any, item: ActionItem) -> bool:
-    return _role(user) is Role.EDITOR and any(
-        d.id == user.department_id for d in item.supporting_departments
-    )
+    return _role(user) is Role.EDITOR and any(d.id == user.department_id for d in item.supporting_departments)
 
 
 def can_submit_update(user: Any, item: ActionItem) -> bool:

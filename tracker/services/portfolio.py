@@ -12,14 +12,16 @@ written. Every create and edit is recorded in the audit log with the fields that
 (before and after). The spreadsheet import (services/importer.py) goes through the same
 functions, so a rule holds whichever way the data comes in.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Sequence
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,8 +30,22 @@ from sqlalchemy import case, func, or_, select
 from .. import dates
 from ..extensions import db
 from ..models import (
-    ActionItem, AdoptionDecision, BudgetSource, Department, Direction, Indicator, ItemPeriod, PracticeFigure,
-    Recommendation, ReferencePractice, Report, RollupRecommendation, Status, TrackingChoice, User, utcnow,
+    ActionItem,
+    AdoptionDecision,
+    BudgetSource,
+    Department,
+    Direction,
+    Indicator,
+    ItemPeriod,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
+    RollupRecommendation,
+    Status,
+    TrackingChoice,
+    User,
+    utcnow,
 )
 from ..models.enums import Adoption
 from . import DomainError, PermissionDenied, permissions, projections
@@ -41,6 +57,7 @@ VALUE_LIMIT = Decimal("1e15")
 
 
 # --- field descriptions ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Field:
@@ -159,12 +176,15 @@ def _blank(value: Any) -> bool:
 
 
 def _not_a_date(raw: Any) -> str:
-    return _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
-             value=str(raw).strip()[:40])
+    return _(
+        "“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+        value=str(raw).strip()[:40],
+    )
 
 
-def clean(fields: Sequence[Field], values: dict[str, Any], departments: dict[str, Department] | None = None
-          ) -> tuple[dict[str, Any], dict[str, str]]:
+def clean(
+    fields: Sequence[Field], values: dict[str, Any], departments: dict[str, Department] | None = None
+) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed values of ``fields`` from ``values`` (strings as typed, or typed values), and a
     message per field that is wrong. Department fields take a department code."""
     from ..inputs import bidi_message, has_bidi_control
@@ -199,8 +219,9 @@ def clean(fields: Sequence[Field], values: dict[str, Any], departments: dict[str
         elif f.kind in ("int", "year"):
             number = parse_int(raw if not isinstance(raw, float) or not raw.is_integer() else int(raw))
             if number is None or (f.kind == "year" and not 1900 <= number <= 2199) or number < 0:
-                errors[f.name] = (_("Enter a year such as 2018.") if f.kind == "year"
-                                  else _("Enter a whole number, 0 or more."))
+                errors[f.name] = (
+                    _("Enter a year such as 2018.") if f.kind == "year" else _("Enter a whole number, 0 or more.")
+                )
             out[f.name] = number
         elif f.kind == "decimal":
             number = parse_decimal(raw)
@@ -277,8 +298,13 @@ def _audit(action: str, actor: User, obj: Any, before: dict | None, after: dict,
         return changed
     changed = {k for k in after if after[k] != before.get(k)}
     if changed:
-        record_event(action, user=actor, obj=obj, before={k: before.get(k) for k in sorted(changed)},
-                     after={k: after[k] for k in sorted(changed)} | extra)
+        record_event(
+            action,
+            user=actor,
+            obj=obj,
+            before={k: before.get(k) for k in sorted(changed)},
+            after={k: after[k] for k in sorted(changed)} | extra,
+        )
     return {k: after[k] for k in changed}
 
 
@@ -293,13 +319,18 @@ def _require_admin(actor: User, what: str, obj: Any = None) -> None:
 
 
 def _check_year_pair(values: dict[str, Any], errors: dict[str, str], low: str, high: str, message: str) -> None:
-    if values.get(low) is not None and values.get(high) is not None and values[high] <= values[low] \
-            and high not in errors:
+    if (
+        values.get(low) is not None
+        and values.get(high) is not None
+        and values[high] <= values[low]
+        and high not in errors
+    ):
         errors[high] = message
 
 
-def _check_number(values: dict[str, Any], errors: dict[str, str], name: str, message: str,
-                  ok: Any = lambda v: True) -> None:
+def _check_number(
+    values: dict[str, Any], errors: dict[str, str], name: str, message: str, ok: Any = lambda v: True
+) -> None:
     v = values.get(name)
     if v is not None and name not in errors and (abs(v) >= VALUE_LIMIT or not ok(v)):
         errors[name] = message
@@ -307,8 +338,8 @@ def _check_number(values: dict[str, Any], errors: dict[str, str], name: str, mes
 
 # --- reports -----------------------------------------------------------------------------------
 
-def _report_rules(values: dict[str, Any], errors: dict[str, str], report: Report | None,
-                  today: date) -> None:
+
+def _report_rules(values: dict[str, Any], errors: dict[str, str], report: Report | None, today: date) -> None:
     if "code" not in errors and values.get("code"):
         clash = db.session.scalar(select(Report.id).where(Report.code == values["code"]))
         if clash is not None and (report is None or clash != report.id):
@@ -322,8 +353,9 @@ def _report_rules(values: dict[str, Any], errors: dict[str, str], report: Report
         errors["report_date"] = _("The filing date cannot be in the future.")
 
 
-def create_report(actor: User, values: dict[str, Any], *, today: date | None = None,
-                  departments: dict[str, Department] | None = None) -> Report:
+def create_report(
+    actor: User, values: dict[str, Any], *, today: date | None = None, departments: dict[str, Department] | None = None
+) -> Report:
     """A new report (nothing tracked until it has action items). Raises DomainError."""
     _require_admin(actor, "report")
     data, errors = clean(REPORT_FIELDS, values, departments)
@@ -354,8 +386,9 @@ def edit_report(report: Report, actor: User, values: dict[str, Any], *, today: d
 
 
 def item_ids_of(report_id: int) -> list[int]:
-    return list(db.session.scalars(select(ActionItem.id).join(Recommendation)
-                                   .where(Recommendation.report_id == report_id)))
+    return list(
+        db.session.scalars(select(ActionItem.id).join(Recommendation).where(Recommendation.report_id == report_id))
+    )
 
 
 def open_items(report: Report, today: date | None = None) -> list[ActionItem]:
@@ -369,9 +402,9 @@ def open_items(report: Report, today: date | None = None) -> list[ActionItem]:
     out = []
     for item in items:
         st = states[item.id]
-        finished = (st.decision is not None and st.decision.decision in (TrackingChoice.RELEASE,
-                                                                         TrackingChoice.SELF_TRACK)) \
-            or st.status in (Status.COMPLETED, Status.NOT_FEASIBLE)
+        finished = (
+            st.decision is not None and st.decision.decision in (TrackingChoice.RELEASE, TrackingChoice.SELF_TRACK)
+        ) or st.status in (Status.COMPLETED, Status.NOT_FEASIBLE)
         if not finished or st.pending is not None:
             out.append(item)
     return out
@@ -390,14 +423,25 @@ def archive_report(report: Report, actor: User, reason: Any = "") -> Report:
     if still_open:
         codes = ", ".join(i.code for i in still_open[:10]) + (" …" if len(still_open) > 10 else "")
         raise DomainError(
-            _("The follow-up of this report is not finished: %(n)d action items are still open or wait for "
-              "review (%(codes)s). Release them or record their completion first.", n=len(still_open), codes=codes),
-            code="follow_up_open", open_items=[i.id for i in still_open])
+            _(
+                "The follow-up of this report is not finished: %(n)d action items are still open or wait for "
+                "review (%(codes)s). Release them or record their completion first.",
+                n=len(still_open),
+                codes=codes,
+            ),
+            code="follow_up_open",
+            open_items=[i.id for i in still_open],
+        )
     report.archived_at = utcnow()
     report.archive_reason = reason_v
     db.session.flush()
-    record_event("report.archive", user=actor, obj=report, before={"archived": False},
-                 after={"archived": True, "reason": reason_v})
+    record_event(
+        "report.archive",
+        user=actor,
+        obj=report,
+        before={"archived": False},
+        after={"archived": True, "reason": reason_v},
+    )
     return report
 
 
@@ -424,8 +468,10 @@ def current_report_ids(session: Any = None) -> list[int] | None:
 
 # --- recommendations, practices, figures, indicators, items -----------------------------------
 
-def _unique(model: Any, parent_col: Any, parent_id: int, code: str, own_id: int | None,
-            errors: dict[str, str], message: str) -> None:
+
+def _unique(
+    model: Any, parent_col: Any, parent_id: int, code: str, own_id: int | None, errors: dict[str, str], message: str
+) -> None:
     if "code" in errors or not code:
         return
     clash = db.session.scalar(select(model.id).where(parent_col == parent_id, model.code == code))
@@ -434,18 +480,28 @@ def _unique(model: Any, parent_col: Any, parent_id: int, code: str, own_id: int 
 
 
 def _next_position(model: Any, parent_col: Any, parent_id: int) -> int:
-    return int(db.session.scalar(select(func.coalesce(func.max(model.position), -1)).where(
-        parent_col == parent_id)) or -1) + 1
+    return (
+        int(db.session.scalar(select(func.coalesce(func.max(model.position), -1)).where(parent_col == parent_id)) or -1)
+        + 1
+    )
 
 
-def save_recommendation(actor: User, values: dict[str, Any], *, report: Report | None = None,
-                        rec: Recommendation | None = None) -> Recommendation:
+def save_recommendation(
+    actor: User, values: dict[str, Any], *, report: Report | None = None, rec: Recommendation | None = None
+) -> Recommendation:
     """Create (``report`` given) or edit (``rec`` given) a recommendation."""
     _require_admin(actor, "recommendation", rec)
     data, errors = clean(RECOMMENDATION_FIELDS, values)
     report_id = rec.report_id if rec is not None else report.id  # type: ignore[union-attr]
-    _unique(Recommendation, Recommendation.report_id, report_id, data["code"], rec.id if rec else None, errors,
-            _("This report already has a recommendation with the code “%(code)s”.", code=data["code"]))
+    _unique(
+        Recommendation,
+        Recommendation.report_id,
+        report_id,
+        data["code"],
+        rec.id if rec else None,
+        errors,
+        _("This report already has a recommendation with the code “%(code)s”.", code=data["code"]),
+    )
     _raise(errors)
     if rec is None:
         obj = Recommendation(report_id=report_id, text_en="")
@@ -463,14 +519,25 @@ def save_recommendation(actor: User, values: dict[str, Any], *, report: Report |
     return rec
 
 
-def save_practice(actor: User, values: dict[str, Any], *, recommendation: Recommendation | None = None,
-                  practice: ReferencePractice | None = None) -> ReferencePractice:
+def save_practice(
+    actor: User,
+    values: dict[str, Any],
+    *,
+    recommendation: Recommendation | None = None,
+    practice: ReferencePractice | None = None,
+) -> ReferencePractice:
     _require_admin(actor, "practice", practice)
     data, errors = clean(PRACTICE_FIELDS, values)
     rec_id = practice.recommendation_id if practice is not None else recommendation.id  # type: ignore[union-attr]
-    _unique(ReferencePractice, ReferencePractice.recommendation_id, rec_id, data["code"],
-            practice.id if practice else None, errors,
-            _("This recommendation already has a practice with the code “%(code)s”.", code=data["code"]))
+    _unique(
+        ReferencePractice,
+        ReferencePractice.recommendation_id,
+        rec_id,
+        data["code"],
+        practice.id if practice else None,
+        errors,
+        _("This recommendation already has a practice with the code “%(code)s”.", code=data["code"]),
+    )
     _raise(errors)
     if practice is None:
         obj = ReferencePractice(recommendation_id=rec_id)
@@ -488,16 +555,28 @@ def save_practice(actor: User, values: dict[str, Any], *, recommendation: Recomm
     return practice
 
 
-def save_figure(actor: User, values: dict[str, Any], *, practice: ReferencePractice | None = None,
-                figure: PracticeFigure | None = None) -> PracticeFigure:
+def save_figure(
+    actor: User,
+    values: dict[str, Any],
+    *,
+    practice: ReferencePractice | None = None,
+    figure: PracticeFigure | None = None,
+) -> PracticeFigure:
     _require_admin(actor, "figure", figure)
     data, errors = clean(FIGURE_FIELDS, values)
     _check_number(data, errors, "value", _("Enter a number below 10¹⁵."))
     if data.get("value") is None and not data.get("value_text_zh") and not errors:
         errors["value"] = _("Give the value, as a number or as the report words it.")
     pid = figure.practice_id if figure is not None else practice.id  # type: ignore[union-attr]
-    _unique(PracticeFigure, PracticeFigure.practice_id, pid, data["code"], figure.id if figure else None, errors,
-            _("This practice already has a figure with the code “%(code)s”.", code=data["code"]))
+    _unique(
+        PracticeFigure,
+        PracticeFigure.practice_id,
+        pid,
+        data["code"],
+        figure.id if figure else None,
+        errors,
+        _("This practice already has a figure with the code “%(code)s”.", code=data["code"]),
+    )
     _raise(errors)
     if figure is None:
         obj = PracticeFigure(practice_id=pid)
@@ -515,17 +594,30 @@ def save_figure(actor: User, values: dict[str, Any], *, practice: ReferencePract
     return figure
 
 
-def save_indicator(actor: User, values: dict[str, Any], *, recommendation: Recommendation | None = None,
-                   indicator: Indicator | None = None) -> Indicator:
+def save_indicator(
+    actor: User,
+    values: dict[str, Any],
+    *,
+    recommendation: Recommendation | None = None,
+    indicator: Indicator | None = None,
+) -> Indicator:
     _require_admin(actor, "indicator", indicator)
     data, errors = clean(INDICATOR_FIELDS, values)
     for name in ("reference_value", "baseline_value", "target_value"):
         _check_number(data, errors, name, _("Enter a number below 10¹⁵."))
-    _check_year_pair(data, errors, "baseline_year", "target_year",
-                     _("The target year must come after the baseline year."))
+    _check_year_pair(
+        data, errors, "baseline_year", "target_year", _("The target year must come after the baseline year.")
+    )
     rec_id = indicator.recommendation_id if indicator is not None else recommendation.id  # type: ignore[union-attr]
-    _unique(Indicator, Indicator.recommendation_id, rec_id, data["code"], indicator.id if indicator else None,
-            errors, _("This recommendation already has an indicator with the code “%(code)s”.", code=data["code"]))
+    _unique(
+        Indicator,
+        Indicator.recommendation_id,
+        rec_id,
+        data["code"],
+        indicator.id if indicator else None,
+        errors,
+        _("This recommendation already has an indicator with the code “%(code)s”.", code=data["code"]),
+    )
     _raise(errors)
     if indicator is None:
         obj = Indicator(recommendation_id=rec_id)
@@ -550,30 +642,50 @@ def _item_rules(data: dict[str, Any], errors: dict[str, str]) -> None:
     w = data.get("weight")
     if w is not None and "weight" not in errors and (w <= 0 or w >= 100000 or w != w.quantize(Decimal("0.001"))):
         errors["weight"] = _("Enter a weight greater than 0 (1 is the default), with at most three decimals.")
-    if data.get("start_date") and data.get("due_date") and data["due_date"] < data["start_date"] \
-            and "due_date" not in errors:
+    if (
+        data.get("start_date")
+        and data.get("due_date")
+        and data["due_date"] < data["start_date"]
+        and "due_date" not in errors
+    ):
         errors["due_date"] = _("The due date cannot be before the start date.")
     amount = data.get("budget_amount")
-    if amount is not None and "budget_amount" not in errors and (
-            amount < 0 or amount != amount.to_integral_value() or amount >= VALUE_LIMIT):
+    if (
+        amount is not None
+        and "budget_amount" not in errors
+        and (amount < 0 or amount != amount.to_integral_value() or amount >= VALUE_LIMIT)
+    ):
         errors["budget_amount"] = _("Enter the budget in whole NT$, 0 or more.")
     if amount is not None and data.get("budget_source") is None and "budget_source" not in errors:
         errors["budget_source"] = _("Choose the source of the budget.")
 
 
-def create_item(actor: User, recommendation: Recommendation, values: dict[str, Any], *,
-                departments: dict[str, Department] | None = None) -> ActionItem:
+def create_item(
+    actor: User,
+    recommendation: Recommendation,
+    values: dict[str, Any],
+    *,
+    departments: dict[str, Department] | None = None,
+) -> ActionItem:
     """A new action item. Its tracking starts on the report's filing date (docs/domain.md);
     the departments are named by the administrator, so they are confirmed. Editing an
     item goes through services/updates.edit_item (versioned)."""
     _require_admin(actor, "item")
     data, errors = clean(ITEM_FIELDS, values, departments)
     _item_rules(data, errors)
-    _unique(ActionItem, ActionItem.recommendation_id, recommendation.id, data["code"], None, errors,
-            _("This recommendation already has an action item with the code “%(code)s”.", code=data["code"]))
+    _unique(
+        ActionItem,
+        ActionItem.recommendation_id,
+        recommendation.id,
+        data["code"],
+        None,
+        errors,
+        _("This recommendation already has an action item with the code “%(code)s”.", code=data["code"]),
+    )
     _raise(errors)
-    item = ActionItem(recommendation_id=recommendation.id, departments_confirmed_at=utcnow(),
-                      departments_confirmed_by_id=actor.id)
+    item = ActionItem(
+        recommendation_id=recommendation.id, departments_confirmed_at=utcnow(), departments_confirmed_by_id=actor.id
+    )
     if data["position"] is None:
         item.position = _next_position(ActionItem, ActionItem.recommendation_id, recommendation.id)
     _apply(item, ITEM_FIELDS, data)
@@ -586,8 +698,17 @@ def create_item(actor: User, recommendation: Recommendation, values: dict[str, A
 
 # --- the portfolio list (a read) ---------------------------------------------------------------
 
-SORTS = ("report_date", "trip_start", "agency", "destination", "recommendations", "items", "progress",
-         "not_reported", "code")
+SORTS = (
+    "report_date",
+    "trip_start",
+    "agency",
+    "destination",
+    "recommendations",
+    "items",
+    "progress",
+    "not_reported",
+    "code",
+)
 STATES = ("current", "archived", "all")
 PER_PAGE = 25
 
@@ -652,8 +773,13 @@ def _filters(f: PortfolioFilters) -> list[Any]:
         like = f"%{f.destination.lower()}%"
         conds.append(or_(func.lower(Report.destination_zh).like(like), func.lower(Report.destination_en).like(like)))
     if f.department_id is not None:
-        conds.append(Report.id.in_(select(Recommendation.report_id).join(ActionItem).where(
-            ActionItem.lead_department_id == f.department_id)))
+        conds.append(
+            Report.id.in_(
+                select(Recommendation.report_id)
+                .join(ActionItem)
+                .where(ActionItem.lead_department_id == f.department_id)
+            )
+        )
     if f.state == "current":
         conds.append(Report.archived_at.is_(None))
     elif f.state == "archived":
@@ -676,38 +802,95 @@ def portfolio_page(f: PortfolioFilters, today: date | None = None) -> PortfolioP
     page = min(max(1, f.page), pages)
 
     rr = RollupRecommendation
-    recs = (select(Recommendation.report_id.label("rid"), func.count().label("n"))
-            .group_by(Recommendation.report_id).subquery())
-    items = (select(Recommendation.report_id.label("rid"), func.count(ActionItem.id).label("n"))
-             .join(ActionItem, ActionItem.recommendation_id == Recommendation.id)
-             .group_by(Recommendation.report_id).subquery())
+    recs = (
+        select(Recommendation.report_id.label("rid"), func.count().label("n"))
+        .group_by(Recommendation.report_id)
+        .subquery()
+    )
+    items = (
+        select(Recommendation.report_id.label("rid"), func.count(ActionItem.id).label("n"))
+        .join(ActionItem, ActionItem.recommendation_id == Recommendation.id)
+        .group_by(Recommendation.report_id)
+        .subquery()
+    )
     rec_progress = case((rr.weight_total > 0, rr.weighted_progress * 1.0 / rr.weight_total), else_=None)
-    prog = (select(rr.report_id.label("rid"), func.avg(rec_progress).label("p"))
-            .where(rr.period_end == pe_now).group_by(rr.report_id).subquery())
+    prog = (
+        select(rr.report_id.label("rid"), func.avg(rec_progress).label("p"))
+        .where(rr.period_end == pe_now)
+        .group_by(rr.report_id)
+        .subquery()
+    )
     ip = ItemPeriod
-    unreported = (select(ip.report_id.label("rid"), func.count().label("n"))
-                  .where(ip.period_end == collecting.end, ip.must_report.is_(True), ip.review.is_(None))
-                  .group_by(ip.report_id).subquery())
+    unreported = (
+        select(ip.report_id.label("rid"), func.count().label("n"))
+        .where(ip.period_end == collecting.end, ip.must_report.is_(True), ip.review.is_(None))
+        .group_by(ip.report_id)
+        .subquery()
+    )
     n_recs = func.coalesce(recs.c.n, 0)
     n_items = func.coalesce(items.c.n, 0)
     n_unrep = func.coalesce(unreported.c.n, 0)
     sort_col = {
-        "report_date": Report.report_date, "trip_start": Report.trip_start, "agency": Report.agency_zh,
-        "destination": Report.destination_zh, "recommendations": n_recs, "items": n_items,
-        "progress": func.coalesce(prog.c.p, -1), "not_reported": n_unrep, "code": Report.code,
+        "report_date": Report.report_date,
+        "trip_start": Report.trip_start,
+        "agency": Report.agency_zh,
+        "destination": Report.destination_zh,
+        "recommendations": n_recs,
+        "items": n_items,
+        "progress": func.coalesce(prog.c.p, -1),
+        "not_reported": n_unrep,
+        "code": Report.code,
     }[f.sort if f.sort in SORTS else "report_date"]
     order = [sort_col.desc() if f.descending else sort_col.asc(), Report.id.desc() if f.descending else Report.id]
-    q = (select(Report.id, Report.code, Report.title_zh, Report.title_en, Report.agency_zh, Report.agency_en,
-                Report.destination_zh, Report.destination_en, Report.trip_start, Report.trip_end,
-                Report.report_date, Report.archived_at, n_recs.label("n_recs"), n_items.label("n_items"),
-                prog.c.p, n_unrep.label("n_unrep"))
-         .outerjoin(recs, recs.c.rid == Report.id).outerjoin(items, items.c.rid == Report.id)
-         .outerjoin(prog, prog.c.rid == Report.id).outerjoin(unreported, unreported.c.rid == Report.id)
-         .where(*conds).order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE))
-    rows = [PortfolioRow(r.id, r.code, r.title_zh, r.title_en, r.agency_zh, r.agency_en, r.destination_zh,
-                         r.destination_en, r.trip_start, r.trip_end, r.report_date, r.archived_at is not None,
-                         int(r.n_recs), int(r.n_items), float(r.p) if r.p is not None else None, int(r.n_unrep))
-            for r in db.session.execute(q)]
+    q = (
+        select(
+            Report.id,
+            Report.code,
+            Report.title_zh,
+            Report.title_en,
+            Report.agency_zh,
+            Report.agency_en,
+            Report.destination_zh,
+            Report.destination_en,
+            Report.trip_start,
+            Report.trip_end,
+            Report.report_date,
+            Report.archived_at,
+            n_recs.label("n_recs"),
+            n_items.label("n_items"),
+            prog.c.p,
+            n_unrep.label("n_unrep"),
+        )
+        .outerjoin(recs, recs.c.rid == Report.id)
+        .outerjoin(items, items.c.rid == Report.id)
+        .outerjoin(prog, prog.c.rid == Report.id)
+        .outerjoin(unreported, unreported.c.rid == Report.id)
+        .where(*conds)
+        .order_by(*order)
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    )
+    rows = [
+        PortfolioRow(
+            r.id,
+            r.code,
+            r.title_zh,
+            r.title_en,
+            r.agency_zh,
+            r.agency_en,
+            r.destination_zh,
+            r.destination_en,
+            r.trip_start,
+            r.trip_end,
+            r.report_date,
+            r.archived_at is not None,
+            int(r.n_recs),
+            int(r.n_items),
+            float(r.p) if r.p is not None else None,
+            int(r.n_unrep),
+        )
+        for r in db.session.execute(q)
+    ]
     if rows:
         _adoption_counts(rows)
     return PortfolioPage(rows, total, page, pages, pe_now, collecting)
@@ -717,14 +900,19 @@ def _adoption_counts(rows: list[PortfolioRow]) -> None:
     """Per report, how many recommendations stand at each adoption decision (the latest
     decision per recommendation): one statement."""
     ad = AdoptionDecision
-    ranked = (select(ad.recommendation_id, ad.decision,
-                     func.row_number().over(partition_by=ad.recommendation_id,
-                                            order_by=(ad.decided_on.desc(), ad.id.desc())).label("rn"))
-              .subquery())
-    q = (select(Recommendation.report_id, ranked.c.decision, func.count())
-         .join(ranked, ranked.c.recommendation_id == Recommendation.id)
-         .where(ranked.c.rn == 1, Recommendation.report_id.in_([r.id for r in rows]))
-         .group_by(Recommendation.report_id, ranked.c.decision))
+    ranked = select(
+        ad.recommendation_id,
+        ad.decision,
+        func.row_number()
+        .over(partition_by=ad.recommendation_id, order_by=(ad.decided_on.desc(), ad.id.desc()))
+        .label("rn"),
+    ).subquery()
+    q = (
+        select(Recommendation.report_id, ranked.c.decision, func.count())
+        .join(ranked, ranked.c.recommendation_id == Recommendation.id)
+        .where(ranked.c.rn == 1, Recommendation.report_id.in_([r.id for r in rows]))
+        .group_by(Recommendation.report_id, ranked.c.decision)
+    )
     by_id = {r.id: r for r in rows}
     for rid, decision, n in db.session.execute(q):
         key = decision.value if isinstance(decision, Adoption) else str(decision)
@@ -735,15 +923,33 @@ def filter_choices() -> dict[str, list]:
     """Years of filing, destinations and departments leading items, for the filter form."""
     years = sorted({d.year for d in db.session.scalars(select(Report.report_date).distinct())}, reverse=True)
     destinations = sorted({d for d in db.session.scalars(select(Report.destination_zh).distinct()) if d})
-    depts = list(db.session.scalars(select(Department).where(
-        Department.id.in_(select(ActionItem.lead_department_id))).order_by(Department.code)))
+    depts = list(
+        db.session.scalars(
+            select(Department).where(Department.id.in_(select(ActionItem.lead_department_id))).order_by(Department.code)
+        )
+    )
     return {"years": years, "destinations": destinations, "departments": depts}
 
 
 __all__ = [
-    "FIGURE_FIELDS", "INDICATOR_FIELDS", "ITEM_FIELDS", "PRACTICE_FIELDS", "RECOMMENDATION_FIELDS",
-    "REPORT_FIELDS", "Field", "PortfolioFilters", "archive_report", "clean", "create_item", "create_report",
-    "current_report_ids", "edit_report", "portfolio_page", "save_figure", "save_indicator", "save_practice",
-    "save_recommendation", "unarchive_report",
+    "FIGURE_FIELDS",
+    "INDICATOR_FIELDS",
+    "ITEM_FIELDS",
+    "PRACTICE_FIELDS",
+    "RECOMMENDATION_FIELDS",
+    "REPORT_FIELDS",
+    "Field",
+    "PortfolioFilters",
+    "archive_report",
+    "clean",
+    "create_item",
+    "create_report",
+    "current_report_ids",
+    "edit_report",
+    "portfolio_page",
+    "save_figure",
+    "save_indicator",
+    "save_practice",
+    "save_recommendation",
+    "unarchive_report",
 ]
-

@@ -10,35 +10,64 @@ Two ways to the same answer (docs/domain.md; tests check they agree):
 
 Every function issues a fixed number of SQL statements whatever the number of items.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, union_all, literal
+from sqlalchemy import Select, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import dates as dates_mod
 from ..dates import DataDates
 from ..extensions import db
 from ..models import (
-    ActionItem, Department, ItemPeriod, Recommendation, Report, RollupDepartment, RollupRecommendation, Status,
-    StatusUpdate, TrackingChoice, TrackingDecision, action_item_supporting,
+    ActionItem,
+    Department,
+    ItemPeriod,
+    Recommendation,
+    Report,
+    Status,
+    StatusUpdate,
+    TrackingChoice,
+    TrackingDecision,
+    action_item_supporting,
 )
 from ..periods import Calendar, Period
 from . import projections, summary_sql
 from .history import (
-    CLOSED_STATUSES, Decision, ItemHistory, ItemState, OfficialUpdate, PendingUpdate, RollUp, mean_progress,
+    CLOSED_STATUSES,
+    Decision,
+    ItemHistory,
+    ItemState,
+    OfficialUpdate,
+    PendingUpdate,
+    RollUp,
+    mean_progress,
     state_on,
 )
 
 __all__ = [
-    "CLOSED_STATUSES", "Decision", "ItemState", "OfficialUpdate", "PendingUpdate", "RollUp", "Summary",
-    "RecommendationSummary", "build_summary", "data_dates", "item_states", "load_items", "mean_progress",
-    "rollup", "current_period",
+    "CLOSED_STATUSES",
+    "Decision",
+    "ItemState",
+    "OfficialUpdate",
+    "PendingUpdate",
+    "RollUp",
+    "Summary",
+    "RecommendationSummary",
+    "build_summary",
+    "data_dates",
+    "item_states",
+    "load_items",
+    "mean_progress",
+    "rollup",
+    "current_period",
 ]
 
 
@@ -71,6 +100,7 @@ def read_model_period(dd: DataDates) -> Period | None:
 
 # --- item states ---------------------------------------------------------------------------------
 
+
 def _flags_today(state: ItemState, row: ItemPeriod | Any, today: date, cal: Calendar, soon_days: int) -> None:
     """Health on ``today`` from a current-period row (its stored flags are for the period end)."""
     state.overdue = state.due_soon = state.stale = False
@@ -85,19 +115,32 @@ def _flags_today(state: ItemState, row: ItemPeriod | Any, today: date, cal: Cale
 def state_from_row(row: ItemPeriod | Any) -> ItemState:
     official = None
     if row.official_update_id is not None:
-        official = OfficialUpdate(row.official_update_id, Status(row.status), row.progress,
-                                  row.official_effective_date, row.official_approved_on)
+        official = OfficialUpdate(
+            row.official_update_id,
+            Status(row.status),
+            row.progress,
+            row.official_effective_date,
+            row.official_approved_on,
+        )
     decision = None
     if row.decision is not None:
         decision = Decision(row.decision_id, TrackingChoice(row.decision), date.min)
     pending = None
     if row.pending_update_id is not None:
-        pending = PendingUpdate(row.pending_update_id, Status(row.pending_status), row.pending_progress,
-                                row.pending_effective_date)
+        pending = PendingUpdate(
+            row.pending_update_id, Status(row.pending_status), row.pending_progress, row.pending_effective_date
+        )
     return ItemState(
-        item_id=row.item_id, status=Status(row.status), progress=row.progress, official=official,
-        pending=pending, decision=decision, returned_id=row.returned_update_id,
-        reported_through=row.open_reported_through, overdue=bool(row.overdue), due_soon=bool(row.due_soon),
+        item_id=row.item_id,
+        status=Status(row.status),
+        progress=row.progress,
+        official=official,
+        pending=pending,
+        decision=decision,
+        returned_id=row.returned_update_id,
+        reported_through=row.open_reported_through,
+        overdue=bool(row.overdue),
+        due_soon=bool(row.due_soon),
         stale=bool(row.stale),
     )
 
@@ -108,8 +151,13 @@ def _scope_ids(items: Sequence[ActionItem] | None, item_scope: Select | None) ->
     return [i.id for i in items or ()]
 
 
-def item_states(items: Sequence[ActionItem] | None, as_of: date | DataDates, item_scope: Select | None = None,
-                session: Session | None = None, fold: bool = False) -> dict[int, ItemState]:
+def item_states(
+    items: Sequence[ActionItem] | None,
+    as_of: date | DataDates,
+    item_scope: Select | None = None,
+    session: Session | None = None,
+    fold: bool = False,
+) -> dict[int, ItemState]:
     """State of each item on (D, K): from the read model when it answers exactly, else by
     folding the histories (``fold=True`` forces that: single-item pages want the details a
     row does not keep, such as the pending report's values). A fixed number of statements.
@@ -123,8 +171,9 @@ def item_states(items: Sequence[ActionItem] | None, as_of: date | DataDates, ite
     if period is not None:
         projections.sync(session)
         projections.ensure_current(dd.today)
-        rows = session.scalars(select(ItemPeriod).where(ItemPeriod.period_end == period.end,
-                                                        ItemPeriod.item_id.in_(scope))).all()
+        rows = session.scalars(
+            select(ItemPeriod).where(ItemPeriod.period_end == period.end, ItemPeriod.item_id.in_(scope))
+        ).all()
         cal, soon = calendar(), projections.due_soon_days()
         states = {}
         for row in rows:
@@ -141,26 +190,37 @@ def item_states(items: Sequence[ActionItem] | None, as_of: date | DataDates, ite
     return fold_states(histories, dd)
 
 
-def state_from_records(item: ActionItem, report_date: date, updates: Sequence[Any], decisions: Sequence[Any],
-                       dd: DataDates) -> ItemState:
+def state_from_records(
+    item: ActionItem, report_date: date, updates: Sequence[Any], decisions: Sequence[Any], dd: DataDates
+) -> ItemState:
     """The state on (D, K) folded from an item's records already loaded as objects (its
     page shows them anyway): no statement of its own."""
     from .history import DecisionRec, ItemFacts, ReviewRec, UpdateRec, WithdrawalRec
 
     local = dates_mod.local_date
-    h = ItemHistory(ItemFacts(item.id, item.tracking_start or report_date, item.due_date,
-                              Decimal(item.weight if item.weight is not None else 1), item.recommendation_id, 0,
-                              item.lead_department_id))
+    h = ItemHistory(
+        ItemFacts(
+            item.id,
+            item.tracking_start or report_date,
+            item.due_date,
+            Decimal(item.weight if item.weight is not None else 1),
+            item.recommendation_id,
+            0,
+            item.lead_department_id,
+        )
+    )
     for u in sorted(updates, key=lambda u: u.id):
-        h.updates.append(UpdateRec(u.id, u.effective_date, local(u.submitted_at), u.status, u.progress,
-                                   u.corrects_id))
+        h.updates.append(UpdateRec(u.id, u.effective_date, local(u.submitted_at), u.status, u.progress, u.corrects_id))
         if u.review is not None:
             h.reviews[u.id] = ReviewRec(u.id, u.review.decision, local(u.review.recorded_at), u.review.effective_date)
         if u.withdrawal is not None:
             h.withdrawals[u.id] = WithdrawalRec(u.id, u.withdrawal.kind, local(u.withdrawal.recorded_at))
     for d in sorted(decisions, key=lambda d: d.id):
-        h.decisions.append(DecisionRec(d.id, TrackingChoice(d.decision), d.effective_date, local(d.recorded_at),
-                                       d.review_year, d.reason))
+        h.decisions.append(
+            DecisionRec(
+                d.id, TrackingChoice(d.decision), d.effective_date, local(d.recorded_at), d.review_year, d.reason
+            )
+        )
     return state_on(h, dd.as_of, dd.known_at, calendar(), projections.due_soon_days())
 
 
@@ -176,8 +236,12 @@ def rollup(items: Iterable[ActionItem], states: dict[int, ItemState]) -> RollUp:
     return _rollup((item.weight, states[item.id]) for item in items if states[item.id].exists)
 
 
-def load_items(report_ids: Sequence[int] | None = None, recommendation_id: int | None = None,
-               department_id: int | None = None, session: Session | None = None) -> list[ActionItem]:
+def load_items(
+    report_ids: Sequence[int] | None = None,
+    recommendation_id: int | None = None,
+    department_id: int | None = None,
+    session: Session | None = None,
+) -> list[ActionItem]:
     """Items with departments eager-loaded (a fixed number of statements)."""
     session = session or db.session
     q = select(ActionItem).options(
@@ -189,10 +253,12 @@ def load_items(report_ids: Sequence[int] | None = None, recommendation_id: int |
         q = q.join(Recommendation).where(Recommendation.report_id.in_(report_ids))
     if department_id is not None:
         sup = action_item_supporting
-        q = q.where(or_(
-            ActionItem.lead_department_id == department_id,
-            ActionItem.id.in_(select(sup.c.action_item_id).where(sup.c.department_id == department_id)),
-        ))
+        q = q.where(
+            or_(
+                ActionItem.lead_department_id == department_id,
+                ActionItem.id.in_(select(sup.c.action_item_id).where(sup.c.department_id == department_id)),
+            )
+        )
     q = q.order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
     return list(session.scalars(q))
 
@@ -205,6 +271,7 @@ def scope_for_reports(report_ids: Sequence[int] | None) -> Select:
 
 
 # --- the summary -----------------------------------------------------------------------------------
+
 
 @dataclass
 class RecommendationSummary:
@@ -315,9 +382,13 @@ def _reports(session: Session, report_ids: Sequence[int] | None) -> list[Report]
 def _recommendations(session: Session, rids: list[int]) -> list[Recommendation]:
     if not rids:
         return []
-    return list(session.scalars(
-        select(Recommendation).where(Recommendation.report_id.in_(rids))
-        .order_by(Recommendation.report_id, Recommendation.position, Recommendation.id)))
+    return list(
+        session.scalars(
+            select(Recommendation)
+            .where(Recommendation.report_id.in_(rids))
+            .order_by(Recommendation.report_id, Recommendation.position, Recommendation.id)
+        )
+    )
 
 
 def _overall(recs: list[RecommendationSummary]) -> tuple[float | None, dict[int, float | None]]:
@@ -328,14 +399,18 @@ def _overall(recs: list[RecommendationSummary]) -> tuple[float | None, dict[int,
     return mean_progress(report_progress.values()), report_progress
 
 
-def _decisions_in_year(session: Session, dd: DataDates, year: int, rids: list[int] | None,
-                       limit: int | None) -> tuple[list[DecisionRow], Counter]:
+def _decisions_in_year(
+    session: Session, dd: DataDates, year: int, rids: list[int] | None, limit: int | None
+) -> tuple[list[DecisionRow], Counter]:
     """Tracking decisions effective in ``year`` up to D and known by K (listed even when a
     later one replaced them), and their counts per choice (``rids`` None: every report).
     One statement: each row carries the whole year's counts (window sums), so a capped
     list still comes with complete counts."""
-    params: dict[str, Any] = {"d_upto": min(dd.as_of, date(year, 12, 31)), "d_from": date(year, 1, 1),
-                              "known_before": dd.known_before()}
+    params: dict[str, Any] = {
+        "d_upto": min(dd.as_of, date(year, 12, 31)),
+        "d_from": date(year, 1, 1),
+        "known_before": dd.known_before(),
+    }
     if rids is not None:
         params["rids"] = list(rids)
     if limit is not None:
@@ -343,19 +418,42 @@ def _decisions_in_year(session: Session, dd: DataDates, year: int, rids: list[in
     rows = session.execute(summary_sql.decisions_in_year(rids is not None, limit is not None), params).all()
     counts: Counter = Counter()
     if rows:
-        counts.update({c: int(getattr(rows[0], f"total_{c.value}") or 0) for c in TrackingChoice
-                       if getattr(rows[0], f"total_{c.value}")})
+        counts.update(
+            {
+                c: int(getattr(rows[0], f"total_{c.value}") or 0)
+                for c in TrackingChoice
+                if getattr(rows[0], f"total_{c.value}")
+            }
+        )
     if limit == 0:
         rows = []
-    return [DecisionRow(r[0].id, r[0].action_item_id, r.code, r.rec_code, r.title_zh, r.title_en,
-                        TrackingChoice(r[0].decision), r[0].effective_date, r[0].reason, r[0].review_year)
-            for r in rows], counts
+    return [
+        DecisionRow(
+            r[0].id,
+            r[0].action_item_id,
+            r.code,
+            r.rec_code,
+            r.title_zh,
+            r.title_en,
+            TrackingChoice(r[0].decision),
+            r[0].effective_date,
+            r[0].reason,
+            r[0].review_year,
+        )
+        for r in rows
+    ], counts
 
 
-def build_summary(as_of: date | DataDates, report_ids: Sequence[int] | None = None, year: int | None = None,
-                  session: Session | None = None, flag_limit: int | None = None,
-                  decision_limit: int | None = None, with_items: bool = False,
-                  with_recommendations: bool | None = None) -> Summary:
+def build_summary(
+    as_of: date | DataDates,
+    report_ids: Sequence[int] | None = None,
+    year: int | None = None,
+    session: Session | None = None,
+    flag_limit: int | None = None,
+    decision_limit: int | None = None,
+    with_items: bool = False,
+    with_recommendations: bool | None = None,
+) -> Summary:
     """The numbers of the dashboard, the summary API and the annual export on (D, K).
 
     ``year`` selects which tracking decisions are listed (default: D's year);
@@ -366,8 +464,16 @@ def build_summary(as_of: date | DataDates, report_ids: Sequence[int] | None = No
     dd = data_dates(as_of)
     period = read_model_period(dd)
     if period is not None:
-        summary = _summary_from_read_model(session, dd, period, report_ids, year, flag_limit, decision_limit,
-                                           True if with_items else with_recommendations)
+        summary = _summary_from_read_model(
+            session,
+            dd,
+            period,
+            report_ids,
+            year,
+            flag_limit,
+            decision_limit,
+            True if with_items else with_recommendations,
+        )
         if with_items:  # the exports: every item present on D with its state, from the same rows
             rids = [r.id for r in summary.reports]
             # Documents follow relationships (recommendation → report): ORM objects, not rows.
@@ -406,9 +512,16 @@ STATUS_FIELDS = summary_sql.STATUS_FIELDS
 REPORTING_FIELDS = summary_sql.REPORTING_FIELDS
 
 
-def _summary_from_read_model(session: Session, dd: DataDates, period: Period, report_ids: Sequence[int] | None,
-                             year: int | None, flag_limit: int | None, decision_limit: int | None,
-                             with_recommendations: bool | None) -> Summary:
+def _summary_from_read_model(
+    session: Session,
+    dd: DataDates,
+    period: Period,
+    report_ids: Sequence[int] | None,
+    year: int | None,
+    flag_limit: int | None,
+    decision_limit: int | None,
+    with_recommendations: bool | None,
+) -> Summary:
     """Sums of the roll-up rows in SQL: the cost follows the number of reports and
     recommendations shown, not the number of items (statements: services/summary_sql.py)."""
     projections.sync(session)
@@ -443,9 +556,15 @@ def _summary_from_read_model(session: Session, dd: DataDates, period: Period, re
             weight_total = Decimal(row.weight_total or 0)
             prog = float(Decimal(row.weighted_progress) / weight_total) if weight_total > 0 else None
             n_items = _counter(row, "n_items")
-            rec_summaries.append(RecommendationSummary(
-                row, RollUp(prog, weight_total, n_items - excluded, excluded), counts, n_items,
-                _counter(row, "n_pending")))
+            rec_summaries.append(
+                RecommendationSummary(
+                    row,
+                    RollUp(prog, weight_total, n_items - excluded, excluded),
+                    counts,
+                    n_items,
+                    _counter(row, "n_pending"),
+                )
+            )
             report_stats.setdefault(row.report_id, ReportStats()).recommendations += 1
     dept_counts: dict[int, Counter] = {}
     departments: dict[int, DepartmentRef] = {}
@@ -456,19 +575,35 @@ def _summary_from_read_model(session: Session, dd: DataDates, period: Period, re
             if counts:
                 dept_counts[row.id] = counts
     today_view = dd.as_of == dd.today
-    flag_counts, flagged = _flags_from_rows(session, dd, period, rids if scoped else None, flag_limit, today_view,
-                                            totals)
+    flag_counts, flagged = _flags_from_rows(
+        session, dd, period, rids if scoped else None, flag_limit, today_view, totals
+    )
     for flist in flagged.values():  # departments of listed items that lead nothing in scope (cannot happen
-        for f in flist:               # once rows exist, but names must never be missing)
+        for f in flist:  # once rows exist, but names must never be missing)
             departments.setdefault(f.lead_department_id, DepartmentRef(f.lead_department_id, "", "", ""))
-    decisions, decision_counts = _decisions_in_year(session, dd, year or dd.as_of.year, rids if scoped else None,
-                                                    decision_limit) if rids else ([], Counter())
+    decisions, decision_counts = (
+        _decisions_in_year(session, dd, year or dd.as_of.year, rids if scoped else None, decision_limit)
+        if rids
+        else ([], Counter())
+    )
     return Summary(
-        dates=dd, reports=reports, recommendations=rec_summaries, overall_progress=overall,
-        report_progress=report_progress, status_counts=status_counts, department_counts=dept_counts,
-        departments=departments, flag_counts=flag_counts, flagged=flagged, decisions_in_year=decisions,
-        decision_counts=decision_counts, pending_count=_counter(totals, "n_pending"), reporting=reporting,
-        item_count=_counter(totals, "n_items"), source="read model", report_stats=report_stats,
+        dates=dd,
+        reports=reports,
+        recommendations=rec_summaries,
+        overall_progress=overall,
+        report_progress=report_progress,
+        status_counts=status_counts,
+        department_counts=dept_counts,
+        departments=departments,
+        flag_counts=flag_counts,
+        flagged=flagged,
+        decisions_in_year=decisions,
+        decision_counts=decision_counts,
+        pending_count=_counter(totals, "n_pending"),
+        reporting=reporting,
+        item_count=_counter(totals, "n_items"),
+        source="read model",
+        report_stats=report_stats,
     )
 
 
@@ -487,8 +622,15 @@ def _flag_params(dd: DataDates, period: Period, rids: list[int] | None, today_vi
     return params, has_last_due
 
 
-def _flags_from_rows(session: Session, dd: DataDates, period: Period, rids: list[int] | None, limit: int | None,
-                     today_view: bool, totals: Any) -> tuple[dict[str, int], dict[str, list[FlaggedItem]]]:
+def _flags_from_rows(
+    session: Session,
+    dd: DataDates,
+    period: Period,
+    rids: list[int] | None,
+    limit: int | None,
+    today_view: bool,
+    totals: Any,
+) -> tuple[dict[str, int], dict[str, list[FlaggedItem]]]:
     """Flag counts and the first ``limit`` flagged items (``rids`` None: every report)."""
     if rids is not None and not rids:
         return {f: 0 for f in FLAGS}, {f: [] for f in FLAGS}
@@ -505,14 +647,33 @@ def _flags_from_rows(session: Session, dd: DataDates, period: Period, rids: list
     if limit is not None:
         params["lim"] = limit
     for r in session.execute(summary_sql.flag_lists(scoped, today_view, has_last_due, limit is not None), params):
-        flagged[r.flag].append(FlaggedItem(r.flag, r.item_id, r.code, r.title_zh, r.title_en, r.rec_code,
-                                           r.report_id, r.lead_department_id, r.due_date, Status(r.status),
-                                           r.progress, r.official_effective_date))
+        flagged[r.flag].append(
+            FlaggedItem(
+                r.flag,
+                r.item_id,
+                r.code,
+                r.title_zh,
+                r.title_en,
+                r.rec_code,
+                r.report_id,
+                r.lead_department_id,
+                r.due_date,
+                Status(r.status),
+                r.progress,
+                r.official_effective_date,
+            )
+        )
     return counts, flagged
 
 
-def _summary_from_history(session: Session, dd: DataDates, report_ids: Sequence[int] | None, year: int | None,
-                          flag_limit: int | None, decision_limit: int | None) -> Summary:
+def _summary_from_history(
+    session: Session,
+    dd: DataDates,
+    report_ids: Sequence[int] | None,
+    year: int | None,
+    flag_limit: int | None,
+    decision_limit: int | None,
+) -> Summary:
     reports = _reports(session, report_ids)
     rids = [r.id for r in reports]
     recs = _recommendations(session, rids)
@@ -526,10 +687,15 @@ def _summary_from_history(session: Session, dd: DataDates, report_ids: Sequence[
     rec_summaries = []
     for rec in recs:
         rec_items = by_rec.get(rec.id, [])
-        rec_summaries.append(RecommendationSummary(
-            recommendation=rec, rollup=rollup(rec_items, states),
-            status_counts=Counter(states[i.id].status for i in rec_items), item_count=len(rec_items),
-            pending=sum(1 for i in rec_items if states[i.id].pending is not None)))
+        rec_summaries.append(
+            RecommendationSummary(
+                recommendation=rec,
+                rollup=rollup(rec_items, states),
+                status_counts=Counter(states[i.id].status for i in rec_items),
+                item_count=len(rec_items),
+                pending=sum(1 for i in rec_items if states[i.id].pending is not None),
+            )
+        )
     overall, report_progress = _overall(rec_summaries)
     report_stats: dict[int, ReportStats] = {}
     for rs in rec_summaries:
@@ -546,10 +712,22 @@ def _summary_from_history(session: Session, dd: DataDates, report_ids: Sequence[
     for i in present:
         st = states[i.id]
         for flag in st.flags:
-            flagged[flag].append(FlaggedItem(
-                flag, i.id, i.code, i.title_zh, i.title_en, rec_code.get(i.recommendation_id, ""),
-                histories[i.id].facts.report_id, i.lead_department_id, i.due_date, st.status, st.progress,
-                st.official.effective_date if st.official else None))
+            flagged[flag].append(
+                FlaggedItem(
+                    flag,
+                    i.id,
+                    i.code,
+                    i.title_zh,
+                    i.title_en,
+                    rec_code.get(i.recommendation_id, ""),
+                    histories[i.id].facts.report_id,
+                    i.lead_department_id,
+                    i.due_date,
+                    st.status,
+                    st.progress,
+                    st.official.effective_date if st.official else None,
+                )
+            )
     counts = {f: len(flagged[f]) for f in FLAGS}
     for flag in FLAGS:
         # The read model's order: longest overdue / soonest due first, longest unreported first.
@@ -581,29 +759,45 @@ def _summary_from_history(session: Session, dd: DataDates, report_ids: Sequence[
         if timeliness is not None:
             reporting.on_time += timeliness.value == "on_time"
             reporting.late += timeliness.value == "late"
-    decisions, decision_counts = _decisions_in_year(session, dd, year or dd.as_of.year, rids, decision_limit) \
-        if rids else ([], Counter())
+    decisions, decision_counts = (
+        _decisions_in_year(session, dd, year or dd.as_of.year, rids, decision_limit) if rids else ([], Counter())
+    )
     return Summary(
-        dates=dd, reports=reports, recommendations=rec_summaries, overall_progress=overall,
-        report_progress=report_progress, status_counts=status_counts, department_counts=dict(dept_counts),
-        departments={d.id: d for d in session.scalars(select(Department))}, flag_counts=counts, flagged=flagged,
-        decisions_in_year=decisions, decision_counts=decision_counts,
-        pending_count=sum(1 for i in present if states[i.id].pending is not None), reporting=reporting,
-        item_count=len(present), source="history", items=present, states={i.id: states[i.id] for i in present},
+        dates=dd,
+        reports=reports,
+        recommendations=rec_summaries,
+        overall_progress=overall,
+        report_progress=report_progress,
+        status_counts=status_counts,
+        department_counts=dict(dept_counts),
+        departments={d.id: d for d in session.scalars(select(Department))},
+        flag_counts=counts,
+        flagged=flagged,
+        decisions_in_year=decisions,
+        decision_counts=decision_counts,
+        pending_count=sum(1 for i in present if states[i.id].pending is not None),
+        reporting=reporting,
+        item_count=len(present),
+        source="history",
+        items=present,
+        states={i.id: states[i.id] for i in present},
         report_stats=report_stats,
     )
 
 
 # --- any data date, everything known: rows of a nearby period, corrected item by item ---------------
 
+
 def _items_with_records_between(session: Session, after: date, upto: date, rids: list[int] | None) -> set[int]:
     """Items with an update or a tracking decision effective in (after, upto]."""
     if upto <= after:
         return set()
-    q_u = select(StatusUpdate.action_item_id).where(StatusUpdate.effective_date > after,
-                                                    StatusUpdate.effective_date <= upto)
-    q_d = select(TrackingDecision.action_item_id).where(TrackingDecision.effective_date > after,
-                                                        TrackingDecision.effective_date <= upto)
+    q_u = select(StatusUpdate.action_item_id).where(
+        StatusUpdate.effective_date > after, StatusUpdate.effective_date <= upto
+    )
+    q_d = select(TrackingDecision.action_item_id).where(
+        TrackingDecision.effective_date > after, TrackingDecision.effective_date <= upto
+    )
     if rids is not None:
         scope = scope_for_reports(rids)
         q_u = q_u.where(StatusUpdate.action_item_id.in_(scope))
@@ -611,14 +805,20 @@ def _items_with_records_between(session: Session, after: date, upto: date, rids:
     return set(session.scalars(union_all(q_u, q_d)))
 
 
-def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequence[int] | None,
-                               year: int | None, flag_limit: int | None, decision_limit: int | None) -> Summary:
+def _summary_from_patched_rows(
+    session: Session,
+    dd: DataDates,
+    report_ids: Sequence[int] | None,
+    year: int | None,
+    flag_limit: int | None,
+    decision_limit: int | None,
+) -> Summary:
     """The summary on any data date D with everything known: an item with no record effective
     between D and a period end has, on D, the state of that period end's row (health on D is
     worked out from the row); only the items with such records are folded from their history.
     The period end that leaves fewer items to fold is used: the end of D's period (records
     after D) or the end of the period before (records up to D)."""
-    from .history import ItemFacts, period_report
+    from .history import period_report
 
     projections.sync(session)
     projections.ensure_current(dd.today)
@@ -632,11 +832,35 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
     before = _items_with_records_between(session, previous.end, dd.as_of, rids if scoped else None)
     base, changed = (period, after) if len(after) <= len(before) else (previous, before)
     ip = ItemPeriod
-    cols = (ip.item_id, ip.recommendation_id, ip.report_id, ip.lead_department_id, ip.weight, ip.due_date,
-            ip.status, ip.progress, ip.official_update_id, ip.official_effective_date, ip.official_approved_on,
-            ip.pending_update_id, ip.pending_status, ip.pending_progress, ip.pending_effective_date,
-            ip.returned_update_id, ip.decision, ip.decision_id, ip.released, ip.overdue, ip.due_soon, ip.stale,
-            ip.open_due_date, ip.open_reported_through, ip.must_report, ip.review, ip.timeliness)
+    cols = (
+        ip.item_id,
+        ip.recommendation_id,
+        ip.report_id,
+        ip.lead_department_id,
+        ip.weight,
+        ip.due_date,
+        ip.status,
+        ip.progress,
+        ip.official_update_id,
+        ip.official_effective_date,
+        ip.official_approved_on,
+        ip.pending_update_id,
+        ip.pending_status,
+        ip.pending_progress,
+        ip.pending_effective_date,
+        ip.returned_update_id,
+        ip.decision,
+        ip.decision_id,
+        ip.released,
+        ip.overdue,
+        ip.due_soon,
+        ip.stale,
+        ip.open_due_date,
+        ip.open_reported_through,
+        ip.must_report,
+        ip.review,
+        ip.timeliness,
+    )
     q = select(*cols).where(ip.period_end == base.end)
     if scoped:
         q = q.where(ip.report_id.in_(rids))
@@ -645,8 +869,12 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
     # (base after D), or there on D without a row at the base (base before D).
     lo, hi = sorted((dd.as_of, base.end))
     start = func.coalesce(ActionItem.tracking_start, Report.report_date)
-    sq = (select(ActionItem.id).join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
-          .join(Report, Report.id == Recommendation.report_id).where(start > lo, start <= hi))
+    sq = (
+        select(ActionItem.id)
+        .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
+        .join(Report, Report.id == Recommendation.report_id)
+        .where(start > lo, start <= hi)
+    )
     if scoped:
         sq = sq.where(Report.id.in_(rids))
     starters = set(session.scalars(sq))
@@ -677,16 +905,32 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
             continue
         states[item_id] = st
         facts.setdefault(item_id, h.facts)
-        must = period >= cal.first_tracked(h.facts.start) and \
-            state_on(h, period.start - timedelta(days=1), dd.known_at, cal).open
+        must = (
+            period >= cal.first_tracked(h.facts.start)
+            and state_on(h, period.start - timedelta(days=1), dd.known_at, cal).open
+        )
         _uid, review, _first, timeliness = period_report(h, period, dd.known_at, dd.as_of)
         reported[item_id] = (must, review, timeliness)
     # Aggregate (the same rules as the roll-ups).
-    recs = list(session.execute(
-        select(Recommendation.id, Recommendation.report_id, Recommendation.code, Recommendation.position,
-               Recommendation.section, Recommendation.title_zh, Recommendation.title_en)
-        .where(Recommendation.report_id.in_(rids)).order_by(Recommendation.report_id, Recommendation.position,
-                                                            Recommendation.id))) if rids else []
+    recs = (
+        list(
+            session.execute(
+                select(
+                    Recommendation.id,
+                    Recommendation.report_id,
+                    Recommendation.code,
+                    Recommendation.position,
+                    Recommendation.section,
+                    Recommendation.title_zh,
+                    Recommendation.title_en,
+                )
+                .where(Recommendation.report_id.in_(rids))
+                .order_by(Recommendation.report_id, Recommendation.position, Recommendation.id)
+            )
+        )
+        if rids
+        else []
+    )
     by_rec: dict[int, list[int]] = defaultdict(list)
     for item_id in states:
         f = facts[item_id]
@@ -696,9 +940,15 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
     rec_summaries = []
     for rec in recs:
         ids = by_rec.get(rec.id, [])
-        rec_summaries.append(RecommendationSummary(
-            rec, _rollup((facts[i].weight, states[i]) for i in ids), Counter(states[i].status for i in ids),
-            len(ids), sum(1 for i in ids if states[i].pending is not None)))
+        rec_summaries.append(
+            RecommendationSummary(
+                rec,
+                _rollup((facts[i].weight, states[i]) for i in ids),
+                Counter(states[i].status for i in ids),
+                len(ids),
+                sum(1 for i in ids if states[i].pending is not None),
+            )
+        )
     overall, report_progress = _overall(rec_summaries)
     report_stats: dict[int, ReportStats] = {}
     for rs in rec_summaries:
@@ -710,8 +960,10 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
     dept_counts: dict[int, Counter] = defaultdict(Counter)
     for item_id, st in states.items():
         dept_counts[facts[item_id].lead_department_id][st.status] += 1
-    departments = {d.id: DepartmentRef(d.id, d.code, d.name_zh, d.name_en) for d in session.execute(
-        select(Department.id, Department.code, Department.name_zh, Department.name_en))}
+    departments = {
+        d.id: DepartmentRef(d.id, d.code, d.name_zh, d.name_en)
+        for d in session.execute(select(Department.id, Department.code, Department.name_zh, Department.name_en))
+    }
     flag_ids: dict[str, list[int]] = {f: [] for f in FLAGS}
     for item_id, st in states.items():
         for flag in st.flags:
@@ -725,16 +977,45 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
         if flag_limit is not None:
             flag_ids[flag] = flag_ids[flag][:flag_limit]
     wanted = sorted({i for ids in flag_ids.values() for i in ids})
-    names = {r.id: r for r in session.execute(
-        select(ActionItem.id, ActionItem.code, ActionItem.title_zh, ActionItem.title_en,
-               Recommendation.code.label("rec_code"))
-        .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
-        .where(ActionItem.id.in_(wanted)))} if wanted else {}
-    flagged = {flag: [FlaggedItem(flag, i, names[i].code, names[i].title_zh, names[i].title_en, names[i].rec_code,
-                                  facts[i].report_id, facts[i].lead_department_id, facts[i].due_date,
-                                  states[i].status, states[i].progress,
-                                  states[i].official.effective_date if states[i].official else None)
-                      for i in ids if i in names] for flag, ids in flag_ids.items()}
+    names = (
+        {
+            r.id: r
+            for r in session.execute(
+                select(
+                    ActionItem.id,
+                    ActionItem.code,
+                    ActionItem.title_zh,
+                    ActionItem.title_en,
+                    Recommendation.code.label("rec_code"),
+                )
+                .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
+                .where(ActionItem.id.in_(wanted))
+            )
+        }
+        if wanted
+        else {}
+    )
+    flagged = {
+        flag: [
+            FlaggedItem(
+                flag,
+                i,
+                names[i].code,
+                names[i].title_zh,
+                names[i].title_en,
+                names[i].rec_code,
+                facts[i].report_id,
+                facts[i].lead_department_id,
+                facts[i].due_date,
+                states[i].status,
+                states[i].progress,
+                states[i].official.effective_date if states[i].official else None,
+            )
+            for i in ids
+            if i in names
+        ]
+        for flag, ids in flag_ids.items()
+    }
     reporting = Reporting(period)
     for must, review, timeliness in reported.values():
         if not must:
@@ -748,18 +1029,34 @@ def _summary_from_patched_rows(session: Session, dd: DataDates, report_ids: Sequ
             reporting.returned += review_v == "returned"
         reporting.on_time += timeliness_v == "on_time"
         reporting.late += timeliness_v == "late"
-    decisions, decision_counts = _decisions_in_year(session, dd, year or dd.as_of.year, rids if scoped else None,
-                                                    decision_limit) if rids else ([], Counter())
+    decisions, decision_counts = (
+        _decisions_in_year(session, dd, year or dd.as_of.year, rids if scoped else None, decision_limit)
+        if rids
+        else ([], Counter())
+    )
     return Summary(
-        dates=dd, reports=reports, recommendations=rec_summaries, overall_progress=overall,
-        report_progress=report_progress, status_counts=status_counts, department_counts=dict(dept_counts),
-        departments=departments, flag_counts=counts, flagged=flagged, decisions_in_year=decisions,
-        decision_counts=decision_counts, pending_count=sum(1 for st in states.values() if st.pending is not None),
-        reporting=reporting, item_count=len(states), source="read model and history", report_stats=report_stats,
+        dates=dd,
+        reports=reports,
+        recommendations=rec_summaries,
+        overall_progress=overall,
+        report_progress=report_progress,
+        status_counts=status_counts,
+        department_counts=dict(dept_counts),
+        departments=departments,
+        flag_counts=counts,
+        flagged=flagged,
+        decisions_in_year=decisions,
+        decision_counts=decision_counts,
+        pending_count=sum(1 for st in states.values() if st.pending is not None),
+        reporting=reporting,
+        item_count=len(states),
+        source="read model and history",
+        report_stats=report_stats,
     )
 
 
 # --- reporting periods (the period page, reminders) -------------------------------------------------
+
 
 @dataclass
 class DepartmentReporting:
@@ -799,15 +1096,20 @@ class PeriodItem:
 PERIOD_STATES = ("not_reported", "pending", "returned", "approved", "late")
 
 
-def periods_for(report_ids: Sequence[int] | None = None, session: Session | None = None,
-                today: date | None = None) -> list[Period]:
+def periods_for(
+    report_ids: Sequence[int] | None = None, session: Session | None = None, today: date | None = None
+) -> list[Period]:
     """Every reporting period from the first one an item must report on up to the current
     one, newest first."""
     session = session or db.session
     cal = calendar()
     today = today or dates_mod.today()
-    q = select(func.min(func.coalesce(ActionItem.tracking_start, Report.report_date))) \
-        .select_from(ActionItem).join(Recommendation).join(Report)
+    q = (
+        select(func.min(func.coalesce(ActionItem.tracking_start, Report.report_date)))
+        .select_from(ActionItem)
+        .join(Recommendation)
+        .join(Report)
+    )
     if report_ids is not None:
         q = q.where(Report.id.in_(report_ids))
     first_day = session.scalar(q)
@@ -818,8 +1120,9 @@ def periods_for(report_ids: Sequence[int] | None = None, session: Session | None
     return list(reversed(out)) or [cal.containing(today)]
 
 
-def department_reporting(period: Period, report_ids: Sequence[int] | None = None,
-                         session: Session | None = None) -> list[DepartmentReporting]:
+def department_reporting(
+    period: Period, report_ids: Sequence[int] | None = None, session: Session | None = None
+) -> list[DepartmentReporting]:
     """Per lead department: how many items must report on ``period`` and how they stand
     (everything known now). Reads the roll-ups: a row per department (or a few per
     department when scoped to some reports)."""
@@ -841,9 +1144,15 @@ def department_reporting(period: Period, report_ids: Sequence[int] | None = None
     return sorted(out, key=lambda d: (-d.not_reported, d.department.code))
 
 
-def period_items(period: Period, report_ids: Sequence[int] | None = None, department_id: int | None = None,
-                 state: str = "", page: int = 1, per_page: int = 50,
-                 session: Session | None = None) -> tuple[list[PeriodItem], int]:
+def period_items(
+    period: Period,
+    report_ids: Sequence[int] | None = None,
+    department_id: int | None = None,
+    state: str = "",
+    page: int = 1,
+    per_page: int = 50,
+    session: Session | None = None,
+) -> tuple[list[PeriodItem], int]:
     """The items that must report on ``period`` (filtered by report, lead department and
     state), one page of them, and how many there are."""
     session = session or db.session
@@ -862,18 +1171,34 @@ def period_items(period: Period, report_ids: Sequence[int] | None = None, depart
     elif state == "late":
         conds.append(ip.timeliness == "late")
     total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
-    q = (select(ip, ActionItem.code, ActionItem.title_zh, ActionItem.title_en, Recommendation.code.label("rec_code"))
-         .join(ActionItem, ActionItem.id == ip.item_id)
-         .join(Recommendation, Recommendation.id == ip.recommendation_id)
-         .where(*conds)
-         .order_by(ip.lead_department_id, Recommendation.report_id, Recommendation.position, ActionItem.position,
-                   ip.item_id)
-         .limit(per_page).offset((max(page, 1) - 1) * per_page))
+    q = (
+        select(ip, ActionItem.code, ActionItem.title_zh, ActionItem.title_en, Recommendation.code.label("rec_code"))
+        .join(ActionItem, ActionItem.id == ip.item_id)
+        .join(Recommendation, Recommendation.id == ip.recommendation_id)
+        .where(*conds)
+        .order_by(
+            ip.lead_department_id, Recommendation.report_id, Recommendation.position, ActionItem.position, ip.item_id
+        )
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
     rows = []
     for row, code, title_zh, title_en, rec_code in session.execute(q):
-        rows.append(PeriodItem(row.item_id, code, title_zh, title_en, rec_code, row.report_id,
-                               row.lead_department_id, Status(row.status), row.progress,
-                               row.review.value if row.review is not None else None,
-                               row.timeliness.value if row.timeliness is not None else None,
-                               row.first_submitted_on, row.period_update_id))
+        rows.append(
+            PeriodItem(
+                row.item_id,
+                code,
+                title_zh,
+                title_en,
+                rec_code,
+                row.report_id,
+                row.lead_department_id,
+                Status(row.status),
+                row.progress,
+                row.review.value if row.review is not None else None,
+                row.timeliness.value if row.timeliness is not None else None,
+                row.first_submitted_on,
+                row.period_update_id,
+            )
+        )
     return rows, total

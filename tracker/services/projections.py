@@ -10,19 +10,34 @@
 * ``rebuild`` recomputes everything from the history; ``check`` recomputes and lists
   every difference (the tests and ``flask projections check`` use it).
 """
+
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app, has_app_context, has_request_context, request
 from sqlalchemy import (
-    event, Date, Select, and_, or_, bindparam, case, delete, func, insert, literal, null, select, update,
+    Date,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    event,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -30,14 +45,31 @@ from sqlalchemy.orm import Session
 from .. import dates
 from ..extensions import db
 from ..models import (
-    COUNTERS, ActionItem, ItemPeriod, ProjectionState, Recommendation, Report, Review, RollupCityDepartment,
+    COUNTERS,
+    ActionItem,
+    ItemPeriod,
+    ProjectionState,
+    Recommendation,
+    Report,
+    Review,
+    RollupCityDepartment,
     RollupDepartment,
-    RollupRecommendation, Status, StatusUpdate, TrackingDecision, UpdateWithdrawal,
+    RollupRecommendation,
+    Status,
+    StatusUpdate,
+    TrackingDecision,
+    UpdateWithdrawal,
 )
 from ..models.enums import PeriodReview, ReviewDecision, Timeliness, TrackingChoice, WithdrawalKind
-from ..periods import Calendar, Period
+from ..periods import Calendar
 from .history import (
-    DecisionRec, ItemFacts, ItemHistory, ReviewRec, UpdateRec, WithdrawalRec, period_rows,
+    DecisionRec,
+    ItemFacts,
+    ItemHistory,
+    ReviewRec,
+    UpdateRec,
+    WithdrawalRec,
+    period_rows,
 )
 
 log = logging.getLogger(__name__)
@@ -66,6 +98,7 @@ def setting_key(cal: Calendar) -> str:
 
 # --- loading histories ---------------------------------------------------------------------------------
 
+
 def _scope_clause(column: Any, scope: Sequence[int] | Select | None) -> Any:
     if scope is None:
         return literal(True)
@@ -81,63 +114,113 @@ def load_histories(session: Session, scope: Sequence[int] | Select | None = None
     conn = session.connection()
     histories: dict[int, ItemHistory] = {}
     facts = conn.execute(
-        select(ActionItem.id, ActionItem.tracking_start, Report.report_date, ActionItem.due_date,
-               ActionItem.weight, ActionItem.recommendation_id, Recommendation.report_id,
-               ActionItem.lead_department_id)
+        select(
+            ActionItem.id,
+            ActionItem.tracking_start,
+            Report.report_date,
+            ActionItem.due_date,
+            ActionItem.weight,
+            ActionItem.recommendation_id,
+            Recommendation.report_id,
+            ActionItem.lead_department_id,
+        )
         .join(Recommendation, Recommendation.id == ActionItem.recommendation_id)
         .join(Report, Report.id == Recommendation.report_id)
         .where(_scope_clause(ActionItem.id, scope))
     )
     for item_id, tracking_start, report_date, due, weight, rec_id, report_id, dept_id in facts:
-        histories[item_id] = ItemHistory(ItemFacts(
-            item_id, tracking_start or report_date, due, Decimal(weight if weight is not None else 1),
-            rec_id, report_id, dept_id))
+        histories[item_id] = ItemHistory(
+            ItemFacts(
+                item_id,
+                tracking_start or report_date,
+                due,
+                Decimal(weight if weight is not None else 1),
+                rec_id,
+                report_id,
+                dept_id,
+            )
+        )
     if not histories:
         return histories
     for row in conn.execute(
-        select(StatusUpdate.id, StatusUpdate.action_item_id, StatusUpdate.effective_date,
-               local_day(StatusUpdate.submitted_at).label("submitted_on"), StatusUpdate.status,
-               StatusUpdate.progress, StatusUpdate.corrects_id)
-        .where(_scope_clause(StatusUpdate.action_item_id, scope)).order_by(StatusUpdate.id)
+        select(
+            StatusUpdate.id,
+            StatusUpdate.action_item_id,
+            StatusUpdate.effective_date,
+            local_day(StatusUpdate.submitted_at).label("submitted_on"),
+            StatusUpdate.status,
+            StatusUpdate.progress,
+            StatusUpdate.corrects_id,
+        )
+        .where(_scope_clause(StatusUpdate.action_item_id, scope))
+        .order_by(StatusUpdate.id)
     ):
         h = histories.get(row.action_item_id)
         if h is not None:
-            h.updates.append(UpdateRec(row.id, row.effective_date, row.submitted_on, Status(row.status),
-                                       row.progress, row.corrects_id))
+            h.updates.append(
+                UpdateRec(
+                    row.id, row.effective_date, row.submitted_on, Status(row.status), row.progress, row.corrects_id
+                )
+            )
     for row in conn.execute(
-        select(Review.update_id, StatusUpdate.action_item_id, Review.decision,
-               local_day(Review.recorded_at).label("recorded_on"), Review.effective_date)
+        select(
+            Review.update_id,
+            StatusUpdate.action_item_id,
+            Review.decision,
+            local_day(Review.recorded_at).label("recorded_on"),
+            Review.effective_date,
+        )
         .join(StatusUpdate, StatusUpdate.id == Review.update_id)
         .where(_scope_clause(StatusUpdate.action_item_id, scope))
     ):
         h = histories.get(row.action_item_id)
         if h is not None:
-            h.reviews[row.update_id] = ReviewRec(row.update_id, ReviewDecision(row.decision),
-                                                 row.recorded_on, row.effective_date)
+            h.reviews[row.update_id] = ReviewRec(
+                row.update_id, ReviewDecision(row.decision), row.recorded_on, row.effective_date
+            )
     for row in conn.execute(
-        select(UpdateWithdrawal.update_id, StatusUpdate.action_item_id, UpdateWithdrawal.kind,
-               local_day(UpdateWithdrawal.recorded_at).label("recorded_on"))
+        select(
+            UpdateWithdrawal.update_id,
+            StatusUpdate.action_item_id,
+            UpdateWithdrawal.kind,
+            local_day(UpdateWithdrawal.recorded_at).label("recorded_on"),
+        )
         .join(StatusUpdate, StatusUpdate.id == UpdateWithdrawal.update_id)
         .where(_scope_clause(StatusUpdate.action_item_id, scope))
     ):
         h = histories.get(row.action_item_id)
         if h is not None:
-            h.withdrawals[row.update_id] = WithdrawalRec(row.update_id, WithdrawalKind(row.kind),
-                                                         row.recorded_on)
+            h.withdrawals[row.update_id] = WithdrawalRec(row.update_id, WithdrawalKind(row.kind), row.recorded_on)
     for row in conn.execute(
-        select(TrackingDecision.id, TrackingDecision.action_item_id, TrackingDecision.decision,
-               TrackingDecision.effective_date, local_day(TrackingDecision.recorded_at).label("recorded_on"),
-               TrackingDecision.review_year, TrackingDecision.reason)
-        .where(_scope_clause(TrackingDecision.action_item_id, scope)).order_by(TrackingDecision.id)
+        select(
+            TrackingDecision.id,
+            TrackingDecision.action_item_id,
+            TrackingDecision.decision,
+            TrackingDecision.effective_date,
+            local_day(TrackingDecision.recorded_at).label("recorded_on"),
+            TrackingDecision.review_year,
+            TrackingDecision.reason,
+        )
+        .where(_scope_clause(TrackingDecision.action_item_id, scope))
+        .order_by(TrackingDecision.id)
     ):
         h = histories.get(row.action_item_id)
         if h is not None:
-            h.decisions.append(DecisionRec(row.id, TrackingChoice(row.decision), row.effective_date,
-                                           row.recorded_on, row.review_year, row.reason))
+            h.decisions.append(
+                DecisionRec(
+                    row.id,
+                    TrackingChoice(row.decision),
+                    row.effective_date,
+                    row.recorded_on,
+                    row.review_year,
+                    row.reason,
+                )
+            )
     return histories
 
 
 # --- rows and their roll-up terms -------------------------------------------------------------------
+
 
 def compute_rows(h: ItemHistory, cal: Calendar, through: date) -> list[dict]:
     """The item_period rows of one item (as column dicts)."""
@@ -175,9 +258,11 @@ def _contributions(row: dict) -> tuple[tuple, tuple, dict[str, Any]]:
     return rec_key, dept_key, terms
 
 
-ROLLUP_TABLES = {"rollup_recommendation": RollupRecommendation.__table__,
-                 "rollup_department": RollupDepartment.__table__,
-                 "rollup_city_department": RollupCityDepartment.__table__}
+ROLLUP_TABLES = {
+    "rollup_recommendation": RollupRecommendation.__table__,
+    "rollup_department": RollupDepartment.__table__,
+    "rollup_city_department": RollupCityDepartment.__table__,
+}
 
 
 @lru_cache(maxsize=8)
@@ -190,9 +275,11 @@ def _upsert_statement(dialect: str, table_name: str) -> Any:
     pk = [c.name for c in table.primary_key.columns]
     extra = ["report_id"] if table_name == "rollup_recommendation" else []
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
-        {name: bindparam(name) for name in [*pk, *extra, *terms]})
+        {name: bindparam(name) for name in [*pk, *extra, *terms]}
+    )
     return ins.on_conflict_do_update(
-        index_elements=pk, set_={name: getattr(table.c, name) + getattr(ins.excluded, name) for name in terms})
+        index_elements=pk, set_={name: getattr(table.c, name) + getattr(ins.excluded, name) for name in terms}
+    )
 
 
 @lru_cache(maxsize=4)
@@ -220,28 +307,42 @@ def _apply_deltas(session: Session, old_rows: Iterable[dict], new_rows: Iterable
                 city[ckey][name] += sign * terms[name]
     dialect = session.get_bind().dialect.name
     # A fixed order of row locks: concurrent writers never wait on each other in a cycle.
-    rec_params = [{"period_end": k[0], "recommendation_id": k[1], "report_id": k[2],
-                   **{name: rec[k][name] for name in REC_TERMS}}
-                  for k in sorted(rec) if any(rec[k].values())]
-    dept_params = [{"period_end": k[0], "report_id": k[1], "department_id": k[2],
-                    **{name: dept[k][name] for name in DEPT_TERMS}}
-                   for k in sorted(dept) if any(dept[k].values())]
+    rec_params = [
+        {"period_end": k[0], "recommendation_id": k[1], "report_id": k[2], **{name: rec[k][name] for name in REC_TERMS}}
+        for k in sorted(rec)
+        if any(rec[k].values())
+    ]
+    dept_params = [
+        {"period_end": k[0], "report_id": k[1], "department_id": k[2], **{name: dept[k][name] for name in DEPT_TERMS}}
+        for k in sorted(dept)
+        if any(dept[k].values())
+    ]
     if rec_params:
         session.execute(_upsert_statement(dialect, "rollup_recommendation"), rec_params)
-        session.execute(_prune_statement("rollup_recommendation"),
-                        [{"period_end": p["period_end"], "recommendation_id": p["recommendation_id"]}
-                         for p in rec_params])
+        session.execute(
+            _prune_statement("rollup_recommendation"),
+            [{"period_end": p["period_end"], "recommendation_id": p["recommendation_id"]} for p in rec_params],
+        )
     if dept_params:
         session.execute(_upsert_statement(dialect, "rollup_department"), dept_params)
-        session.execute(_prune_statement("rollup_department"),
-                        [{"period_end": p["period_end"], "report_id": p["report_id"],
-                          "department_id": p["department_id"]} for p in dept_params])
-    city_params = [{"period_end": k[0], "department_id": k[1], **{name: city[k][name] for name in DEPT_TERMS}}
-                   for k in sorted(city) if any(city[k].values())]
+        session.execute(
+            _prune_statement("rollup_department"),
+            [
+                {"period_end": p["period_end"], "report_id": p["report_id"], "department_id": p["department_id"]}
+                for p in dept_params
+            ],
+        )
+    city_params = [
+        {"period_end": k[0], "department_id": k[1], **{name: city[k][name] for name in DEPT_TERMS}}
+        for k in sorted(city)
+        if any(city[k].values())
+    ]
     if city_params:
         session.execute(_upsert_statement(dialect, "rollup_city_department"), city_params)
-        session.execute(_prune_statement("rollup_city_department"),
-                        [{"period_end": p["period_end"], "department_id": p["department_id"]} for p in city_params])
+        session.execute(
+            _prune_statement("rollup_city_department"),
+            [{"period_end": p["period_end"], "department_id": p["department_id"]} for p in city_params],
+        )
 
 
 def _normalise(row: dict) -> dict:
@@ -267,11 +368,13 @@ def _stored_rows(session: Session, item_ids: Sequence[int]) -> dict[tuple[int, d
 
 # --- keeping it current -------------------------------------------------------------------------------
 
+
 def _lock_items(session: Session, item_ids: Sequence[int]) -> None:
     """Serialise writers of the same item (PostgreSQL row locks; SQLite has one writer)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(ActionItem.id).where(ActionItem.id.in_(item_ids))
-                        .order_by(ActionItem.id).with_for_update())
+        session.execute(
+            select(ActionItem.id).where(ActionItem.id.in_(item_ids)).order_by(ActionItem.id).with_for_update()
+        )
 
 
 PENDING_KEY = "projection_items"
@@ -316,7 +419,7 @@ def refresh_items(item_ids: Iterable[int], session: Session | None = None) -> No
     cal = calendar()
     through = ensure_periods(session, cal)
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         _lock_items(session, chunk)
         histories = load_histories(session, chunk)
         old = _stored_rows(session, chunk)
@@ -330,8 +433,9 @@ def refresh_items(item_ids: Iterable[int], session: Session | None = None) -> No
             continue
         t = ItemPeriod.__table__
         if changed_old:
-            session.execute(_delete_row_statement(),
-                            [{"k_item": r["item_id"], "k_period": r["period_end"]} for r in changed_old])
+            session.execute(
+                _delete_row_statement(), [{"k_item": r["item_id"], "k_period": r["period_end"]} for r in changed_old]
+            )
         if changed_new:
             session.execute(insert(t), [_db_row(r) for r in changed_new])
         _apply_deltas(session, changed_old, changed_new)
@@ -349,8 +453,7 @@ def _db_row(row: dict) -> dict:
 
 def _state(session: Session) -> ProjectionState | None:
     return session.execute(
-        select(ProjectionState).where(ProjectionState.key == STATE_KEY)
-        .execution_options(populate_existing=True)
+        select(ProjectionState).where(ProjectionState.key == STATE_KEY).execution_options(populate_existing=True)
     ).scalar_one_or_none()
 
 
@@ -392,10 +495,14 @@ def ensure_current(today: date | None = None) -> date:
     today = today or dates.today()
     current = cal.containing(today).end
     row = db.session.execute(
-        select(ProjectionState.periods_through, ProjectionState.period_setting)
-        .where(ProjectionState.key == STATE_KEY)).first()
-    if row is not None and row.periods_through is not None and row.periods_through >= current \
-            and row.period_setting == setting_key(cal):
+        select(ProjectionState.periods_through, ProjectionState.period_setting).where(ProjectionState.key == STATE_KEY)
+    ).first()
+    if (
+        row is not None
+        and row.periods_through is not None
+        and row.periods_through >= current
+        and row.period_setting == setting_key(cal)
+    ):
         return current
     ensure_periods(db.session, cal, today)
     if has_request_context() and request.method in ("GET", "HEAD"):
@@ -411,41 +518,77 @@ def _roll_over(session: Session, cal: Calendar, old_through: date, new_through: 
     while period.end <= new_through:
         prev = cal.previous(period)
         last_due = cal.last_due(period.end)
-        is_open = and_(t.c.status.notin_([Status.COMPLETED.value, Status.NOT_FEASIBLE.value]),
-                       or_(t.c.decision.is_(None), t.c.decision == TrackingChoice.CONTINUE.value))
+        is_open = and_(
+            t.c.status.notin_([Status.COMPLETED.value, Status.NOT_FEASIBLE.value]),
+            or_(t.c.decision.is_(None), t.c.decision == TrackingChoice.CONTINUE.value),
+        )
         soon = period.end + timedelta(days=due_soon_days())
         columns = {
             # Typed parameters, not CAST: SQLite's CAST(... AS DATE) turns '2018-12-31' into 2018.
-            "item_id": t.c.item_id, "period_end": literal(period.end, Date()),
+            "item_id": t.c.item_id,
+            "period_end": literal(period.end, Date()),
             "period_start": literal(period.start, Date()),
-            "report_id": t.c.report_id, "recommendation_id": t.c.recommendation_id,
-            "lead_department_id": t.c.lead_department_id, "weight": t.c.weight, "due_date": t.c.due_date,
-            "status": t.c.status, "progress": t.c.progress, "official_update_id": t.c.official_update_id,
+            "report_id": t.c.report_id,
+            "recommendation_id": t.c.recommendation_id,
+            "lead_department_id": t.c.lead_department_id,
+            "weight": t.c.weight,
+            "due_date": t.c.due_date,
+            "status": t.c.status,
+            "progress": t.c.progress,
+            "official_update_id": t.c.official_update_id,
             "official_effective_date": t.c.official_effective_date,
-            "official_approved_on": t.c.official_approved_on, "pending_update_id": t.c.pending_update_id,
-            "pending_status": t.c.pending_status, "pending_progress": t.c.pending_progress,
+            "official_approved_on": t.c.official_approved_on,
+            "pending_update_id": t.c.pending_update_id,
+            "pending_status": t.c.pending_status,
+            "pending_progress": t.c.pending_progress,
             "pending_effective_date": t.c.pending_effective_date,
-            "returned_update_id": t.c.returned_update_id, "decision": t.c.decision, "decision_id": t.c.decision_id,
+            "returned_update_id": t.c.returned_update_id,
+            "decision": t.c.decision,
+            "decision_id": t.c.decision_id,
             "released": t.c.released,
             "must_report": case((is_open, True), else_=False),
-            "period_update_id": null(), "review": null(), "first_submitted_on": null(), "timeliness": null(),
-            "overdue": case((and_(t.c.open_due_date.is_not(None), t.c.open_due_date < period.end), True),
-                            else_=False),
-            "due_soon": case((and_(t.c.open_due_date.is_not(None), t.c.open_due_date >= period.end,
-                                   t.c.open_due_date <= soon), True), else_=False),
-            "stale": (case((and_(t.c.open_reported_through.is_not(None),
-                                 t.c.open_reported_through < last_due.start), True), else_=False)
-                      if last_due is not None else case((literal(True), False), else_=False)),
-            "open_due_date": t.c.open_due_date, "open_reported_through": t.c.open_reported_through,
+            "period_update_id": null(),
+            "review": null(),
+            "first_submitted_on": null(),
+            "timeliness": null(),
+            "overdue": case((and_(t.c.open_due_date.is_not(None), t.c.open_due_date < period.end), True), else_=False),
+            "due_soon": case(
+                (
+                    and_(t.c.open_due_date.is_not(None), t.c.open_due_date >= period.end, t.c.open_due_date <= soon),
+                    True,
+                ),
+                else_=False,
+            ),
+            "stale": (
+                case(
+                    (and_(t.c.open_reported_through.is_not(None), t.c.open_reported_through < last_due.start), True),
+                    else_=False,
+                )
+                if last_due is not None
+                else case((literal(True), False), else_=False)
+            ),
+            "open_due_date": t.c.open_due_date,
+            "open_reported_through": t.c.open_reported_through,
         }
-        session.execute(insert(t).from_select(
-            list(columns), select(*[v.label(k) if hasattr(v, "label") else v for k, v in columns.items()])
-            .where(t.c.period_end == prev.end)))
+        session.execute(
+            insert(t).from_select(
+                list(columns),
+                select(*[v.label(k) if hasattr(v, "label") else v for k, v in columns.items()]).where(
+                    t.c.period_end == prev.end
+                ),
+            )
+        )
         _rollups_from_rows(session, period.end)
         # Items whose tracking starts inside the new period get their first rows computed.
-        late = select(ActionItem.id).join(Recommendation).join(Report).where(
-            func.coalesce(ActionItem.tracking_start, Report.report_date) <= period.end,
-            ~ActionItem.id.in_(select(t.c.item_id).where(t.c.period_end == period.end)))
+        late = (
+            select(ActionItem.id)
+            .join(Recommendation)
+            .join(Report)
+            .where(
+                func.coalesce(ActionItem.tracking_start, Report.report_date) <= period.end,
+                ~ActionItem.id.in_(select(t.c.item_id).where(t.c.period_end == period.end)),
+            )
+        )
         missing = list(session.scalars(late))
         if missing:
             _recompute(session, cal, missing, period.end)
@@ -509,9 +652,11 @@ def rollup_select(group: str, where: Any = None) -> Select:
 def _rollups_from_rows(session: Session, period_end: date | None = None) -> None:
     t = ItemPeriod.__table__
     where = t.c.period_end == period_end if period_end is not None else None
-    for table, group in ((RollupRecommendation.__table__, "recommendation"),
-                         (RollupDepartment.__table__, "department"),
-                         (RollupCityDepartment.__table__, "city")):
+    for table, group in (
+        (RollupRecommendation.__table__, "recommendation"),
+        (RollupDepartment.__table__, "department"),
+        (RollupCityDepartment.__table__, "city"),
+    ):
         if period_end is not None:
             session.execute(delete(table).where(table.c.period_end == period_end))
         else:
@@ -529,7 +674,7 @@ def _rebuild(session: Session, cal: Calendar, through: date) -> None:
     ids = list(session.scalars(select(ActionItem.id).order_by(ActionItem.id)))
     t = ItemPeriod.__table__
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         rows = [_db_row(r) for h in load_histories(session, chunk).values() for r in compute_rows(h, cal, through)]
         if rows:
             session.execute(insert(t), rows)
@@ -573,10 +718,13 @@ def check(session: Session | None = None, limit: int = 50) -> list[Difference]:
     through = state.periods_through
     ids = list(session.scalars(select(ActionItem.id).order_by(ActionItem.id)))
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         stored = _stored_rows(session, chunk)
-        expected = {(r["item_id"], r["period_end"]): _normalise(r)
-                    for h in load_histories(session, chunk).values() for r in compute_rows(h, cal, through)}
+        expected = {
+            (r["item_id"], r["period_end"]): _normalise(r)
+            for h in load_histories(session, chunk).values()
+            for r in compute_rows(h, cal, through)
+        }
         for key in sorted(set(stored) | set(expected)):
             if stored.get(key) != expected.get(key):
                 diffs.append(Difference(f"item_period{key}", stored.get(key), expected.get(key)))
@@ -587,10 +735,14 @@ def check(session: Session | None = None, limit: int = 50) -> list[Difference]:
         (RollupDepartment.__table__, "department", ("period_end", "report_id", "department_id")),
         (RollupCityDepartment.__table__, "city", ("period_end", "department_id")),
     ):
-        want = {tuple(r[k] for k in key_cols): {k: _num(v) for k, v in r.items()}
-                for r in session.execute(rollup_select(group)).mappings()}
-        have = {tuple(r[k] for k in key_cols): {k: _num(v) for k, v in r.items()}
-                for r in session.execute(select(table)).mappings()}
+        want = {
+            tuple(r[k] for k in key_cols): {k: _num(v) for k, v in r.items()}
+            for r in session.execute(rollup_select(group)).mappings()
+        }
+        have = {
+            tuple(r[k] for k in key_cols): {k: _num(v) for k, v in r.items()}
+            for r in session.execute(select(table)).mappings()
+        }
         for key in sorted(set(want) | set(have), key=str):
             if want.get(key) != have.get(key):
                 diffs.append(Difference(f"{table.name}{key}", have.get(key), want.get(key)))

@@ -8,15 +8,16 @@ returned; overdue items ride along but never trigger an e-mail alone. Reviewers 
 many reports wait for review. At most one digest of each kind per person per day (the
 ReminderLog ledger), and nobody gets an e-mail with nothing to do.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
-from typing import Iterable
 
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
@@ -72,18 +73,21 @@ class Digest:
     def fingerprint(self) -> str:
         """A stable hash of the digest's content (stored in the ledger)."""
         body = {
-            "kind": self.kind, "as_of": self.as_of.isoformat(),
-            "due": [i.id for i, _s in self.due], "late": [i.id for i, _s in self.late],
-            "overdue": [i.id for i, _s in self.overdue], "returned": [u.id for u in self.returned],
-            "pending": [u.id for u in self.pending], "pending_total": self.pending_total,
+            "kind": self.kind,
+            "as_of": self.as_of.isoformat(),
+            "due": [i.id for i, _s in self.due],
+            "late": [i.id for i, _s in self.late],
+            "overdue": [i.id for i, _s in self.overdue],
+            "returned": [u.id for u in self.returned],
+            "pending": [u.id for u in self.pending],
+            "pending_total": self.pending_total,
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 def _days(setting: str, default: str) -> list[int]:
     raw = str(current_app.config.get(setting, default) or default)
-    return sorted({int(p.strip()) for p in raw.split(",") if p.strip().isascii() and p.strip().isdigit()},
-                  reverse=True)
+    return sorted({int(p.strip()) for p in raw.split(",") if p.strip().isascii() and p.strip().isdigit()}, reverse=True)
 
 
 def reminder_plan(day: date) -> tuple[Period | None, Period | None]:
@@ -107,10 +111,16 @@ def _not_reported(session: Session, period: Period, department_ids: Iterable[int
     """Per lead department: items that must report on ``period`` and have not (read model)."""
     ip = ItemPeriod
     rows = session.execute(
-        select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id)
-        .where(ip.period_end == period.end, ip.must_report.is_(True), ip.review.is_(None),
-               ip.lead_department_id.in_(list(department_ids)))
-        .order_by(ip.lead_department_id, ActionItem.recommendation_id, ActionItem.position, ActionItem.id)).all()
+        select(ip, ActionItem)
+        .join(ActionItem, ActionItem.id == ip.item_id)
+        .where(
+            ip.period_end == period.end,
+            ip.must_report.is_(True),
+            ip.review.is_(None),
+            ip.lead_department_id.in_(list(department_ids)),
+        )
+        .order_by(ip.lead_department_id, ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
+    ).all()
     out: dict[int, list] = defaultdict(list)
     for row, item in rows:
         out[row.lead_department_id].append((item, progress.state_from_row(row)))
@@ -122,10 +132,15 @@ def _department_rows(session: Session, day: date, department_ids: Iterable[int])
     ip = ItemPeriod
     current = projections.ensure_current()
     rows = session.execute(
-        select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id)
-        .where(ip.period_end == current, ip.lead_department_id.in_(list(department_ids)),
-               or_(ip.open_due_date < day, ip.returned_update_id.is_not(None)))
-        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)).all()
+        select(ip, ActionItem)
+        .join(ActionItem, ActionItem.id == ip.item_id)
+        .where(
+            ip.period_end == current,
+            ip.lead_department_id.in_(list(department_ids)),
+            or_(ip.open_due_date < day, ip.returned_update_id.is_not(None)),
+        )
+        .order_by(ActionItem.recommendation_id, ActionItem.position, ActionItem.id)
+    ).all()
     overdue: dict[int, list] = defaultdict(list)
     returned_ids: dict[int, list[int]] = defaultdict(list)
     for row, item in rows:
@@ -134,10 +149,21 @@ def _department_rows(session: Session, day: date, department_ids: Iterable[int])
         if row.returned_update_id is not None:
             returned_ids[row.lead_department_id].append(row.returned_update_id)
     wanted = [i for ids in returned_ids.values() for i in ids]
-    updates = {u.id: u for u in session.scalars(
-        select(StatusUpdate).where(StatusUpdate.id.in_(wanted))
-        .options(selectinload(StatusUpdate.review).selectinload(Review.reviewer),
-                 selectinload(StatusUpdate.action_item)))} if wanted else {}
+    updates = (
+        {
+            u.id: u
+            for u in session.scalars(
+                select(StatusUpdate)
+                .where(StatusUpdate.id.in_(wanted))
+                .options(
+                    selectinload(StatusUpdate.review).selectinload(Review.reviewer),
+                    selectinload(StatusUpdate.action_item),
+                )
+            )
+        }
+        if wanted
+        else {}
+    )
     returned = {d: [updates[i] for i in ids if i in updates] for d, ids in returned_ids.items()}
     return overdue, returned
 
@@ -150,9 +176,14 @@ def collect_digests(as_of: date, session: Session | None = None) -> list[Digest]
     and one per active reviewer (reports waiting for review). A fixed number of statements."""
     session = session or db.session
     projections.sync(session)
-    users = list(session.scalars(
-        select(User).where(User.active.is_(True), User.role.in_((Role.EDITOR, Role.REVIEWER)))
-        .options(selectinload(User.department)).order_by(User.id)))
+    users = list(
+        session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.role.in_((Role.EDITOR, Role.REVIEWER)))
+            .options(selectinload(User.department))
+            .order_by(User.id)
+        )
+    )
     dept_ids = {u.department_id for u in users if u.role is Role.EDITOR and u.department_id is not None}
     due_period, late_period = reminder_plan(as_of)
     due = _not_reported(session, due_period, dept_ids) if due_period and dept_ids else {}
@@ -166,17 +197,35 @@ def collect_digests(as_of: date, session: Session | None = None) -> list[Digest]
             if user.department_id is None or (user.department and not user.department.active):
                 continue
             mine_due, mine_late = due.get(user.department_id, []), late.get(user.department_id, [])
-            d = Digest(user=user, kind=EDITOR, as_of=as_of, department=user.department,
-                       due_period=due_period if mine_due else None, due=mine_due,
-                       late_period=late_period if mine_late else None, late=mine_late,
-                       overdue=overdue.get(user.department_id, []), returned=returned.get(user.department_id, []))
+            d = Digest(
+                user=user,
+                kind=EDITOR,
+                as_of=as_of,
+                department=user.department,
+                due_period=due_period if mine_due else None,
+                due=mine_due,
+                late_period=late_period if mine_late else None,
+                late=mine_late,
+                overdue=overdue.get(user.department_id, []),
+                returned=returned.get(user.department_id, []),
+            )
         else:
             if pending is None:
                 total = pending_count(session)
-                pending = list(session.scalars(
-                    pending_updates_query().limit(REVIEWER_LIST).options(
-                        selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
-                        selectinload(StatusUpdate.department)))) if total else []
+                pending = (
+                    list(
+                        session.scalars(
+                            pending_updates_query()
+                            .limit(REVIEWER_LIST)
+                            .options(
+                                selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
+                                selectinload(StatusUpdate.department),
+                            )
+                        )
+                    )
+                    if total
+                    else []
+                )
             d = Digest(user=user, kind=REVIEWER, as_of=as_of, pending=pending, pending_total=total)
         if not d.empty:
             digests.append(d)
@@ -200,18 +249,18 @@ def render_digest(digest: Digest) -> EmailMessage:
     settings_sender = current_app.config.get("MAIL_DEFAULT_SENDER", "tracker@localhost")
     with current_app.test_request_context("/", base_url=base_url), force_locale(digest.locale):
         if digest.kind == EDITOR:
-            subject = _("Policy Benchmark Tracker: %(n)s action items of %(dept)s need attention",
-                        n=len({i.id for i, _s in digest.due + digest.late}
-                              | {u.action_item_id for u in digest.returned}),
-                        dept=digest.department.name(digest.locale) if digest.department else "")
+            subject = _(
+                "Policy Benchmark Tracker: %(n)s action items of %(dept)s need attention",
+                n=len({i.id for i, _s in digest.due + digest.late} | {u.action_item_id for u in digest.returned}),
+                dept=digest.department.name(digest.locale) if digest.department else "",
+            )
             link = _link("mydept.index")
             template = "email/digest_editor"
         else:
             subject = _("Policy Benchmark Tracker: %(n)s updates wait for your review", n=digest.pending_total)
             link = _link("review.queue")
             template = "email/digest_reviewer"
-        ctx = {"digest": digest, "link": link, "user": digest.user,
-               "dashboard_link": _link("dashboard.index")}
+        ctx = {"digest": digest, "link": link, "user": digest.user, "dashboard_link": _link("dashboard.index")}
         text = render_template(f"{template}.txt", **ctx)
         html = render_template(f"{template}.html", **ctx)
     return build_message(digest.user.email, subject, text, html, settings_sender, to_name=digest.user.name)
@@ -221,8 +270,7 @@ def send_digest(digest: Digest, mailer: Mailer, session: Session | None = None) 
     """Send one digest and add its ledger row (flushes; the caller commits right after)."""
     session = session or db.session
     mailer.send(render_digest(digest))
-    row = ReminderLog(user_id=digest.user.id, sent_on=digest.as_of, digest_hash=digest.fingerprint(),
-                      kind=digest.kind)
+    row = ReminderLog(user_id=digest.user.id, sent_on=digest.as_of, digest_hash=digest.fingerprint(), kind=digest.kind)
     session.add(row)
     session.flush()
     return row
@@ -242,8 +290,10 @@ def describe(digests: Iterable[Digest]) -> list[str]:
     lines = []
     for d in digests:
         if d.kind == EDITOR:
-            lines.append(f"{d.user.email} [{d.locale}] editor: due={len(d.due)} late={len(d.late)} "
-                         f"returned={len(d.returned)} overdue={len(d.overdue)}")
+            lines.append(
+                f"{d.user.email} [{d.locale}] editor: due={len(d.due)} late={len(d.late)} "
+                f"returned={len(d.returned)} overdue={len(d.overdue)}"
+            )
         else:
             lines.append(f"{d.user.email} [{d.locale}] reviewer: pending={d.pending_total}")
     return lines

@@ -4,12 +4,15 @@
 Operations flush but never commit; the request or CLI command commits once. Each one
 bumps the touched item's version atomically and writes an audit row.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any, Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +23,23 @@ from .. import dates, labels
 from ..extensions import db
 from ..locale import current_locale, format_date
 from ..models import (
-    ActionItem, Adoption, AdoptionDecision, ItemPeriod, Measurement, Recommendation, Review, ReviewDecision,
-    StatusUpdate, TrackingChoice, TrackingDecision, UpdateWithdrawal, User, WithdrawalKind,
+    ActionItem,
+    Adoption,
+    AdoptionDecision,
+    ItemPeriod,
+    Measurement,
+    Recommendation,
+    Review,
+    ReviewDecision,
+    StatusUpdate,
+    TrackingChoice,
+    TrackingDecision,
+    UpdateWithdrawal,
+    User,
+    WithdrawalKind,
 )
 from ..models.enums import RELEASABLE_STATUSES
-from . import DomainError, NotFound, PermissionDenied, filing, permissions
-from . import progress, projections
+from . import DomainError, NotFound, PermissionDenied, filing, permissions, progress, projections
 from .audit import record_event
 from .benchmark import Point, official_measurements
 
@@ -53,7 +67,9 @@ def _fmt(d: date) -> str:
 def _bump_version(item_id: int, session: Session) -> None:
     """Atomic ``version = version + 1`` (no read-modify-write race)."""
     session.execute(
-        update(ActionItem).where(ActionItem.id == item_id).values(version=ActionItem.version + 1)
+        update(ActionItem)
+        .where(ActionItem.id == item_id)
+        .values(version=ActionItem.version + 1)
         .execution_options(synchronize_session=False)
     )
     item = session.identity_map.get(identity_key(ActionItem, item_id))
@@ -61,16 +77,27 @@ def _bump_version(item_id: int, session: Session) -> None:
         session.expire(item, ["version"])
 
 
-def _check_effective(effective_date: date | None, not_before: date | None, field_name: str,
-                     not_before_message: str | None = None) -> date:
+def _check_effective(
+    effective_date: date | None, not_before: date | None, field_name: str, not_before_message: str | None = None
+) -> date:
     if effective_date is None:
         raise DomainError(_("Enter a date."), field=field_name, code="required")
     if not dates.EARLIEST <= effective_date <= dates.LATEST:
-        raise DomainError(_("%(date)s is not a date the tracker can record (from 1912 on).",
-                            date=effective_date.isoformat()), field=field_name, code="date_out_of_range")
+        raise DomainError(
+            _("%(date)s is not a date the tracker can record (from 1912 on).", date=effective_date.isoformat()),
+            field=field_name,
+            code="date_out_of_range",
+        )
     if effective_date > today():
-        raise DomainError(_("%(date)s is after today (%(today)s): choose today or an earlier date.",
-                            date=_fmt(effective_date), today=_fmt(today())), field=field_name, code="future_date")
+        raise DomainError(
+            _(
+                "%(date)s is after today (%(today)s): choose today or an earlier date.",
+                date=_fmt(effective_date),
+                today=_fmt(today()),
+            ),
+            field=field_name,
+            code="future_date",
+        )
     if not_before is not None and effective_date < not_before:
         raise DomainError(not_before_message or _("The date is too early."), field=field_name, code="date_too_early")
     return effective_date
@@ -87,23 +114,36 @@ def _already_reviewed(review: Review) -> DomainError:
 
 def _existing_review(update_id: int, session: Session) -> Review | None:
     return session.scalar(
-        select(Review).options(selectinload(Review.reviewer)).where(Review.update_id == update_id)
+        select(Review)
+        .options(selectinload(Review.reviewer))
+        .where(Review.update_id == update_id)
         .execution_options(populate_existing=True)
     )
 
 
-def _review(update: StatusUpdate, reviewer: User, decision: ReviewDecision, effective_date: date | None,
-            comment: str, session: Session) -> Review:
+def _review(
+    update: StatusUpdate,
+    reviewer: User,
+    decision: ReviewDecision,
+    effective_date: date | None,
+    comment: str,
+    session: Session,
+) -> Review:
     if not permissions.can_review(reviewer):
         raise PermissionDenied(_("Only reviewers and administrators review updates."))
     comment = (comment or "").strip()
     if decision is ReviewDecision.RETURN and not comment:
-        raise DomainError(_("Say why the update is returned: the department sees this comment."),
-                          field="comment", code="required")
+        raise DomainError(
+            _("Say why the update is returned: the department sees this comment."), field="comment", code="required"
+        )
     effective_date = _check_effective(
-        effective_date if effective_date is not None else today(), update.effective_date, "effective_date",
-        _("The review date cannot be before the date the update describes (%(date)s).",
-          date=_fmt(update.effective_date)),
+        effective_date if effective_date is not None else today(),
+        update.effective_date,
+        "effective_date",
+        _(
+            "The review date cannot be before the date the update describes (%(date)s).",
+            date=_fmt(update.effective_date),
+        ),
     )
     existing = _existing_review(update.id, session)
     if existing is not None:
@@ -111,16 +151,20 @@ def _review(update: StatusUpdate, reviewer: User, decision: ReviewDecision, effe
     withdrawal = session.scalar(select(UpdateWithdrawal).where(UpdateWithdrawal.update_id == update.id))
     if withdrawal is not None:
         if withdrawal.kind is WithdrawalKind.REPLACED:
-            msg = _("The department replaced this report with a newer one on %(date)s; review the newer one.",
-                    date=_fmt(dates.local_date(withdrawal.recorded_at)))
+            msg = _(
+                "The department replaced this report with a newer one on %(date)s; review the newer one.",
+                date=_fmt(dates.local_date(withdrawal.recorded_at)),
+            )
         else:
-            msg = _("The department withdrew this report on %(date)s; there is nothing to review.",
-                    date=_fmt(dates.local_date(withdrawal.recorded_at)))
-        raise DomainError(msg, code="withdrawn", update_id=update.id,
-                          replaced_by_id=withdrawal.replaced_by_id)
+            msg = _(
+                "The department withdrew this report on %(date)s; there is nothing to review.",
+                date=_fmt(dates.local_date(withdrawal.recorded_at)),
+            )
+        raise DomainError(msg, code="withdrawn", update_id=update.id, replaced_by_id=withdrawal.replaced_by_id)
     filing.ensure_year_open(update.action_item, update.effective_date)
-    review = Review(update_id=update.id, decision=decision, comment=comment,
-                    effective_date=effective_date, reviewer_id=reviewer.id)
+    review = Review(
+        update_id=update.id, decision=decision, comment=comment, effective_date=effective_date, reviewer_id=reviewer.id
+    )
     try:
         # The unique constraint on review.update_id settles a race between two
         # reviewers; the savepoint keeps the rest of the transaction usable.
@@ -139,9 +183,15 @@ def _review(update: StatusUpdate, reviewer: User, decision: ReviewDecision, effe
     reviewer.last_review_at = dates.now()
     record_event(
         "update.approve" if decision is ReviewDecision.APPROVE else "update.return",
-        user=reviewer, obj=review,
-        after={"update_id": update.id, "action_item_id": update.action_item_id, "decision": decision.value,
-               "effective_date": effective_date.isoformat(), "comment": comment},
+        user=reviewer,
+        obj=review,
+        after={
+            "update_id": update.id,
+            "action_item_id": update.action_item_id,
+            "decision": decision.value,
+            "effective_date": effective_date.isoformat(),
+            "comment": comment,
+        },
     )
     return review
 
@@ -150,8 +200,13 @@ def _apply_proposal(update: StatusUpdate, reviewer: User, session: Session) -> N
     """An approved report's proposed schedule and budget become the item's (audited)."""
     item = session.get(ActionItem, update.action_item_id)
     assert item is not None
-    before = {"start_date": item.start_date, "due_date": item.due_date, "budget_amount": item.budget_amount,
-              "budget_source": item.budget_source, "budget_note": item.budget_note}
+    before = {
+        "start_date": item.start_date,
+        "due_date": item.due_date,
+        "budget_amount": item.budget_amount,
+        "budget_source": item.budget_source,
+        "budget_note": item.budget_note,
+    }
     # Only what the item still lacks: a schedule or budget an administrator set after the
     # report was written is not overwritten by the proposal.
     if item.start_date is None and item.due_date is None:
@@ -164,31 +219,62 @@ def _apply_proposal(update: StatusUpdate, reviewer: User, session: Session) -> N
         item.budget_source = update.proposed_budget_source
         item.budget_note = update.proposed_budget_note or item.budget_note
     if item.start_date and item.due_date and item.due_date < item.start_date:
-        raise DomainError(_("The proposed schedule ends before it starts; return the report with a comment."),
-                          field="proposed_due_date", code="schedule_order")
+        raise DomainError(
+            _("The proposed schedule ends before it starts; return the report with a comment."),
+            field="proposed_due_date",
+            code="schedule_order",
+        )
     session.flush()
-    after = {"start_date": item.start_date, "due_date": item.due_date, "budget_amount": item.budget_amount,
-             "budget_source": item.budget_source, "budget_note": item.budget_note}
+    after = {
+        "start_date": item.start_date,
+        "due_date": item.due_date,
+        "budget_amount": item.budget_amount,
+        "budget_source": item.budget_source,
+        "budget_note": item.budget_note,
+    }
     changed = {k for k in after if after[k] != before[k]}
     if changed:
+
         def plain(v: Any) -> Any:
-            return v.isoformat() if isinstance(v, date) else v.value if hasattr(v, "value") else \
-                str(v) if v is not None and not isinstance(v, str) else v
-        record_event("item.schedule_approved", user=reviewer, obj=item,
-                     before={k: plain(before[k]) for k in changed}, after={k: plain(after[k]) for k in changed}
-                     | {"update_id": update.id})
+            return (
+                v.isoformat()
+                if isinstance(v, date)
+                else v.value
+                if hasattr(v, "value")
+                else str(v)
+                if v is not None and not isinstance(v, str)
+                else v
+            )
+
+        record_event(
+            "item.schedule_approved",
+            user=reviewer,
+            obj=item,
+            before={k: plain(before[k]) for k in changed},
+            after={k: plain(after[k]) for k in changed} | {"update_id": update.id},
+        )
 
 
-def approve_update(update: StatusUpdate, reviewer: User, effective_date: date | None = None,
-                   comment: str = "", session: Session | None = None) -> Review:
+def approve_update(
+    update: StatusUpdate,
+    reviewer: User,
+    effective_date: date | None = None,
+    comment: str = "",
+    session: Session | None = None,
+) -> Review:
     """Approve (核定) a submitted update: it becomes the item's official state from
     ``effective_date`` (default today). Raises DomainError (already reviewed, bad date),
     PermissionDenied."""
     return _review(update, reviewer, ReviewDecision.APPROVE, effective_date, comment, session or db.session)
 
 
-def return_update(update: StatusUpdate, reviewer: User, comment: str, effective_date: date | None = None,
-                  session: Session | None = None) -> Review:
+def return_update(
+    update: StatusUpdate,
+    reviewer: User,
+    comment: str,
+    effective_date: date | None = None,
+    session: Session | None = None,
+) -> Review:
     """Return (退回) a submitted update to its department with a required comment.
     Raises DomainError (no comment, already reviewed, bad date), PermissionDenied."""
     return _review(update, reviewer, ReviewDecision.RETURN, effective_date, comment, session or db.session)
@@ -202,8 +288,14 @@ class BatchResult:
     refused: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _batch(update_ids: Iterable[int], reviewer: User, decision: ReviewDecision, effective_date: date | None,
-           comment: str, session: Session) -> BatchResult:
+def _batch(
+    update_ids: Iterable[int],
+    reviewer: User,
+    decision: ReviewDecision,
+    effective_date: date | None,
+    comment: str,
+    session: Session,
+) -> BatchResult:
     result = BatchResult()
     ids = list(dict.fromkeys(int(i) for i in update_ids))
     updates = {u.id: u for u in session.scalars(select(StatusUpdate).where(StatusUpdate.id.in_(ids)))} if ids else {}
@@ -219,20 +311,37 @@ def _batch(update_ids: Iterable[int], reviewer: User, decision: ReviewDecision, 
     return result
 
 
-def approve_many(update_ids: Iterable[int], reviewer: User, effective_date: date | None = None,
-                 comment: str = "", session: Session | None = None) -> BatchResult:
+def approve_many(
+    update_ids: Iterable[int],
+    reviewer: User,
+    effective_date: date | None = None,
+    comment: str = "",
+    session: Session | None = None,
+) -> BatchResult:
     """Approve each update on its own; refusals are reported, never half-applied."""
     return _batch(update_ids, reviewer, ReviewDecision.APPROVE, effective_date, comment, session or db.session)
 
 
-def return_many(update_ids: Iterable[int], reviewer: User, comment: str, effective_date: date | None = None,
-                session: Session | None = None) -> BatchResult:
+def return_many(
+    update_ids: Iterable[int],
+    reviewer: User,
+    comment: str,
+    effective_date: date | None = None,
+    session: Session | None = None,
+) -> BatchResult:
     """Return each update on its own with the same comment; refusals are reported."""
     return _batch(update_ids, reviewer, ReviewDecision.RETURN, effective_date, comment, session or db.session)
 
 
-def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: str, effective_date: date | None,
-                    user: User, session: Session | None = None, review_year: int | None = None) -> TrackingDecision:
+def record_decision(
+    item: ActionItem,
+    decision: TrackingChoice | str,
+    reason: str,
+    effective_date: date | None,
+    user: User,
+    session: Session | None = None,
+    review_year: int | None = None,
+) -> TrackingDecision:
     """Record a tracking decision (繼續列管 / 解除列管 / 自行列管) with the commission's opinion
     (審核意見) as its reason. With ``review_year`` it is that year's year-end 列管建議 and is
     dated on the year's last day unless another date is given. Release is refused unless the
@@ -244,7 +353,9 @@ def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: st
     try:
         decision = TrackingChoice(decision)
     except ValueError:
-        raise DomainError(_("Choose continue, release or self-track."), field="decision", code="invalid_choice") from None
+        raise DomainError(
+            _("Choose continue, release or self-track."), field="decision", code="invalid_choice"
+        ) from None
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reason for the decision."), field="reason", code="required")
@@ -252,35 +363,61 @@ def record_decision(item: ActionItem, decision: TrackingChoice | str, reason: st
         raise DomainError(_("Use at most %(n)d characters.", n=5000), field="reason", code="too_long")
     if review_year is not None:
         if not isinstance(review_year, int) or not 1912 <= review_year < today().year:
-            raise DomainError(_("A year-end review is for a year that has ended."), field="review_year",
-                              code="invalid_year")
+            raise DomainError(
+                _("A year-end review is for a year that has ended."), field="review_year", code="invalid_year"
+            )
         effective_date = effective_date or date(review_year, 12, 31)
     effective_date = _check_effective(effective_date, None, "effective_date")
     filing.ensure_year_open(item, effective_date)
-    state = progress.item_states([item], dates.DataDates(effective_date, today(), today()), session=session,
-                                 fold=True)[item.id]
+    state = progress.item_states([item], dates.DataDates(effective_date, today(), today()), session=session, fold=True)[
+        item.id
+    ]
     if decision is TrackingChoice.RELEASE:
         if state.released:
             raise DomainError(
-                _("This item was already released from tracking on %(date)s; nothing was changed.",
-                  date=_fmt(state.decision.effective_date)),
-                field="decision", code="already_released")
+                _(
+                    "This item was already released from tracking on %(date)s; nothing was changed.",
+                    date=_fmt(state.decision.effective_date),
+                ),
+                field="decision",
+                code="already_released",
+            )
         if state.status not in RELEASABLE_STATUSES:
             raise DomainError(
-                _("An item can be released only when its official status is completed, ongoing or not "
-                  "feasible; on %(date)s it is “%(status)s”.",
-                  date=_fmt(effective_date), status=labels.status_label(state.status)),
-                field="decision", code="not_releasable", status=state.status.value,
+                _(
+                    "An item can be released only when its official status is completed, ongoing or not "
+                    "feasible; on %(date)s it is “%(status)s”.",
+                    date=_fmt(effective_date),
+                    status=labels.status_label(state.status),
+                ),
+                field="decision",
+                code="not_releasable",
+                status=state.status.value,
             )
-    row = TrackingDecision(action_item_id=item.id, decision=decision, reason=reason,
-                           effective_date=effective_date, decided_by_id=user.id, review_year=review_year)
+    row = TrackingDecision(
+        action_item_id=item.id,
+        decision=decision,
+        reason=reason,
+        effective_date=effective_date,
+        decided_by_id=user.id,
+        review_year=review_year,
+    )
     session.add(row)
     session.flush()
     _bump_version(item.id, session)
     projections.touch([item.id], session)
-    record_event("decision.record", user=user, obj=row,
-                 after={"action_item_id": item.id, "decision": decision.value, "reason": reason,
-                        "effective_date": effective_date.isoformat(), "review_year": review_year})
+    record_event(
+        "decision.record",
+        user=user,
+        obj=row,
+        after={
+            "action_item_id": item.id,
+            "decision": decision.value,
+            "reason": reason,
+            "effective_date": effective_date.isoformat(),
+            "review_year": review_year,
+        },
+    )
     return row
 
 
@@ -296,15 +433,27 @@ def confirm_departments(item: ActionItem, user: User, session: Session | None = 
     item.departments_confirmed_by_id = user.id
     session.flush()
     _bump_version(item.id, session)
-    record_event("item.departments_confirm", user=user, obj=item,
-                 after={"lead_department_id": item.lead_department_id,
-                        "supporting_department_ids": sorted(d.id for d in item.supporting_departments)})
+    record_event(
+        "item.departments_confirm",
+        user=user,
+        obj=item,
+        after={
+            "lead_department_id": item.lead_department_id,
+            "supporting_department_ids": sorted(d.id for d in item.supporting_departments),
+        },
+    )
     return item
 
 
-def record_adoption(recommendation: Recommendation, decision: Adoption | str, reason: str,
-                    decided_on: date | None, decided_by: str, user: User,
-                    session: Session | None = None) -> AdoptionDecision:
+def record_adoption(
+    recommendation: Recommendation,
+    decision: Adoption | str,
+    reason: str,
+    decided_on: date | None,
+    decided_by: str,
+    user: User,
+    session: Session | None = None,
+) -> AdoptionDecision:
     """Record the city's adoption decision (採行情形) on a recommendation; not adopted
     needs a reason. Raises DomainError, PermissionDenied."""
     session = session or db.session
@@ -313,8 +462,9 @@ def record_adoption(recommendation: Recommendation, decision: Adoption | str, re
     try:
         decision = Adoption(decision)
     except ValueError:
-        raise DomainError(_("Choose adopted, partly adopted, under study or not adopted."),
-                          field="decision", code="invalid_choice") from None
+        raise DomainError(
+            _("Choose adopted, partly adopted, under study or not adopted."), field="decision", code="invalid_choice"
+        ) from None
     reason = (reason or "").strip()
     if decision is Adoption.NOT_ADOPTED and not reason:
         raise DomainError(_("Say why the recommendation is not adopted."), field="reason", code="required")
@@ -323,18 +473,34 @@ def record_adoption(recommendation: Recommendation, decision: Adoption | str, re
         raise DomainError(_("At most 200 characters."), field="decided_by", code="too_long")
     decided_on = _check_effective(decided_on, None, "decided_on")
     filing.ensure_report_year_open(recommendation.report_id, decided_on)
-    row = AdoptionDecision(recommendation_id=recommendation.id, decision=decision, reason=reason,
-                           decided_on=decided_on, decided_by=decided_by, recorded_by_id=user.id)
+    row = AdoptionDecision(
+        recommendation_id=recommendation.id,
+        decision=decision,
+        reason=reason,
+        decided_on=decided_on,
+        decided_by=decided_by,
+        recorded_by_id=user.id,
+    )
     session.add(row)
     session.flush()
-    record_event("adoption.record", user=user, obj=row,
-                 after={"recommendation_id": recommendation.id, "decision": decision.value, "reason": reason,
-                        "decided_on": decided_on.isoformat(), "decided_by": decided_by})
+    record_event(
+        "adoption.record",
+        user=user,
+        obj=row,
+        after={
+            "recommendation_id": recommendation.id,
+            "decision": decision.value,
+            "reason": reason,
+            "decided_on": decided_on.isoformat(),
+            "decided_by": decided_by,
+        },
+    )
     return row
 
 
-def latest_adoptions(recommendation_ids: Sequence[int], as_of: "date | dates.DataDates | None" = None,
-                     session: Session | None = None) -> dict[int, AdoptionDecision]:
+def latest_adoptions(
+    recommendation_ids: Sequence[int], as_of: date | dates.DataDates | None = None, session: Session | None = None
+) -> dict[int, AdoptionDecision]:
     """The adoption decision in force per recommendation: the latest decided on or before D
     and recorded by the end of K (``as_of`` a date means K = today). One statement."""
     session = session or db.session
@@ -351,6 +517,7 @@ def latest_adoptions(recommendation_ids: Sequence[int], as_of: "date | dates.Dat
 
 
 # --- the review queue (a read) -------------------------------------------------------
+
 
 @dataclass
 class QueueEntry:
@@ -393,9 +560,15 @@ class QueuePage:
 QUEUE_PAGE = 20
 
 
-def review_queue(as_of: date | None = None, report_ids: Sequence[int] | None = None,
-                 session: Session | None = None, *, page: int = 1, per_page: int = QUEUE_PAGE,
-                 department_id: int | None = None) -> QueuePage:
+def review_queue(
+    as_of: date | None = None,
+    report_ids: Sequence[int] | None = None,
+    session: Session | None = None,
+    *,
+    page: int = 1,
+    per_page: int = QUEUE_PAGE,
+    department_id: int | None = None,
+) -> QueuePage:
     """One page of the updates waiting for review, oldest first, grouped by recommendation
     then department, each beside the item's official state today. The waiting updates are
     found through the read model (one row per item), so the cost follows the page, not the
@@ -412,24 +585,33 @@ def review_queue(as_of: date | None = None, report_ids: Sequence[int] | None = N
     total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
-    rows = {r.pending_update_id: r for r in session.scalars(
-        select(ip).where(*conds).order_by(ip.pending_update_id).limit(per_page).offset((page - 1) * per_page))}
+    rows = {
+        r.pending_update_id: r
+        for r in session.scalars(
+            select(ip).where(*conds).order_by(ip.pending_update_id).limit(per_page).offset((page - 1) * per_page)
+        )
+    }
     if not rows:
         return QueuePage([], total, page, pages)
-    updates = list(session.scalars(
-        select(StatusUpdate).where(StatusUpdate.id.in_(list(rows))).order_by(StatusUpdate.submitted_at, StatusUpdate.id)
-        .options(
-            selectinload(StatusUpdate.attachments),
-            selectinload(StatusUpdate.measurements).selectinload(Measurement.indicator),
-            selectinload(StatusUpdate.submitted_by),
-            selectinload(StatusUpdate.department),
-            selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
-            selectinload(StatusUpdate.action_item).selectinload(ActionItem.lead_department),
-        )))
+    updates = list(
+        session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.id.in_(list(rows)))
+            .order_by(StatusUpdate.submitted_at, StatusUpdate.id)
+            .options(
+                selectinload(StatusUpdate.attachments),
+                selectinload(StatusUpdate.measurements).selectinload(Measurement.indicator),
+                selectinload(StatusUpdate.submitted_by),
+                selectinload(StatusUpdate.department),
+                selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
+                selectinload(StatusUpdate.action_item).selectinload(ActionItem.lead_department),
+            )
+        )
+    )
     today_ = today()
     cal, soon = progress.calendar(), projections.due_soon_days()
     states = {}
-    for uid, row in rows.items():
+    for row in rows.values():
         st = progress.state_from_row(row)
         progress._flags_today(st, row, today_, cal, soon)
         states[row.item_id] = st
@@ -449,16 +631,24 @@ def review_queue(as_of: date | None = None, report_ids: Sequence[int] | None = N
         item = u.action_item
         recs[item.recommendation_id] = item.recommendation
         depts[u.department_id] = u.department
-        by_rec[item.recommendation_id][u.department_id].append(QueueEntry(
-            update=u, item=item, state=states[item.id],
-            previous_points={m.indicator_id: latest_points[m.indicator_id]
-                             for m in u.measurements if m.indicator_id in latest_points},
-            replaced_by=replaced.get(u.id, []),
-        ))
+        by_rec[item.recommendation_id][u.department_id].append(
+            QueueEntry(
+                update=u,
+                item=item,
+                state=states[item.id],
+                previous_points={
+                    m.indicator_id: latest_points[m.indicator_id]
+                    for m in u.measurements
+                    if m.indicator_id in latest_points
+                },
+                replaced_by=replaced.get(u.id, []),
+            )
+        )
     groups = []
     for rec in sorted(recs.values(), key=lambda r: (r.report_id, r.position, r.id)):
-        dept_groups = [(depts[d], entries) for d, entries in
-                       sorted(by_rec[rec.id].items(), key=lambda kv: depts[kv[0]].code)]
+        dept_groups = [
+            (depts[d], entries) for d, entries in sorted(by_rec[rec.id].items(), key=lambda kv: depts[kv[0]].code)
+        ]
         groups.append(QueueGroup(rec, dept_groups))
     return QueuePage(groups, total, page, pages)
 

@@ -5,6 +5,7 @@ The lists ship as data: tracker/data/sdg.json (the UN's goals and targets, Engli
 texts, goal titles in English and zh-TW) and tracker/data/iso37120.json (a small curated
 list of ISO 37120 indicators). docs/search.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,7 @@ def goal_title(goal_id: str, locale: str = "zh_TW") -> str:
 
 
 def target_label(code: str, locale: str = "zh_TW") -> str:
-    """"SDG 6.3 淨水及衛生" — the goal's title in the language, the target's id."""
+    """ "SDG 6.3 淨水及衛生" — the goal's title in the language, the target's id."""
     goal_id = code.split(".", 1)[0]
     return f"SDG {code} {goal_title(goal_id, locale)}".strip()
 
@@ -74,8 +75,11 @@ def validate_targets(values: list[str]) -> list[str]:
             continue
         out.add(code)
     if unknown:
-        raise DomainError(_("Not an SDG goal or target: %(codes)s (write e.g. 6 or 6.3).", codes=", ".join(unknown)),
-                          field="sdg", code="unknown_sdg")
+        raise DomainError(
+            _("Not an SDG goal or target: %(codes)s (write e.g. 6 or 6.3).", codes=", ".join(unknown)),
+            field="sdg",
+            code="unknown_sdg",
+        )
     return sorted(out, key=_sort_key)
 
 
@@ -115,15 +119,19 @@ def set_practice_targets(practice: Any, values: list[str], user: Any) -> list[st
 def set_indicator_iso(indicator: Any, code: str, user: Any) -> str:
     code = (code or "").strip()
     if code and code not in iso37120():
-        raise DomainError(_("Not an ISO 37120 indicator of the list: %(code)s.", code=code), field="iso37120",
-                          code="unknown_iso37120")
-    before = db.session.scalar(select(indicator_iso37120.c.code).where(indicator_iso37120.c.indicator_id == indicator.id))
+        raise DomainError(
+            _("Not an ISO 37120 indicator of the list: %(code)s.", code=code), field="iso37120", code="unknown_iso37120"
+        )
+    before = db.session.scalar(
+        select(indicator_iso37120.c.code).where(indicator_iso37120.c.indicator_id == indicator.id)
+    )
     db.session.execute(delete(indicator_iso37120).where(indicator_iso37120.c.indicator_id == indicator.id))
     if code:
         db.session.execute(insert(indicator_iso37120).values(indicator_id=indicator.id, code=code))
     if (before or "") != code:
-        audit.record_event("indicator.iso37120", user=user, obj=indicator, before={"iso37120": before or ""},
-                           after={"iso37120": code})
+        audit.record_event(
+            "indicator.iso37120", user=user, obj=indicator, before={"iso37120": before or ""}, after={"iso37120": code}
+        )
     return code
 
 
@@ -131,8 +139,11 @@ def recommendation_targets(rec_ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in rec_ids}
     if not rec_ids:
         return out
-    rows = db.session.execute(select(recommendation_sdg.c.recommendation_id, recommendation_sdg.c.target)
-                              .where(recommendation_sdg.c.recommendation_id.in_(rec_ids))).all()
+    rows = db.session.execute(
+        select(recommendation_sdg.c.recommendation_id, recommendation_sdg.c.target).where(
+            recommendation_sdg.c.recommendation_id.in_(rec_ids)
+        )
+    ).all()
     for rid, target in rows:
         out[rid].append(target)
     return {k: sorted(v, key=_sort_key) for k, v in out.items()}
@@ -142,8 +153,9 @@ def practice_targets(practice_ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in practice_ids}
     if not practice_ids:
         return out
-    rows = db.session.execute(select(practice_sdg.c.practice_id, practice_sdg.c.target)
-                              .where(practice_sdg.c.practice_id.in_(practice_ids))).all()
+    rows = db.session.execute(
+        select(practice_sdg.c.practice_id, practice_sdg.c.target).where(practice_sdg.c.practice_id.in_(practice_ids))
+    ).all()
     for pid, target in rows:
         out[pid].append(target)
     return {k: sorted(v, key=_sort_key) for k, v in out.items()}
@@ -152,16 +164,20 @@ def practice_targets(practice_ids: list[int]) -> dict[int, list[str]]:
 def indicator_codes(indicator_ids: list[int]) -> dict[int, str]:
     if not indicator_ids:
         return {}
-    rows = db.session.execute(select(indicator_iso37120.c.indicator_id, indicator_iso37120.c.code)
-                              .where(indicator_iso37120.c.indicator_id.in_(indicator_ids))).all()
+    rows = db.session.execute(
+        select(indicator_iso37120.c.indicator_id, indicator_iso37120.c.code).where(
+            indicator_iso37120.c.indicator_id.in_(indicator_ids)
+        )
+    ).all()
     return dict(rows)
 
 
 # --- likely duplicates ---------------------------------------------------------------------------
 
+
 def _trigrams(text: str) -> set[str]:
     compact = re.sub(r"[\s\W_]+", "", (text or "").lower())
-    return {compact[i:i + 3] for i in range(max(len(compact) - 2, 0))}
+    return {compact[i : i + 3] for i in range(max(len(compact) - 2, 0))}
 
 
 def similarity(a: str, b: str) -> float:
@@ -184,8 +200,9 @@ class Suggestion:
     shared_targets: list[str]
 
 
-def duplicate_suggestions(draft_recs: list[dict], exclude_report_id: int | None = None,
-                          limit: int = 3) -> dict[int, list[Suggestion]]:
+def duplicate_suggestions(
+    draft_recs: list[dict], exclude_report_id: int | None = None, limit: int = 3
+) -> dict[int, list[Suggestion]]:
     """For each draft recommendation (index), the tracked recommendations of other reports
     it likely repeats: similar text and, when either side is tagged, a shared SDG target."""
     rows = db.session.execute(select(Recommendation, Report).join(Report, Recommendation.report_id == Report.id)).all()
@@ -194,8 +211,10 @@ def duplicate_suggestions(draft_recs: list[dict], exclude_report_id: int | None 
     if not rows or not draft_recs:
         return {}
     tags = recommendation_targets([r[0].id for r in rows])
-    grams = {r[0].id: (_trigrams(f"{r[0].title_zh}{r[0].text_zh}"), _trigrams(f"{r[0].title_en}{r[0].text_en}"))
-             for r in rows}
+    grams = {
+        r[0].id: (_trigrams(f"{r[0].title_zh}{r[0].text_zh}"), _trigrams(f"{r[0].title_en}{r[0].text_en}"))
+        for r in rows
+    }
     out: dict[int, list[Suggestion]] = {}
     for index, rec in enumerate(draft_recs):
         mine = _trigrams(f"{rec.get('title', '')}{rec.get('text', '')}")
@@ -217,6 +236,7 @@ def duplicate_suggestions(draft_recs: list[dict], exclude_report_id: int | None 
 
 # --- one action item answering recommendations of several reports ---------------------------------
 
+
 def extra_recommendations(item_ids: list[int]) -> dict[int, list[Recommendation]]:
     """The recommendations (of other reports) each item answers besides its own."""
     from ..models.knowledge import action_item_recommendation as link
@@ -224,10 +244,12 @@ def extra_recommendations(item_ids: list[int]) -> dict[int, list[Recommendation]
     out: dict[int, list[Recommendation]] = {i: [] for i in item_ids}
     if not item_ids:
         return out
-    rows = db.session.execute(select(link.c.action_item_id, Recommendation)
-                              .join(Recommendation, Recommendation.id == link.c.recommendation_id)
-                              .where(link.c.action_item_id.in_(item_ids))
-                              .order_by(Recommendation.report_id, Recommendation.position)).all()
+    rows = db.session.execute(
+        select(link.c.action_item_id, Recommendation)
+        .join(Recommendation, Recommendation.id == link.c.recommendation_id)
+        .where(link.c.action_item_id.in_(item_ids))
+        .order_by(Recommendation.report_id, Recommendation.position)
+    ).all()
     for item_id, rec in rows:
         out[item_id].append(rec)
     return out
@@ -238,8 +260,14 @@ def answering_items(rec_id: int) -> list:
     from ..models import ActionItem
     from ..models.knowledge import action_item_recommendation as link
 
-    return list(db.session.scalars(select(ActionItem).join(link, link.c.action_item_id == ActionItem.id)
-                                   .where(link.c.recommendation_id == rec_id).order_by(ActionItem.id)))
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .join(link, link.c.action_item_id == ActionItem.id)
+            .where(link.c.recommendation_id == rec_id)
+            .order_by(ActionItem.id)
+        )
+    )
 
 
 def link_item(item: Any, rec: Recommendation, user: Any) -> None:
@@ -248,21 +276,31 @@ def link_item(item: Any, rec: Recommendation, user: Any) -> None:
 
     if rec.id == item.recommendation_id:
         raise DomainError(_("The item already answers its own recommendation."), field="item", code="own")
-    exists = db.session.scalar(select(link.c.action_item_id).where(
-        link.c.action_item_id == item.id, link.c.recommendation_id == rec.id))
+    exists = db.session.scalar(
+        select(link.c.action_item_id).where(link.c.action_item_id == item.id, link.c.recommendation_id == rec.id)
+    )
     if exists is not None:
         raise DomainError(_("The item already answers this recommendation."), field="item", code="duplicate")
     db.session.execute(insert(link).values(action_item_id=item.id, recommendation_id=rec.id))
-    audit.record_event("action_item.link_recommendation", user=user, obj=item,
-                       after={"recommendation_id": rec.id, "section": rec.section})
+    audit.record_event(
+        "action_item.link_recommendation",
+        user=user,
+        obj=item,
+        after={"recommendation_id": rec.id, "section": rec.section},
+    )
 
 
 def unlink_item(item: Any, rec: Recommendation, user: Any) -> None:
     from ..models.knowledge import action_item_recommendation as link
 
-    gone = db.session.execute(delete(link).where(link.c.action_item_id == item.id,
-                                                 link.c.recommendation_id == rec.id)).rowcount
+    gone = db.session.execute(
+        delete(link).where(link.c.action_item_id == item.id, link.c.recommendation_id == rec.id)
+    ).rowcount
     if not gone:
         raise DomainError(_("The item does not answer this recommendation."), field="item", code="not_linked")
-    audit.record_event("action_item.unlink_recommendation", user=user, obj=item,
-                       before={"recommendation_id": rec.id, "section": rec.section})
+    audit.record_event(
+        "action_item.unlink_recommendation",
+        user=user,
+        obj=item,
+        before={"recommendation_id": rec.id, "section": rec.section},
+    )

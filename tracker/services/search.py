@@ -16,6 +16,7 @@ snippets are computed here, the same way for both. Filters: SDG goal or target,
 destination, department (lead or supporting of an action item answering the
 recommendation), kind.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,13 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..models import (
-    ActionItem, PracticeFigure, Recommendation, ReferencePractice, Report, SearchDocument, action_item_supporting,
+    ActionItem,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
+    SearchDocument,
+    action_item_supporting,
 )
 from ..models.knowledge import action_item_recommendation, practice_sdg, recommendation_sdg
 from ..models.search_ddl import FTS_TABLE
@@ -41,6 +48,7 @@ SNIPPET = 80
 
 # --- documents ----------------------------------------------------------------------------------
 
+
 def _join(*parts: Any) -> str:
     return "\n".join(str(p) for p in parts if p)
 
@@ -48,39 +56,75 @@ def _join(*parts: Any) -> str:
 def _report_docs(conn, ids: set[int]) -> list[dict]:
     t = Report.__table__
     rows = conn.execute(select(t).where(t.c.id.in_(ids))).mappings().all()
-    return [{
-        "kind": "report", "ref_id": r["id"], "report_id": r["id"], "recommendation_id": None,
-        "title": _join(r["title_zh"], r["title_en"]),
-        "content": _join(r["title_zh"], r["title_en"], r["agency_zh"], r["agency_en"], r["destination_zh"],
-                         r["destination_en"], r["summary_zh"], r["summary_en"]),
-    } for r in rows]
+    return [
+        {
+            "kind": "report",
+            "ref_id": r["id"],
+            "report_id": r["id"],
+            "recommendation_id": None,
+            "title": _join(r["title_zh"], r["title_en"]),
+            "content": _join(
+                r["title_zh"],
+                r["title_en"],
+                r["agency_zh"],
+                r["agency_en"],
+                r["destination_zh"],
+                r["destination_en"],
+                r["summary_zh"],
+                r["summary_en"],
+            ),
+        }
+        for r in rows
+    ]
 
 
 def _recommendation_docs(conn, ids: set[int]) -> list[dict]:
     t = Recommendation.__table__
     rows = conn.execute(select(t).where(t.c.id.in_(ids))).mappings().all()
-    return [{
-        "kind": "recommendation", "ref_id": r["id"], "report_id": r["report_id"], "recommendation_id": r["id"],
-        "title": _join(f"{r['section']} {r['title_zh']}", r["title_en"]),
-        "content": _join(r["section"], r["title_zh"], r["title_en"], r["text_zh"], r["text_en"]),
-    } for r in rows]
+    return [
+        {
+            "kind": "recommendation",
+            "ref_id": r["id"],
+            "report_id": r["report_id"],
+            "recommendation_id": r["id"],
+            "title": _join(f"{r['section']} {r['title_zh']}", r["title_en"]),
+            "content": _join(r["section"], r["title_zh"], r["title_en"], r["text_zh"], r["text_en"]),
+        }
+        for r in rows
+    ]
 
 
 def _practice_docs(conn, ids: set[int]) -> list[dict]:
     p, r, f = ReferencePractice.__table__, Recommendation.__table__, PracticeFigure.__table__
-    rows = conn.execute(select(p, r.c.report_id).join(r, r.c.id == p.c.recommendation_id)
-                        .where(p.c.id.in_(ids))).mappings().all()
+    rows = (
+        conn.execute(select(p, r.c.report_id).join(r, r.c.id == p.c.recommendation_id).where(p.c.id.in_(ids)))
+        .mappings()
+        .all()
+    )
     figures: dict[int, list[str]] = {}
-    for fig in conn.execute(select(f.c.practice_id, f.c.label_zh, f.c.label_en, f.c.quote_zh)
-                            .where(f.c.practice_id.in_(ids))).mappings():
+    for fig in conn.execute(
+        select(f.c.practice_id, f.c.label_zh, f.c.label_en, f.c.quote_zh).where(f.c.practice_id.in_(ids))
+    ).mappings():
         figures.setdefault(fig["practice_id"], []).append(_join(fig["label_zh"], fig["label_en"], fig["quote_zh"]))
-    return [{
-        "kind": "practice", "ref_id": row["id"], "report_id": row["report_id"],
-        "recommendation_id": row["recommendation_id"],
-        "title": _join(f"{row['place_zh']} {row['title_zh']}", row["title_en"]),
-        "content": _join(row["place_zh"], row["place_en"], row["title_zh"], row["title_en"], row["description_zh"],
-                         row["description_en"], *figures.get(row["id"], [])),
-    } for row in rows]
+    return [
+        {
+            "kind": "practice",
+            "ref_id": row["id"],
+            "report_id": row["report_id"],
+            "recommendation_id": row["recommendation_id"],
+            "title": _join(f"{row['place_zh']} {row['title_zh']}", row["title_en"]),
+            "content": _join(
+                row["place_zh"],
+                row["place_en"],
+                row["title_zh"],
+                row["title_en"],
+                row["description_zh"],
+                row["description_en"],
+                *figures.get(row["id"], []),
+            ),
+        }
+        for row in rows
+    ]
 
 
 BUILDERS = {"report": _report_docs, "recommendation": _recommendation_docs, "practice": _practice_docs}
@@ -113,7 +157,7 @@ def rebuild(session: Session | None = None) -> int:
 
 def _chunks(values: list[int], size: int):
     for i in range(0, len(values), size):
-        yield values[i:i + size]
+        yield values[i : i + size]
 
 
 def ensure_index(session: Session | None = None) -> None:
@@ -158,10 +202,11 @@ def _keep_index(session: Session, _ctx: Any) -> None:
 
 # --- queries ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Filters:
-    tag: str = ""            # SDG goal ("6") or target ("6.3")
-    destination: str = ""    # matches destination_zh or destination_en (substring)
+    tag: str = ""  # SDG goal ("6") or target ("6.3")
+    destination: str = ""  # matches destination_zh or destination_en (substring)
     department_id: int | None = None
     kinds: tuple[str, ...] = KINDS
 
@@ -230,41 +275,75 @@ def _filter_conditions(filters: Filters):
     conds = [t.c.kind.in_(filters.kinds or KINDS)]
     if filters.destination:
         pattern = _like(filters.destination.strip().lower())
-        conds.append(t.c.report_id.in_(select(Report.id).where(or_(
-            func.lower(Report.destination_zh).like(pattern, escape="\\"),
-            func.lower(Report.destination_en).like(pattern, escape="\\")))))
+        conds.append(
+            t.c.report_id.in_(
+                select(Report.id).where(
+                    or_(
+                        func.lower(Report.destination_zh).like(pattern, escape="\\"),
+                        func.lower(Report.destination_en).like(pattern, escape="\\"),
+                    )
+                )
+            )
+        )
     if filters.department_id is not None:
         dept = filters.department_id
         # Recommendations answered by an item the department leads or supports, directly or
         # through the item ↔ extra recommendation table; practices of those; reports holding them.
-        item_ids = select(ActionItem.id).where(or_(
-            ActionItem.lead_department_id == dept,
-            exists().where(and_(action_item_supporting.c.action_item_id == ActionItem.id,
-                                action_item_supporting.c.department_id == dept))))
-        rec_ids = select(ActionItem.recommendation_id).where(ActionItem.id.in_(item_ids)).union(
-            select(action_item_recommendation.c.recommendation_id)
-            .where(action_item_recommendation.c.action_item_id.in_(item_ids)))
+        item_ids = select(ActionItem.id).where(
+            or_(
+                ActionItem.lead_department_id == dept,
+                exists().where(
+                    and_(
+                        action_item_supporting.c.action_item_id == ActionItem.id,
+                        action_item_supporting.c.department_id == dept,
+                    )
+                ),
+            )
+        )
+        rec_ids = (
+            select(ActionItem.recommendation_id)
+            .where(ActionItem.id.in_(item_ids))
+            .union(
+                select(action_item_recommendation.c.recommendation_id).where(
+                    action_item_recommendation.c.action_item_id.in_(item_ids)
+                )
+            )
+        )
         rec_ids_sq = rec_ids.subquery()
         report_ids = select(Recommendation.report_id).where(Recommendation.id.in_(select(rec_ids_sq.c[0])))
-        conds.append(or_(
-            and_(t.c.kind.in_(("recommendation", "practice")), t.c.recommendation_id.in_(select(rec_ids_sq.c[0]))),
-            and_(t.c.kind == "report", t.c.report_id.in_(report_ids)),
-        ))
+        conds.append(
+            or_(
+                and_(t.c.kind.in_(("recommendation", "practice")), t.c.recommendation_id.in_(select(rec_ids_sq.c[0]))),
+                and_(t.c.kind == "report", t.c.report_id.in_(report_ids)),
+            )
+        )
     if filters.tag:
         tag = filters.tag
-        rec_match = recommendation_sdg.c.target == tag if "." in tag else or_(
-            recommendation_sdg.c.target == tag, recommendation_sdg.c.target.like(f"{tag}.%"))
-        prac_match = practice_sdg.c.target == tag if "." in tag else or_(
-            practice_sdg.c.target == tag, practice_sdg.c.target.like(f"{tag}.%"))
+        rec_match = (
+            recommendation_sdg.c.target == tag
+            if "." in tag
+            else or_(recommendation_sdg.c.target == tag, recommendation_sdg.c.target.like(f"{tag}.%"))
+        )
+        prac_match = (
+            practice_sdg.c.target == tag
+            if "." in tag
+            else or_(practice_sdg.c.target == tag, practice_sdg.c.target.like(f"{tag}.%"))
+        )
         tagged_recs = select(recommendation_sdg.c.recommendation_id).where(rec_match)
         tagged_practices = select(practice_sdg.c.practice_id).where(prac_match)
-        conds.append(or_(
-            and_(t.c.kind == "recommendation", t.c.ref_id.in_(tagged_recs)),
-            and_(t.c.kind == "practice", or_(t.c.ref_id.in_(tagged_practices),
-                                             t.c.recommendation_id.in_(tagged_recs))),
-            and_(t.c.kind == "report", t.c.report_id.in_(
-                select(Recommendation.report_id).where(Recommendation.id.in_(tagged_recs)))),
-        ))
+        conds.append(
+            or_(
+                and_(t.c.kind == "recommendation", t.c.ref_id.in_(tagged_recs)),
+                and_(
+                    t.c.kind == "practice",
+                    or_(t.c.ref_id.in_(tagged_practices), t.c.recommendation_id.in_(tagged_recs)),
+                ),
+                and_(
+                    t.c.kind == "report",
+                    t.c.report_id.in_(select(Recommendation.report_id).where(Recommendation.id.in_(tagged_recs))),
+                ),
+            )
+        )
     return and_(*conds)
 
 
@@ -284,18 +363,18 @@ def snippet(content: str, words: list[str], width: int = SNIPPET) -> list[tuple[
     """A stretch of ``content`` around the first match, cut into (text, is_match) pieces."""
     flat = re.sub(r"\s+", " ", content)
     if not words:
-        return [(flat[:width * 2], False)]
+        return [(flat[: width * 2], False)]
     pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
     first = pattern.search(flat)
     start = max((first.start() if first else 0) - width // 2, 0)
-    piece = flat[start:start + width * 2]
+    piece = flat[start : start + width * 2]
     out: list[tuple[str, bool]] = []
     if start > 0:
         out.append(("…", False))
     pos = 0
     for m in pattern.finditer(piece):
         if m.start() > pos:
-            out.append((piece[pos:m.start()], False))
+            out.append((piece[pos : m.start()], False))
         out.append((m.group(0), True))
         pos = m.end()
     out.append((piece[pos:], False))
@@ -315,16 +394,28 @@ def search(query: str, filters: Filters | None = None, page: int = 1, page_size:
         conds.append(_text_condition(words))
     elif not (filters.tag or filters.destination or filters.department_id is not None):
         return Results(query, words, [], 0, 1, 1)
-    rows = db.session.execute(select(t.c.id, t.c.kind, t.c.ref_id, t.c.report_id, t.c.recommendation_id, t.c.title,
-                                     t.c.content).where(and_(*conds))).all()
-    scored = sorted(rows, key=lambda r: (-_score(words, r.title, r.content), KIND_ORDER[r.kind], r.report_id,
-                                         r.ref_id))
+    rows = db.session.execute(
+        select(t.c.id, t.c.kind, t.c.ref_id, t.c.report_id, t.c.recommendation_id, t.c.title, t.c.content).where(
+            and_(*conds)
+        )
+    ).all()
+    scored = sorted(rows, key=lambda r: (-_score(words, r.title, r.content), KIND_ORDER[r.kind], r.report_id, r.ref_id))
     total = len(scored)
     pages = max((total + page_size - 1) // page_size, 1)
     page = min(max(page, 1), pages)
-    chosen = scored[(page - 1) * page_size: page * page_size]
-    hits = [Hit(r.kind, r.ref_id, r.report_id, r.recommendation_id, r.title.split("\n", 1)[0],
-                snippet(r.content, words), _score(words, r.title, r.content)) for r in chosen]
+    chosen = scored[(page - 1) * page_size : page * page_size]
+    hits = [
+        Hit(
+            r.kind,
+            r.ref_id,
+            r.report_id,
+            r.recommendation_id,
+            r.title.split("\n", 1)[0],
+            snippet(r.content, words),
+            _score(words, r.title, r.content),
+        )
+        for r in chosen
+    ]
     _attach_objects(hits)
     return Results(query, words, hits, total, page, pages)
 
@@ -336,10 +427,14 @@ def _attach_objects(hits: list[Hit]) -> None:
     for h in hits:
         by_kind[h.kind].add(h.ref_id)
     reports = {r.id: r for r in db.session.scalars(select(Report).where(Report.id.in_({h.report_id for h in hits})))}
-    recs = {r.id: r for r in db.session.scalars(select(Recommendation).where(
-        Recommendation.id.in_(by_kind["recommendation"])))}
-    practices = {p.id: p for p in db.session.scalars(select(ReferencePractice).where(
-        ReferencePractice.id.in_(by_kind["practice"])))}
+    recs = {
+        r.id: r
+        for r in db.session.scalars(select(Recommendation).where(Recommendation.id.in_(by_kind["recommendation"])))
+    }
+    practices = {
+        p.id: p
+        for p in db.session.scalars(select(ReferencePractice).where(ReferencePractice.id.in_(by_kind["practice"])))
+    }
     rec_tags = sdg.recommendation_targets(list(recs))
     prac_tags = sdg.practice_targets(list(practices))
     for h in hits:
@@ -350,4 +445,3 @@ def _attach_objects(hits: list[Hit]) -> None:
             h.obj, h.tags = practices.get(h.ref_id), prac_tags.get(h.ref_id, [])
         else:
             h.obj = h.report
-

@@ -5,6 +5,7 @@ session itself so every gunicorn worker sees the same values without a server-si
 store. Ending *all* sessions of a user is done by bumping ``User.session_version``
 (see web/authn.py). Functions here take the session mapping, never the request.
 """
+
 from __future__ import annotations
 
 import time
@@ -29,9 +30,10 @@ def stamp_login(session: MutableMapping[str, Any], now: float | None = None) -> 
     session[SEEN_AT] = t
 
 
-def expiry_reason(session: MutableMapping[str, Any], *, idle_minutes: int, absolute_hours: int,
-                  now: float | None = None) -> str | None:
-    """"idle" or "absolute" if the signed-in session has run out, else None.
+def expiry_reason(
+    session: MutableMapping[str, Any], *, idle_minutes: int, absolute_hours: int, now: float | None = None
+) -> str | None:
+    """ "idle" or "absolute" if the signed-in session has run out, else None.
 
     A session without stamps (signed in before this rule existed) is stamped now.
     """

@@ -9,6 +9,7 @@ UTF-16 with a byte-order mark; a file that is not UTF-8 but reads as Big5 / CP95
 common in government spreadsheets) is converted and the caller is told so. Every refusal
 is a ``SheetRefused`` whose message names the problem.
 """
+
 from __future__ import annotations
 
 import csv
@@ -82,8 +83,14 @@ def sniff(data: bytes) -> str:
     return "text"
 
 
-KIND_NAMES = {"xlsx": "XLSX", "ods": "ODS", "zip": "ZIP", "ole2": "Excel 97–2003 (XLS)", "binary": "binary",
-              "text": "CSV"}
+KIND_NAMES = {
+    "xlsx": "XLSX",
+    "ods": "ODS",
+    "zip": "ZIP",
+    "ole2": "Excel 97–2003 (XLS)",
+    "binary": "binary",
+    "text": "CSV",
+}
 
 
 def read_sheet(filename: str, data: bytes) -> Sheet:
@@ -91,24 +98,46 @@ def read_sheet(filename: str, data: bytes) -> Sheet:
     name = (filename or "").strip()
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in EXTENSIONS:
-        raise SheetRefused(_("“%(name)s” is not a CSV, XLSX or ODS file: give a file ending in .csv, .xlsx "
-                             "or .ods.", name=name[:100] or "?"), "unsupported_type")
+        raise SheetRefused(
+            _(
+                "“%(name)s” is not a CSV, XLSX or ODS file: give a file ending in .csv, .xlsx or .ods.",
+                name=name[:100] or "?",
+            ),
+            "unsupported_type",
+        )
     limit = max_bytes()
     if len(data) > limit:
-        raise SheetRefused(_("The file is %(size)s MB; at most %(limit)s MB can be imported.",
-                             size=f"{len(data) / 1048576:.1f}", limit=f"{limit / 1048576:.0f}"), "too_large")
+        raise SheetRefused(
+            _(
+                "The file is %(size)s MB; at most %(limit)s MB can be imported.",
+                size=f"{len(data) / 1048576:.1f}",
+                limit=f"{limit / 1048576:.0f}",
+            ),
+            "too_large",
+        )
     if not data:
         raise SheetRefused(_("The file is empty."), "empty")
     kind = sniff(data)
     if kind == "ole2":
-        raise SheetRefused(_("“%(name)s” is an old binary Excel file (XLS) or a password-protected workbook: "
-                             "remove the password and save it as XLSX, ODS or CSV.", name=name[:100]),
-                           "ole2")
+        raise SheetRefused(
+            _(
+                "“%(name)s” is an old binary Excel file (XLS) or a password-protected workbook: "
+                "remove the password and save it as XLSX, ODS or CSV.",
+                name=name[:100],
+            ),
+            "ole2",
+        )
     expected = "text" if ext == "csv" else ext
     if kind != expected:
-        raise SheetRefused(_("“%(name)s” is named .%(ext)s but its content is %(kind)s: the name must say what "
-                             "the file is.", name=name[:100], ext=ext, kind=KIND_NAMES.get(kind, kind)),
-                           "mismatched_type")
+        raise SheetRefused(
+            _(
+                "“%(name)s” is named .%(ext)s but its content is %(kind)s: the name must say what the file is.",
+                name=name[:100],
+                ext=ext,
+                kind=KIND_NAMES.get(kind, kind),
+            ),
+            "mismatched_type",
+        )
     if ext == "csv":
         sheet = _read_csv(data)
     else:
@@ -124,8 +153,13 @@ def _check_unpacked(data: bytes) -> None:
     except (zipfile.BadZipFile, OSError):
         raise SheetRefused(_("The file is damaged: it cannot be opened as a spreadsheet."), "damaged") from None
     if total > MAX_UNPACKED:
-        raise SheetRefused(_("The spreadsheet unpacks to more than %(limit)s MB; split it into smaller files.",
-                             limit=MAX_UNPACKED // 1048576), "too_large")
+        raise SheetRefused(
+            _(
+                "The spreadsheet unpacks to more than %(limit)s MB; split it into smaller files.",
+                limit=MAX_UNPACKED // 1048576,
+            ),
+            "too_large",
+        )
 
 
 def decode_csv(data: bytes) -> tuple[str, list[str]]:
@@ -144,8 +178,9 @@ def decode_csv(data: bytes) -> tuple[str, list[str]]:
     try:
         text = data.decode("cp950")
     except UnicodeDecodeError:
-        raise SheetRefused(_("The CSV file is neither UTF-8 nor Big5 (CP950): save it as “CSV UTF-8”."),
-                           "encoding") from None
+        raise SheetRefused(
+            _("The CSV file is neither UTF-8 nor Big5 (CP950): save it as “CSV UTF-8”."), "encoding"
+        ) from None
     return text, [_("The CSV file was in Big5 (CP950) and has been converted to UTF-8.")]
 
 
@@ -202,20 +237,21 @@ def _read_ods(data: bytes) -> Sheet:
 
 def _sheet(fmt: str, rows: list[list[Any]], notes: list[str]) -> Sheet:
     # Trailing empty rows and columns are formatting, not data.
-    rows = [r[:MAX_COLUMNS + 1] for r in rows]
+    rows = [r[: MAX_COLUMNS + 1] for r in rows]
     while rows and all(is_blank(c) for c in rows[-1]):
         rows.pop()
     if not rows:
         raise SheetRefused(_("The file is empty."), "empty")
     if len(rows) - 1 > MAX_ROWS:
-        raise SheetRefused(_("The file has more than %(n)d rows; split it into smaller files.", n=MAX_ROWS),
-                           "too_many_rows")
+        raise SheetRefused(
+            _("The file has more than %(n)d rows; split it into smaller files.", n=MAX_ROWS), "too_many_rows"
+        )
     header = [cell_text(c) for c in rows[0]]
     while header and not header[-1]:
         header.pop()
     if len(header) > MAX_COLUMNS:
         raise SheetRefused(_("The file has more than %(n)d columns.", n=MAX_COLUMNS), "too_many_columns")
-    body = [(r + [None] * len(header))[:max(len(header), len(r))] for r in rows[1:]]
+    body = [(r + [None] * len(header))[: max(len(header), len(r))] for r in rows[1:]]
     return Sheet(fmt, header, body, notes)
 
 
@@ -260,8 +296,9 @@ def cell_problem(text: str, multiline: bool = False) -> str | None:
             continue
         cat = unicodedata.category(ch)
         if cat in ("Cc", "Cs", "Co", "Cn") and ch not in " ":
-            return _("The cell holds a control or unassigned character (U+%(code)04X), which cannot be stored.",
-                     code=ord(ch))
+            return _(
+                "The cell holds a control or unassigned character (U+%(code)04X), which cannot be stored.", code=ord(ch)
+            )
     return None
 
 

@@ -18,6 +18,7 @@ rank  style                       example
 4     arabic in parentheses       (1) （2）
 ====  ==========================  ===================
 """
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,9 @@ PARENTHESISED = {2, 4}
 SECTION_TITLE = re.compile(
     r"^(?:(?:心得|結論|感想|檢討)\s*(?:與|及|和|暨|、)\s*)?(?:具體|政策|改進|改善)?\s*建議(?:事項|意見)?"
     r"(?:\s*(?:與|及|和|暨|、)\s*(?:心得|結論|感想))?$"
-    r"|^recommendations?$", re.IGNORECASE)
+    r"|^recommendations?$",
+    re.IGNORECASE,
+)
 TRAILING_HEADINGS = re.compile(r"^(?:附錄|附件|參考(?:資料|文獻|書目)|附表|效益評估)")
 # A line of a table of contents: dots or a tab, then a page number.
 TOC_LINE = re.compile(r"(?:\.{2,}|…+|\t|\s{2,})\s*\d{1,3}\s*$")
@@ -57,17 +60,28 @@ SENTENCE_END = "。！？!?：:；;」』）)】.…"
 COVER_LABELS = {
     "title": ("報告名稱", "計畫名稱", "報告題目", "出國報告名稱", "題目", "標題"),
     "agency": ("服務機關", "出國機關", "主辦機關", "機關名稱", "報告機關", "出國單位"),
-    "destination": ("派赴國家/地區", "派赴國家／地區", "派赴國家", "派赴地區", "前往國家", "出國地點",
-                    "出國地區", "考察地點", "前往地區"),
+    "destination": (
+        "派赴國家/地區",
+        "派赴國家／地區",
+        "派赴國家",
+        "派赴地區",
+        "前往國家",
+        "出國地點",
+        "出國地區",
+        "考察地點",
+        "前往地區",
+    ),
     "trip": ("出國期間", "出國日期", "考察期間", "出國時間", "出國起迄日期"),
     "report_date": ("報告日期", "報告繳交日期", "繳交日期", "填報日期", "完成日期"),
 }
 _DATE = re.compile(
-    r"(?:(?:民國|中華民國)\s*)?(?P<y>\d{2,4})\s*(?:年|[/.\-])\s*(?P<m>\d{1,2})\s*(?:月|[/.\-])\s*(?P<d>\d{1,2})\s*日?")
+    r"(?:(?:民國|中華民國)\s*)?(?P<y>\d{2,4})\s*(?:年|[/.\-])\s*(?P<m>\d{1,2})\s*(?:月|[/.\-])\s*(?P<d>\d{1,2})\s*日?"
+)
 _END_DATE = re.compile(
     r"^\s*(?:至|到|迄|~|～|－|-|—|–)\s*"
     r"(?:(?:(?:民國|中華民國)\s*)?(?P<y>\d{2,4})\s*(?:年|[/.\-])\s*)?"
-    r"(?:(?P<m>\d{1,2})\s*(?:月|[/.\-])\s*)?(?P<d>\d{1,2})\s*日?")
+    r"(?:(?P<m>\d{1,2})\s*(?:月|[/.\-])\s*)?(?P<d>\d{1,2})\s*日?"
+)
 
 
 class NoRecommendations(ValueError):
@@ -118,6 +132,7 @@ class DraftReport:
 
 
 # --- numbering -------------------------------------------------------------------------------
+
 
 def normalise(line: str) -> str:
     """Full-width ASCII to half-width (digits, brackets, dots), spaces collapsed; CJK unchanged."""
@@ -173,6 +188,7 @@ def _section_title(text: str) -> bool:
 
 # --- paragraphs ------------------------------------------------------------------------------
 
+
 def clean_paragraphs(paragraphs: list[str]) -> list[str]:
     """Non-empty paragraphs, stripped; a paragraph cut by a page break (it does not end a
     sentence and the next one is not numbered) is joined to the next one."""
@@ -202,6 +218,7 @@ def _is_cjk(ch: str) -> bool:
 
 
 # --- the recommendations section ---------------------------------------------------------------
+
 
 def _find_section(lines: list[str]) -> tuple[int, Heading | None] | None:
     """Index and numbering of the recommendations heading (the last one that is not a
@@ -302,9 +319,9 @@ def split_recommendations(lines: list[str]) -> tuple[str, str, list[DraftRecomme
         raise NoRecommendations("no recommendations section (建議 / 建議事項 / 心得與建議) was found")
     start, head = found
     end_guess = _section_end(lines, start, head, None)
-    item_rank = _first_item_rank(lines[start + 1:end_guess], head)
+    item_rank = _first_item_rank(lines[start + 1 : end_guess], head)
     end = _section_end(lines, start, head, item_rank) if head is None else end_guess
-    body = lines[start + 1:end]
+    body = lines[start + 1 : end]
     if not body:
         raise NoRecommendations("the recommendations section is empty")
     heading_line = lines[start]
@@ -314,8 +331,11 @@ def split_recommendations(lines: list[str]) -> tuple[str, str, list[DraftRecomme
     if item_rank is None:
         # No numbered parts: the whole section is one recommendation for the admin to split.
         title = head.rest if head else normalise(heading_line)
-        return heading_line, section_text, [DraftRecommendation(
-            prefix, re.sub(r"[\s:：]+$", "", title), "\n\n".join(body), "\n\n".join(body))]
+        return (
+            heading_line,
+            section_text,
+            [DraftRecommendation(prefix, re.sub(r"[\s:：]+$", "", title), "\n\n".join(body), "\n\n".join(body))],
+        )
 
     preamble, items = _split_items(body, item_rank)
     # 心得與建議 split into (一)心得 and (二)建議: the recommendations are the 建議 part.
@@ -337,6 +357,7 @@ def split_recommendations(lines: list[str]) -> tuple[str, str, list[DraftRecomme
 
 
 # --- cover and basic data ----------------------------------------------------------------------
+
 
 def _labelled(lines: list[str], labels: tuple[str, ...]) -> str:
     for line in lines:
@@ -373,7 +394,7 @@ def parse_trip(text: str) -> tuple[date | None, date | None]:
         return None, None
     y, m, d = int(match.group("y")), int(match.group("m")), int(match.group("d"))
     start = _to_date(y, m, d)
-    tail = _END_DATE.match(text[match.end():])
+    tail = _END_DATE.match(text[match.end() :])
     if not tail or start is None:
         return start, None
     ey = int(tail.group("y")) if tail.group("y") else y
@@ -417,5 +438,4 @@ def split_report(paragraphs: list[str]) -> DraftReport:
     """The draft of a report from its paragraphs. Raises NoRecommendations."""
     lines = clean_paragraphs(paragraphs)
     heading, section_text, recs = split_recommendations(lines)
-    return DraftReport(**extract_cover(lines), section_heading=heading, section_text=section_text,
-                       recommendations=recs)
+    return DraftReport(**extract_cover(lines), section_heading=heading, section_text=section_text, recommendations=recs)

@@ -22,14 +22,16 @@ Fields that tie an object to its parent (``report_id`` of a recommendation,
 set on creation and cannot be changed: moving an object would rewrite the history of
 the report it came from.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -39,15 +41,24 @@ from .. import dates
 from ..extensions import db
 from ..inputs import MAX_INT, bidi_message, has_bad_text, has_bidi_control, parse_id, parse_int
 from ..models import (
-    ActionItem, BudgetSource, Department, Direction, Indicator, PracticeFigure, Recommendation,
-    ReferencePractice, Report, User, utcnow,
+    ActionItem,
+    BudgetSource,
+    Department,
+    Direction,
+    Indicator,
+    PracticeFigure,
+    Recommendation,
+    ReferencePractice,
+    Report,
+    User,
+    utcnow,
 )
 from . import ConflictError, DomainError, NotFound, PermissionDenied, permissions, projections
 from .audit import record_event
 from .updates import parse_decimal
 
 MAX_LONG_TEXT = 20000
-VALUE_LIMIT = Decimal("1e15")   # figure and indicator values: Numeric(20, 4)
+VALUE_LIMIT = Decimal("1e15")  # figure and indicator values: Numeric(20, 4)
 BUDGET_LIMIT = Decimal("1e15")  # Numeric(16, 0)
 WEIGHT_LIMIT = Decimal("100000")  # Numeric(8, 3)
 YEAR_MIN, YEAR_MAX = 1900, 2199
@@ -76,13 +87,19 @@ def _text(name: str, max_len: int, required: bool = False, default: str = "") ->
 
 REPORT_FIELDS = (
     Field("code", "code", max_len=60, required=True),
-    _text("title_zh", 300, True), _text("title_en", 300, True),
-    _text("agency_zh", 120, True), _text("agency_en", 200, True),
-    _text("destination_zh", 120), _text("destination_en", 120),
-    Field("trip_start", "date", required=True), Field("trip_end", "date", required=True),
+    _text("title_zh", 300, True),
+    _text("title_en", 300, True),
+    _text("agency_zh", 120, True),
+    _text("agency_en", 200, True),
+    _text("destination_zh", 120),
+    _text("destination_en", 120),
+    Field("trip_start", "date", required=True),
+    Field("trip_end", "date", required=True),
     Field("report_date", "date", required=True),
-    _text("travellers_zh", MAX_LONG_TEXT), _text("travellers_en", MAX_LONG_TEXT),
-    _text("summary_zh", MAX_LONG_TEXT), _text("summary_en", MAX_LONG_TEXT),
+    _text("travellers_zh", MAX_LONG_TEXT),
+    _text("travellers_en", MAX_LONG_TEXT),
+    _text("summary_zh", MAX_LONG_TEXT),
+    _text("summary_en", MAX_LONG_TEXT),
     _text("source_file", 300),
 )
 
@@ -91,8 +108,10 @@ RECOMMENDATION_FIELDS = (
     Field("code", "code", max_len=40, required=True),
     Field("position", "int"),
     _text("section", 40, True),
-    _text("title_zh", 300, True), _text("title_en", 300, True),
-    _text("text_zh", MAX_LONG_TEXT, True), _text("text_en", MAX_LONG_TEXT),
+    _text("title_zh", 300, True),
+    _text("title_en", 300, True),
+    _text("text_zh", MAX_LONG_TEXT, True),
+    _text("text_en", MAX_LONG_TEXT),
 )
 
 PRACTICE_FIELDS = (
@@ -100,19 +119,25 @@ PRACTICE_FIELDS = (
     Field("code", "code", max_len=40, required=True),
     Field("position", "int"),
     _text("section", 40, True),
-    _text("place_zh", 120, True), _text("place_en", 120, True),
-    _text("title_zh", 300, True), _text("title_en", 300, True),
-    _text("description_zh", MAX_LONG_TEXT), _text("description_en", MAX_LONG_TEXT),
+    _text("place_zh", 120, True),
+    _text("place_en", 120, True),
+    _text("title_zh", 300, True),
+    _text("title_en", 300, True),
+    _text("description_zh", MAX_LONG_TEXT),
+    _text("description_en", MAX_LONG_TEXT),
 )
 
 FIGURE_FIELDS = (
     Field("practice_id", "ref", required=True, create_only=True, model=ReferencePractice),
     Field("code", "code", max_len=60, required=True),
     Field("position", "int"),
-    _text("label_zh", 300, True), _text("label_en", 300, True),
+    _text("label_zh", 300, True),
+    _text("label_en", 300, True),
     Field("value", "decimal"),
-    _text("value_text_zh", 120), _text("value_text_en", 120),
-    _text("unit", 40), _text("unit_en", 40),
+    _text("value_text_zh", 120),
+    _text("value_text_en", 120),
+    _text("unit", 40),
+    _text("unit_en", 40),
     Field("year", "year"),
     _text("section", 40, True),
     _text("quote_zh", MAX_LONG_TEXT),
@@ -122,42 +147,59 @@ INDICATOR_FIELDS = (
     Field("recommendation_id", "ref", required=True, create_only=True, model=Recommendation),
     Field("code", "code", max_len=60, required=True),
     Field("position", "int"),
-    _text("name_zh", 300, True), _text("name_en", 300, True),
-    _text("unit", 40), _text("unit_en", 40),
+    _text("name_zh", 300, True),
+    _text("name_en", 300, True),
+    _text("unit", 40),
+    _text("unit_en", 40),
     Field("direction", "enum", required=True, enum=Direction),
     Field("practice_id", "ref", model=ReferencePractice),
-    Field("reference_value", "decimal"), Field("reference_year", "year"),
-    _text("reference_place_zh", 120), _text("reference_place_en", 120), _text("reference_source", MAX_LONG_TEXT),
-    Field("baseline_value", "decimal"), Field("baseline_year", "year"), _text("baseline_source", MAX_LONG_TEXT),
-    Field("target_value", "decimal"), Field("target_year", "year"),
+    Field("reference_value", "decimal"),
+    Field("reference_year", "year"),
+    _text("reference_place_zh", 120),
+    _text("reference_place_en", 120),
+    _text("reference_source", MAX_LONG_TEXT),
+    Field("baseline_value", "decimal"),
+    Field("baseline_year", "year"),
+    _text("baseline_source", MAX_LONG_TEXT),
+    Field("target_value", "decimal"),
+    Field("target_year", "year"),
     Field("data_department_id", "ref", model=Department),
-    _text("notes_zh", MAX_LONG_TEXT), _text("notes_en", MAX_LONG_TEXT),
+    _text("notes_zh", MAX_LONG_TEXT),
+    _text("notes_en", MAX_LONG_TEXT),
 )
 
 ITEM_FIELDS = (
     Field("recommendation_id", "ref", required=True, create_only=True, model=Recommendation),
     Field("code", "code", max_len=40, required=True),
     Field("position", "int"),
-    _text("title_zh", 300, True), _text("title_en", 300, True),
-    _text("description_zh", MAX_LONG_TEXT), _text("description_en", MAX_LONG_TEXT),
+    _text("title_zh", 300, True),
+    _text("title_en", 300, True),
+    _text("description_zh", MAX_LONG_TEXT),
+    _text("description_en", MAX_LONG_TEXT),
     _text("source_section", 40, True),
     Field("lead_department_id", "ref", required=True, model=Department),
     Field("supporting_department_ids", "refs", model=Department, default=()),
     Field("practice_ids", "refs", model=ReferencePractice, default=()),
     Field("indicator_ids", "refs", model=Indicator, default=()),
     Field("weight", "weight", default=Decimal(1)),
-    Field("start_date", "date"), Field("due_date", "date"), Field("tracking_start", "date"),
+    Field("start_date", "date"),
+    Field("due_date", "date"),
+    Field("tracking_start", "date"),
     Field("budget_amount", "budget"),
     Field("budget_source", "enum", enum=BudgetSource),
     _text("budget_note", 2000),
 )
 
 # Relations written as lists of ids: (attribute on the model, field name).
-ITEM_LISTS = {"supporting_department_ids": "supporting_departments", "practice_ids": "practices",
-              "indicator_ids": "indicators"}
+ITEM_LISTS = {
+    "supporting_department_ids": "supporting_departments",
+    "practice_ids": "practices",
+    "indicator_ids": "indicators",
+}
 
 
 # --- reading values ------------------------------------------------------------------------------
+
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -182,23 +224,27 @@ def _read(spec: Field, raw: Any, errors: dict[str, str]) -> Any:
         if spec.max_len and len(value) > spec.max_len:
             errors[key] = _("Use at most %(n)d characters.", n=spec.max_len)
         elif spec.kind == "code" and value and not CODE_RE.fullmatch(value):
-            errors[key] = _("Use letters A–Z, digits, dots, hyphens and underscores (starting with a letter or "
-                            "digit), for example R1 or israel-2016.")
+            errors[key] = _(
+                "Use letters A–Z, digits, dots, hyphens and underscores (starting with a letter or "
+                "digit), for example R1 or israel-2016."
+            )
         return value
     if _blank(raw):
         return list(spec.default) if spec.kind == "refs" else None
     if spec.kind == "date":
         day = dates.parse_date(raw) if isinstance(raw, (str, date)) else None
         if day is None:
-            errors[key] = _("“%(value)s” is not a date: write it as 2018-12-31 (or 107/12/31).",
-                            value=str(raw)[:40])
+            errors[key] = _("“%(value)s” is not a date: write it as 2018-12-31 (or 107/12/31).", value=str(raw)[:40])
         return day
     if spec.kind in ("int", "year"):
         low, high = (0, MAX_INT) if spec.kind == "int" else (YEAR_MIN, YEAR_MAX)
         number = parse_int(raw, low=low, high=high)
         if number is None:
-            errors[key] = (_("Enter a whole number from 0 to %(n)d.", n=MAX_INT) if spec.kind == "int" else
-                           _("Enter a year from %(low)d to %(high)d.", low=YEAR_MIN, high=YEAR_MAX))
+            errors[key] = (
+                _("Enter a whole number from 0 to %(n)d.", n=MAX_INT)
+                if spec.kind == "int"
+                else _("Enter a year from %(low)d to %(high)d.", low=YEAR_MIN, high=YEAR_MAX)
+            )
         return number
     if spec.kind in ("decimal", "weight", "budget"):
         number = parse_decimal(raw) if not isinstance(raw, (list, dict)) else None
@@ -251,13 +297,17 @@ def _read(spec: Field, raw: Any, errors: dict[str, str]) -> Any:
 
 def _what(model: type | None) -> str:
     return {
-        Report: _("report"), Recommendation: _("recommendation"), ReferencePractice: _("reference practice"),
-        Indicator: _("indicator"), Department: _("department"),
+        Report: _("report"),
+        Recommendation: _("recommendation"),
+        ReferencePractice: _("reference practice"),
+        Indicator: _("indicator"),
+        Department: _("department"),
     }.get(model, _("record"))
 
 
-def _read_all(fields: tuple[Field, ...], values: Mapping[str, Any], *, creating: bool,
-              errors: dict[str, str]) -> dict[str, Any]:
+def _read_all(
+    fields: tuple[Field, ...], values: Mapping[str, Any], *, creating: bool, errors: dict[str, str]
+) -> dict[str, Any]:
     """The fields present in ``values`` (all fields when creating), read and checked one by one."""
     if not isinstance(values, Mapping):
         raise DomainError(_("Send the fields as a JSON object."), code="invalid")
@@ -292,11 +342,16 @@ def _raise(errors: dict[str, str]) -> None:
 
 # --- shared steps ----------------------------------------------------------------------------------
 
+
 def _require_admin(actor: User, kind: str, obj: Any = None) -> None:
     if not permissions.can_administer(actor):
         record_event(f"{kind}.denied", user=actor, obj=obj, object_type="" if obj is not None else kind)
-        raise PermissionDenied(_("Only administrators may create or change reports, recommendations, practices, "
-                                 "indicators and action items."))
+        raise PermissionDenied(
+            _(
+                "Only administrators may create or change reports, recommendations, practices, "
+                "indicators and action items."
+            )
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -360,14 +415,20 @@ def _bump(model: type, obj: Any, based_on_version: Any, errors: dict[str, str]) 
     if model is ActionItem:
         values["updated_at"] = utcnow()
     result = db.session.execute(
-        update(model).where(model.id == obj.id, model.version == version).values(**values)
+        update(model)
+        .where(model.id == obj.id, model.version == version)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         current = db.session.scalar(select(model.version).where(model.id == obj.id))
         raise ConflictError(
-            _("This record was changed by someone else (now version %(v)s) after you read it (version "
-              "%(mine)s). Read it again and redo your change.", v=current, mine=version),
+            _(
+                "This record was changed by someone else (now version %(v)s) after you read it (version "
+                "%(mine)s). Read it again and redo your change.",
+                v=current,
+                mine=version,
+            ),
             current_version=current,
         )
     db.session.refresh(obj, ["version"])
@@ -401,12 +462,21 @@ def _flush() -> None:
     try:
         db.session.flush()
     except IntegrityError:
-        raise DuplicateCode(_("Someone else saved a record with the same code at the same time. Read it again "
-                              "and retry."), field="code", code="duplicate_code") from None
+        raise DuplicateCode(
+            _("Someone else saved a record with the same code at the same time. Read it again and retry."),
+            field="code",
+            code="duplicate_code",
+        ) from None
 
 
-def _create(kind: str, model: type, fields: tuple[Field, ...], actor: User, values: Mapping[str, Any],
-            check: Callable[[Any, dict[str, Any], dict[str, str]], None]) -> Any:
+def _create(
+    kind: str,
+    model: type,
+    fields: tuple[Field, ...],
+    actor: User,
+    values: Mapping[str, Any],
+    check: Callable[[Any, dict[str, Any], dict[str, str]], None],
+) -> Any:
     _require_admin(actor, kind)
     errors: dict[str, str] = {}
     clean = _read_all(fields, values, creating=True, errors=errors)
@@ -421,8 +491,16 @@ def _create(kind: str, model: type, fields: tuple[Field, ...], actor: User, valu
     return obj
 
 
-def _update(kind: str, model: type, fields: tuple[Field, ...], obj: Any, actor: User, values: Mapping[str, Any],
-            based_on_version: Any, check: Callable[[Any, dict[str, Any], dict[str, str]], None]) -> tuple[Any, list[str]]:
+def _update(
+    kind: str,
+    model: type,
+    fields: tuple[Field, ...],
+    obj: Any,
+    actor: User,
+    values: Mapping[str, Any],
+    based_on_version: Any,
+    check: Callable[[Any, dict[str, Any], dict[str, str]], None],
+) -> tuple[Any, list[str]]:
     _require_admin(actor, kind, obj)
     errors: dict[str, str] = {}
     clean = _read_all(fields, values, creating=False, errors=errors)
@@ -430,9 +508,15 @@ def _update(kind: str, model: type, fields: tuple[Field, ...], obj: Any, actor: 
     if not clean and not errors:  # nothing to change: only say whether the version is still current
         version = parse_int(based_on_version, low=1, high=MAX_INT)
         if version != obj.version:
-            raise ConflictError(_("This record was changed by someone else (now version %(v)s) after you read it "
-                                  "(version %(mine)s). Read it again and redo your change.", v=obj.version,
-                                  mine=version), current_version=obj.version)
+            raise ConflictError(
+                _(
+                    "This record was changed by someone else (now version %(v)s) after you read it "
+                    "(version %(mine)s). Read it again and redo your change.",
+                    v=obj.version,
+                    mine=version,
+                ),
+                current_version=obj.version,
+            )
         return obj, []
     before = snapshot(obj, fields)
     _bump(model, obj, based_on_version, errors)  # raises the field errors first, then a conflict
@@ -440,12 +524,18 @@ def _update(kind: str, model: type, fields: tuple[Field, ...], obj: Any, actor: 
     _flush()
     after = snapshot(obj, fields)
     changed = [k for k in after if after[k] != before[k]]
-    record_event(f"{kind}.edit", user=actor, obj=obj, before={k: before[k] for k in changed},
-                 after={k: after[k] for k in changed} | {"version": obj.version})
+    record_event(
+        f"{kind}.edit",
+        user=actor,
+        obj=obj,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed} | {"version": obj.version},
+    )
     return obj, changed
 
 
 # --- rules of each object --------------------------------------------------------------------------
+
 
 def _check_report(obj: Report | None, clean: dict[str, Any], errors: dict[str, str]) -> None:
     start, end = _merged(obj, clean, "trip_start"), _merged(obj, clean, "trip_end")
@@ -461,8 +551,9 @@ def _check_recommendation(obj: Recommendation | None, clean: dict[str, Any], err
     report_id = _merged(obj, clean, "report_id")
     if report_id is None:
         return
-    _unique(Recommendation, [Recommendation.report_id == report_id], obj, clean.get("code"), errors,
-            _("in this report"))
+    _unique(
+        Recommendation, [Recommendation.report_id == report_id], obj, clean.get("code"), errors, _("in this report")
+    )
     if obj is None and clean.get("position") is None and "position" not in errors:
         clean["position"] = _next_position(Recommendation, Recommendation.report_id, report_id)
 
@@ -471,8 +562,14 @@ def _check_practice(obj: ReferencePractice | None, clean: dict[str, Any], errors
     rec_id = _merged(obj, clean, "recommendation_id")
     if rec_id is None:
         return
-    _unique(ReferencePractice, [ReferencePractice.recommendation_id == rec_id], obj, clean.get("code"), errors,
-            _("in this recommendation"))
+    _unique(
+        ReferencePractice,
+        [ReferencePractice.recommendation_id == rec_id],
+        obj,
+        clean.get("code"),
+        errors,
+        _("in this recommendation"),
+    )
     if obj is None and clean.get("position") is None and "position" not in errors:
         clean["position"] = _next_position(ReferencePractice, ReferencePractice.recommendation_id, rec_id)
 
@@ -480,13 +577,21 @@ def _check_practice(obj: ReferencePractice | None, clean: dict[str, Any], errors
 def _check_figure(obj: PracticeFigure | None, clean: dict[str, Any], errors: dict[str, str]) -> None:
     value, text = _merged(obj, clean, "value"), _merged(obj, clean, "value_text_zh")
     if value is None and not text and not ({"value", "value_text_zh"} & set(errors)):
-        errors["value"] = _("Give the figure's value, or its wording in value_text_zh when the report gives it "
-                            "only in words (a number is never invented).")
+        errors["value"] = _(
+            "Give the figure's value, or its wording in value_text_zh when the report gives it "
+            "only in words (a number is never invented)."
+        )
     practice_id = _merged(obj, clean, "practice_id")
     if practice_id is None:
         return
-    _unique(PracticeFigure, [PracticeFigure.practice_id == practice_id], obj, clean.get("code"), errors,
-            _("in this practice"))
+    _unique(
+        PracticeFigure,
+        [PracticeFigure.practice_id == practice_id],
+        obj,
+        clean.get("code"),
+        errors,
+        _("in this practice"),
+    )
     if obj is None and clean.get("position") is None and "position" not in errors:
         clean["position"] = _next_position(PracticeFigure, PracticeFigure.practice_id, practice_id)
 
@@ -502,15 +607,20 @@ def _check_indicator(obj: Indicator | None, clean: dict[str, Any], errors: dict[
     base, target = _merged(obj, clean, "baseline_year"), _merged(obj, clean, "target_year")
     if base is not None and target is not None and target <= base and "target_year" not in errors:
         errors["target_year"] = _("The target year must come after the baseline year.")
-    _check_department(clean, "data_department_id", errors,
-                      [obj.data_department_id] if obj is not None and obj.data_department_id else [])
+    _check_department(
+        clean,
+        "data_department_id",
+        errors,
+        [obj.data_department_id] if obj is not None and obj.data_department_id else [],
+    )
     if rec_id is None:
         return
     practice = clean.get("practice_id")
     if practice is not None and practice.recommendation_id != rec_id:
         errors["practice_id"] = _("Choose a practice of the same recommendation.")
-    _unique(Indicator, [Indicator.recommendation_id == rec_id], obj, clean.get("code"), errors,
-            _("in this recommendation"))
+    _unique(
+        Indicator, [Indicator.recommendation_id == rec_id], obj, clean.get("code"), errors, _("in this recommendation")
+    )
     if obj is None and clean.get("position") is None and "position" not in errors:
         clean["position"] = _next_position(Indicator, Indicator.recommendation_id, rec_id)
 
@@ -539,8 +649,14 @@ def _check_item(obj: ActionItem | None, clean: dict[str, Any], errors: dict[str,
     for key in ("practice_ids", "indicator_ids"):
         if any(o.recommendation_id != rec_id for o in clean.get(key) or []):
             errors[key] = _("Link only practices and indicators of the item's own recommendation.")
-    _unique(ActionItem, [ActionItem.recommendation_id == rec_id], obj, clean.get("code"), errors,
-            _("in this recommendation"))
+    _unique(
+        ActionItem,
+        [ActionItem.recommendation_id == rec_id],
+        obj,
+        clean.get("code"),
+        errors,
+        _("in this recommendation"),
+    )
     if obj is None and clean.get("position") is None and "position" not in errors:
         clean["position"] = _next_position(ActionItem, ActionItem.recommendation_id, rec_id)
     if obj is None and clean.get("weight") is None and "weight" not in errors:
@@ -549,6 +665,7 @@ def _check_item(obj: ActionItem | None, clean: dict[str, Any], errors: dict[str,
 
 # --- operations ------------------------------------------------------------------------------------
 
+
 def create_report(actor: User, values: Mapping[str, Any]) -> Report:
     return _create("report", Report, REPORT_FIELDS, actor, values, _check_report)
 
@@ -556,8 +673,9 @@ def create_report(actor: User, values: Mapping[str, Any]) -> Report:
 def update_report(report: Report, actor: User, values: Mapping[str, Any], *, based_on_version: Any) -> Report:
     _, changed = _update("report", Report, REPORT_FIELDS, report, actor, values, based_on_version, _check_report)
     if "report_date" in changed:  # tracking starts on the filing date unless an item says otherwise
-        projections.touch(db.session.scalars(
-            select(ActionItem.id).join(Recommendation).where(Recommendation.report_id == report.id)))
+        projections.touch(
+            db.session.scalars(select(ActionItem.id).join(Recommendation).where(Recommendation.report_id == report.id))
+        )
     return report
 
 
@@ -565,10 +683,19 @@ def create_recommendation(actor: User, values: Mapping[str, Any]) -> Recommendat
     return _create("recommendation", Recommendation, RECOMMENDATION_FIELDS, actor, values, _check_recommendation)
 
 
-def update_recommendation(rec: Recommendation, actor: User, values: Mapping[str, Any], *,
-                          based_on_version: Any) -> Recommendation:
-    _update("recommendation", Recommendation, RECOMMENDATION_FIELDS, rec, actor, values, based_on_version,
-            _check_recommendation)
+def update_recommendation(
+    rec: Recommendation, actor: User, values: Mapping[str, Any], *, based_on_version: Any
+) -> Recommendation:
+    _update(
+        "recommendation",
+        Recommendation,
+        RECOMMENDATION_FIELDS,
+        rec,
+        actor,
+        values,
+        based_on_version,
+        _check_recommendation,
+    )
     return rec
 
 
@@ -576,10 +703,10 @@ def create_practice(actor: User, values: Mapping[str, Any]) -> ReferencePractice
     return _create("practice", ReferencePractice, PRACTICE_FIELDS, actor, values, _check_practice)
 
 
-def update_practice(practice: ReferencePractice, actor: User, values: Mapping[str, Any], *,
-                    based_on_version: Any) -> ReferencePractice:
-    _update("practice", ReferencePractice, PRACTICE_FIELDS, practice, actor, values, based_on_version,
-            _check_practice)
+def update_practice(
+    practice: ReferencePractice, actor: User, values: Mapping[str, Any], *, based_on_version: Any
+) -> ReferencePractice:
+    _update("practice", ReferencePractice, PRACTICE_FIELDS, practice, actor, values, based_on_version, _check_practice)
     return practice
 
 
@@ -587,8 +714,9 @@ def create_figure(actor: User, values: Mapping[str, Any]) -> PracticeFigure:
     return _create("figure", PracticeFigure, FIGURE_FIELDS, actor, values, _check_figure)
 
 
-def update_figure(figure: PracticeFigure, actor: User, values: Mapping[str, Any], *,
-                  based_on_version: Any) -> PracticeFigure:
+def update_figure(
+    figure: PracticeFigure, actor: User, values: Mapping[str, Any], *, based_on_version: Any
+) -> PracticeFigure:
     _update("figure", PracticeFigure, FIGURE_FIELDS, figure, actor, values, based_on_version, _check_figure)
     return figure
 
@@ -597,8 +725,9 @@ def create_indicator(actor: User, values: Mapping[str, Any]) -> Indicator:
     return _create("indicator", Indicator, INDICATOR_FIELDS, actor, values, _check_indicator)
 
 
-def update_indicator(indicator: Indicator, actor: User, values: Mapping[str, Any], *,
-                     based_on_version: Any) -> Indicator:
+def update_indicator(
+    indicator: Indicator, actor: User, values: Mapping[str, Any], *, based_on_version: Any
+) -> Indicator:
     _update("indicator", Indicator, INDICATOR_FIELDS, indicator, actor, values, based_on_version, _check_indicator)
     return indicator
 
@@ -618,6 +747,7 @@ def update_item(item: ActionItem, actor: User, values: Mapping[str, Any], *, bas
 
 
 # --- reads -----------------------------------------------------------------------------------------
+
 
 def get(model: type, ident: Any, what: str) -> Any:
     """The object with that id, or NotFound (no query for an id that cannot exist)."""

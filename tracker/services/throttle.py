@@ -12,6 +12,7 @@ parallel guesses cannot all read "not locked" during the one-second password has
 be counted afterwards: with a limit of 5, at most 5 passwords are ever verified between
 two successes, however many workers or threads try at once. A success resets the count.
 """
+
 from __future__ import annotations
 
 import logging
@@ -70,13 +71,18 @@ def begin_attempt(key: str, now: datetime | None = None) -> bool:
     table = LoginThrottle.__table__
     _ensure_row(key, now)
     attempt = db.session.execute(
-        update(table).where(table.c.email == key, table.c.locked_until.is_(None))
-        .values(failures=table.c.failures + 1, updated_at=now).returning(table.c.failures)
+        update(table)
+        .where(table.c.email == key, table.c.locked_until.is_(None))
+        .values(failures=table.c.failures + 1, updated_at=now)
+        .returning(table.c.failures)
     ).scalar()
     allowed = attempt is not None and attempt <= max_failures
     if attempt is not None and not allowed:
-        db.session.execute(update(table).where(table.c.email == key, table.c.locked_until.is_(None))
-                           .values(locked_until=now + lock_for))
+        db.session.execute(
+            update(table)
+            .where(table.c.email == key, table.c.locked_until.is_(None))
+            .values(locked_until=now + lock_for)
+        )
     db.session.commit()
     return allowed
 
@@ -92,10 +98,15 @@ def record_failure(key: str, now: datetime | None = None) -> bool:
         _mirror(key, failures, None)
         return False
     until = now + lock_for
-    locked = db.session.execute(
-        update(table).where(table.c.email == key, table.c.locked_until.is_(None))
-        .values(locked_until=until).returning(table.c.id)
-    ).first() is not None
+    locked = (
+        db.session.execute(
+            update(table)
+            .where(table.c.email == key, table.c.locked_until.is_(None))
+            .values(locked_until=until)
+            .returning(table.c.id)
+        ).first()
+        is not None
+    )
     _mirror(key, failures, until)
     return locked
 
@@ -108,7 +119,8 @@ def _ensure_row(key: str, now: datetime) -> None:
         insert(table).values(email=key, failures=0, updated_at=now).on_conflict_do_nothing(index_elements=["email"])
     )
     db.session.execute(
-        update(table).where(table.c.email == key, table.c.locked_until.is_not(None), table.c.locked_until <= now)
+        update(table)
+        .where(table.c.email == key, table.c.locked_until.is_not(None), table.c.locked_until <= now)
         .values(failures=0, locked_until=None)
     )
 
@@ -120,18 +132,25 @@ def register_failure(key: str, now: datetime | None = None) -> bool:
     table = LoginThrottle.__table__
     _ensure_row(key, now)
     failures = db.session.execute(
-        update(table).where(table.c.email == key)
-        .values(failures=table.c.failures + 1, updated_at=now).returning(table.c.failures)
+        update(table)
+        .where(table.c.email == key)
+        .values(failures=table.c.failures + 1, updated_at=now)
+        .returning(table.c.failures)
     ).scalar_one()
     if failures < max_failures:
         _mirror(key, failures, None)
         return False
     until = now + lock_for
     # Only the attempt that crosses the limit sets the lock; concurrent ones see it set.
-    locked = db.session.execute(
-        update(table).where(table.c.email == key, table.c.locked_until.is_(None))
-        .values(locked_until=until).returning(table.c.id)
-    ).first() is not None
+    locked = (
+        db.session.execute(
+            update(table)
+            .where(table.c.email == key, table.c.locked_until.is_(None))
+            .values(locked_until=until)
+            .returning(table.c.id)
+        ).first()
+        is not None
+    )
     _mirror(key, failures, until)
     return locked
 
@@ -143,19 +162,26 @@ def _mirror(key: str, failures: int, until: datetime | None) -> None:
     values: dict = {"failed_logins": failures}
     if until is not None:
         values["locked_until"] = until
-    db.session.execute(update(User).where(User.email == key).values(**values)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(User).where(User.email == key).values(**values).execution_options(synchronize_session=False)
+    )
 
 
 def reset(key: str) -> None:
     """Forget failures after a success (writes only if there is something to forget)."""
     table = LoginThrottle.__table__
-    db.session.execute(update(table).where(table.c.email == key, table.c.failures > 0)
-                       .values(failures=0, locked_until=None, updated_at=utcnow()))
+    db.session.execute(
+        update(table)
+        .where(table.c.email == key, table.c.failures > 0)
+        .values(failures=0, locked_until=None, updated_at=utcnow())
+    )
     if not key.startswith("2fa:"):
-        db.session.execute(update(User).where(User.email == key, User.failed_logins > 0)
-                           .values(failed_logins=0, locked_until=None)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(User)
+            .where(User.email == key, User.failed_logins > 0)
+            .values(failed_logins=0, locked_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def check_login(email: str | None, password: str | None) -> User:
@@ -174,8 +200,13 @@ def check_login(email: str | None, password: str | None) -> User:
     if not begin_attempt(key):
         # No password check while locked: guessing stays impossible until the lock ends.
         until = locked_until(key)
-        record_event("login.refused_locked", actor=key, object_type="user_account", object_id=key,
-                     after={"locked_until": until.isoformat() if until else None})
+        record_event(
+            "login.refused_locked",
+            actor=key,
+            object_type="user_account",
+            object_id=key,
+            after={"locked_until": until.isoformat() if until else None},
+        )
         log.warning("login refused: account locked until %s", until.isoformat() if until else "-")
         raise DomainError(generic_message(), field="password", code="bad_credentials")
     try:
@@ -183,8 +214,13 @@ def check_login(email: str | None, password: str | None) -> User:
     except DomainError:
         if record_failure(key):
             _, lock_for = _limits()
-            record_event("login.lock", actor=key, object_type="user_account", object_id=key,
-                         after={"minutes": int(lock_for.total_seconds() // 60)})
+            record_event(
+                "login.lock",
+                actor=key,
+                object_type="user_account",
+                object_id=key,
+                after={"minutes": int(lock_for.total_seconds() // 60)},
+            )
             log.warning("account locked after repeated failed sign-ins")
         else:
             log.info("failed sign-in")

@@ -6,6 +6,7 @@ revoke every token of the user (``revoke_all``), or a token made with a stolen
 password would keep working after the victim secured the account. Making a token
 asks for the password again (and the second factor when the user has one).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,18 +44,25 @@ def check_token_name(name: str | None) -> str:
     """The cleaned token name. Raises DomainError(field="name")."""
     name = (name or "").strip()
     if not name:
-        raise DomainError(_("Give the token a name, e.g. the script that uses it."), field="name",
-                          errors={"name": _("Give the token a name, e.g. the script that uses it.")})
+        raise DomainError(
+            _("Give the token a name, e.g. the script that uses it."),
+            field="name",
+            errors={"name": _("Give the token a name, e.g. the script that uses it.")},
+        )
     if len(name) > 120:
-        raise DomainError(_("Use at most %(n)d characters.", n=120), field="name",
-                          errors={"name": _("Use at most %(n)d characters.", n=120)})
+        raise DomainError(
+            _("Use at most %(n)d characters.", n=120),
+            field="name",
+            errors={"name": _("Use at most %(n)d characters.", n=120)},
+        )
     if has_bidi_control(name):
         raise DomainError(bidi_message(), field="name", errors={"name": bidi_message()})
     return name
 
 
-def create_token(user: User, name: str, *, actor: User | None = None, actor_label: str = "",
-                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    user: User, name: str, *, actor: User | None = None, actor_label: str = "", expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns the row and the raw token (never stored). Raises DomainError.
 
     The web page calls ``reauthenticate`` first; the CLI (operators on the server) does not."""
@@ -66,8 +74,13 @@ def create_token(user: User, name: str, *, actor: User | None = None, actor_labe
     token = ApiToken(user=user, name=name, token_hash=digest(raw), prefix=raw[:10], expires_at=expires_at)
     db.session.add(token)
     db.session.flush()
-    record_event("token.create", user=actor or user, obj=token, actor=actor_label,
-                 after={"owner": user.email, "name": name, "prefix": token.prefix})
+    record_event(
+        "token.create",
+        user=actor or user,
+        obj=token,
+        actor=actor_label,
+        after={"owner": user.email, "name": name, "prefix": token.prefix},
+    )
     return token, raw
 
 
@@ -116,16 +129,24 @@ def revoke_all(user: User, *, reason: str, actor: User | None = None, actor_labe
     if reason not in REVOKE_REASONS:
         raise ValueError(f"unknown revoke reason {reason!r}")
     now = utcnow()
-    prefixes = list(db.session.scalars(
-        select(ApiToken.prefix).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))))
+    prefixes = list(
+        db.session.scalars(select(ApiToken.prefix).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    )
     if not prefixes:
         return 0
     db.session.execute(
-        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now, revoked_reason=reason).execution_options(synchronize_session="fetch")
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+        .execution_options(synchronize_session="fetch")
     )
-    record_event("token.revoke_all", user=actor if actor is not None else user, obj=user, actor=actor_label,
-                 after={"owner": user.email, "reason": reason, "count": len(prefixes), "prefixes": prefixes})
+    record_event(
+        "token.revoke_all",
+        user=actor if actor is not None else user,
+        obj=user,
+        actor=actor_label,
+        after={"owner": user.email, "reason": reason, "count": len(prefixes), "prefixes": prefixes},
+    )
     return len(prefixes)
 
 
@@ -136,9 +157,11 @@ def revoked_reason_label(token: ApiToken) -> str:
 
 
 def user_tokens(user: User) -> list[ApiToken]:
-    return list(db.session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def get_own_token(user: User, token_id: int) -> ApiToken:
@@ -165,7 +188,9 @@ def user_for_token(raw: str) -> User | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         db.session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now)
+            update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
     return user

@@ -5,6 +5,7 @@ default: reviewer, admin). A code is accepted once (the last accepted time step 
 stored) and wrong codes count against the same database throttle as passwords.
 Recovery codes are shown once and stored as salted SHA-256 digests (ASVS 2.6.2).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,7 +46,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 def format_secret(secret: str) -> str:
     """The secret in groups of four, easier to type by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def is_required(user: User) -> bool:
@@ -105,8 +106,14 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 
 
 def remaining_recovery_codes(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 def enable(user: User, secret: str, code: str | None) -> list[str]:
@@ -131,15 +138,19 @@ def disable(user: User, *, actor: User | None = None, by_operator: bool = False)
 
     Raises DomainError if the user's own role requires it."""
     if is_required(user) and not by_operator and (actor is None or actor.id == user.id):
-        raise DomainError(_("Your role must use a second factor; it cannot be turned off."),
-                          code="totp_required")
+        raise DomainError(_("Your role must use a second factor; it cannot be turned off."), code="totp_required")
     user.totp_secret = None
     user.totp_enabled = False
     user.totp_last_counter = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.flush()
-    record_event("account.totp_disable", user=actor or (None if by_operator else user), obj=user,
-                 actor="command line" if by_operator and actor is None else "", note="second factor turned off")
+    record_event(
+        "account.totp_disable",
+        user=actor or (None if by_operator else user),
+        obj=user,
+        actor="command line" if by_operator and actor is None else "",
+        note="second factor turned off",
+    )
 
 
 def verify(user: User, code: str | None) -> bool:
@@ -177,8 +188,9 @@ def verify(user: User, code: str | None) -> bool:
 
 
 def _use_recovery_code(user: User, code: str) -> bool:
-    rows = db.session.scalars(select(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)))
+    rows = db.session.scalars(
+        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    )
     for row in rows:
         if _code_matches(row.code_hash, code):
             row.used_at = utcnow()

@@ -10,32 +10,55 @@ guarded ``UPDATE ... WHERE version = :v``; a concurrent writer's UPDATE then mat
 row and gets ``ConflictError``. This holds on SQLite (writers serialise on the database
 lock) and on PostgreSQL (the second UPDATE waits for the row lock, then re-checks).
 """
+
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import dates
+from .. import dates, inputs
 from ..extensions import db
-from ..models import (
-    ActionItem, Attachment, BudgetSource, Department, ItemNote, Measurement, Recommendation, Report, Review,
-    ReviewDecision, Status, StatusUpdate, TrackingDecision, UpdateState, UpdateWithdrawal, User,
-    WithdrawalKind, action_item_supporting, utcnow,
-)
-from ..models.enums import STATUS_ORDER
-from .. import inputs
 from ..inputs import bidi_message, has_bidi_control
-from . import ConflictError, DomainError, NotFound, PermissionDenied, filing, permissions, progress, projections, uploads
+from ..models import (
+    ActionItem,
+    Attachment,
+    BudgetSource,
+    Department,
+    ItemNote,
+    Measurement,
+    Recommendation,
+    Report,
+    Review,
+    ReviewDecision,
+    Status,
+    StatusUpdate,
+    TrackingDecision,
+    UpdateState,
+    UpdateWithdrawal,
+    User,
+    WithdrawalKind,
+    utcnow,
+)
+from . import (
+    ConflictError,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    filing,
+    permissions,
+    projections,
+    uploads,
+)
 from .audit import record_event
 
 MAX_NARRATIVE = 10000
@@ -54,6 +77,7 @@ def local_today() -> date:
 
 
 # --- parsing helpers (shared by every operation here; inputs may be strings or typed) ----------
+
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
@@ -107,19 +131,25 @@ def parse_decimal(value: Any) -> Decimal | None:
     return number
 
 
-def _check_date(value: Any, key: str, errors: dict[str, str], today: date, earliest: date | None,
-                missing_msg: str) -> date | None:
+def _check_date(
+    value: Any, key: str, errors: dict[str, str], today: date, earliest: date | None, missing_msg: str
+) -> date | None:
     if _blank(value):
         errors[key] = missing_msg
         return None
     d = parse_date(value)
     if d is None:
-        errors[key] = _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
-                        value=str(value).strip()[:40])
+        errors[key] = _(
+            "“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+            value=str(value).strip()[:40],
+        )
         return None
     if d > today:
-        errors[key] = _("%(date)s is after today (%(today)s): a report describes what has happened.",
-                        date=_fmt(d), today=_fmt(today))
+        errors[key] = _(
+            "%(date)s is after today (%(today)s): a report describes what has happened.",
+            date=_fmt(d),
+            today=_fmt(today),
+        )
         return None
     if earliest is not None and d < earliest:
         errors[key] = _("The date cannot be before the report date (%(date)s).", date=_fmt(earliest))
@@ -141,8 +171,12 @@ def _check_url(value: Any, errors: dict[str, str]) -> str:
     if not url or "evidence_url" in errors:
         return ""
     parts = urlsplit(url)
-    if (len(url) > MAX_URL or parts.scheme.lower() not in ("http", "https") or not parts.netloc
-            or any(ch.isspace() for ch in url)):
+    if (
+        len(url) > MAX_URL
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(ch.isspace() for ch in url)
+    ):
         errors["evidence_url"] = _("Enter a web address starting with http:// or https://.")
         return ""
     return url
@@ -179,12 +213,14 @@ def _bump_version(item: ActionItem, based_on_version: int) -> None:
 
 def _report_date(item: ActionItem) -> date | None:
     return db.session.scalar(
-        select(Report.report_date).join(Recommendation, Recommendation.report_id == Report.id)
+        select(Report.report_date)
+        .join(Recommendation, Recommendation.report_id == Report.id)
         .where(Recommendation.id == item.recommendation_id)
     )
 
 
 # --- status updates ---------------------------------------------------------------------------
+
 
 @dataclass
 class _CleanMeasurement:
@@ -219,8 +255,9 @@ def _check_measurements(raw: Any, item: ActionItem, today: date, errors: dict[st
             errors[f"{key}.value"] = _("Enter the measured value.")
         elif value is None:
             errors[f"{key}.value"] = _("Enter the value as a number, e.g. 42 or 3.5.")
-        measured_on = _check_date(entry.get("measured_on"), f"{key}.measured_on", errors, today, None,
-                                  _("Enter the date of the measurement."))
+        measured_on = _check_date(
+            entry.get("measured_on"), f"{key}.measured_on", errors, today, None, _("Enter the date of the measurement.")
+        )
         note = _check_text(entry.get("source_note"), f"{key}.source_note", errors)
         _check_length(note, MAX_SOURCE_NOTE, f"{key}.source_note", errors)
         if ind_id in linked and value is not None and measured_on is not None:
@@ -235,7 +272,8 @@ def live_pending(item_id: int) -> StatusUpdate | None:
         .outerjoin(Review, Review.update_id == StatusUpdate.id)
         .outerjoin(UpdateWithdrawal, UpdateWithdrawal.update_id == StatusUpdate.id)
         .where(StatusUpdate.action_item_id == item_id, Review.id.is_(None), UpdateWithdrawal.id.is_(None))
-        .order_by(StatusUpdate.id.desc()).limit(1)
+        .order_by(StatusUpdate.id.desc())
+        .limit(1)
     )
 
 
@@ -246,28 +284,38 @@ class PendingExists(DomainError):
 
     def __init__(self, pending: StatusUpdate):
         super().__init__(
-            _("A report for this item (submitted %(date)s, describing %(effective)s) is still waiting for "
-              "review. Replace it with this one, or withdraw it first.",
-              date=_fmt(dates.local_date(pending.submitted_at) or pending.effective_date),
-              effective=_fmt(pending.effective_date)),
-            field="replaces_id", code="pending_exists", pending_update_id=pending.id,
+            _(
+                "A report for this item (submitted %(date)s, describing %(effective)s) is still waiting for "
+                "review. Replace it with this one, or withdraw it first.",
+                date=_fmt(dates.local_date(pending.submitted_at) or pending.effective_date),
+                effective=_fmt(pending.effective_date),
+            ),
+            field="replaces_id",
+            code="pending_exists",
+            pending_update_id=pending.id,
         )
         self.pending = pending
 
 
 def _check_proposal(values: dict[str, Any], item: ActionItem, errors: dict[str, str]) -> dict[str, Any]:
     """The schedule and budget a report proposes (all optional)."""
-    out: dict[str, Any] = {"proposed_start_date": None, "proposed_due_date": None,
-                           "proposed_budget_amount": None, "proposed_budget_source": None,
-                           "proposed_budget_note": ""}
+    out: dict[str, Any] = {
+        "proposed_start_date": None,
+        "proposed_due_date": None,
+        "proposed_budget_amount": None,
+        "proposed_budget_source": None,
+        "proposed_budget_note": "",
+    }
     for key in ("proposed_start_date", "proposed_due_date"):
         raw = values.get(key)
         if _blank(raw):
             continue
         day = parse_date(raw)
         if day is None:
-            errors[key] = _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
-                            value=str(raw).strip()[:40])
+            errors[key] = _(
+                "“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+                value=str(raw).strip()[:40],
+            )
         else:
             out[key] = day
     start, due = out["proposed_start_date"], out["proposed_due_date"]
@@ -277,8 +325,13 @@ def _check_proposal(values: dict[str, Any], item: ActionItem, errors: dict[str, 
     # changed by the commission's administrators, not by a report.
     if (start or due) and not can_propose_schedule(item):
         key = "proposed_due_date" if due else "proposed_start_date"
-        errors.setdefault(key, _("This item already has a schedule (%(period)s); ask the commission to change it.",
-                                 period=_schedule_text(item)))
+        errors.setdefault(
+            key,
+            _(
+                "This item already has a schedule (%(period)s); ask the commission to change it.",
+                period=_schedule_text(item),
+            ),
+        )
     raw_amount = values.get("proposed_budget_amount")
     if not _blank(raw_amount):
         amount = parse_decimal(raw_amount)
@@ -292,16 +345,21 @@ def _check_proposal(values: dict[str, Any], item: ActionItem, errors: dict[str, 
             out["proposed_budget_source"] = BudgetSource(raw_source)
         except ValueError:
             errors["proposed_budget_source"] = _("Choose the source of the budget.")
-    if out["proposed_budget_amount"] is not None and out["proposed_budget_source"] is None \
-            and "proposed_budget_source" not in errors:
+    if (
+        out["proposed_budget_amount"] is not None
+        and out["proposed_budget_source"] is None
+        and "proposed_budget_source" not in errors
+    ):
         errors["proposed_budget_source"] = _("Choose the source of the budget.")
     note = _text(values.get("proposed_budget_note"))
     _check_length(note, 2000, "proposed_budget_note", errors)
     out["proposed_budget_note"] = note
-    if (out["proposed_budget_amount"] is not None or out["proposed_budget_source"] is not None) \
-            and not can_propose_budget(item):
-        errors.setdefault("proposed_budget_amount",
-                          _("This item already has a budget; ask the commission to change it."))
+    if (
+        out["proposed_budget_amount"] is not None or out["proposed_budget_source"] is not None
+    ) and not can_propose_budget(item):
+        errors.setdefault(
+            "proposed_budget_amount", _("This item already has a budget; ask the commission to change it.")
+        )
     if note and out["proposed_budget_amount"] is None and "proposed_budget_amount" not in errors:
         errors["proposed_budget_amount"] = _("Enter the proposed budget the note explains.")
     return out
@@ -321,11 +379,24 @@ def _schedule_text(item: ActionItem) -> str:
     return " – ".join(_fmt(d) if d else "…" for d in (item.start_date, item.due_date))
 
 
-def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, effective_date: Any,
-                  narrative: Any, reason: Any = "", evidence_url: Any = "",
-                  files: Sequence[uploads.IncomingFile] = (), measurements: Any = (),
-                  based_on_version: Any, corrects_id: Any = None, replaces_id: Any = None,
-                  proposal: dict[str, Any] | None = None, today: date | None = None) -> StatusUpdate:
+def submit_update(
+    item: ActionItem,
+    user: User,
+    *,
+    status: Any,
+    progress: Any,
+    effective_date: Any,
+    narrative: Any,
+    reason: Any = "",
+    evidence_url: Any = "",
+    files: Sequence[uploads.IncomingFile] = (),
+    measurements: Any = (),
+    based_on_version: Any,
+    corrects_id: Any = None,
+    replaces_id: Any = None,
+    proposal: dict[str, Any] | None = None,
+    today: date | None = None,
+) -> StatusUpdate:
     """Submit a status update (pending review) with its evidence, measurements and, where
     the department proposes them, a schedule and budget.
 
@@ -338,16 +409,21 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     ``based_on_version``.
     """
     if not permissions.can_submit_update(user, item):
-        record_event("update.denied", user=user, obj=item,
-                     note=f"department {getattr(user, 'department_id', None)} is not the lead department")
+        record_event(
+            "update.denied",
+            user=user,
+            obj=item,
+            note=f"department {getattr(user, 'department_id', None)} is not the lead department",
+        )
         raise PermissionDenied(_("Only editors of the lead department may submit status updates for this item."))
     today = today or local_today()
     errors: dict[str, str] = {}
 
     status_v: Status | None = None
     try:
-        status_v = Status(status.value if isinstance(status, Status) else
-                          (status.strip() if isinstance(status, str) else None))
+        status_v = Status(
+            status.value if isinstance(status, Status) else (status.strip() if isinstance(status, str) else None)
+        )
     except ValueError:
         errors["status"] = _("Choose a status.")
 
@@ -357,8 +433,9 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     elif status_v is Status.COMPLETED and progress_v != 100:
         errors["progress"] = _("A completed item must be at 100 % progress.")
 
-    effective = _check_date(effective_date, "effective_date", errors, today, _report_date(item),
-                            _("Enter the date this update describes."))
+    effective = _check_date(
+        effective_date, "effective_date", errors, today, _report_date(item), _("Enter the date this update describes.")
+    )
 
     narrative_v = _check_text(narrative, "narrative", errors)
     if not narrative_v and "narrative" not in errors:
@@ -385,8 +462,13 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     if problems:
         errors["files"] = " ".join(problems)
 
-    if (status_v is Status.COMPLETED and not checked and not url
-            and "files" not in errors and "evidence_url" not in errors):
+    if (
+        status_v is Status.COMPLETED
+        and not checked
+        and not url
+        and "files" not in errors
+        and "evidence_url" not in errors
+    ):
         errors["evidence"] = _("A completed item needs at least one evidence file or link.")
 
     clean_measurements = _check_measurements(measurements, item, today, errors)
@@ -409,8 +491,10 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     if not _blank(replaces_id):
         rid = parse_int(replaces_id)
         if pending is None or rid != pending.id:
-            errors["replaces_id"] = _("Only the report that is waiting for review can be replaced; it has "
-                                      "been reviewed or withdrawn in the meantime.")
+            errors["replaces_id"] = _(
+                "Only the report that is waiting for review can be replaced; it has "
+                "been reviewed or withdrawn in the meantime."
+            )
         else:
             replaces = pending
     _raise_errors(errors)
@@ -421,41 +505,89 @@ def submit_update(item: ActionItem, user: User, *, status: Any, progress: Any, e
     filing.ensure_year_open(item, effective)
 
     su = StatusUpdate(
-        action_item=item, status=status_v, progress=progress_v, effective_date=effective,
-        narrative=narrative_v, reason=reason_v, evidence_url=url, based_on_version=version,
-        corrects=corrects or replaces, department_id=item.lead_department_id, submitted_by=user,
+        action_item=item,
+        status=status_v,
+        progress=progress_v,
+        effective_date=effective,
+        narrative=narrative_v,
+        reason=reason_v,
+        evidence_url=url,
+        based_on_version=version,
+        corrects=corrects or replaces,
+        department_id=item.lead_department_id,
+        submitted_by=user,
         **proposed,
     )
     db.session.add(su)
     db.session.flush()
     if replaces is not None:
-        db.session.add(UpdateWithdrawal(update_id=replaces.id, kind=WithdrawalKind.REPLACED, replaced_by_id=su.id,
-                                        withdrawn_by_id=user.id))
+        db.session.add(
+            UpdateWithdrawal(
+                update_id=replaces.id, kind=WithdrawalKind.REPLACED, replaced_by_id=su.id, withdrawn_by_id=user.id
+            )
+        )
     for cf in checked:
         stored = uploads.store(cf, db.session)
-        db.session.add(Attachment(update=su, original_name=cf.original_name, stored_name=stored,
-                                  content_type=cf.file_type.content_type, size=cf.size, sha256=cf.sha256,
-                                  uploaded_by_id=user.id))
+        db.session.add(
+            Attachment(
+                update=su,
+                original_name=cf.original_name,
+                stored_name=stored,
+                content_type=cf.file_type.content_type,
+                size=cf.size,
+                sha256=cf.sha256,
+                uploaded_by_id=user.id,
+            )
+        )
     for m in clean_measurements:
-        db.session.add(Measurement(indicator_id=m.indicator_id, value=m.value, measured_on=m.measured_on,
-                                   source_note=m.source_note, update=su, recorded_by_id=user.id))
+        db.session.add(
+            Measurement(
+                indicator_id=m.indicator_id,
+                value=m.value,
+                measured_on=m.measured_on,
+                source_note=m.source_note,
+                update=su,
+                recorded_by_id=user.id,
+            )
+        )
     db.session.flush()
     projections.touch([item.id])
-    record_event("update.submit", user=user, obj=su, after={
-        "item": item.code, "status": status_v.value, "progress": progress_v,
-        "effective_date": effective.isoformat(), "based_on_version": version, "corrects_id": su.corrects_id,
-        "replaces_id": replaces.id if replaces is not None else None,
-        "attachments": [{"name": cf.original_name, "sha256": cf.sha256, "size": cf.size} for cf in checked],
-        "measurements": len(clean_measurements), "evidence_url": url,
-        **{k: (v.isoformat() if isinstance(v, date) else v.value if isinstance(v, BudgetSource)
-               else str(v) if isinstance(v, Decimal) else v)
-           for k, v in proposed.items() if v not in (None, "")},
-    })
+    record_event(
+        "update.submit",
+        user=user,
+        obj=su,
+        after={
+            "item": item.code,
+            "status": status_v.value,
+            "progress": progress_v,
+            "effective_date": effective.isoformat(),
+            "based_on_version": version,
+            "corrects_id": su.corrects_id,
+            "replaces_id": replaces.id if replaces is not None else None,
+            "attachments": [{"name": cf.original_name, "sha256": cf.sha256, "size": cf.size} for cf in checked],
+            "measurements": len(clean_measurements),
+            "evidence_url": url,
+            **{
+                k: (
+                    v.isoformat()
+                    if isinstance(v, date)
+                    else v.value
+                    if isinstance(v, BudgetSource)
+                    else str(v)
+                    if isinstance(v, Decimal)
+                    else v
+                )
+                for k, v in proposed.items()
+                if v not in (None, "")
+            },
+        },
+    )
     return su
 
 
-def withdraw_update(update: StatusUpdate, user: User, *, reason: Any = "", based_on_version: Any = None
-                    ) -> UpdateWithdrawal:
+def withdraw_update(
+    update: StatusUpdate, user: User, *, reason: Any = "", based_on_version: Any = None
+) -> UpdateWithdrawal:
     """Take back a report that waits for review, or a returned one the department will not
     correct (recorded; the report stays in the history and no longer waits for a correction).
     Raises PermissionDenied (audited), DomainError (already reviewed or withdrawn) or
@@ -469,26 +601,37 @@ def withdraw_update(update: StatusUpdate, user: User, *, reason: Any = "", based
     _check_length(reason_v, MAX_REASON, "reason", errors)
     _raise_errors(errors)
     if update.review is not None and update.review.decision is ReviewDecision.APPROVE:
-        raise DomainError(_("This report has already been approved; it can no longer be withdrawn."),
-                          code="already_approved")
+        raise DomainError(
+            _("This report has already been approved; it can no longer be withdrawn."), code="already_approved"
+        )
     if update.withdrawal is not None:
         raise DomainError(_("This report was already withdrawn."), code="already_withdrawn")
     if update.review is not None and db.session.scalar(
-            select(func.count()).select_from(StatusUpdate).where(StatusUpdate.corrects_id == update.id)):
-        raise DomainError(_("This returned report has already been corrected; there is nothing to withdraw."),
-                          code="already_corrected")
+        select(func.count()).select_from(StatusUpdate).where(StatusUpdate.corrects_id == update.id)
+    ):
+        raise DomainError(
+            _("This returned report has already been corrected; there is nothing to withdraw."),
+            code="already_corrected",
+        )
     version = parse_int(based_on_version) if not _blank(based_on_version) else item.version
     if version is None:
         raise DomainError(_("Give the item version your change is based on."), field="version")
     _bump_version(item, version)
-    row = UpdateWithdrawal(update_id=update.id, kind=WithdrawalKind.WITHDRAWN, reason=reason_v,
-                           withdrawn_by_id=user.id)
+    row = UpdateWithdrawal(update_id=update.id, kind=WithdrawalKind.WITHDRAWN, reason=reason_v, withdrawn_by_id=user.id)
     db.session.add(row)
     db.session.flush()
     projections.touch([item.id])
-    record_event("update.withdraw", user=user, obj=update, after={
-        "item": item.code, "effective_date": update.effective_date.isoformat(), "reason": reason_v,
-        "returned": update.review is not None})
+    record_event(
+        "update.withdraw",
+        user=user,
+        obj=update,
+        after={
+            "item": item.code,
+            "effective_date": update.effective_date.isoformat(),
+            "reason": reason_v,
+            "returned": update.review is not None,
+        },
+    )
     return row
 
 
@@ -511,16 +654,22 @@ def update_state_reviewed(su: StatusUpdate) -> UpdateState:
 
 # --- notes ---------------------------------------------------------------------------------------
 
-def add_note(item: ActionItem, user: User, body: Any, effective_date: Any, *, corrects_id: Any = None,
-             today: date | None = None) -> ItemNote:
+
+def add_note(
+    item: ActionItem, user: User, body: Any, effective_date: Any, *, corrects_id: Any = None, today: date | None = None
+) -> ItemNote:
     """A note from the lead or a supporting department. Raises PermissionDenied (audited) or DomainError.
 
     Notes do not bump the item version: they cannot overwrite a status, so they must not
     make a department's status update conflict.
     """
     if not permissions.can_add_note(user, item):
-        record_event("note.denied", user=user, obj=item,
-                     note=f"department {getattr(user, 'department_id', None)} neither leads nor supports")
+        record_event(
+            "note.denied",
+            user=user,
+            obj=item,
+            note=f"department {getattr(user, 'department_id', None)} neither leads nor supports",
+        )
         raise PermissionDenied(_("Only editors of the lead or a supporting department may add notes to this item."))
     today = today or local_today()
     errors: dict[str, str] = {}
@@ -528,8 +677,9 @@ def add_note(item: ActionItem, user: User, body: Any, effective_date: Any, *, co
     if not body_v and "body" not in errors:
         errors["body"] = _("Write the note.")
     _check_length(body_v, MAX_NOTE, "body", errors)
-    effective = _check_date(effective_date, "effective_date", errors, today, _report_date(item),
-                            _("Enter the date this note describes."))
+    effective = _check_date(
+        effective_date, "effective_date", errors, today, _report_date(item), _("Enter the date this note describes.")
+    )
     corrects = None
     if not _blank(corrects_id):
         cid = parse_int(corrects_id)
@@ -537,28 +687,54 @@ def add_note(item: ActionItem, user: User, body: Any, effective_date: Any, *, co
         if corrects is None or corrects.action_item_id != item.id:
             errors["corrects_id"] = _("The note to correct does not belong to this item.")
     _raise_errors(errors)
-    note = ItemNote(action_item=item, department_id=user.department_id, author=user, body=body_v,
-                    effective_date=effective, corrects_id=corrects.id if corrects else None)
+    note = ItemNote(
+        action_item=item,
+        department_id=user.department_id,
+        author=user,
+        body=body_v,
+        effective_date=effective,
+        corrects_id=corrects.id if corrects else None,
+    )
     db.session.add(note)
     db.session.flush()
-    record_event("note.add", user=user, obj=note, after={
-        "item": item.code, "effective_date": effective.isoformat(), "corrects_id": note.corrects_id,
-        "length": len(body_v),
-    })
+    record_event(
+        "note.add",
+        user=user,
+        obj=note,
+        after={
+            "item": item.code,
+            "effective_date": effective.isoformat(),
+            "corrects_id": note.corrects_id,
+            "length": len(body_v),
+        },
+    )
     return note
 
 
 # --- administrator edits of an item -----------------------------------------------------------
 
-ITEM_FIELDS = ("title_zh", "title_en", "description_zh", "description_en", "lead_department_id",
-               "supporting_department_ids", "weight", "start_date", "due_date", "budget_amount",
-               "budget_source", "budget_note")
+ITEM_FIELDS = (
+    "title_zh",
+    "title_en",
+    "description_zh",
+    "description_en",
+    "lead_department_id",
+    "supporting_department_ids",
+    "weight",
+    "start_date",
+    "due_date",
+    "budget_amount",
+    "budget_source",
+    "budget_note",
+)
 
 
 def _item_summary(item: ActionItem) -> dict[str, Any]:
     return {
-        "title_zh": item.title_zh, "title_en": item.title_en,
-        "description_zh": item.description_zh, "description_en": item.description_en,
+        "title_zh": item.title_zh,
+        "title_en": item.title_en,
+        "description_zh": item.description_zh,
+        "description_en": item.description_en,
         "lead_department": item.lead_department.code if item.lead_department else None,
         "supporting_departments": sorted(d.code for d in item.supporting_departments),
         "weight": str(item.weight) if item.weight is not None else None,
@@ -655,12 +831,18 @@ def edit_item(item: ActionItem, actor: User, values: dict[str, Any], *, based_on
     projections.touch([item.id])
     after = _item_summary(item)
     changed = [k for k in after if after[k] != before[k]]
-    record_event("item.edit", user=actor, obj=item, before={k: before[k] for k in changed},
-                 after={k: after[k] for k in changed} | {"version": item.version})
+    record_event(
+        "item.edit",
+        user=actor,
+        obj=item,
+        before={k: before[k] for k in changed},
+        after={k: after[k] for k in changed} | {"version": item.version},
+    )
     return item
 
 
 # --- reads -----------------------------------------------------------------------------------
+
 
 def get_item(item_id: int) -> ActionItem:
     """The action item. Raises NotFound."""
@@ -685,17 +867,23 @@ def _history_options() -> list:
 
 def item_updates(item_id: int) -> list[StatusUpdate]:
     """Every update of an item, newest first, with reviews, files and measurements (fixed statements)."""
-    return list(db.session.scalars(
-        select(StatusUpdate).where(StatusUpdate.action_item_id == item_id)
-        .options(*_history_options()).order_by(StatusUpdate.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.action_item_id == item_id)
+            .options(*_history_options())
+            .order_by(StatusUpdate.id.desc())
+        )
+    )
 
 
 def get_update(item_id: int, update_id: int) -> StatusUpdate:
     """One update of the item. Raises NotFound."""
-    su = db.session.scalar(select(StatusUpdate).where(StatusUpdate.id == update_id,
-                                                      StatusUpdate.action_item_id == item_id)
-                           .options(*_history_options()))
+    su = db.session.scalar(
+        select(StatusUpdate)
+        .where(StatusUpdate.id == update_id, StatusUpdate.action_item_id == item_id)
+        .options(*_history_options())
+    )
     if su is None:
         raise NotFound(_("No such status update."))
     return su
@@ -711,7 +899,7 @@ class TimelineEntry:
     corrected_by: list[int] = field(default_factory=list)
 
 
-def item_timeline(item: ActionItem, as_of: "date | dates.DataDates | None" = None) -> list[TimelineEntry]:
+def item_timeline(item: ActionItem, as_of: date | dates.DataDates | None = None) -> list[TimelineEntry]:
     """Updates (with review state), notes and tracking decisions, newest first (fixed statements).
 
     With ``as_of`` (D, K), records effective after D or recorded after K are left out and a
@@ -719,14 +907,20 @@ def item_timeline(item: ActionItem, as_of: "date | dates.DataDates | None" = Non
     official state on those dates (``cut_timeline``).
     """
     updates = item_updates(item.id)
-    notes = list(db.session.scalars(
-        select(ItemNote).where(ItemNote.action_item_id == item.id)
-        .options(joinedload(ItemNote.author), joinedload(ItemNote.department))
-    ))
-    decisions = list(db.session.scalars(
-        select(TrackingDecision).where(TrackingDecision.action_item_id == item.id)
-        .options(joinedload(TrackingDecision.decided_by))
-    ))
+    notes = list(
+        db.session.scalars(
+            select(ItemNote)
+            .where(ItemNote.action_item_id == item.id)
+            .options(joinedload(ItemNote.author), joinedload(ItemNote.department))
+        )
+    )
+    decisions = list(
+        db.session.scalars(
+            select(TrackingDecision)
+            .where(TrackingDecision.action_item_id == item.id)
+            .options(joinedload(TrackingDecision.decided_by))
+        )
+    )
     corrected_updates: dict[int, list[int]] = {}
     for su in updates:
         if su.corrects_id:
@@ -735,10 +929,16 @@ def item_timeline(item: ActionItem, as_of: "date | dates.DataDates | None" = Non
     for n in notes:
         if n.corrects_id:
             corrected_notes.setdefault(n.corrects_id, []).append(n.id)
-    entries = [TimelineEntry("update", su.effective_date, su.submitted_at, su, update_state(su),
-                             sorted(corrected_updates.get(su.id, []))) for su in updates]
-    entries += [TimelineEntry("note", n.effective_date, n.created_at, n, None,
-                              sorted(corrected_notes.get(n.id, []))) for n in notes]
+    entries = [
+        TimelineEntry(
+            "update", su.effective_date, su.submitted_at, su, update_state(su), sorted(corrected_updates.get(su.id, []))
+        )
+        for su in updates
+    ]
+    entries += [
+        TimelineEntry("note", n.effective_date, n.created_at, n, None, sorted(corrected_notes.get(n.id, [])))
+        for n in notes
+    ]
     entries += [TimelineEntry("decision", d.effective_date, d.recorded_at, d) for d in decisions]
     entries.sort(key=lambda e: (e.effective_date, e.recorded_at), reverse=True)
     if as_of is not None:
@@ -747,7 +947,7 @@ def item_timeline(item: ActionItem, as_of: "date | dates.DataDates | None" = Non
     return entries
 
 
-def cut_timeline(entries: list[TimelineEntry], dd: "dates.DataDates") -> list[TimelineEntry]:
+def cut_timeline(entries: list[TimelineEntry], dd: dates.DataDates) -> list[TimelineEntry]:
     """The timeline as known on (D, K): later records left out, later reviews and withdrawals
     not counted yet (no statement)."""
     known = dd.known_before()
@@ -772,8 +972,11 @@ def cut_timeline(entries: list[TimelineEntry], dd: "dates.DataDates") -> list[Ti
 
 def changes_since(item: ActionItem, version: int) -> list[StatusUpdate]:
     """Updates submitted after the caller loaded ``version`` (for the conflict screen)."""
-    return list(db.session.scalars(
-        select(StatusUpdate).where(StatusUpdate.action_item_id == item.id,
-                                   StatusUpdate.based_on_version >= version)
-        .options(*_history_options()).order_by(StatusUpdate.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(StatusUpdate)
+            .where(StatusUpdate.action_item_id == item.id, StatusUpdate.based_on_version >= version)
+            .options(*_history_options())
+            .order_by(StatusUpdate.id.desc())
+        )
+    )

@@ -4,6 +4,7 @@ A file reaches the disk only after every check of its update passed, and is remo
 again if the database transaction that records it does not commit (the session
 hooks at the bottom), so a failed submission leaves neither a row nor a file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,25 +36,28 @@ class FileType:
     extensions: tuple[str, ...]
 
 
-TYPES = {t.kind: t for t in (
-    FileType("pdf", "application/pdf", (".pdf",)),
-    FileType("png", "image/png", (".png",)),
-    FileType("jpeg", "image/jpeg", (".jpg", ".jpeg")),
-    FileType("gif", "image/gif", (".gif",)),
-    FileType("odt", "application/vnd.oasis.opendocument.text", (".odt",)),
-    FileType("ods", "application/vnd.oasis.opendocument.spreadsheet", (".ods",)),
-    FileType("odp", "application/vnd.oasis.opendocument.presentation", (".odp",)),
-    FileType("odg", "application/vnd.oasis.opendocument.graphics", (".odg",)),
-    FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
-    FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
-    FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)),
-    # Legacy (OLE2 compound file) Office formats, still common in Taiwan's government.
-    FileType("doc", "application/msword", (".doc",)),
-    FileType("xls", "application/vnd.ms-excel", (".xls",)),
-    FileType("ppt", "application/vnd.ms-powerpoint", (".ppt",)),
-    FileType("csv", "text/csv; charset=utf-8", (".csv",)),
-    FileType("txt", "text/plain; charset=utf-8", (".txt",)),
-)}
+TYPES = {
+    t.kind: t
+    for t in (
+        FileType("pdf", "application/pdf", (".pdf",)),
+        FileType("png", "image/png", (".png",)),
+        FileType("jpeg", "image/jpeg", (".jpg", ".jpeg")),
+        FileType("gif", "image/gif", (".gif",)),
+        FileType("odt", "application/vnd.oasis.opendocument.text", (".odt",)),
+        FileType("ods", "application/vnd.oasis.opendocument.spreadsheet", (".ods",)),
+        FileType("odp", "application/vnd.oasis.opendocument.presentation", (".odp",)),
+        FileType("odg", "application/vnd.oasis.opendocument.graphics", (".odg",)),
+        FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",)),
+        FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",)),
+        FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",)),
+        # Legacy (OLE2 compound file) Office formats, still common in Taiwan's government.
+        FileType("doc", "application/msword", (".doc",)),
+        FileType("xls", "application/vnd.ms-excel", (".xls",)),
+        FileType("ppt", "application/vnd.ms-powerpoint", (".ppt",)),
+        FileType("csv", "text/csv; charset=utf-8", (".csv",)),
+        FileType("txt", "text/plain; charset=utf-8", (".txt",)),
+    )
+}
 ODF_MIMETYPES = {TYPES[k].content_type: k for k in ("odt", "ods", "odp", "odg")}
 OOXML_MARKERS = (("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"))
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -179,8 +183,9 @@ def _check_ole(data: bytes, name: str) -> None:
     from oletools import crypto
     from oletools.olevba import VBA_Parser
 
-    macros = _("%(name)s: the document contains macros; save it without macros (or as PDF) and upload it again.",
-               name=name)
+    macros = _(
+        "%(name)s: the document contains macros; save it without macros (or as PDF) and upload it again.", name=name
+    )
     paths = _ole_paths(data)
     if paths is None:
         raise UploadRefused(_("%(name)s: the file is damaged or encrypted.", name=name))
@@ -246,11 +251,17 @@ def _check_macros(data: bytes, name: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         for entry in zf.namelist():
             low = entry.lower()
-            in_macro_dir = (low.startswith(_MACRO_DIRS) and not low.endswith("/")
-                            and not low.endswith(_EMPTY_LIBRARY_FILES))
+            in_macro_dir = (
+                low.startswith(_MACRO_DIRS) and not low.endswith("/") and not low.endswith(_EMPTY_LIBRARY_FILES)
+            )
             if in_macro_dir or any(part in low for part in _MACRO_PARTS):
-                raise UploadRefused(_("%(name)s: the document contains macros; save it without macros "
-                                      "(or as PDF) and upload it again.", name=name))
+                raise UploadRefused(
+                    _(
+                        "%(name)s: the document contains macros; save it without macros "
+                        "(or as PDF) and upload it again.",
+                        name=name,
+                    )
+                )
 
 
 def check_file(incoming: IncomingFile) -> CheckedFile:
@@ -264,14 +275,18 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
         raise UploadRefused(_("%(name)s: the file is empty.", name=name))
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED_EXTENSIONS:
-        raise UploadRefused(_("%(name)s: this type of file is not accepted. Accepted: %(types)s.",
-                              name=name, types=", ".join(ALLOWED_EXTENSIONS)))
+        raise UploadRefused(
+            _(
+                "%(name)s: this type of file is not accepted. Accepted: %(types)s.",
+                name=name,
+                types=", ".join(ALLOWED_EXTENSIONS),
+            )
+        )
     detected = detect_type(data)
     if detected is not None and detected.kind == "txt" and ext == ".csv":
         detected = TYPES["csv"]
     if detected is None or ext not in detected.extensions:
-        raise UploadRefused(_("%(name)s: the content does not match the file name's type %(ext)s.",
-                              name=name, ext=ext))
+        raise UploadRefused(_("%(name)s: the content does not match the file name's type %(ext)s.", name=name, ext=ext))
     if data.startswith(b"PK\x03\x04"):
         _check_zip_bomb(data, name)
         _check_macros(data, name)
@@ -281,6 +296,7 @@ def check_file(incoming: IncomingFile) -> CheckedFile:
 
 
 # --- storage -------------------------------------------------------------------------------
+
 
 def upload_root() -> Path:
     root = Path(current_app.config["UPLOAD_FOLDER"])
@@ -300,7 +316,7 @@ def _write_new(path: Path, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -328,6 +344,7 @@ def store(checked: CheckedFile, session: Session) -> str:
 # ``sweep_staging`` deletes older files; run by ``flask sweep-uploads`` from cron or a
 # systemd timer, and opportunistically while staging). Backups leave staging out.
 # Parallel requests may overshoot a bound by the files they write at the same moment.
+
 
 class StagingFull(UploadRefused):
     """The shared staging space is full: the file was not kept."""
@@ -395,8 +412,9 @@ def stage(checked: CheckedFile, user_id: int) -> str:
     total_bytes = int(cfg.get("STAGING_MAX_BYTES_TOTAL") or 500 * 1024 * 1024)
     sweep_staging(throttled=True)
     if checked.size > per_user_bytes:
-        raise StagingFull(_("%(name)s could not be kept while the form is shown again; choose it again.",
-                            name=checked.original_name))
+        raise StagingFull(
+            _("%(name)s could not be kept while the form is shown again; choose it again.", name=checked.original_name)
+        )
     folder = _user_staging_dir(user_id)
     mine = _files_by_age(folder)
     used = sum(size for _t, size, _p in mine)
@@ -407,8 +425,9 @@ def stage(checked: CheckedFile, user_id: int) -> str:
         used -= size
     _files, total = staging_usage()
     if total + checked.size > total_bytes:
-        raise StagingFull(_("%(name)s could not be kept while the form is shown again; choose it again.",
-                            name=checked.original_name))
+        raise StagingFull(
+            _("%(name)s could not be kept while the form is shown again; choose it again.", name=checked.original_name)
+        )
     sid = uuid.uuid4().hex
     try:
         _write_new(folder / sid, checked.data)
@@ -480,6 +499,7 @@ def sweep_staging(*, throttled: bool = False, now: float | None = None) -> Sweep
 
 
 # --- transaction hooks --------------------------------------------------------------------------
+
 
 def _unlink_all(paths: list[Any]) -> None:
     for p in paths:

@@ -5,6 +5,7 @@ commission returned to it.
 Everything is read from the current period's item_period rows (one per item), so the page
 costs the same for a department with ten items or a thousand.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
 from ..models import (
-    ActionItem, ItemPeriod, Recommendation, Review, Status, StatusUpdate, action_item_supporting,
+    ActionItem,
+    ItemPeriod,
+    Recommendation,
+    Review,
+    Status,
+    StatusUpdate,
+    action_item_supporting,
 )
 from ..models.enums import STATUS_ORDER, PeriodReview
 from . import progress, projections
@@ -65,9 +72,19 @@ def _flag_condition(flag: str, today: date) -> object | None:
     return None
 
 
-def department_worklist(department_id: int, today: date, *, status: str = "", flag: str = "", role: str = "",
-                        q: str = "", sort: str = "due", page: int = 1, per_page: int = PER_PAGE,
-                        session: Session | None = None) -> WorkList:
+def department_worklist(
+    department_id: int,
+    today: date,
+    *,
+    status: str = "",
+    flag: str = "",
+    role: str = "",
+    q: str = "",
+    sort: str = "due",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    session: Session | None = None,
+) -> WorkList:
     """One page of the department's items (unknown filter values are ignored). A fixed
     number of statements."""
     session = session or db.session
@@ -78,15 +95,19 @@ def department_worklist(department_id: int, today: date, *, status: str = "", fl
     supported = select(sup.c.action_item_id).where(sup.c.department_id == department_id)
     is_lead = ip.lead_department_id == department_id
     base = [ip.period_end == current, or_(is_lead, ip.item_id.in_(supported))]
-    counts_row = session.execute(select(
-        func.coalesce(func.sum(case((is_lead, 1), else_=0)), 0).label("lead"),
-        func.coalesce(func.sum(case((is_lead, 0), else_=1)), 0).label("supporting"),
-        func.coalesce(func.sum(case((and_(is_lead, ip.pending_update_id.is_not(None)), 1), else_=0)), 0)
-        .label("pending"),
-        func.coalesce(func.sum(case((and_(is_lead, ip.returned_update_id.is_not(None)), 1), else_=0)), 0)
-        .label("returned"),
-        func.coalesce(func.sum(case((and_(is_lead, ip.open_due_date < today), 1), else_=0)), 0).label("overdue"),
-    ).where(*base)).one()
+    counts_row = session.execute(
+        select(
+            func.coalesce(func.sum(case((is_lead, 1), else_=0)), 0).label("lead"),
+            func.coalesce(func.sum(case((is_lead, 0), else_=1)), 0).label("supporting"),
+            func.coalesce(func.sum(case((and_(is_lead, ip.pending_update_id.is_not(None)), 1), else_=0)), 0).label(
+                "pending"
+            ),
+            func.coalesce(func.sum(case((and_(is_lead, ip.returned_update_id.is_not(None)), 1), else_=0)), 0).label(
+                "returned"
+            ),
+            func.coalesce(func.sum(case((and_(is_lead, ip.open_due_date < today), 1), else_=0)), 0).label("overdue"),
+        ).where(*base)
+    ).one()
     counts = {k: int(getattr(counts_row, k) or 0) for k in ("lead", "supporting", "pending", "returned", "overdue")}
 
     conds = list(base)
@@ -100,14 +121,25 @@ def department_worklist(department_id: int, today: date, *, status: str = "", fl
     elif role == "supporting":
         conds.append(~is_lead)
     needle = (q or "").strip().lower()[:100]
-    joined = select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id) \
+    joined = (
+        select(ip, ActionItem)
+        .join(ActionItem, ActionItem.id == ip.item_id)
         .join(Recommendation, Recommendation.id == ip.recommendation_id)
+    )
     if needle:
         like = f"%{needle.replace('%', '').replace('_', '')}%"
-        conds.append(or_(func.lower(ActionItem.code).like(like), func.lower(ActionItem.title_zh).like(like),
-                         func.lower(ActionItem.title_en).like(like), func.lower(Recommendation.code).like(like)))
-    total = session.scalar(select(func.count()).select_from(
-        joined.where(*conds).with_only_columns(ip.item_id).subquery())) or 0
+        conds.append(
+            or_(
+                func.lower(ActionItem.code).like(like),
+                func.lower(ActionItem.title_zh).like(like),
+                func.lower(ActionItem.title_en).like(like),
+                func.lower(Recommendation.code).like(like),
+            )
+        )
+    total = (
+        session.scalar(select(func.count()).select_from(joined.where(*conds).with_only_columns(ip.item_id).subquery()))
+        or 0
+    )
     pages = max(1, -(-total // per_page))
     page = max(1, min(page, pages))
     code_order = (Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.code)
@@ -118,27 +150,53 @@ def department_worklist(department_id: int, today: date, *, status: str = "", fl
         "status": (status_rank, *code_order),
     }.get(sort, (ActionItem.due_date.is_(None), ActionItem.due_date, *code_order))
     result = session.execute(
-        joined.where(*conds).order_by(*order).limit(per_page).offset((page - 1) * per_page)
-        .options(selectinload(ActionItem.recommendation), selectinload(ActionItem.lead_department),
-                 selectinload(ActionItem.supporting_departments))).all()
+        joined.where(*conds)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .options(
+            selectinload(ActionItem.recommendation),
+            selectinload(ActionItem.lead_department),
+            selectinload(ActionItem.supporting_departments),
+        )
+    ).all()
     returned_rows = session.execute(
-        joined.where(*base, is_lead, ip.returned_update_id.is_not(None)).order_by(*code_order)
-        .options(selectinload(ActionItem.recommendation), selectinload(ActionItem.lead_department))).all()
-    wanted = ({r.pending_update_id for r, _i in [*result, *returned_rows]}
-              | {r.returned_update_id for r, _i in [*result, *returned_rows]}) - {None}
-    latest = {u.id: u for u in session.scalars(
-        select(StatusUpdate).where(StatusUpdate.id.in_(wanted))
-        .options(selectinload(StatusUpdate.review).selectinload(Review.reviewer)))} if wanted else {}
+        joined.where(*base, is_lead, ip.returned_update_id.is_not(None))
+        .order_by(*code_order)
+        .options(selectinload(ActionItem.recommendation), selectinload(ActionItem.lead_department))
+    ).all()
+    wanted = (
+        {r.pending_update_id for r, _i in [*result, *returned_rows]}
+        | {r.returned_update_id for r, _i in [*result, *returned_rows]}
+    ) - {None}
+    latest = (
+        {
+            u.id: u
+            for u in session.scalars(
+                select(StatusUpdate)
+                .where(StatusUpdate.id.in_(wanted))
+                .options(selectinload(StatusUpdate.review).selectinload(Review.reviewer))
+            )
+        }
+        if wanted
+        else {}
+    )
     cal, soon = progress.calendar(), projections.due_soon_days()
 
     def work_row(row: ItemPeriod, item: ActionItem) -> WorkRow:
         st = progress.state_from_row(row)
         progress._flags_today(st, row, today, cal, soon)
-        return WorkRow(item, "lead" if row.lead_department_id == department_id else "supporting", st,
-                       latest.get(row.pending_update_id), latest.get(row.returned_update_id))
+        return WorkRow(
+            item,
+            "lead" if row.lead_department_id == department_id else "supporting",
+            st,
+            latest.get(row.pending_update_id),
+            latest.get(row.returned_update_id),
+        )
 
-    return WorkList([work_row(r, i) for r, i in result], total, page, pages, counts,
-                    [work_row(r, i) for r, i in returned_rows])
+    return WorkList(
+        [work_row(r, i) for r, i in result], total, page, pages, counts, [work_row(r, i) for r, i in returned_rows]
+    )
 
 
 def nav_count(*, pending: bool = False, returned_for: int | None = None, session: Session | None = None) -> int:
@@ -194,13 +252,30 @@ def due_this_period(department_id: int, today: date, session: Session | None = N
     period = collecting_period(today)
     ip = ItemPeriod
     result = session.execute(
-        select(ip, ActionItem).join(ActionItem, ActionItem.id == ip.item_id)
+        select(ip, ActionItem)
+        .join(ActionItem, ActionItem.id == ip.item_id)
         .join(Recommendation, Recommendation.id == ip.recommendation_id)
         .where(ip.period_end == period.end, ip.lead_department_id == department_id, ip.must_report.is_(True))
-        .order_by(case((ip.review.is_(None), 0), (ip.review == PeriodReview.RETURNED, 1), (ip.review == PeriodReview.PENDING, 2),
-                       else_=3),
-                  Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.code)).all()
-    rows = [DueRow(item, row.review.value if row.review is not None else None, row.period_update_id)
-            for row, item in result]
-    return DueThisPeriod(period, rows, len(rows), sum(1 for r in rows if r.review is not None),
-                         sum(1 for r in rows if r.review == "approved"))
+        .order_by(
+            case(
+                (ip.review.is_(None), 0),
+                (ip.review == PeriodReview.RETURNED, 1),
+                (ip.review == PeriodReview.PENDING, 2),
+                else_=3,
+            ),
+            Recommendation.report_id,
+            Recommendation.position,
+            ActionItem.position,
+            ActionItem.code,
+        )
+    ).all()
+    rows = [
+        DueRow(item, row.review.value if row.review is not None else None, row.period_update_id) for row, item in result
+    ]
+    return DueThisPeriod(
+        period,
+        rows,
+        len(rows),
+        sum(1 for r in rows if r.review is not None),
+        sum(1 for r in rows if r.review == "approved"),
+    )

@@ -1,4 +1,5 @@
 """Web blueprints, one per screen family. Each module exposes ``bp``."""
+
 from __future__ import annotations
 
 from importlib import import_module

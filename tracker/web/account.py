@@ -5,6 +5,7 @@ idle and absolute timeouts, the second sign-in step for users with TOTP, forced 
 enrolment for the roles that need it, and a forced change of an expired password.
 Requests authenticated by an API token are not browser sessions and skip these rules.
 """
+
 from __future__ import annotations
 
 import logging
@@ -34,33 +35,46 @@ PENDING_SECRET = "_totp_pending"
 
 # --- forms -----------------------------------------------------------------------------------
 
+
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired()],
+        _l("New password"),
+        validators=[DataRequired()],
         description=password_hint(_l("A few unrelated words make a strong, memorable password.")),
-        render_kw={"autocomplete": "new-password", "maxlength": 128})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+        render_kw={"autocomplete": "new-password", "maxlength": 128},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Six-digit code from your authenticator app"), validators=[DataRequired()],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7})
+    code = StringField(
+        _l("Six-digit code from your authenticator app"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "maxlength": 7},
+    )
 
 
 class SecondFactorForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired()],
-                       description=_l("The six-digit code from your authenticator app, or one of your recovery codes."),
-                       render_kw={"autocomplete": "one-time-code", "maxlength": 20})
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired()],
+        description=_l("The six-digit code from your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "maxlength": 20},
+    )
     next = HiddenField()
 
 
 class PasswordConfirmForm(FlaskForm):
-    password = PasswordField(_l("Your password"), validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ConfirmForm(FlaskForm):
@@ -68,6 +82,7 @@ class ConfirmForm(FlaskForm):
 
 
 # --- session rules for every request ---------------------------------------------------------
+
 
 def _exempt(endpoint: str | None, *allowed: str) -> bool:
     return endpoint in ("static", "auth.logout", "auth.login") + allowed
@@ -99,13 +114,19 @@ def enforce_session_rules():
     if "_user_id" not in session or not current_user.is_authenticated:
         return None
     cfg = current_app.config
-    reason = sessions.expiry_reason(session, idle_minutes=int(cfg.get("SESSION_IDLE_MINUTES") or 0),
-                                    absolute_hours=int(cfg.get("SESSION_ABSOLUTE_HOURS") or 0))
+    reason = sessions.expiry_reason(
+        session,
+        idle_minutes=int(cfg.get("SESSION_IDLE_MINUTES") or 0),
+        absolute_hours=int(cfg.get("SESSION_ABSOLUTE_HOURS") or 0),
+    )
     if reason:
         log.info("session ended: %s timeout", reason)
         end_session()
-        message = (_("You were signed out after a period of inactivity. Please sign in again.") if reason == "idle"
-                   else _("Your session reached its maximum length. Please sign in again."))
+        message = (
+            _("You were signed out after a period of inactivity. Please sign in again.")
+            if reason == "idle"
+            else _("Your session reached its maximum length. Please sign in again.")
+        )
         return _deny("auth.login", message, next=_here())
     sessions.touch(session)
     user = current_user
@@ -120,8 +141,9 @@ def enforce_session_rules():
     if passwords.password_expired(user):
         if _exempt(endpoint, "account.change_password"):
             return None
-        return _deny("account.change_password", _("Your password has expired. Choose a new one to continue."),
-                     "warning")
+        return _deny(
+            "account.change_password", _("Your password has expired. Choose a new one to continue."), "warning"
+        )
     return None
 
 
@@ -144,13 +166,17 @@ def _no_store(resp):  # noqa: ANN001
 
 # --- pages -------------------------------------------------------------------------------------
 
+
 @bp.get("/")
 def index():
     user = current_user
     return render_template(
-        "account/index.html", user=user, totp_required=totp.is_required(user),
+        "account/index.html",
+        user=user,
+        totp_required=totp.is_required(user),
         recovery_left=totp.remaining_recovery_codes(user) if user.totp_enabled else 0,
-        disable_form=PasswordConfirmForm(prefix="disable"), codes_form=PasswordConfirmForm(prefix="codes"),
+        disable_form=PasswordConfirmForm(prefix="disable"),
+        codes_form=PasswordConfirmForm(prefix="codes"),
         others_form=ConfirmForm(prefix="others"),
         max_age=int(current_app.config.get("PASSWORD_MAX_AGE_DAYS") or 0),
     )
@@ -172,16 +198,24 @@ def change_password():
         else:
             db.session.commit()
             _renew_session(user)
-            flash(_("Your password was changed. Other browsers signed in to your account were signed out."),
-                  "success")
+            flash(_("Your password was changed. Other browsers signed in to your account were signed out."), "success")
             _flash_revoked(revoked)
             return redirect(url_for("account.index"))
     elif form.is_submitted():
         status = 422
     for field in (form.current_password, form.new_password, form.confirm):
         field.data = ""
-    return _no_store(make_response(render_template("account/password.html", form=form, rules=_password_rules(),
-                                                   expired=passwords.password_expired(current_user)), status))
+    return _no_store(
+        make_response(
+            render_template(
+                "account/password.html",
+                form=form,
+                rules=_password_rules(),
+                expired=passwords.password_expired(current_user),
+            ),
+            status,
+        )
+    )
 
 
 def _password_rules() -> list[str]:
@@ -191,8 +225,9 @@ def _password_rules() -> list[str]:
     if cfg.get("PASSWORD_REQUIRE_COMPLEXITY"):
         rules.append(_("Use upper-case and lower-case letters, digits and symbols."))
     if int(cfg.get("PASSWORD_HISTORY") or 0) > 0:
-        rules.append(_("Choose a password you have not used for your last %(n)d passwords.",
-                       n=int(cfg["PASSWORD_HISTORY"])))
+        rules.append(
+            _("Choose a password you have not used for your last %(n)d passwords.", n=int(cfg["PASSWORD_HISTORY"]))
+        )
     if int(cfg.get("PASSWORD_MAX_AGE_DAYS") or 0) > 0:
         rules.append(_("Passwords expire after %(n)d days.", n=int(cfg["PASSWORD_MAX_AGE_DAYS"])))
     return rules
@@ -200,8 +235,14 @@ def _password_rules() -> list[str]:
 
 def _qr_svg(uri: str) -> str:
     """The provisioning URI as an inline SVG QR code (drawn here: no external service)."""
-    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff", svgclass="qr-code",
-                                                omitsize=True, title=_("QR code for your authenticator app"))
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=4,
+        dark="#000",
+        light="#fff",
+        svgclass="qr-code",
+        omitsize=True,
+        title=_("QR code for your authenticator app"),
+    )
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
@@ -234,9 +275,19 @@ def two_factor():
         status = 422
     form.code.data = ""
     uri = totp.provisioning_uri(user, secret)
-    return _no_store(make_response(render_template(
-        "account/two_factor.html", form=form, secret=totp.format_secret(secret), uri=uri, qr=_qr_svg(uri),
-        required=totp.is_required(user)), status))
+    return _no_store(
+        make_response(
+            render_template(
+                "account/two_factor.html",
+                form=form,
+                secret=totp.format_secret(secret),
+                uri=uri,
+                qr=_qr_svg(uri),
+                required=totp.is_required(user),
+            ),
+            status,
+        )
+    )
 
 
 def _check_password(form: PasswordConfirmForm) -> bool:
@@ -294,8 +345,14 @@ def sign_out_others():
 def _flash_revoked(count: int) -> None:
     """Tell the user their API tokens stopped working (scripts need new ones)."""
     if count:
-        flash(ngettext("Your %(num)d API token was revoked; create a new one for your scripts.",
-                       "Your %(num)d API tokens were revoked; create new ones for your scripts.", count), "warning")
+        flash(
+            ngettext(
+                "Your %(num)d API token was revoked; create a new one for your scripts.",
+                "Your %(num)d API tokens were revoked; create new ones for your scripts.",
+                count,
+            ),
+            "warning",
+        )
 
 
 @bp.route("/verify", methods=["GET", "POST"])

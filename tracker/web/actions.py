@@ -1,9 +1,19 @@
 """Writing an item's history from the browser: status updates (with the conflict screen),
 notes, evidence downloads, and the item's timeline."""
+
 from __future__ import annotations
 
 from flask import (
-    Blueprint, abort, current_app, flash, g, redirect, render_template, request, send_file, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,6 +40,7 @@ def _item_links() -> dict:
         return url_for("actions.history", item_id=item.id)
 
     return {"item_page_url": item_page_url}
+
 
 # Operation error keys that have no field of the same name on the form.
 UPDATE_ALIASES = {"evidence": "files", "based_on_version": "version"}
@@ -207,10 +218,20 @@ def new_update(item_id: int):
     indicators = {str(ind.id): ind for ind in item.indicators}
     state = progress.item_states([item], today)[item.id]
     return render_template(
-        "actions/update_form.html", item=item, form=form, indicators=indicators, state=state,
-        conflict=conflict, staged=[(t, uploads.staged_name(t)) for t in staged], leftover=leftover,
-        corrects=corrects, pending=pending, today=today, accept=",".join(uploads.ALLOWED_EXTENSIONS),
-        propose_schedule=updates.can_propose_schedule(item), propose_budget=updates.can_propose_budget(item),
+        "actions/update_form.html",
+        item=item,
+        form=form,
+        indicators=indicators,
+        state=state,
+        conflict=conflict,
+        staged=[(t, uploads.staged_name(t)) for t in staged],
+        leftover=leftover,
+        corrects=corrects,
+        pending=pending,
+        today=today,
+        accept=",".join(uploads.ALLOWED_EXTENSIONS),
+        propose_schedule=updates.can_propose_schedule(item),
+        propose_budget=updates.can_propose_budget(item),
         max_mb=int(current_app.config.get("MAX_UPLOAD_BYTES", 0)) // (1024 * 1024),
     ), status_code
 
@@ -234,8 +255,14 @@ def new_note(item_id: int):
             form.corrects_id.data = str(corrects_id)
     elif form.validate_on_submit():
         try:
-            note = updates.add_note(item, current_user, form.body.data, form.effective_date.data,
-                                    corrects_id=form.corrects_id.data or None, today=today)
+            note = updates.add_note(
+                item,
+                current_user,
+                form.body.data,
+                form.effective_date.data,
+                corrects_id=form.corrects_id.data or None,
+                today=today,
+            )
         except PermissionDenied:
             db.session.commit()
             g.denial_logged = True
@@ -295,7 +322,9 @@ def history(item_id: int):
     item = _item_or_404(item_id)
     today = updates.local_today()
     return render_template(
-        "actions/history.html", item=item, timeline=updates.item_timeline(item),
+        "actions/history.html",
+        item=item,
+        timeline=updates.item_timeline(item),
         state=progress.item_states([item], today)[item.id],
         can_update=permissions.can_submit_update(current_user, item),
         can_note=permissions.can_add_note(current_user, item),
@@ -316,8 +345,15 @@ def attachment(attachment_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    resp = send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.original_name,
-                     conditional=False, etag=False, max_age=0)
+    resp = send_file(
+        path,
+        mimetype=att.content_type,
+        as_attachment=True,
+        download_name=att.original_name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
     # The stored type already names its charset (text/csv; charset=utf-8): say it once.
     resp.headers["Content-Type"] = att.content_type
     resp.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,4 +1,5 @@
 """Administration: users, departments, action items and the audit log (administrators only)."""
+
 from __future__ import annotations
 
 import json
@@ -50,11 +51,15 @@ AUDIT_PAGE_SIZE = 50
 
 
 def _tokens_revoked(count: int, email: str) -> str:
-    """"N API tokens of … were revoked" ("" for none): the owner sees why on their token page."""
+    """ "N API tokens of … were revoked" ("" for none): the owner sees why on their token page."""
     if not count:
         return ""
-    return ngettext("%(num)d API token of %(email)s was revoked.", "%(num)d API tokens of %(email)s were revoked.",
-                    count, email=email)
+    return ngettext(
+        "%(num)d API token of %(email)s was revoked.",
+        "%(num)d API tokens of %(email)s were revoked.",
+        count,
+        email=email,
+    )
 
 
 @bp.before_request
@@ -89,8 +94,9 @@ def _department_choices(by: str = "code", keep: set[int] | None = None) -> list:
 def index():
     counts = {
         "users": db.session.scalar(select(func.count()).select_from(User).where(User.active.is_(True))),
-        "departments": db.session.scalar(select(func.count()).select_from(Department)
-                                         .where(Department.active.is_(True))),
+        "departments": db.session.scalar(
+            select(func.count()).select_from(Department).where(Department.active.is_(True))
+        ),
         "items": db.session.scalar(select(func.count()).select_from(ActionItem)),
         "audit": db.session.scalar(select(func.count()).select_from(AuditLog)),
     }
@@ -99,14 +105,14 @@ def index():
 
 # --- users -----------------------------------------------------------------------------------
 
+
 @bp.get("/users")
 def users():
     q = (request.args.get("q") or "").strip().lower()
     stmt = select(User).options(selectinload(User.department)).order_by(User.active.desc(), User.email)
     if q:
         stmt = stmt.where(or_(User.email.contains(q), func.lower(User.name).contains(q)))
-    return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q,
-                           confirm=ConfirmForm())
+    return render_template("admin/users.html", users=db.session.scalars(stmt).all(), q=q, confirm=ConfirmForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -115,13 +121,25 @@ def user_new():
     form.department.choices = _department_choices()
     status = 200
     if form.validate_on_submit():
-        def create():
-            return accounts.create_user(form.email.data or "", form.role.data or "", form.password.data or "",
-                                        department_code=form.department.data or None, name=form.name.data or "",
-                                        locale=form.locale.data or None, actor=current_user)
 
-        done = _save(form, create, default_field="email", next_endpoint="admin.users",
-                     message=lambda user: _("Account %(email)s created.", email=user.email))
+        def create():
+            return accounts.create_user(
+                form.email.data or "",
+                form.role.data or "",
+                form.password.data or "",
+                department_code=form.department.data or None,
+                name=form.name.data or "",
+                locale=form.locale.data or None,
+                actor=current_user,
+            )
+
+        done = _save(
+            form,
+            create,
+            default_field="email",
+            next_endpoint="admin.users",
+            message=lambda user: _("Account %(email)s created.", email=user.email),
+        )
         if done is not None:
             return done
         status = 422
@@ -144,17 +162,33 @@ def user_edit(user_id: int):
         revoked = {"count": 0}
 
         def update():
-            accounts.update_user(user, accounts.UserChanges(
-                email=form.email.data or "", name=form.name.data or "", role=form.role.data or "",
-                department_code=form.department.data or "", locale=form.locale.data or ""), actor=current_user)
+            accounts.update_user(
+                user,
+                accounts.UserChanges(
+                    email=form.email.data or "",
+                    name=form.name.data or "",
+                    role=form.role.data or "",
+                    department_code=form.department.data or "",
+                    locale=form.locale.data or "",
+                ),
+                actor=current_user,
+            )
             if form.password.data:
                 revoked["count"] = accounts.set_password(user, form.password.data, actor=current_user)
             return user
 
-        done = _save(form, update, default_field="email", next_endpoint="admin.users",
-                     message=lambda saved: " ".join(filter(None, [
-                         _("Account %(email)s saved.", email=saved.email),
-                         _tokens_revoked(revoked["count"], saved.email)])))
+        done = _save(
+            form,
+            update,
+            default_field="email",
+            next_endpoint="admin.users",
+            message=lambda saved: " ".join(
+                filter(
+                    None,
+                    [_("Account %(email)s saved.", email=saved.email), _tokens_revoked(revoked["count"], saved.email)],
+                )
+            ),
+        )
         if done is not None:
             return done
         status = 422
@@ -172,9 +206,18 @@ def user_deactivate(user_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(" ".join(filter(None, [
-            _("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
-            _tokens_revoked(revoked, user.email)])), "success")
+        flash(
+            " ".join(
+                filter(
+                    None,
+                    [
+                        _("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
+                        _tokens_revoked(revoked, user.email),
+                    ],
+                )
+            ),
+            "success",
+        )
     return redirect(url_for("admin.users"))
 
 
@@ -189,15 +232,20 @@ def user_reactivate(user_id: int):
 
 # --- departments --------------------------------------------------------------------------
 
+
 @bp.get("/departments")
 def departments():
     depts = db.session.scalars(select(Department).order_by(Department.active.desc(), Department.code)).all()
-    editor_counts = dict(db.session.execute(
-        select(User.department_id, func.count()).where(User.role == Role.EDITOR, User.active.is_(True))
-        .group_by(User.department_id)
-    ).all())
-    return render_template("admin/departments.html", departments=depts, editor_counts=editor_counts,
-                           confirm=ConfirmForm())
+    editor_counts = dict(
+        db.session.execute(
+            select(User.department_id, func.count())
+            .where(User.role == Role.EDITOR, User.active.is_(True))
+            .group_by(User.department_id)
+        ).all()
+    )
+    return render_template(
+        "admin/departments.html", departments=depts, editor_counts=editor_counts, confirm=ConfirmForm()
+    )
 
 
 @bp.route("/departments/new", methods=["GET", "POST"])
@@ -205,10 +253,15 @@ def department_new():
     form = DepartmentForm()
     status = 200
     if form.validate_on_submit():
-        done = _save(form, lambda: accounts.create_department(
-                         form.code.data or "", form.name_zh.data or "", form.name_en.data or "", actor=current_user),
-                     default_field="code", next_endpoint="admin.departments",
-                     message=lambda dept: _("Department %(code)s created.", code=dept.code))
+        done = _save(
+            form,
+            lambda: accounts.create_department(
+                form.code.data or "", form.name_zh.data or "", form.name_en.data or "", actor=current_user
+            ),
+            default_field="code",
+            next_endpoint="admin.departments",
+            message=lambda dept: _("Department %(code)s created.", code=dept.code),
+        )
         if done is not None:
             return done
         status = 422
@@ -223,13 +276,20 @@ def department_edit(department_id: int):
     if request.method == "GET":
         form.code.data, form.name_zh.data, form.name_en.data = dept.code, dept.name_zh, dept.name_en
     elif form.validate_on_submit():
+
         def update():
-            accounts.update_department(dept, form.code.data or "", form.name_zh.data or "",
-                                       form.name_en.data or "", actor=current_user)
+            accounts.update_department(
+                dept, form.code.data or "", form.name_zh.data or "", form.name_en.data or "", actor=current_user
+            )
             return dept
 
-        done = _save(form, update, default_field="code", next_endpoint="admin.departments",
-                     message=lambda saved: _("Department %(code)s saved.", code=saved.code))
+        done = _save(
+            form,
+            update,
+            default_field="code",
+            next_endpoint="admin.departments",
+            message=lambda saved: _("Department %(code)s saved.", code=saved.code),
+        )
         if done is not None:
             return done
         status = 422
@@ -256,17 +316,29 @@ def department_reactivate(department_id: int):
 
 # --- action items ---------------------------------------------------------------------------
 
+
 @bp.get("/items")
 def items():
     q = (request.args.get("q") or "").strip()
-    stmt = (select(ActionItem).join(Recommendation)
-            .options(selectinload(ActionItem.lead_department), selectinload(ActionItem.recommendation),
-                     selectinload(ActionItem.supporting_departments))
-            .order_by(Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.id))
+    stmt = (
+        select(ActionItem)
+        .join(Recommendation)
+        .options(
+            selectinload(ActionItem.lead_department),
+            selectinload(ActionItem.recommendation),
+            selectinload(ActionItem.supporting_departments),
+        )
+        .order_by(Recommendation.report_id, Recommendation.position, ActionItem.position, ActionItem.id)
+    )
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(ActionItem.code).like(like), func.lower(ActionItem.title_zh).like(like),
-                              func.lower(ActionItem.title_en).like(like)))
+        stmt = stmt.where(
+            or_(
+                func.lower(ActionItem.code).like(like),
+                func.lower(ActionItem.title_zh).like(like),
+                func.lower(ActionItem.title_en).like(like),
+            )
+        )
     return render_template("admin/items.html", items=db.session.scalars(stmt).all(), q=q)
 
 
@@ -314,6 +386,7 @@ def item_edit(item_id: int):
 
 # --- audit log --------------------------------------------------------------------------------
 
+
 def _local_day_start(day) -> datetime:  # noqa: ANN001
     return dates.start_of_day(day)
 
@@ -341,8 +414,9 @@ def audit():
             continue
         day = updates.parse_date(raw)
         if day is None:
-            form[key].errors = [_("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
-                                  value=raw[:40])]
+            form[key].errors = [
+                _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.", value=raw[:40])
+            ]
             status = 400
             continue
         if op == "ge":
@@ -356,9 +430,16 @@ def audit():
     page = db.paginate(stmt, page=page_number, per_page=AUDIT_PAGE_SIZE, error_out=False)
     rows = [(row, _summary(row.summary)) for row in page.items]
     filters = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("admin/audit.html", form=form, page=page, rows=rows, filters=filters,
-                           audit_action=audit_text.action_label, audit_object=audit_text.object_label,
-                           audit_details=audit_text.details), status
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        rows=rows,
+        filters=filters,
+        audit_action=audit_text.action_label,
+        audit_object=audit_text.object_label,
+        audit_details=audit_text.details,
+    ), status
 
 
 def _summary(raw: str) -> dict:

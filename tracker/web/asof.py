@@ -3,6 +3,7 @@
 One parser for every page (tracker.dates.resolve_data_dates): a bad value leaves the page
 showing today's state under the message, and the view answers 400.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

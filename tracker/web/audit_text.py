@@ -1,6 +1,7 @@
 """The audit log in words: each recorded action as a sentence in the reader's language, and
 its before/after values as "field: old → new" phrases with the fields' names, instead of
 raw action codes (``update.approve``) and dictionary dumps. The stored rows are unchanged."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -74,24 +75,56 @@ OBJECTS: dict[str, Any] = {
 }
 
 FIELDS: dict[str, Any] = {
-    "item": _l("Action item"), "status": _l("Status"), "progress": _l("Progress (%)"),
-    "effective_date": _l("Data date"), "based_on_version": None, "version": None, "corrects_id": _l("Corrects report"),
-    "replaces_id": _l("Replaces report"), "attachments": _l("Evidence files"), "measurements": _l("Measurements"),
-    "evidence_url": _l("Evidence link"), "reason": _l("Reason"), "comment": _l("Comment"),
-    "decision": _l("Decision"), "update_id": _l("Report"), "action_item_id": _l("Action item"),
-    "start_date": _l("Start date"), "due_date": _l("Due date"), "budget_amount": _l("Budget (NT$)"),
-    "budget_source": _l("Budget source"), "budget_note": _l("Budget note"),
-    "proposed_start_date": _l("Proposed start date"), "proposed_due_date": _l("Proposed due date"),
-    "proposed_budget_amount": _l("Proposed budget (NT$)"), "proposed_budget_source": _l("Proposed budget source"),
-    "proposed_budget_note": _l("Proposed budget note"), "title_zh": _l("Title (Chinese)"),
-    "title_en": _l("Title (English)"), "description_zh": _l("Description (Chinese)"),
-    "description_en": _l("Description (English)"), "lead_department": _l("Lead department"),
-    "supporting_departments": _l("Supporting departments"), "weight": _l("Weight"), "review_year": _l("Year-end review of"),
-    "recommendation_id": _l("Recommendation"), "decided_on": _l("Decision date"), "decided_by": _l("Decided by"),
-    "returned": _l("It had been returned"), "length": _l("Length (characters)"), "email": _l("E-mail address"),
-    "role": _l("Role"), "name": _l("Name"), "department": _l("Department"), "locale": _l("Language"),
-    "active": _l("Active"), "code": _l("Code"), "name_zh": _l("Chinese name"), "name_en": _l("English name"),
-    "lead_department_id": _l("Lead department"), "supporting_department_ids": _l("Supporting departments"),
+    "item": _l("Action item"),
+    "status": _l("Status"),
+    "progress": _l("Progress (%)"),
+    "effective_date": _l("Data date"),
+    "based_on_version": None,
+    "version": None,
+    "corrects_id": _l("Corrects report"),
+    "replaces_id": _l("Replaces report"),
+    "attachments": _l("Evidence files"),
+    "measurements": _l("Measurements"),
+    "evidence_url": _l("Evidence link"),
+    "reason": _l("Reason"),
+    "comment": _l("Comment"),
+    "decision": _l("Decision"),
+    "update_id": _l("Report"),
+    "action_item_id": _l("Action item"),
+    "start_date": _l("Start date"),
+    "due_date": _l("Due date"),
+    "budget_amount": _l("Budget (NT$)"),
+    "budget_source": _l("Budget source"),
+    "budget_note": _l("Budget note"),
+    "proposed_start_date": _l("Proposed start date"),
+    "proposed_due_date": _l("Proposed due date"),
+    "proposed_budget_amount": _l("Proposed budget (NT$)"),
+    "proposed_budget_source": _l("Proposed budget source"),
+    "proposed_budget_note": _l("Proposed budget note"),
+    "title_zh": _l("Title (Chinese)"),
+    "title_en": _l("Title (English)"),
+    "description_zh": _l("Description (Chinese)"),
+    "description_en": _l("Description (English)"),
+    "lead_department": _l("Lead department"),
+    "supporting_departments": _l("Supporting departments"),
+    "weight": _l("Weight"),
+    "review_year": _l("Year-end review of"),
+    "recommendation_id": _l("Recommendation"),
+    "decided_on": _l("Decision date"),
+    "decided_by": _l("Decided by"),
+    "returned": _l("It had been returned"),
+    "length": _l("Length (characters)"),
+    "email": _l("E-mail address"),
+    "role": _l("Role"),
+    "name": _l("Name"),
+    "department": _l("Department"),
+    "locale": _l("Language"),
+    "active": _l("Active"),
+    "code": _l("Code"),
+    "name_zh": _l("Chinese name"),
+    "name_en": _l("English name"),
+    "lead_department_id": _l("Lead department"),
+    "supporting_department_ids": _l("Supporting departments"),
 }
 
 
@@ -147,8 +180,14 @@ def details(summary: dict) -> list[str]:
         if key in FIELDS and FIELDS[key] is None:
             continue
         if key in before and key in after:
-            out.append(_("%(field)s: %(old)s → %(new)s", field=_field(key), old=_value(key, before[key]),
-                         new=_value(key, after[key])))
+            out.append(
+                _(
+                    "%(field)s: %(old)s → %(new)s",
+                    field=_field(key),
+                    old=_value(key, before[key]),
+                    new=_value(key, after[key]),
+                )
+            )
         elif key in after:
             out.append(f"{_field(key)}: {_value(key, after[key])}")
         else:

@@ -1,4 +1,5 @@
 """Signing in and out, and personal API tokens."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -6,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..services import DomainError, NotFound, accounts
-from ..services import throttle
+from ..services import DomainError, NotFound, accounts, throttle
 from ..services import tokens as token_service
 from ..services.audit import record_event
 from .authn import end_session, landing_url, safe_next, start_session
@@ -74,10 +74,18 @@ def tokens():
             form = TokenForm(formdata=None)
     form.password.data = ""
     form.code.data = ""
-    resp = make_response(render_template("auth/tokens.html", form=form, new_token=new_token,
-                                         tokens=token_service.user_tokens(user), revoke_form=ConfirmForm(),
-                                         needs_code=user.totp_enabled,
-                                         revoked_reason=token_service.revoked_reason_label), status)
+    resp = make_response(
+        render_template(
+            "auth/tokens.html",
+            form=form,
+            new_token=new_token,
+            tokens=token_service.user_tokens(user),
+            revoke_form=ConfirmForm(),
+            needs_code=user.totp_enabled,
+            revoked_reason=token_service.revoked_reason_label,
+        ),
+        status,
+    )
     # The raw token appears in this one response only: never cache it.
     resp.headers["Cache-Control"] = "no-store"
     return resp
@@ -95,4 +103,3 @@ def revoke_token(token_id: int):
     db.session.commit()
     flash(_("The token %(prefix)s… no longer works.", prefix=token.prefix), "success")
     return redirect(url_for("auth.tokens"))
-

@@ -12,10 +12,12 @@
   sends on its own. API writes that ride on the session cookie still need X-CSRFToken.
 - Every 403 answer is written to the audit log.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, redirect, request, request_started, session, url_for
@@ -120,9 +122,9 @@ def safe_next(target: str | None, default: str) -> str:
 
 # Where each role lands after signing in and on "/": on its work (docs/domain.md "Users").
 LANDING = {
-    "reviewer": "review.queue",   # reports waiting for review
-    "admin": "review.queue",      # administrators review too; administration is one click away
-    "editor": "mydept.index",     # the department's items and what is due this period
+    "reviewer": "review.queue",  # reports waiting for review
+    "admin": "review.queue",  # administrators review too; administration is one click away
+    "editor": "mydept.index",  # the department's items and what is due this period
     "viewer": "dashboard.index",  # overall progress
 }
 
@@ -163,13 +165,19 @@ def _require_login():
         return None
     if not current_user.is_authenticated:
         if is_api_request():
-            resp = json_error(401, str(_l("Sign in, or send a personal API token as 'Authorization: Bearer <token>'.")),
-                              code="unauthorized")
+            resp = json_error(
+                401,
+                str(_l("Sign in, or send a personal API token as 'Authorization: Bearer <token>'.")),
+                code="unauthorized",
+            )
             resp.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
             return resp
         # After signing in, come back here (or, for a refused POST, to the page that sent it).
-        target = ((request.full_path if request.query_string else request.path)
-                  if request.method == "GET" else _path_of(request.referrer))
+        target = (
+            (request.full_path if request.query_string else request.path)
+            if request.method == "GET"
+            else _path_of(request.referrer)
+        )
         return redirect(url_for("auth.login", next=target if is_safe_next(target) else None))
     _check_csrf()
     return None
@@ -202,8 +210,13 @@ def _audit_forbidden(response):  # noqa: ANN001
     try:
         db.session.rollback()
         user = current_user if current_user.is_authenticated else None
-        record_event("access.denied", user=user, object_type="endpoint", object_id=request.endpoint or "",
-                     note=f"{request.method} {request.path}"[:500])
+        record_event(
+            "access.denied",
+            user=user,
+            object_type="endpoint",
+            object_id=request.endpoint or "",
+            note=f"{request.method} {request.path}"[:500],
+        )
         db.session.commit()
     except Exception:  # pragma: no cover - never turn a 403 into a 500 because of the log
         db.session.rollback()
@@ -213,8 +226,19 @@ def _audit_forbidden(response):  # noqa: ANN001
 
 # Per-request values kept on ``g``. Cleared when a request starts because ``g`` belongs to
 # the app context, which outlives a request when one is already pushed (tests, CLI).
-REQUEST_SCOPED_G = ("_login_user", "request_id", "auth_via_token", "api_user", "denial_logged", "csrf_token",
-                    "csrf_valid", "log_user_id", "input_refused", "error_logged", "nav_badges")
+REQUEST_SCOPED_G = (
+    "_login_user",
+    "request_id",
+    "auth_via_token",
+    "api_user",
+    "denial_logged",
+    "csrf_token",
+    "csrf_valid",
+    "log_user_id",
+    "input_refused",
+    "error_logged",
+    "nav_badges",
+)
 
 
 def _fresh_request_state(sender: Flask, **extra: Any) -> None:

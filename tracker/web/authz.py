@@ -1,8 +1,9 @@
 """View decorators for role checks (authentication itself is enforced globally)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Callable
 
 from flask import abort
 from flask_login import current_user

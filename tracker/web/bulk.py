@@ -1,6 +1,7 @@
 """Bulk status update for department editors: download the items the department must
 report on as a spreadsheet, fill it in, upload it (services/bulk.py; the same rules and
 review flow as one update at a time, all or nothing)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -33,13 +34,20 @@ def index():
             result = bulk.upload(current_user, upload.filename, upload.stream.read(max_bytes() + 1))
         if result.ok:
             db.session.commit()
-            flash(_("%(n)d status updates submitted for review: %(codes)s.", n=len(result.submitted),
-                    codes=", ".join(result.submitted)), "success")
+            flash(
+                _(
+                    "%(n)d status updates submitted for review: %(codes)s.",
+                    n=len(result.submitted),
+                    codes=", ".join(result.submitted),
+                ),
+                "success",
+            )
             return redirect(url_for("bulk.index"))
         status = 422
     period, rows = bulk.department_items(current_user.department_id)
-    return render_template("bulk/index.html", period=period, rows=rows, result=result,
-                           department=current_user.department), status
+    return render_template(
+        "bulk/index.html", period=period, rows=rows, result=result, department=current_user.department
+    ), status
 
 
 @bp.get("/download.<fmt>")
@@ -49,8 +57,12 @@ def download(fmt: str):
         abort(404)
     locale = current_locale()
     data = bulk.download(current_user.department_id, fmt, locale)
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     code = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in current_user.department.code)
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="status-updates_{code}.{fmt}"'})
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="status-updates_{code}.{fmt}"'}
+    )

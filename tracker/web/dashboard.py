@@ -6,6 +6,7 @@ functions behind the summary API and the annual export. The dashboard reads the 
 model's roll-ups, so its cost does not grow with the number of items; lists are capped
 and paginated.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -38,8 +39,11 @@ def report_filter(raw: str | None) -> tuple[list[int] | None, Report | None, str
         return None, None, None
     value = raw.strip()
     # ASCII digits name an id (get_by_id: none can be above 2**31-1); anything else a code.
-    report = (get_by_id(Report, value) if looks_like_number(value)
-              else db.session.scalar(select(Report).where(Report.code == value[:60])))
+    report = (
+        get_by_id(Report, value)
+        if looks_like_number(value)
+        else db.session.scalar(select(Report).where(Report.code == value[:60]))
+    )
     if report is None:
         return None, None, _("No such report: %(value)s.", value=value[:60])
     return [report.id], report, None
@@ -55,8 +59,13 @@ def page_number(raw: str | None) -> int:
 
 def _reports() -> list:
     """Every report (id, code, titles, date) for the chooser: plain rows."""
-    return list(db.session.execute(select(Report.id, Report.code, Report.title_zh, Report.title_en,
-                                          Report.report_date).order_by(Report.report_date.desc(), Report.id)))
+    return list(
+        db.session.execute(
+            select(Report.id, Report.code, Report.title_zh, Report.title_en, Report.report_date).order_by(
+                Report.report_date.desc(), Report.id
+            )
+        )
+    )
 
 
 def _chosen(reports: list, raw: str | None):
@@ -88,15 +97,26 @@ def index():
     report_rows = sorted(summary.reports, key=lambda r: (r.report_date, r.id), reverse=True)
     pages = max(1, -(-len(report_rows) // REPORTS_PER_PAGE))
     page = min(page, pages)
-    shown_reports = report_rows[(page - 1) * REPORTS_PER_PAGE: page * REPORTS_PER_PAGE]
+    shown_reports = report_rows[(page - 1) * REPORTS_PER_PAGE : page * REPORTS_PER_PAGE]
     empty = progress.ReportStats()
     per_report = {r.id: summary.report_stats.get(r.id, empty) for r in shown_reports}
     return render_template(
-        "dashboard/index.html", summary=summary, as_of=as_of, report=report, reports=all_reports,
-        charts=summary_charts(summary, current_locale(), shown_reports, narrow=True), adoptions=adoptions,
-        statuses=list(Status), table_html=charts.table_html, can_review=permissions.can_review(current_user),
-        shown_reports=shown_reports, per_report=per_report, page=page, pages=pages,
-        single=len(summary.reports) == 1, include_archived=include_archived,
+        "dashboard/index.html",
+        summary=summary,
+        as_of=as_of,
+        report=report,
+        reports=all_reports,
+        charts=summary_charts(summary, current_locale(), shown_reports, narrow=True),
+        adoptions=adoptions,
+        statuses=list(Status),
+        table_html=charts.table_html,
+        can_review=permissions.can_review(current_user),
+        shown_reports=shown_reports,
+        per_report=per_report,
+        page=page,
+        pages=pages,
+        single=len(summary.reports) == 1,
+        include_archived=include_archived,
         archived_hidden=archived_hidden,
     ), (400 if as_of.error else 200)
 
@@ -105,12 +125,15 @@ def index():
 @require(permissions.can_view_dashboard)
 def benchmark_page(rec_id: int):
     rec = db.session.scalar(
-        select(Recommendation).where(Recommendation.id == rec_id).options(
+        select(Recommendation)
+        .where(Recommendation.id == rec_id)
+        .options(
             selectinload(Recommendation.report),
             selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
             selectinload(Recommendation.indicators).selectinload(Indicator.data_department),
             selectinload(Recommendation.indicators).selectinload(Indicator.practice),
-        ))
+        )
+    )
     if rec is None:
         abort(404)
     as_of = page_dates()
@@ -120,10 +143,15 @@ def benchmark_page(rec_id: int):
     items = [i for i in items if item_states[i.id].exists]
     locale = current_locale()
     return render_template(
-        "dashboard/benchmark.html", rec=rec, as_of=as_of,
+        "dashboard/benchmark.html",
+        rec=rec,
+        as_of=as_of,
         states=[states[i.id] for i in rec.indicators],
-        chart_for=lambda st: indicator_chart(st, locale), table_html=charts.table_html,
-        rollup=progress.rollup(items, item_states), items=items, item_states=item_states,
+        chart_for=lambda st: indicator_chart(st, locale),
+        table_html=charts.table_html,
+        rollup=progress.rollup(items, item_states),
+        items=items,
+        item_states=item_states,
         adoption=latest_adoptions([rec.id], as_of.dates).get(rec.id),
     ), (400 if as_of.error else 200)
 
@@ -142,9 +170,17 @@ def flagged():
     page = page_number(request.args.get("page"))
     per_page = 50
     summary = progress.build_summary(as_of.dates, report_ids, flag_limit=page * per_page, decision_limit=0)
-    rows = summary.flagged[flag][(page - 1) * per_page: page * per_page]
+    rows = summary.flagged[flag][(page - 1) * per_page : page * per_page]
     total = summary.flag_counts[flag]
     pages = max(1, -(-total // per_page))
-    return render_template("dashboard/flagged.html", flag=flag, rows=rows, total=total, page=min(page, pages),
-                           pages=pages, as_of=as_of, report=report, summary=summary), \
-        (400 if as_of.error else 200)
+    return render_template(
+        "dashboard/flagged.html",
+        flag=flag,
+        rows=rows,
+        total=total,
+        page=min(page, pages),
+        pages=pages,
+        as_of=as_of,
+        report=report,
+        summary=summary,
+    ), (400 if as_of.error else 200)

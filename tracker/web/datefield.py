@@ -14,6 +14,7 @@ server: there is no second parser in JavaScript).
 * ``DateValueField``: ``data`` is a ``date`` (or None); a value that is not a date is
   refused by the field itself.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,8 +34,10 @@ bp = Blueprint("dates", __name__, url_prefix="/dates")
 
 
 def not_a_date_message(text: str) -> str:
-    return _("“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
-             value=str(text).strip()[:40])
+    return _(
+        "“%(value)s” is not a date: write it as 107/12/31 (ROC year), 1071231 or 2018-12-31.",
+        value=str(text).strip()[:40],
+    )
 
 
 def echo_text(day: date | None) -> str:
@@ -56,11 +59,20 @@ class DateText:
             value = kwargs.pop(bound, None)
             if value:
                 kwargs[f"data-{bound}"] = value.isoformat() if isinstance(value, date) else str(value)
-        described = " ".join(x for x in (kwargs.pop("aria-describedby", None) or kwargs.pop("aria_describedby", None),
-                                         echo_id) if x)
+        described = " ".join(
+            x for x in (kwargs.pop("aria-describedby", None) or kwargs.pop("aria_describedby", None), echo_id) if x
+        )
         css = " ".join(x for x in ("input-date", kwargs.pop("class", "") or kwargs.pop("class_", "")) if x)
-        attrs = {"type": "text", "autocomplete": "off", "spellcheck": "false", "class": css,
-                 "data-date-input": echo_id, "aria-describedby": described, "maxlength": 40, **kwargs}
+        attrs = {
+            "type": "text",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "class": css,
+            "data-date-input": echo_id,
+            "aria-describedby": described,
+            "maxlength": 40,
+            **kwargs,
+        }
         if getattr(field.flags, "required", False):
             attrs.setdefault("required", True)
         value = field._value()
@@ -118,8 +130,13 @@ def not_future(form: Any, field: Any) -> None:
     today = dates.today()
     if day is not None and day > today:
         locale = current_locale()
-        raise StopValidation(_("%(date)s is after today (%(today)s): choose today or an earlier date.",
-                               date=format_date(day, locale), today=format_date(today, locale)))
+        raise StopValidation(
+            _(
+                "%(date)s is after today (%(today)s): choose today or an earlier date.",
+                date=format_date(day, locale),
+                today=format_date(today, locale),
+            )
+        )
 
 
 @bp.get("/parse")
@@ -141,12 +158,14 @@ def parse():
         low = dates.parse_date(request.args.get("min", "")) if request.args.get("min") else None
         if high is not None and day > high:
             body["ok"] = False
-            body["message"] = _("%(date)s is after %(limit)s.", date=format_date(day, locale),
-                                limit=format_date(high, locale))
+            body["message"] = _(
+                "%(date)s is after %(limit)s.", date=format_date(day, locale), limit=format_date(high, locale)
+            )
         elif low is not None and day < low:
             body["ok"] = False
-            body["message"] = _("%(date)s is before %(limit)s.", date=format_date(day, locale),
-                                limit=format_date(low, locale))
+            body["message"] = _(
+                "%(date)s is before %(limit)s.", date=format_date(day, locale), limit=format_date(low, locale)
+            )
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

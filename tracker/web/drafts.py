@@ -4,6 +4,7 @@ docs/drafting.md. The draft lives in the database (several workers serve these p
 every change posts the draft's version, so two administrators cannot overwrite each
 other's edits unknowingly.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -62,8 +63,13 @@ def upload():
         db.session.rollback()
         return _index_page(exc.message, 422)
     db.session.commit()
-    flash(_("%(num)d recommendations were found. Review them, then confirm the report.",
-            num=len(draft.data["recommendations"])), "success")
+    flash(
+        _(
+            "%(num)d recommendations were found. Review them, then confirm the report.",
+            num=len(draft.data["recommendations"]),
+        ),
+        "success",
+    )
     return redirect(url_for("drafts.review", draft_id=draft.id))
 
 
@@ -73,9 +79,16 @@ def _review_page(draft: ReportDraft, errors: dict | None = None, submitted: dict
     suggestions = sdg.duplicate_suggestions(draft.data.get("recommendations") or [])
     cover = draft.source_text.split("\n\n")[:20]
     return render_template(
-        "drafts/review.html", draft=draft, recs=draft.data.get("recommendations") or [], errors=errors or {},
-        submitted=submitted or {}, cover=cover, paragraphs_of=drafting.paragraphs_of,
-        suggested_code=drafting.suggest_code(draft), suggestions=suggestions, sdg_label=sdg.target_label,
+        "drafts/review.html",
+        draft=draft,
+        recs=draft.data.get("recommendations") or [],
+        errors=errors or {},
+        submitted=submitted or {},
+        cover=cover,
+        paragraphs_of=drafting.paragraphs_of,
+        suggested_code=drafting.suggest_code(draft),
+        suggestions=suggestions,
+        sdg_label=sdg.target_label,
     ), status
 
 
@@ -104,8 +117,14 @@ def _after(draft: ReportDraft, operation, message: str, *, anchor: str = "", sco
 def meta(draft_id: int):
     draft = _draft(draft_id)
     values = {k: request.form.get(k, "") for k in drafting.META_FIELDS if k in request.form}
-    return _after(draft, lambda: drafting.update_meta(draft, values, current_user, _version()),
-                  _("The report's fields were saved."), anchor="meta", scope="meta.", submitted={"meta": values})
+    return _after(
+        draft,
+        lambda: drafting.update_meta(draft, values, current_user, _version()),
+        _("The report's fields were saved."),
+        anchor="meta",
+        scope="meta.",
+        submitted={"meta": values},
+    )
 
 
 @bp.post("/<int:draft_id>/recommendations/<int(min=0):index>")
@@ -116,7 +135,8 @@ def recommendation(draft_id: int, index: int):
     form = request.form
     if action == "save":
         op = lambda: drafting.edit_recommendation(  # noqa: E731
-            draft, index, form.get("section", ""), form.get("title", ""), form.get("text", ""), current_user, version)
+            draft, index, form.get("section", ""), form.get("title", ""), form.get("text", ""), current_user, version
+        )
         message = _("The recommendation was saved.")
     elif action == "drop":
         op = lambda: drafting.drop_recommendation(draft, index, current_user, version)  # noqa: E731
@@ -155,8 +175,14 @@ def confirm(draft_id: int):
 
     def op():
         created["report"] = drafting.confirm_draft(
-            draft, current_user, code=form.get("code", ""), title_en=form.get("title_en", ""),
-            agency_en=form.get("agency_en", ""), destination_en=form.get("destination_en", ""), version=_version())
+            draft,
+            current_user,
+            code=form.get("code", ""),
+            title_en=form.get("title_en", ""),
+            agency_en=form.get("agency_en", ""),
+            destination_en=form.get("destination_en", ""),
+            version=_version(),
+        )
 
     try:
         op()
@@ -168,8 +194,14 @@ def confirm(draft_id: int):
         return _review_page(_draft(draft_id), errors, {"confirm": dict(form)}, status)
     db.session.commit()
     report = created["report"]
-    flash(_("Report %(code)s was created with %(num)d recommendations.", code=report.code,
-            num=len(report.recommendations)), "success")
+    flash(
+        _(
+            "Report %(code)s was created with %(num)d recommendations.",
+            code=report.code,
+            num=len(report.recommendations),
+        ),
+        "success",
+    )
     return redirect(url_for("reports.report", report_id=report.id))
 
 

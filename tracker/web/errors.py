@@ -6,6 +6,7 @@ the request id, answers JSON under /api/ and the error page elsewhere, and adds 
 security headers itself. If even the error page cannot be rendered, a fixed page is
 sent instead, so the answer is never a bare server default.
 """
+
 from __future__ import annotations
 
 import logging
@@ -28,14 +29,18 @@ _FALLBACK_PAGE = (Path(__file__).resolve().parent.parent / "data" / "fallback-50
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return request.path.startswith("/api/") or (request.accept_mimetypes.best == "application/json")
 
 
 def json_error(status: int, message: str, code: str | None = None, **extra: object):
-    body = {"error": {"status": status, "code": code or str(status), "message": message,
-                      "request_id": g.get("request_id", "")}}
+    body = {
+        "error": {
+            "status": status,
+            "code": code or str(status),
+            "message": message,
+            "request_id": g.get("request_id", ""),
+        }
+    }
     body["error"].update(extra)
     resp = jsonify(body)
     resp.status_code = status
@@ -77,9 +82,14 @@ def server_error(exc: BaseException | None):
         request_id = uuid.uuid4().hex[:16]
     original = getattr(exc, "original_exception", None) or exc
     try:
-        log.error("Unhandled error (request %s): %s", request_id, type(original).__name__,
-                  exc_info=(type(original), original, original.__traceback__)
-                  if isinstance(original, BaseException) else None)
+        log.error(
+            "Unhandled error (request %s): %s",
+            request_id,
+            type(original).__name__,
+            exc_info=(type(original), original, original.__traceback__)
+            if isinstance(original, BaseException)
+            else None,
+        )
     except Exception:  # noqa: BLE001 - logging must never stop the answer
         pass
     g.error_logged = True
@@ -88,14 +98,16 @@ def server_error(exc: BaseException | None):
         if wants_json():
             resp = json_error(500, "Internal server error", code="internal_error")
         else:
-            resp = Response(render_template("errors/500.html", error=None, status=500), 500,
-                            mimetype="text/html")
+            resp = Response(render_template("errors/500.html", error=None, status=500), 500, mimetype="text/html")
     except Exception:  # noqa: BLE001 - the page itself failed (database, template): send a fixed one
         _rollback()
         if has_request_context() and request.path.startswith("/api/"):
             resp = Response(
                 '{"error":{"status":500,"code":"internal_error","message":"Internal server error",'
-                f'"request_id":"{request_id}"}}}}', 500, mimetype="application/json")
+                f'"request_id":"{request_id}"}}}}',
+                500,
+                mimetype="application/json",
+            )
         else:
             resp = Response(_FALLBACK_PAGE.format(request_id=request_id), 500, mimetype="text/html")
     resp.status_code = 500
@@ -136,8 +148,7 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             data = getattr(exc, "data", None) or {}
             extra = {"fields": data["messages"]} if data.get("messages") else {}
-            resp = json_error(status, exc.description or exc.name,
-                              code=exc.name.lower().replace(" ", "_"), **extra)
+            resp = json_error(status, exc.description or exc.name, code=exc.name.lower().replace(" ", "_"), **extra)
         else:
             template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
             resp = Response(render_template(template, error=exc, status=status), status, mimetype="text/html")

@@ -1,5 +1,6 @@
 """The annual follow-up summary page: choose report, year, as-of date, format and language;
 download the file (reviewers, viewers and administrators)."""
+
 from __future__ import annotations
 
 import io
@@ -36,16 +37,24 @@ class ExportForm(Form):
 
     report = SelectField(_l("Report"), validate_choice=False)
     year = SelectField(_l("Year"), validate_choice=False)
-    as_of = DateTextField(_l("As of"), description=_l(
-        "Optional. The state on this date, within the year. Default: 31 December of the "
-        "year, or today for the current year."))
-    known_at = DateTextField(_l("Approvals and decisions as of"), description=_l(
-        "Optional. Only what was approved or decided by this date counts (default: today)."))
-    format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="odt",
-                         validate_choice=False)
+    as_of = DateTextField(
+        _l("As of"),
+        description=_l(
+            "Optional. The state on this date, within the year. Default: 31 December of the "
+            "year, or today for the current year."
+        ),
+    )
+    known_at = DateTextField(
+        _l("Approvals and decisions as of"),
+        description=_l("Optional. Only what was approved or decided by this date counts (default: today)."),
+    )
+    format = SelectField(
+        _l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="odt", validate_choice=False
+    )
     # Not "lang": ?lang= switches the language of the whole interface (tracker/locale.py).
-    language = SelectField(_l("Language"), choices=choices([("zh-TW", "中文（臺灣）"), ("en", "English")]),
-                       validate_choice=False)
+    language = SelectField(
+        _l("Language"), choices=choices([("zh-TW", "中文（臺灣）"), ("en", "English")]), validate_choice=False
+    )
     submit = SubmitField(_l("Download"))
 
 
@@ -53,8 +62,9 @@ def _form() -> ExportForm:
     form = ExportForm(request.args)
     reports = list(db.session.scalars(select(Report).order_by(Report.report_date.desc(), Report.id)))
     locale = current_locale()
-    form.report.choices = choices([("", str(_l("All reports")))] + [
-        (str(r.id), r.title_en if locale == "en" else r.title_zh) for r in reports])
+    form.report.choices = choices(
+        [("", str(_l("All reports")))] + [(str(r.id), r.title_en if locale == "en" else r.title_zh) for r in reports]
+    )
     now = today()
     first = min((r.trip_start.year for r in reports), default=now.year)
     form.year.choices = choices((str(y), format_year(y, locale)) for y in range(now.year, first - 1, -1))
@@ -78,15 +88,22 @@ def download():
     """The file, or the form again with the problem next to its field (400)."""
     form = _form()
     try:
-        options = resolve_options(year=form.year.data, as_of=form.as_of.data, fmt=form.format.data,
-                                  lang=form.language.data, report=form.report.data, today=today(),
-                                  known_at=form.known_at.data)
+        options = resolve_options(
+            year=form.year.data,
+            as_of=form.as_of.data,
+            fmt=form.format.data,
+            lang=form.language.data,
+            report=form.report.data,
+            today=today(),
+            known_at=form.known_at.data,
+        )
         data = render_summary(options)
     except ExportError as exc:
         leftover = apply_errors(form, {exc.field or "": exc.message}, aliases={"lang": "language"})
         return render_template("exports/index.html", form=form, errors=leftover), 400
-    resp = send_file(io.BytesIO(data), mimetype=options.mimetype, as_attachment=True,
-                     download_name=options.filename, max_age=0)
+    resp = send_file(
+        io.BytesIO(data), mimetype=options.mimetype, as_attachment=True, download_name=options.filename, max_age=0
+    )
     # Werkzeug appends "; charset=utf-8" to every text/* type, also to "text/csv; charset=utf-8".
     resp.headers["Content-Type"] = options.mimetype
     return resp

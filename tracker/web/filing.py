@@ -1,6 +1,7 @@
 """Filing the annual summary (歸檔): the filed documents of every year (downloadable exactly as
 filed, with their SHA-256), and for reviewers the forms to file a year's summary and to
 reopen a filed year with a reason. Rules: docs/domain.md ("The annual summary")."""
+
 from __future__ import annotations
 
 import io
@@ -32,12 +33,16 @@ bp = Blueprint("filing", __name__, url_prefix="/filing")
 class FileForm(Form):
     report = SelectField(_l("Report"), validate_choice=False)
     year = SelectField(_l("Year"), validate_choice=False)
-    known_at = DateTextField(_l("Approvals and decisions as of"), description=_l(
-        "Optional. Only what was approved or decided by this date counts (default: today)."))
-    format = SelectField(_l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="pdf",
-                         validate_choice=False)
-    language = SelectField(_l("Language"), choices=choices([("zh-TW", "中文（臺灣）"), ("en", "English")]),
-                           validate_choice=False)
+    known_at = DateTextField(
+        _l("Approvals and decisions as of"),
+        description=_l("Optional. Only what was approved or decided by this date counts (default: today)."),
+    )
+    format = SelectField(
+        _l("Format"), choices=choices((k, FORMAT_LABELS[k]) for k in FORMATS), default="pdf", validate_choice=False
+    )
+    language = SelectField(
+        _l("Language"), choices=choices([("zh-TW", "中文（臺灣）"), ("en", "English")]), validate_choice=False
+    )
     note = TextAreaField(_l("Note"))
     allow_draft = BooleanField(_l("File it even though it is still a draft"))
 
@@ -51,8 +56,9 @@ class ReopenForm(Form):
 def _choices(form: Form, default_year: bool = False) -> None:
     reports = list(db.session.scalars(select(Report).order_by(Report.report_date.desc(), Report.id)))
     locale = current_locale()
-    form.report.choices = choices([("", str(_l("All reports")))] + [
-        (str(r.id), r.title_en if locale == "en" else r.title_zh) for r in reports])
+    form.report.choices = choices(
+        [("", str(_l("All reports")))] + [(str(r.id), r.title_en if locale == "en" else r.title_zh) for r in reports]
+    )
     now = today()
     first = min((r.report_date.year for r in reports), default=now.year)
     form.year.choices = choices((str(y), format_year(y, locale)) for y in range(now.year, first - 1, -1))
@@ -64,8 +70,14 @@ def _choices(form: Form, default_year: bool = False) -> None:
 
 def _page(file_form: FileForm, reopen_form: ReopenForm, errors: list[str], status: int = 200):
     filed = filing_ops.filings()
-    return render_template("review/filing.html", filings=filed, file_form=file_form, reopen_form=reopen_form,
-                           errors=errors, can_file=permissions.can_review(current_user)), status
+    return render_template(
+        "review/filing.html",
+        filings=filed,
+        file_form=file_form,
+        reopen_form=reopen_form,
+        errors=errors,
+        can_file=permissions.can_review(current_user),
+    ), status
 
 
 @bp.get("/")
@@ -86,8 +98,9 @@ def download():
     row = get_by_id(SummaryFiling, request.args.get("id"))
     if row is None:
         abort(404)
-    resp = send_file(io.BytesIO(row.content), mimetype=row.mimetype, as_attachment=True,
-                     download_name=row.filename, max_age=0)
+    resp = send_file(
+        io.BytesIO(row.content), mimetype=row.mimetype, as_attachment=True, download_name=row.filename, max_age=0
+    )
     resp.headers["Content-Type"] = row.mimetype
     resp.headers["X-Content-SHA256"] = row.sha256
     return resp
@@ -100,17 +113,30 @@ def file():
     _choices(file_form)
     _choices(reopen_form)
     try:
-        options = resolve_options(year=file_form.year.data, as_of=None, fmt=file_form.format.data,
-                                  lang=file_form.language.data, report=file_form.report.data, today=today(),
-                                  known_at=file_form.known_at.data)
-        row = file_year(options, current_user, note=file_form.note.data or "",
-                        allow_draft=bool(file_form.allow_draft.data))
+        options = resolve_options(
+            year=file_form.year.data,
+            as_of=None,
+            fmt=file_form.format.data,
+            lang=file_form.language.data,
+            report=file_form.report.data,
+            today=today(),
+            known_at=file_form.known_at.data,
+        )
+        row = file_year(
+            options, current_user, note=file_form.note.data or "", allow_draft=bool(file_form.allow_draft.data)
+        )
     except (ExportError, DomainError) as exc:  # refused before anything was written
         leftover = apply_errors(file_form, {exc.field or "": exc.message}, aliases={"lang": "language"})
         return _page(file_form, reopen_form, leftover, 400)
     db.session.commit()
-    flash(_("Filed %(file)s (SHA-256 %(sha)s…). The year's records are locked until it is reopened.",
-            file=row.filename, sha=row.sha256[:16]), "success")
+    flash(
+        _(
+            "Filed %(file)s (SHA-256 %(sha)s…). The year's records are locked until it is reopened.",
+            file=row.filename,
+            sha=row.sha256[:16],
+        ),
+        "success",
+    )
     return redirect(url_for("filing.index"))
 
 
@@ -125,8 +151,9 @@ def reopen():
         if not (year_text.isascii() and year_text.isdigit()):
             raise DomainError(_("Choose the year to reopen."), field="year")
         report = find_report(reopen_form.report.data)
-        filing_ops.reopen_year(year=int(year_text), report=report, reason=reopen_form.reason.data or "",
-                               user=current_user)
+        filing_ops.reopen_year(
+            year=int(year_text), report=report, reason=reopen_form.reason.data or "", user=current_user
+        )
     except (ExportError, DomainError) as exc:  # refused before anything was written
         leftover = apply_errors(reopen_form, {exc.field or "": exc.message})
         return _page(file_form, reopen_form, leftover, 400)

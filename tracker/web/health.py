@@ -1,6 +1,7 @@
 """``/healthz``: is the application up and its database reachable (for load balancers and
 monitoring, and the app's floor in the page benchmark: one query through every hook every
 request pays for). Public, no session needed, never cached."""
+
 from __future__ import annotations
 
 import logging

@@ -1,13 +1,14 @@
-""""My department": the items a department leads or supports, and what needs doing."""
+""" "My department": the items a department leads or supports, and what needs doing."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from .. import dates
 from ..extensions import db
 from ..models import Department, Role, Status
-from .. import dates
 from ..services import worklist
 from .dashboard import page_number
 from .nav import prime_badges
@@ -23,8 +24,9 @@ def index():
         department = current_user.department
     elif role is Role.ADMIN:
         code = (request.args.get("department") or "").strip()
-        department = (db.session.scalar(select(Department).where(func.lower(Department.code) == code.lower()))
-                      if code else None)
+        department = (
+            db.session.scalar(select(Department).where(func.lower(Department.code) == code.lower())) if code else None
+        )
         if department is None:
             departments = db.session.scalars(select(Department).order_by(Department.code)).all()
             return render_template("mydept/choose.html", departments=departments, code=code), (404 if code else 200)
@@ -40,7 +42,19 @@ def index():
     if role is Role.EDITOR:
         prime_badges({"mydept.index": work.counts["returned"]})
     return render_template(
-        "mydept/index.html", department=department, rows=work.rows, returned_rows=work.returned, total=work.total,
-        counts=work.counts, args=args, page=work.page, pages=work.pages, today=today, statuses=list(Status),
-        flags=worklist.WORKLIST_FLAGS, sorts=worklist.WORKLIST_SORTS, admin_view=role is Role.ADMIN, due=due,
+        "mydept/index.html",
+        department=department,
+        rows=work.rows,
+        returned_rows=work.returned,
+        total=work.total,
+        counts=work.counts,
+        args=args,
+        page=work.page,
+        pages=work.pages,
+        today=today,
+        statuses=list(Status),
+        flags=worklist.WORKLIST_FLAGS,
+        sorts=worklist.WORKLIST_SORTS,
+        admin_view=role is Role.ADMIN,
+        due=due,
     )

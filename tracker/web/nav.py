@@ -1,5 +1,6 @@
 """Page chrome: the main navigation (only endpoints that exist and that the user may
 open are shown) and the template helpers every page and macro relies on."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ Reviewers see every department; an editor sees the whole city too (read only) an
 on their own department. Numbers come from the read model's roll-ups
 (services/progress.department_reporting), the same ones as the dashboard's period line.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
@@ -56,16 +57,29 @@ def index():
         state = ""
     page = page_number(request.args.get("page"))
     departments = progress.department_reporting(period, report_ids)
-    totals = {name: sum(getattr(d, name) for d in departments)
-              for name in ("must_report", "reported", "on_time", "late", "approved", "pending", "returned",
-                           "not_reported")}
-    rows, total = progress.period_items(period, report_ids, department.id if department else None, state,
-                                        page, PER_PAGE)
+    totals = {
+        name: sum(getattr(d, name) for d in departments)
+        for name in ("must_report", "reported", "on_time", "late", "approved", "pending", "returned", "not_reported")
+    }
+    rows, total = progress.period_items(
+        period, report_ids, department.id if department else None, state, page, PER_PAGE
+    )
     pages = max(1, -(-total // PER_PAGE))
     dept_names = {d.id: d for d in db.session.scalars(select(Department))}
     return render_template(
-        "periods/index.html", periods=periods, period=period, report=report, department=department,
-        departments=departments, totals=totals, rows=rows, total=total, page=min(page, pages), pages=pages,
-        state=state, states=progress.PERIOD_STATES, dept_names=dept_names,
+        "periods/index.html",
+        periods=periods,
+        period=period,
+        report=report,
+        department=department,
+        departments=departments,
+        totals=totals,
+        rows=rows,
+        total=total,
+        page=min(page, pages),
+        pages=pages,
+        state=state,
+        states=progress.PERIOD_STATES,
+        dept_names=dept_names,
         can_review=permissions.can_review(current_user),
     )

@@ -5,9 +5,11 @@ and the spreadsheet import.
 Business rules live in services/portfolio.py and services/importer.py; these views turn
 their DomainErrors into messages on the form (422) and never write on their own.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -71,14 +73,31 @@ def _filters() -> tuple[svc.PortfolioFilters, dict[str, str]]:
 def index():
     f, kept = _filters()
     page = svc.portfolio_page(f)
-    return render_template("portfolio/index.html", page=page, f=f, kept=kept, choices=svc.filter_choices(),
-                           sorts=svc.SORTS, is_admin=permissions.can_administer(current_user))
+    return render_template(
+        "portfolio/index.html",
+        page=page,
+        f=f,
+        kept=kept,
+        choices=svc.filter_choices(),
+        sorts=svc.SORTS,
+        is_admin=permissions.can_administer(current_user),
+    )
 
 
 # --- administrator forms -----------------------------------------------------------------------
 
-def _form(fields: tuple, *, title: str, obj: Any, save: Callable[[dict], Any], back: str,
-          message: Callable[[Any], str], next_url: Callable[[Any], str], extra: dict | None = None):
+
+def _form(
+    fields: tuple,
+    *,
+    title: str,
+    obj: Any,
+    save: Callable[[dict], Any],
+    back: str,
+    message: Callable[[Any], str],
+    next_url: Callable[[Any], str],
+    extra: dict | None = None,
+):
     """GET: the form (filled from ``obj``); POST: ``save(values)``, then redirect, or the
     form again with every message by field (422)."""
     errors: dict[str, str] = {}
@@ -95,29 +114,51 @@ def _form(fields: tuple, *, title: str, obj: Any, save: Callable[[dict], Any], b
             return redirect(next_url(result))
     else:
         values = {k: ("" if v is None else str(v)) for k, v in svc.snapshot(obj, fields).items()} if obj else {}
-    depts = list(db.session.scalars(select(Department).order_by(Department.code))) \
-        if any(f.kind == "dept" for f in fields) else []
-    return render_template("portfolio/form.html", fields=fields, values=values, errors=errors, title=title,
-                           back=back, departments=depts, **(extra or {})), (422 if errors else 200)
+    depts = (
+        list(db.session.scalars(select(Department).order_by(Department.code)))
+        if any(f.kind == "dept" for f in fields)
+        else []
+    )
+    return render_template(
+        "portfolio/form.html",
+        fields=fields,
+        values=values,
+        errors=errors,
+        title=title,
+        back=back,
+        departments=depts,
+        **(extra or {}),
+    ), (422 if errors else 200)
 
 
 @bp.route("/reports/new", methods=["GET", "POST"])
 @require(permissions.can_administer)
 def report_new():
-    return _form(svc.REPORT_FIELDS, title=_("New report"), obj=None,
-                 save=lambda v: svc.create_report(current_user, v), back=url_for("portfolio.index"),
-                 message=lambda r: _("Report %(code)s created.", code=r.code),
-                 next_url=lambda r: url_for("portfolio.manage", report_id=r.id))
+    return _form(
+        svc.REPORT_FIELDS,
+        title=_("New report"),
+        obj=None,
+        save=lambda v: svc.create_report(current_user, v),
+        back=url_for("portfolio.index"),
+        message=lambda r: _("Report %(code)s created.", code=r.code),
+        next_url=lambda r: url_for("portfolio.manage", report_id=r.id),
+    )
 
 
 @bp.get("/reports/<int:report_id>")
 @require(permissions.can_administer)
 def manage(report_id: int):
-    report = db.session.scalar(select(Report).where(Report.id == report_id).options(
-        selectinload(Report.recommendations).selectinload(Recommendation.practices)
-        .selectinload(ReferencePractice.figures),
-        selectinload(Report.recommendations).selectinload(Recommendation.indicators),
-        selectinload(Report.recommendations).selectinload(Recommendation.action_items)))
+    report = db.session.scalar(
+        select(Report)
+        .where(Report.id == report_id)
+        .options(
+            selectinload(Report.recommendations)
+            .selectinload(Recommendation.practices)
+            .selectinload(ReferencePractice.figures),
+            selectinload(Report.recommendations).selectinload(Recommendation.indicators),
+            selectinload(Report.recommendations).selectinload(Recommendation.action_items),
+        )
+    )
     if report is None:
         abort(404)
     still_open = svc.open_items(report) if report.archived_at is None else []
@@ -133,10 +174,15 @@ def report_edit(report_id: int):
         svc.edit_report(report, current_user, values)
         return report
 
-    return _form(svc.REPORT_FIELDS, title=_("Edit report"), obj=report, save=save,
-                 back=url_for("portfolio.manage", report_id=report.id),
-                 message=lambda r: _("Report %(code)s saved.", code=r.code),
-                 next_url=lambda r: url_for("portfolio.manage", report_id=r.id))
+    return _form(
+        svc.REPORT_FIELDS,
+        title=_("Edit report"),
+        obj=report,
+        save=save,
+        back=url_for("portfolio.manage", report_id=report.id),
+        message=lambda r: _("Report %(code)s saved.", code=r.code),
+        next_url=lambda r: url_for("portfolio.manage", report_id=r.id),
+    )
 
 
 @bp.post("/reports/<int:report_id>/archive")
@@ -150,8 +196,9 @@ def archive(report_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash(_("Report %(code)s archived. It stays in the history and in past summaries.", code=report.code),
-              "success")
+        flash(
+            _("Report %(code)s archived. It stays in the history and in past summaries.", code=report.code), "success"
+        )
     return redirect(url_for("portfolio.manage", report_id=report_id))
 
 
@@ -178,30 +225,45 @@ def _back_to(report_id: int) -> Callable[[Any], str]:
 @require(permissions.can_administer)
 def recommendation_new(report_id: int):
     report = _get(Report, report_id)
-    return _form(svc.RECOMMENDATION_FIELDS, title=_("New recommendation"), obj=None,
-                 save=lambda v: svc.save_recommendation(current_user, v, report=report),
-                 back=url_for("portfolio.manage", report_id=report.id),
-                 message=lambda r: _("Recommendation %(code)s saved.", code=r.code), next_url=_back_to(report.id))
+    return _form(
+        svc.RECOMMENDATION_FIELDS,
+        title=_("New recommendation"),
+        obj=None,
+        save=lambda v: svc.save_recommendation(current_user, v, report=report),
+        back=url_for("portfolio.manage", report_id=report.id),
+        message=lambda r: _("Recommendation %(code)s saved.", code=r.code),
+        next_url=_back_to(report.id),
+    )
 
 
 @bp.route("/recommendations/<int:rec_id>/edit", methods=["GET", "POST"])
 @require(permissions.can_administer)
 def recommendation_edit(rec_id: int):
     rec = _get(Recommendation, rec_id)
-    return _form(svc.RECOMMENDATION_FIELDS, title=_("Edit recommendation"), obj=rec,
-                 save=lambda v: svc.save_recommendation(current_user, v, rec=rec),
-                 back=url_for("portfolio.manage", report_id=rec.report_id),
-                 message=lambda r: _("Recommendation %(code)s saved.", code=r.code), next_url=_back_to(rec.report_id))
+    return _form(
+        svc.RECOMMENDATION_FIELDS,
+        title=_("Edit recommendation"),
+        obj=rec,
+        save=lambda v: svc.save_recommendation(current_user, v, rec=rec),
+        back=url_for("portfolio.manage", report_id=rec.report_id),
+        message=lambda r: _("Recommendation %(code)s saved.", code=r.code),
+        next_url=_back_to(rec.report_id),
+    )
 
 
 @bp.route("/recommendations/<int:rec_id>/practices/new", methods=["GET", "POST"])
 @require(permissions.can_administer)
 def practice_new(rec_id: int):
     rec = _get(Recommendation, rec_id)
-    return _form(svc.PRACTICE_FIELDS, title=_("New reference practice"), obj=None,
-                 save=lambda v: svc.save_practice(current_user, v, recommendation=rec),
-                 back=url_for("portfolio.manage", report_id=rec.report_id),
-                 message=lambda p: _("Practice %(code)s saved.", code=p.code), next_url=_back_to(rec.report_id))
+    return _form(
+        svc.PRACTICE_FIELDS,
+        title=_("New reference practice"),
+        obj=None,
+        save=lambda v: svc.save_practice(current_user, v, recommendation=rec),
+        back=url_for("portfolio.manage", report_id=rec.report_id),
+        message=lambda p: _("Practice %(code)s saved.", code=p.code),
+        next_url=_back_to(rec.report_id),
+    )
 
 
 @bp.route("/practices/<int:practice_id>/edit", methods=["GET", "POST"])
@@ -209,10 +271,15 @@ def practice_new(rec_id: int):
 def practice_edit(practice_id: int):
     practice = _get(ReferencePractice, practice_id)
     rid = practice.recommendation.report_id
-    return _form(svc.PRACTICE_FIELDS, title=_("Edit reference practice"), obj=practice,
-                 save=lambda v: svc.save_practice(current_user, v, practice=practice),
-                 back=url_for("portfolio.manage", report_id=rid),
-                 message=lambda p: _("Practice %(code)s saved.", code=p.code), next_url=_back_to(rid))
+    return _form(
+        svc.PRACTICE_FIELDS,
+        title=_("Edit reference practice"),
+        obj=practice,
+        save=lambda v: svc.save_practice(current_user, v, practice=practice),
+        back=url_for("portfolio.manage", report_id=rid),
+        message=lambda p: _("Practice %(code)s saved.", code=p.code),
+        next_url=_back_to(rid),
+    )
 
 
 @bp.route("/practices/<int:practice_id>/figures/new", methods=["GET", "POST"])
@@ -220,10 +287,15 @@ def practice_edit(practice_id: int):
 def figure_new(practice_id: int):
     practice = _get(ReferencePractice, practice_id)
     rid = practice.recommendation.report_id
-    return _form(svc.FIGURE_FIELDS, title=_("New figure"), obj=None,
-                 save=lambda v: svc.save_figure(current_user, v, practice=practice),
-                 back=url_for("portfolio.manage", report_id=rid),
-                 message=lambda x: _("Figure %(code)s saved.", code=x.code), next_url=_back_to(rid))
+    return _form(
+        svc.FIGURE_FIELDS,
+        title=_("New figure"),
+        obj=None,
+        save=lambda v: svc.save_figure(current_user, v, practice=practice),
+        back=url_for("portfolio.manage", report_id=rid),
+        message=lambda x: _("Figure %(code)s saved.", code=x.code),
+        next_url=_back_to(rid),
+    )
 
 
 @bp.route("/figures/<int:figure_id>/edit", methods=["GET", "POST"])
@@ -231,20 +303,30 @@ def figure_new(practice_id: int):
 def figure_edit(figure_id: int):
     figure = _get(PracticeFigure, figure_id)
     rid = figure.practice.recommendation.report_id
-    return _form(svc.FIGURE_FIELDS, title=_("Edit figure"), obj=figure,
-                 save=lambda v: svc.save_figure(current_user, v, figure=figure),
-                 back=url_for("portfolio.manage", report_id=rid),
-                 message=lambda x: _("Figure %(code)s saved.", code=x.code), next_url=_back_to(rid))
+    return _form(
+        svc.FIGURE_FIELDS,
+        title=_("Edit figure"),
+        obj=figure,
+        save=lambda v: svc.save_figure(current_user, v, figure=figure),
+        back=url_for("portfolio.manage", report_id=rid),
+        message=lambda x: _("Figure %(code)s saved.", code=x.code),
+        next_url=_back_to(rid),
+    )
 
 
 @bp.route("/recommendations/<int:rec_id>/indicators/new", methods=["GET", "POST"])
 @require(permissions.can_administer)
 def indicator_new(rec_id: int):
     rec = _get(Recommendation, rec_id)
-    return _form(svc.INDICATOR_FIELDS, title=_("New indicator"), obj=None,
-                 save=lambda v: svc.save_indicator(current_user, v, recommendation=rec),
-                 back=url_for("portfolio.manage", report_id=rec.report_id),
-                 message=lambda x: _("Indicator %(code)s saved.", code=x.code), next_url=_back_to(rec.report_id))
+    return _form(
+        svc.INDICATOR_FIELDS,
+        title=_("New indicator"),
+        obj=None,
+        save=lambda v: svc.save_indicator(current_user, v, recommendation=rec),
+        back=url_for("portfolio.manage", report_id=rec.report_id),
+        message=lambda x: _("Indicator %(code)s saved.", code=x.code),
+        next_url=_back_to(rec.report_id),
+    )
 
 
 @bp.route("/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
@@ -252,24 +334,34 @@ def indicator_new(rec_id: int):
 def indicator_edit(indicator_id: int):
     indicator = _get(Indicator, indicator_id)
     rid = indicator.recommendation.report_id
-    return _form(svc.INDICATOR_FIELDS, title=_("Edit indicator"), obj=indicator,
-                 save=lambda v: svc.save_indicator(current_user, v, indicator=indicator),
-                 back=url_for("portfolio.manage", report_id=rid),
-                 message=lambda x: _("Indicator %(code)s saved.", code=x.code), next_url=_back_to(rid))
+    return _form(
+        svc.INDICATOR_FIELDS,
+        title=_("Edit indicator"),
+        obj=indicator,
+        save=lambda v: svc.save_indicator(current_user, v, indicator=indicator),
+        back=url_for("portfolio.manage", report_id=rid),
+        message=lambda x: _("Indicator %(code)s saved.", code=x.code),
+        next_url=_back_to(rid),
+    )
 
 
 @bp.route("/recommendations/<int:rec_id>/items/new", methods=["GET", "POST"])
 @require(permissions.can_administer)
 def item_new(rec_id: int):
     rec = _get(Recommendation, rec_id)
-    return _form(svc.ITEM_FIELDS, title=_("New action item"), obj=None,
-                 save=lambda v: svc.create_item(current_user, rec, v),
-                 back=url_for("portfolio.manage", report_id=rec.report_id),
-                 message=lambda x: _("Action item %(code)s created.", code=x.code), next_url=_back_to(rec.report_id))
-
+    return _form(
+        svc.ITEM_FIELDS,
+        title=_("New action item"),
+        obj=None,
+        save=lambda v: svc.create_item(current_user, rec, v),
+        back=url_for("portfolio.manage", report_id=rec.report_id),
+        message=lambda x: _("Action item %(code)s created.", code=x.code),
+        next_url=_back_to(rec.report_id),
+    )
 
 
 # --- spreadsheet import ------------------------------------------------------------------------
+
 
 @bp.route("/import", methods=["GET", "POST"])
 @require(permissions.can_administer)
@@ -291,9 +383,17 @@ def import_report():
         if result.ok and not dry_run:
             db.session.commit()
             c = result.created
-            flash(_("Imported: %(reports)d reports, %(recs)d recommendations and %(items)d action items created; "
-                    "%(unchanged)d action items were already there and unchanged.", reports=c["reports"],
-                    recs=c["recommendations"], items=c["items"], unchanged=result.unchanged["items"]), "success")
+            flash(
+                _(
+                    "Imported: %(reports)d reports, %(recs)d recommendations and %(items)d action items created; "
+                    "%(unchanged)d action items were already there and unchanged.",
+                    reports=c["reports"],
+                    recs=c["recommendations"],
+                    items=c["items"],
+                    unchanged=result.unchanged["items"],
+                ),
+                "success",
+            )
             return redirect(url_for("portfolio.index", state="all"))
         status = 200 if result.ok else 422
     return render_template("portfolio/import.html", result=result, columns=importer.COLUMNS), status
@@ -309,8 +409,14 @@ def import_template(fmt: str):
         abort(404)
     locale = current_locale()
     data = importer.template_bytes(fmt, locale)
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    mimetype = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     lang = "en" if locale == "en" else "zh-TW"
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="report-import-template_{lang}.{fmt}"'})
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="report-import-template_{lang}.{fmt}"'},
+    )

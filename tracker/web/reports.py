@@ -5,6 +5,7 @@ show the same numbers as the dashboard, the API and the exports. Each page issue
 fixed number of SQL statements whatever the number of action items (eager loading, no
 lazy loads in loops); tests/test_pages.py holds the recommendation page to that.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -19,7 +20,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import dates
 from ..extensions import db
 from ..models import (
-    ActionItem, AdoptionDecision, Indicator, Recommendation, ReferencePractice, Report,
+    ActionItem,
+    AdoptionDecision,
+    Indicator,
+    Recommendation,
+    ReferencePractice,
+    Report,
 )
 from ..models.enums import STATUS_ORDER
 from ..services import benchmark, permissions, progress, updates
@@ -30,6 +36,7 @@ from .authz import require
 parse_as_of = page_dates  # one parser for every page (tracker/web/asof.py)
 
 bp = Blueprint("reports", __name__)
+
 
 def local_today() -> date:
     """Today on Tainan's calendar (tracker.dates.today)."""
@@ -64,9 +71,8 @@ def _status_rows(counts: Counter) -> list[tuple[Any, int]]:
 def home():
     """Every role lands on its work (web.authn.landing_url): reviewers on the review queue,
     department editors on their department's page, viewers on the dashboard."""
-    from .authn import landing_url
-
     from ..locale import current_locale
+    from .authn import landing_url
 
     current_locale()  # ?lang= chosen on the way in is remembered in the session, as on any page
     target = landing_url(current_user)
@@ -109,9 +115,16 @@ def report(report_id: int):
         key=lambda row: row[0].code,
     )
     return render_template(
-        "reports/report.html", report=rep, as_of=as_of, summary=summary, adoptions=adoptions,
-        status_rows=_status_rows(summary.status_counts), flag_counts=summary.flag_counts, dept_rows=dept_rows,
-        statuses=STATUS_ORDER, can_review=permissions.can_review(current_user),
+        "reports/report.html",
+        report=rep,
+        as_of=as_of,
+        summary=summary,
+        adoptions=adoptions,
+        status_rows=_status_rows(summary.status_counts),
+        flag_counts=summary.flag_counts,
+        dept_rows=dept_rows,
+        statuses=STATUS_ORDER,
+        can_review=permissions.can_review(current_user),
     ), status
 
 
@@ -120,7 +133,9 @@ def report(report_id: int):
 def recommendation(rec_id: int):
     """One recommendation: text, adoption, practices and figures, indicators, action items."""
     rec = db.session.scalar(
-        select(Recommendation).where(Recommendation.id == rec_id).options(
+        select(Recommendation)
+        .where(Recommendation.id == rec_id)
+        .options(
             joinedload(Recommendation.report).selectinload(Report.recommendations),
             selectinload(Recommendation.practices).joinedload(ReferencePractice.figures),  # one statement
             selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
@@ -140,8 +155,15 @@ def recommendation(rec_id: int):
     siblings = rec.report.recommendations
     pos = next((i for i, r in enumerate(siblings) if r.id == rec.id), 0)
     return render_template(
-        "reports/recommendation.html", rec=rec, report=rec.report, as_of=as_of, items=items, states=states,
-        rollup=roll, indicator_states=indicator_states, adoption=adoption,
+        "reports/recommendation.html",
+        rec=rec,
+        report=rec.report,
+        as_of=as_of,
+        items=items,
+        states=states,
+        rollup=roll,
+        indicator_states=indicator_states,
+        adoption=adoption,
         practices_by_id={p.id: p for p in rec.practices},
         status_counts=_status_rows(Counter(states[i.id].status for i in items)),
         prev_rec=siblings[pos - 1] if pos > 0 else None,
@@ -155,7 +177,9 @@ def recommendation(rec_id: int):
 def action_item(item_id: int):
     """One action item: details, official state, pending update, decision, history on (D, K)."""
     item = db.session.scalar(
-        select(ActionItem).where(ActionItem.id == item_id).options(
+        select(ActionItem)
+        .where(ActionItem.id == item_id)
+        .options(
             joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
             joinedload(ActionItem.lead_department),
             joinedload(ActionItem.departments_confirmed_by),
@@ -172,8 +196,12 @@ def action_item(item_id: int):
     # the history shown is cut at the page's dates, as actions.history shows it.
     full = updates.item_timeline(item)
     state = progress.state_from_records(
-        item, item.recommendation.report.report_date, [e.record for e in full if e.kind == "update"],
-        [e.record for e in full if e.kind == "decision"], as_of.dates)
+        item,
+        item.recommendation.report.report_date,
+        [e.record for e in full if e.kind == "update"],
+        [e.record for e in full if e.kind == "decision"],
+        as_of.dates,
+    )
     timeline = updates.cut_timeline(full, as_of.dates)
     updates_by_id = {e.record.id: e.record for e in timeline if e.kind == "update"}
     pending = updates_by_id.get(state.pending.id) if state.pending else None
@@ -181,8 +209,15 @@ def action_item(item_id: int):
     decisions_by_id = {e.record.id: e.record for e in timeline if e.kind == "decision"}
     decision = decisions_by_id.get(state.decision.id) if state.decision else None
     return render_template(
-        "reports/action_item.html", item=item, rec=item.recommendation, report=item.recommendation.report,
-        as_of=as_of, state=state, pending=pending, official=official, decision=decision,
+        "reports/action_item.html",
+        item=item,
+        rec=item.recommendation,
+        report=item.recommendation.report,
+        as_of=as_of,
+        state=state,
+        pending=pending,
+        official=official,
+        decision=decision,
         indicator_states=benchmark.indicator_states(item.indicators, as_of.dates),
         timeline=timeline,
         can_submit=permissions.can_submit_update(current_user, item),

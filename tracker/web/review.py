@@ -1,5 +1,6 @@
 """Review screens: the queue (approve / return, one or many), tracking decisions,
 adoption decisions and "since last review"."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,17 +17,23 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from .. import dates, labels
 from ..errors import InvalidDate
 from ..extensions import db
-from ..locale import current_locale, format_year_number
 from ..inputs import bidi_message, has_bidi_control, parse_id
+from ..locale import current_locale, format_year_number
 from ..models import (
-    ActionItem, Adoption, AdoptionDecision, Recommendation, Report, StatusUpdate, TrackingChoice,
+    ActionItem,
+    Adoption,
+    AdoptionDecision,
+    Recommendation,
+    Report,
+    StatusUpdate,
+    TrackingChoice,
 )
 from ..services import DomainError, permissions, progress
 from ..services import review as review_ops
 from ..services.changes import changes_since, default_since
 from .authz import require
-from .datefield import DateValueField, not_future
 from .dashboard import page_number, report_filter
+from .datefield import DateValueField, not_future
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -40,19 +47,29 @@ def _no_bidi(form, field) -> None:  # noqa: ANN001
 class ReviewForm(FlaskForm):
     """One update's approve / return form (prefixed per update on the queue page)."""
 
-    comment = TextAreaField(_l("Comment to the department"), validators=[Optional(), Length(max=4000), _no_bidi],
-                            description=_l("Required when returning; shown to the department."))
-    effective_date = DateValueField(_l("Review date"), validators=[DataRequired(_l("Enter a date.")), not_future],
-                               default=review_ops.today)
+    comment = TextAreaField(
+        _l("Comment to the department"),
+        validators=[Optional(), Length(max=4000), _no_bidi],
+        description=_l("Required when returning; shown to the department."),
+    )
+    effective_date = DateValueField(
+        _l("Review date"), validators=[DataRequired(_l("Enter a date.")), not_future], default=review_ops.today
+    )
 
 
 class BatchForm(FlaskForm):
     """Approve or return every checked update with one comment and date."""
 
-    comment = TextAreaField(_l("Comment for the selected updates"), validators=[Optional(), Length(max=4000), _no_bidi],
-                            description=_l("Required when returning; shown to each department."))
-    effective_date = DateValueField(_l("Review date for the selected updates"),
-                               validators=[DataRequired(_l("Enter a date.")), not_future], default=review_ops.today)
+    comment = TextAreaField(
+        _l("Comment for the selected updates"),
+        validators=[Optional(), Length(max=4000), _no_bidi],
+        description=_l("Required when returning; shown to each department."),
+    )
+    effective_date = DateValueField(
+        _l("Review date for the selected updates"),
+        validators=[DataRequired(_l("Enter a date.")), not_future],
+        default=review_ops.today,
+    )
 
 
 class DecisionForm(FlaskForm):
@@ -62,10 +79,12 @@ class DecisionForm(FlaskForm):
         validators=[DataRequired(_l("Choose a decision."))],
         description=_l("Release is possible only for completed, ongoing or not-feasible items."),
     )
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the decision.")),
-                                                     Length(max=4000), _no_bidi])
-    effective_date = DateValueField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), not_future],
-                               default=review_ops.today)
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(_l("Give the reason for the decision.")), Length(max=4000), _no_bidi]
+    )
+    effective_date = DateValueField(
+        _l("Decision date"), validators=[DataRequired(_l("Enter a date.")), not_future], default=review_ops.today
+    )
 
 
 class AdoptionForm(FlaskForm):
@@ -74,13 +93,19 @@ class AdoptionForm(FlaskForm):
         choices=[SelectChoice(c.value, labels.ADOPTION[c]) for c in Adoption],
         validators=[DataRequired(_l("Choose a decision."))],
     )
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=4000), _no_bidi],
-                           description=_l("Required when the recommendation is not adopted."))
-    decided_on = DateValueField(_l("Decision date"), validators=[DataRequired(_l("Enter a date.")), not_future],
-                           default=review_ops.today)
-    decided_by = StringField(_l("Decided by"), validators=[Optional(), Length(max=200), _no_bidi],
-                             description=_l("Who made the decision, e.g. the mayor or a commission meeting. "
-                                            "Default: you."))
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=4000), _no_bidi],
+        description=_l("Required when the recommendation is not adopted."),
+    )
+    decided_on = DateValueField(
+        _l("Decision date"), validators=[DataRequired(_l("Enter a date.")), not_future], default=review_ops.today
+    )
+    decided_by = StringField(
+        _l("Decided by"),
+        validators=[Optional(), Length(max=200), _no_bidi],
+        description=_l("Who made the decision, e.g. the mayor or a commission meeting. Default: you."),
+    )
 
 
 def _put_on_form(form: FlaskForm, exc: DomainError) -> bool:
@@ -99,8 +124,12 @@ def item_url(item: ActionItem) -> str:
     return url_for("review.decision", item_id=item.id)
 
 
-def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm | None = None, status: int = 200,
-                  focus_id: int | None = None):
+def _render_queue(
+    forms: dict[int, ReviewForm] | None = None,
+    batch: BatchForm | None = None,
+    status: int = 200,
+    focus_id: int | None = None,
+):
     page = page_number(request.args.get("page"))
     report_ids, report, _error = report_filter(request.args.get("report"))
     queue = review_ops.review_queue(report_ids=report_ids, page=page)
@@ -113,10 +142,19 @@ def _render_queue(forms: dict[int, ReviewForm] | None = None, batch: BatchForm |
         for _dept, entries in group.department_groups:
             for entry in entries:
                 forms.setdefault(entry.update.id, ReviewForm(prefix=f"u{entry.update.id}", formdata=None))
-    return render_template("review/queue.html", groups=queue.groups, forms=forms,
-                           batch=batch or BatchForm(formdata=None), total=queue.total, page=queue.page,
-                           pages=queue.pages, report=report, item_url=item_url, focus_id=focus_id,
-                           attachment_url=_attachment_url()), status
+    return render_template(
+        "review/queue.html",
+        groups=queue.groups,
+        forms=forms,
+        batch=batch or BatchForm(formdata=None),
+        total=queue.total,
+        page=queue.page,
+        pages=queue.pages,
+        report=report,
+        item_url=item_url,
+        focus_id=focus_id,
+        attachment_url=_attachment_url(),
+    ), status
 
 
 def _attachment_url():
@@ -194,7 +232,8 @@ def batch():
         valid = False
     if action == "return" and not (form.comment.data or "").strip():
         form.comment.errors = list(form.comment.errors) + [
-            _("Say why the updates are returned: the departments see this comment.")]
+            _("Say why the updates are returned: the departments see this comment.")
+        ]
         valid = False
     if not valid:
         return _render_queue(batch=form, status=422)
@@ -204,8 +243,11 @@ def batch():
         result = review_ops.return_many(ids, current_user, form.comment.data or "", form.effective_date.data)
     db.session.commit()
     if result.done:
-        msg = (_("%(n)s updates approved.", n=len(result.done)) if action == "approve"
-               else _("%(n)s updates returned to their departments.", n=len(result.done)))
+        msg = (
+            _("%(n)s updates approved.", n=len(result.done))
+            if action == "approve"
+            else _("%(n)s updates returned to their departments.", n=len(result.done))
+        )
         flash(msg, "success")
     for uid, reason in result.refused:
         flash(_("Update #%(id)s was not changed: %(reason)s", id=uid, reason=reason), "error")
@@ -228,8 +270,9 @@ def decision(item_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                review_ops.record_decision(item, form.decision.data, form.reason.data, form.effective_date.data,
-                                           current_user)
+                review_ops.record_decision(
+                    item, form.decision.data, form.reason.data, form.effective_date.data, current_user
+                )
             except DomainError as exc:
                 db.session.rollback()
                 if not _put_on_form(form, exc):
@@ -240,8 +283,7 @@ def decision(item_id: int):
                 return redirect(item_url(item))
         status = 422
     state = progress.item_states([item], review_ops.today(), fold=True)[item.id]
-    return render_template("review/decision.html", item=item, form=form, state=state,
-                           item_url=item_url), status
+    return render_template("review/decision.html", item=item, form=form, state=state, item_url=item_url), status
 
 
 @bp.post("/items/<int:item_id>/confirm-departments")
@@ -272,8 +314,14 @@ def adoption(rec_id: int):
     if request.method == "POST":
         if form.validate():
             try:
-                review_ops.record_adoption(rec, form.decision.data, form.reason.data or "", form.decided_on.data,
-                                           form.decided_by.data or "", current_user)
+                review_ops.record_adoption(
+                    rec,
+                    form.decision.data,
+                    form.reason.data or "",
+                    form.decided_on.data,
+                    form.decided_by.data or "",
+                    current_user,
+                )
             except DomainError as exc:
                 db.session.rollback()
                 if not _put_on_form(form, exc):
@@ -283,9 +331,13 @@ def adoption(rec_id: int):
                 flash(_("Adoption decision recorded for %(code)s.", code=rec.code), "success")
                 return redirect(url_for(".adoption", rec_id=rec.id))
         status = 422
-    history = list(db.session.scalars(
-        db.select(AdoptionDecision).where(AdoptionDecision.recommendation_id == rec.id)
-        .order_by(AdoptionDecision.decided_on.desc(), AdoptionDecision.id.desc())))
+    history = list(
+        db.session.scalars(
+            db.select(AdoptionDecision)
+            .where(AdoptionDecision.recommendation_id == rec.id)
+            .order_by(AdoptionDecision.decided_on.desc(), AdoptionDecision.id.desc())
+        )
+    )
     return render_template("review/adoption.html", rec=rec, form=form, history=history), status
 
 
@@ -304,16 +356,30 @@ def changes():
     except InvalidDate as exc:
         since_day, msg = None, exc.message
     if msg:
-        return render_template("review/changes.html", changes=None, error=msg, since_raw=raw,
-                               report=report, reports=_reports(), reason=None), 400
+        return render_template(
+            "review/changes.html",
+            changes=None,
+            error=msg,
+            since_raw=raw,
+            report=report,
+            reports=_reports(),
+            reason=None,
+        ), 400
     if since_day is not None:
         since, reason = review_ops.local_midnight_utc(since_day), "chosen"
     else:
         since, reason = default_since(current_user)
     found = changes_since(since, report_ids=report_ids)
-    return render_template("review/changes.html", changes=found, error=None, since=since, reason=reason,
-                           since_raw=raw or dates.local_date(since).isoformat(),
-                           report=report, reports=_reports())
+    return render_template(
+        "review/changes.html",
+        changes=found,
+        error=None,
+        since=since,
+        reason=reason,
+        since_raw=raw or dates.local_date(since).isoformat(),
+        report=report,
+        reports=_reports(),
+    )
 
 
 def _reports() -> list[Report]:
@@ -376,17 +442,40 @@ def year_end():
                 errors[item_id] = exc.message
         db.session.commit()
         if done:
-            flash(_("%(n)s year-end decisions recorded for %(year)s.", n=done,
-                    year=format_year_number(year, current_locale())), "success")
+            flash(
+                _(
+                    "%(n)s year-end decisions recorded for %(year)s.",
+                    n=done,
+                    year=format_year_number(year, current_locale()),
+                ),
+                "success",
+            )
         if not errors:
-            return redirect(url_for(".year_end", year=year, report=report.id if report else None,
-                                    missing="1" if only_missing else None, page=page))
+            return redirect(
+                url_for(
+                    ".year_end",
+                    year=year,
+                    report=report.id if report else None,
+                    missing="1" if only_missing else None,
+                    page=page,
+                )
+            )
         status = 422
-    rows, total = annual.year_end_page(year, report_ids, only_missing=only_missing, page=page,
-                                       per_page=YEAR_END_PAGE)
+    rows, total = annual.year_end_page(year, report_ids, only_missing=only_missing, page=page, per_page=YEAR_END_PAGE)
     summary = annual.year_end_status(year, report_ids)
     pages = max(1, -(-total // YEAR_END_PAGE))
-    return render_template("review/year_end.html", year=year, rows=rows, total=total, page=page, pages=pages,
-                           report=report, only_missing=only_missing, summary=summary, errors=errors,
-                           typed=typed, choices=list(TrackingChoice),
-                           years=list(range(review_ops.today().year - 1, 2015, -1))), status
+    return render_template(
+        "review/year_end.html",
+        year=year,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        report=report,
+        only_missing=only_missing,
+        summary=summary,
+        errors=errors,
+        typed=typed,
+        choices=list(TrackingChoice),
+        years=list(range(review_ops.today().year - 1, 2015, -1)),
+    ), status

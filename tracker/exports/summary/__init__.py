@@ -5,10 +5,11 @@ writers (odf.py, office.py, pdf.py, tabular.py) only lay it out. Two views of th
 ``body`` (blocks for ODT, DOCX, PDF) and ``sheets`` (flat typed tables for ODS, XLSX, CSV).
 Layout and rules: docs/exports.md.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from flask_babel import force_locale
 from sqlalchemy import select
@@ -45,9 +46,15 @@ from .model import (
 )
 
 
-def build_document(year: int, as_of: "date | DataDates", locale: str, report_ids: list[int] | None = None,
-                   generated_on: date | None = None, on_progress: ProgressFn | None = None,
-                   parts: Iterable[str] = ("body", "sheets")) -> SummaryDocument:
+def build_document(
+    year: int,
+    as_of: date | DataDates,
+    locale: str,
+    report_ids: list[int] | None = None,
+    generated_on: date | None = None,
+    on_progress: ProgressFn | None = None,
+    parts: Iterable[str] = ("body", "sheets"),
+) -> SummaryDocument:
     """The annual summary of ``year`` on the data date / knowledge date ``as_of`` in ``locale``
     ("zh_TW" or "en"). A plain date is the data date D, with K = the compile date.
 
@@ -66,7 +73,28 @@ def build_document(year: int, as_of: "date | DataDates", locale: str, report_ids
 
 
 __all__ = [
-    "DATE", "INT", "MONEY", "NUM", "PCT", "TEXT", "YEAR", "Block", "Column", "Cover", "Fields", "Heading", "Image",
-    "PageBreak", "Para", "Sheet", "SummaryDocument", "Table", "build_document", "cell_text", "iter_text_rows",
-    "money", "pct", "with_unit",
+    "DATE",
+    "INT",
+    "MONEY",
+    "NUM",
+    "PCT",
+    "TEXT",
+    "YEAR",
+    "Block",
+    "Column",
+    "Cover",
+    "Fields",
+    "Heading",
+    "Image",
+    "PageBreak",
+    "Para",
+    "Sheet",
+    "SummaryDocument",
+    "Table",
+    "build_document",
+    "cell_text",
+    "iter_text_rows",
+    "money",
+    "pct",
+    "with_unit",
 ]

@@ -1,12 +1,14 @@
 """The document model of the annual summary: plain dataclasses with every string already
 localized, and how a raw cell value reads in a text document. The writers (odf.py,
 office.py, pdf.py, tabular.py) only lay this model out; they never query or translate."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ...locale import format_date, format_number, format_year
 from ...models import Status
@@ -169,4 +171,4 @@ def iter_text_rows(table: Table, locale: str) -> Iterable[list[str]]:
     """The table's rows as display strings (for the text documents)."""
     kinds = [c.kind for c in table.columns]
     for row in table.rows:
-        yield [cell_text(v, k, locale) for v, k in zip(row, kinds)]
+        yield [cell_text(v, k, locale) for v, k in zip(row, kinds, strict=False)]

@@ -3,6 +3,7 @@
 本年度辦理情形 (each period's approved report of the year, dated, from
 services.annual.review_year), 執行進度, 研考會審核意見 and 列管建議; and the flat
 "Action items" and "Recommendations" tables of the spreadsheets and the CSV."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,8 +56,11 @@ class TrackingMixin:
         pattern = self.__dict__.get("_period_pattern")
         if pattern is None:
             pattern = self.__dict__["_period_pattern"] = _("%(period)s, as of %(date)s, approved %(approved)s")
-        when = pattern % {"period": r.period.label(self.loc), "date": self.d(r.effective_date),
-                          "approved": self.d(r.approved_on)}
+        when = pattern % {
+            "period": r.period.label(self.loc),
+            "date": self.d(r.effective_date),
+            "approved": self.d(r.approved_on),
+        }
         head = f"{when}{self.colon()}{self.status[r.status]} {r.progress}%"
         text = (r.narrative or "").strip()
         return f"{head}\n{text}" if text else head
@@ -81,8 +85,16 @@ class TrackingMixin:
             text += "\n" + _("Proposed (not named in the report)")
         return text, proposed
 
-    def recommendation_section(self, body: list[Block], rs: progress.RecommendationSummary, adoption: Any,
-                               items: list[Any], items_flat: Table, recs_flat: Table, practices: list) -> None:
+    def recommendation_section(
+        self,
+        body: list[Block],
+        rs: progress.RecommendationSummary,
+        adoption: Any,
+        items: list[Any],
+        items_flat: Table,
+        recs_flat: Table,
+        practices: list,
+    ) -> None:
         rec = rs.recommendation
         body.append(Heading(1, f"{rec.code} {self.l10n(rec, 'title')}"))
         if self.want_body:
@@ -95,29 +107,51 @@ class TrackingMixin:
         fields = [(_("Source section"), section_ref(rec.section, self.loc)), (_("Adoption decision"), decided)]
         if adoption is not None and adoption.reason:
             fields.append((_("Reason"), adoption.reason))
-        fields.append((_("Progress"), _("%(progress)s (%(counted)s items counted, %(excluded)s not feasible left out)",
-                                        progress=pct(rs.rollup.progress), counted=rs.rollup.items_counted,
-                                        excluded=rs.rollup.items_excluded)))
+        fields.append(
+            (
+                _("Progress"),
+                _(
+                    "%(progress)s (%(counted)s items counted, %(excluded)s not feasible left out)",
+                    progress=pct(rs.rollup.progress),
+                    counted=rs.rollup.items_counted,
+                    excluded=rs.rollup.items_excluded,
+                ),
+            )
+        )
         body.append(Fields(fields))
         if self.want_sheets:
-            recs_flat.rows.append([
-                rec.code, section_ref(rec.section, self.loc), self.l10n(rec, "title"), self.l10n(rec, "text"),
-                labels.label(adoption.decision) if adoption else _("Not yet decided"),
-                adoption.decided_on if adoption else None, adoption.decided_by if adoption else "",
-                adoption.reason if adoption else "", rs.item_count, rs.rollup.items_excluded,
-                round1(rs.rollup.progress),
-                "\n".join(f"{self.l10n(p, 'place')} {self.l10n(p, 'title')}" for p in practices),
-            ])
+            recs_flat.rows.append(
+                [
+                    rec.code,
+                    section_ref(rec.section, self.loc),
+                    self.l10n(rec, "title"),
+                    self.l10n(rec, "text"),
+                    labels.label(adoption.decision) if adoption else _("Not yet decided"),
+                    adoption.decided_on if adoption else None,
+                    adoption.decided_by if adoption else "",
+                    adoption.reason if adoption else "",
+                    rs.item_count,
+                    rs.rollup.items_excluded,
+                    round1(rs.rollup.progress),
+                    "\n".join(f"{self.l10n(p, 'place')} {self.l10n(p, 'title')}" for p in practices),
+                ]
+            )
 
-        table = Table(f"items_{rec.code}", _("Follow-up table"), [
-            Column("item", _("Action item"), TEXT, 2.6),
-            Column("departments", _("Lead (supporting) departments"), TEXT, 2.3),
-            Column("schedule", _("Schedule (due date)"), TEXT, 1.5), Column("budget", _("Budget"), TEXT, 1.1),
-            Column("year", _("Progress reported this year"), TEXT, 4.2),
-            Column("progress", _("Status and progress"), TEXT, 1.1),
-            Column("opinion", _("Commission's opinion"), TEXT, 2),
-            Column("decision", _("Year-end recommendation"), TEXT, 1.2)],
-            empty=_("No action items."))
+        table = Table(
+            f"items_{rec.code}",
+            _("Follow-up table"),
+            [
+                Column("item", _("Action item"), TEXT, 2.6),
+                Column("departments", _("Lead (supporting) departments"), TEXT, 2.3),
+                Column("schedule", _("Schedule (due date)"), TEXT, 1.5),
+                Column("budget", _("Budget"), TEXT, 1.1),
+                Column("year", _("Progress reported this year"), TEXT, 4.2),
+                Column("progress", _("Status and progress"), TEXT, 1.1),
+                Column("opinion", _("Commission's opinion"), TEXT, 2),
+                Column("decision", _("Year-end recommendation"), TEXT, 1.2),
+            ],
+            empty=_("No action items."),
+        )
         yes, undecided = _("Yes"), _("Not yet decided")
         for it in items:
             row = self.rows.get(it.id)
@@ -126,17 +160,33 @@ class TrackingMixin:
             year_text = self.year_text(row)
             depts, proposed = self.departments_text(it)
             if self.want_sheets:
-                items_flat.rows.append([
-                    rec.report.code, rec.code, it.code, self.l10n(it, "title"), section_ref(it.source_section, self.loc),
-                    self.dept(it.lead_department), self.sep().join(self.dept(d) for d in it.supporting_departments),
-                    yes if proposed else "", it.start_date, it.due_date,
-                    dec(it.budget_amount), self.budget_source[it.budget_source] if it.budget_source else "",
-                    self.status[st.status], st.progress, dec(it.weight),
-                    st.official.effective_date if st.official else None, year_text,
-                    len(row.pending_ids) if row is not None else 0,
-                    self.tracking[choice] if choice else (undecided if row is not None and row.needs_decision else ""),
-                    opinion, self.sep().join(self.flag[f] for f in st.flags),
-                ])
+                items_flat.rows.append(
+                    [
+                        rec.report.code,
+                        rec.code,
+                        it.code,
+                        self.l10n(it, "title"),
+                        section_ref(it.source_section, self.loc),
+                        self.dept(it.lead_department),
+                        self.sep().join(self.dept(d) for d in it.supporting_departments),
+                        yes if proposed else "",
+                        it.start_date,
+                        it.due_date,
+                        dec(it.budget_amount),
+                        self.budget_source[it.budget_source] if it.budget_source else "",
+                        self.status[st.status],
+                        st.progress,
+                        dec(it.weight),
+                        st.official.effective_date if st.official else None,
+                        year_text,
+                        len(row.pending_ids) if row is not None else 0,
+                        self.tracking[choice]
+                        if choice
+                        else (undecided if row is not None and row.needs_decision else ""),
+                        opinion,
+                        self.sep().join(self.flag[f] for f in st.flags),
+                    ]
+                )
             if not self.want_body:
                 continue
             schedule = date_range(it.start_date, it.due_date, self.loc)
@@ -152,36 +202,61 @@ class TrackingMixin:
             title = f"{it.code} {self.l10n(it, 'title')}"
             if it.source_section:
                 title += self.paren(section_ref(it.source_section, self.loc))
-            decision = self.tracking[choice] if choice else (undecided if row is not None and row.needs_decision
-                                                               else "—")
+            decision = (
+                self.tracking[choice] if choice else (undecided if row is not None and row.needs_decision else "—")
+            )
             table.rows.append([title, depts, schedule, budget, year_text, status, opinion or "—", decision])
         body += [Heading(2, table.title), table]
 
     # --- flat tables (spreadsheets, CSV) -------------------------------------------------------
 
     def items_flat_table(self) -> Table:
-        return Table("action_items", _("Action items"), [
-            Column("report", _("Report"), TEXT), Column("recommendation", _("Recommendation"), TEXT),
-            Column("code", _("Code"), TEXT), Column("title", _("Action item"), TEXT, 4),
-            Column("section", _("Source section"), TEXT), Column("lead", _("Lead department"), TEXT, 2),
-            Column("supporting", _("Supporting departments"), TEXT, 2),
-            Column("proposed", _("Departments proposed"), TEXT),
-            Column("start", _("Start date"), DATE), Column("due", _("Due date"), DATE),
-            Column("budget", _("Budget (NT$)"), MONEY), Column("budget_source", _("Budget source"), TEXT, 1.5),
-            Column("status", _("Status"), TEXT), Column("progress", _("Progress (%)"), INT),
-            Column("weight", _("Weight"), NUM), Column("last_update", _("Last approved update"), DATE),
-            Column("year", _("Progress reported this year"), TEXT, 5),
-            Column("pending", _("Reports waiting for review"), INT),
-            Column("decision", _("Year-end recommendation"), TEXT, 1.5),
-            Column("opinion", _("Commission's opinion"), TEXT, 3), Column("flags", _("Flags"), TEXT),
-        ], empty=_("No action items."))
+        return Table(
+            "action_items",
+            _("Action items"),
+            [
+                Column("report", _("Report"), TEXT),
+                Column("recommendation", _("Recommendation"), TEXT),
+                Column("code", _("Code"), TEXT),
+                Column("title", _("Action item"), TEXT, 4),
+                Column("section", _("Source section"), TEXT),
+                Column("lead", _("Lead department"), TEXT, 2),
+                Column("supporting", _("Supporting departments"), TEXT, 2),
+                Column("proposed", _("Departments proposed"), TEXT),
+                Column("start", _("Start date"), DATE),
+                Column("due", _("Due date"), DATE),
+                Column("budget", _("Budget (NT$)"), MONEY),
+                Column("budget_source", _("Budget source"), TEXT, 1.5),
+                Column("status", _("Status"), TEXT),
+                Column("progress", _("Progress (%)"), INT),
+                Column("weight", _("Weight"), NUM),
+                Column("last_update", _("Last approved update"), DATE),
+                Column("year", _("Progress reported this year"), TEXT, 5),
+                Column("pending", _("Reports waiting for review"), INT),
+                Column("decision", _("Year-end recommendation"), TEXT, 1.5),
+                Column("opinion", _("Commission's opinion"), TEXT, 3),
+                Column("flags", _("Flags"), TEXT),
+            ],
+            empty=_("No action items."),
+        )
 
     def recs_flat_table(self) -> Table:
-        return Table("recommendations", _("Recommendations"), [
-            Column("code", _("Code"), TEXT), Column("section", _("Source section"), TEXT),
-            Column("title", _("Recommendation"), TEXT, 3), Column("text", _("Text"), TEXT, 6),
-            Column("adoption", _("Adoption decision"), TEXT, 1.5), Column("decided_on", _("Decided on"), DATE),
-            Column("decided_by", _("Decided by"), TEXT, 1.5), Column("adoption_reason", _("Reason"), TEXT, 2),
-            Column("items", _("Action items"), INT), Column("excluded", _("Not feasible (left out)"), INT),
-            Column("progress", _("Progress (%)"), PCT), Column("practices", _("Reference practices"), TEXT, 4),
-        ], empty=_("No recommendations."))
+        return Table(
+            "recommendations",
+            _("Recommendations"),
+            [
+                Column("code", _("Code"), TEXT),
+                Column("section", _("Source section"), TEXT),
+                Column("title", _("Recommendation"), TEXT, 3),
+                Column("text", _("Text"), TEXT, 6),
+                Column("adoption", _("Adoption decision"), TEXT, 1.5),
+                Column("decided_on", _("Decided on"), DATE),
+                Column("decided_by", _("Decided by"), TEXT, 1.5),
+                Column("adoption_reason", _("Reason"), TEXT, 2),
+                Column("items", _("Action items"), INT),
+                Column("excluded", _("Not feasible (left out)"), INT),
+                Column("progress", _("Progress (%)"), PCT),
+                Column("practices", _("Reference practices"), TEXT, 4),
+            ],
+            empty=_("No recommendations."),
+        )

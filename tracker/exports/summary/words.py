@@ -1,6 +1,7 @@
 """Small wording rules of the summary: section references in English form, date ranges
 with 「至」, a figure's value and year as the report gives them, and whether the database
 holds demo data."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,6 +20,7 @@ from .model import with_unit
 DEMO_DOMAIN = "demo.tainan.example"
 # The department that compiles the summary (彙整機關): the commission, as seeded (seed/data/departments.yaml).
 COMMISSION_CODE = "rdec"
+
 
 def date_range(start: date | None, end: date | None, locale: str) -> str:
     """「106年1月1日至107年12月31日」 / "2017-01-01 to 2018-12-31"; one end alone if only one is known."""
