@@ -463,6 +463,69 @@ def test_unknown_department_code(app, data_copy):
         ),
         ("departments.yaml", "  - code: legal\n", "  - code: rdec\n", "department code 'rdec' appears twice"),
         ("departments.yaml", "    name_zh: 法制處\n", "    name_zh: 法制處\n    name_zh: 法務處\n", "duplicate key"),
+        # Rules within one record, reported at the key they concern.
+        (REPORT_DIR / "action_items.yaml", "    weight: 1\n", "    weight: 0\n", "the weight must be greater than 0"),
+        (
+            REPORT_DIR / "action_items.yaml",
+            "    start_date: null\n    due_date: null",
+            "    start_date: 2017-01-01\n    due_date: 2016-12-31",
+            "action item 'R1-01': the due date is before the start date",
+        ),
+        (
+            REPORT_DIR / "action_items.yaml",
+            "    supporting: [labor, rdec, culture]",
+            "    supporting: [labor, econ, culture]",
+            "the lead department cannot also be a supporting one",
+        ),
+        (
+            REPORT_DIR / "action_items.yaml",
+            '    budget: {amount: null, source: null, note: ""}',
+            '    budget: {amount: 10.5, source: null, note: ""}',
+            "the budget amount must be a whole number of NT$",
+        ),
+        (
+            REPORT_DIR / "indicators.yaml",
+            '    baseline: {value: null, year: null, source: ""}\n    target: {value: null, year: null}',
+            '    baseline: {value: 1, year: 2016, source: ""}\n    target: {value: 2, year: 2016}',
+            "indicator 'tech-companies': the target year must come after the baseline year",
+        ),
+        (
+            REPORT_DIR / "report.yaml",
+            "trip_start: 2016-11-12",
+            "trip_start: 2016-11-30",
+            "trip_end is before trip_start",
+        ),
+        (
+            REPORT_DIR / "practices.yaml",
+            "      - code: rd-share-of-gdp\n",
+            "      - {code: no-value, label_zh: 甲, label_en: A, section: 二(四), quote_zh: 乙}\n      - code: rd-share-of-gdp\n",
+            "figure 'no-value': needs a value or a value_text_zh",
+        ),
+        # Values inside lists and nested mappings.
+        (
+            REPORT_DIR / "action_items.yaml",
+            "action_items:\n",
+            "action_items:\n  - 5\n",
+            "action item must be a mapping of fields, not the number 5",
+        ),
+        (
+            REPORT_DIR / "action_items.yaml",
+            '    budget: {amount: null, source: null, note: ""}',
+            '    budget: {amount: null, source: loan, note: ""}',
+            "budget: source must be one of city, central, other, not 'loan'",
+        ),
+        (
+            REPORT_DIR / "action_items.yaml",
+            "    indicators: [start-up-accelerators]",
+            "    indicators: [start-up-accelerators, start-up-accelerators]",
+            "action item 'R1-01': indicators lists the same entry twice",
+        ),
+        (
+            REPORT_DIR / "report.yaml",
+            "  code: israel-2016\n",
+            "  code: israel 2016\n",
+            "report 'israel 2016': code: 'israel 2016' is not a valid code",
+        ),
     ],
 )
 def test_schema_errors_name_file_line_and_reason(app, data_copy, relative, old, new, reason):
@@ -474,6 +537,31 @@ def test_schema_errors_name_file_line_and_reason(app, data_copy, relative, old, 
     assert Path(relative).name in message and reason in message
     assert re.search(rf"line {line}\b|line {line + 1}\b", message), message
     assert not db.session.new
+
+
+def test_every_problem_of_every_file_is_reported_at_once(app, data_copy):
+    data, edit = data_copy
+    weight = edit(REPORT_DIR / "action_items.yaml", "    weight: 1\n", "    weight: heavy\n")
+    target = 1 + edit(
+        REPORT_DIR / "indicators.yaml",
+        '    baseline: {value: null, year: null, source: ""}\n    target: {value: null, year: null}',
+        '    baseline: {value: 1, year: 2016, source: ""}\n    target: {value: 2, year: 2015}',
+    )
+    unknown = edit(REPORT_DIR / "practices.yaml", "        value: 4.38\n", "        valu: 4.38\n")
+    with pytest.raises(SeedError) as caught:
+        load_seed(db.session, data)
+    found = {(Path(p.file).name, p.line, p.reason) for p in caught.value.problems}
+    assert found == {
+        ("action_items.yaml", weight, "action item 'R1-01': weight must be a number, not the text 'heavy'"),
+        ("indicators.yaml", target, "indicator 'tech-companies': the target year must come after the baseline year"),
+        (
+            "practices.yaml",
+            unknown,
+            "unknown key 'valu' in figure 'rd-share-of-gdp' (allowed: code, label_zh, label_en, value, value_text_zh,"
+            " value_text_en, unit, unit_en, year, section, quote_zh)",
+        ),
+    }
+    assert str(caught.value).startswith("3 problems in the seed data:\n")
 
 
 def test_cli_seed_command(app, runner):
