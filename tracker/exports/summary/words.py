@@ -15,7 +15,7 @@ from ...locale import format_date, format_year, localized, unit_label
 from ...models import Department, User
 from .model import with_unit
 
-# `flask seed --demo` creates its accounts in this domain (seed/demo.py DEMO_DOMAIN); their
+# `flask seed --demo` creates its accounts in this domain (seed/demo_plan.py DEMO_DOMAIN); their
 # presence is what marks a database as holding demo data.
 DEMO_DOMAIN = "demo.tainan.example"
 # The department that compiles the summary (彙整機關): the commission, as seeded (seed/data/departments.yaml).
