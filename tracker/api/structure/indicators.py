@@ -16,7 +16,6 @@ from ...models import (
     Report,
 )
 from ...services import benchmark, structure
-from .. import reports as read_api
 from .. import schemas
 from ..common import (
     AsOfArgsSchema,
@@ -24,6 +23,7 @@ from ..common import (
     resolve_as_of,
 )
 from ..listing import LIST_HEADERS, order_clauses, page_ids
+from ..presenters import _indicator
 from .blueprint import (
     CREATED_HEADERS,
     TARGETS,
@@ -49,7 +49,7 @@ INDICATOR_OPTIONS = (joinedload(Indicator.data_department),)
 
 def _indicators(indicators: list[Indicator], as_of: DataDates) -> list[dict]:
     states = benchmark.indicator_states(indicators, as_of)
-    return [read_api._indicator(states[i.id]) for i in indicators]
+    return [_indicator(states[i.id]) for i in indicators]
 
 
 def _indicator_detail(indicator_id: int, as_of: DataDates) -> dict:

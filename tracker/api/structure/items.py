@@ -23,6 +23,7 @@ from ..common import (
     resolve_as_of,
 )
 from ..listing import LIST_HEADERS, order_clauses, page_ids
+from ..presenters import _item_ref, _state
 from .blueprint import (
     CREATED_HEADERS,
     TARGETS,
@@ -100,8 +101,8 @@ def list_action_items(args: dict):
     states = progress.item_states(items, as_of) if items else {}
     entries = [
         {
-            **read_api._item_ref(it),
-            **read_api._state(states[it.id]),
+            **_item_ref(it),
+            **_state(states[it.id]),
             "recommendation_id": it.recommendation_id,
             "report_id": it.recommendation.report_id,
         }

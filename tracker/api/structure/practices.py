@@ -15,12 +15,12 @@ from ...models import (
     Report,
 )
 from ...services import structure
-from .. import reports as read_api
 from .. import schemas
 from ..common import (
     etag_header,
 )
 from ..listing import LIST_HEADERS
+from ..presenters import _figure, _practice
 from .blueprint import (
     CREATED_HEADERS,
     TARGETS,
@@ -49,7 +49,7 @@ def _practice_detail(practice_id: int) -> dict:
         .where(ReferencePractice.id == practice_id)
         .options(selectinload(ReferencePractice.figures))
     )
-    return read_api._practice(practice)
+    return _practice(practice)
 
 
 @blp.get("/practices")
@@ -88,7 +88,7 @@ def list_practices(args: dict):
         where,
         schemas.PRACTICE_SORT,
         "practices",
-        read_api._practice,
+        _practice,
         (selectinload(ReferencePractice.figures),),
     )
 
@@ -157,7 +157,7 @@ def list_figures(args: dict):
         )
     if args.get("year") is not None:
         where.append(PracticeFigure.year == args["year"])
-    return _list(PracticeFigure, args, where, schemas.FIGURE_SORT, "figures", read_api._figure)
+    return _list(PracticeFigure, args, where, schemas.FIGURE_SORT, "figures", _figure)
 
 
 @blp.get("/figures/<int:figure_id>")
@@ -167,7 +167,7 @@ def list_figures(args: dict):
 def get_figure(figure_id: int):
     """One figure of a practice. The ETag names its version."""
     figure = g.api_target
-    return read_api._figure(figure), 200, {"ETag": _etag("figure", figure)}
+    return _figure(figure), 200, {"ETag": _etag("figure", figure)}
 
 
 @blp.post("/figures")
@@ -177,7 +177,7 @@ def get_figure(figure_id: int):
 def create_figure(data: dict):
     """Add a figure to a practice (administrators): a value, or its wording when the report gives only words."""
     figure = _write(lambda: structure.create_figure(_actor(), data))
-    return _created("figure", figure, read_api._figure(figure), "api_structure.get_figure", figure_id=figure.id)
+    return _created("figure", figure, _figure(figure), "api_structure.get_figure", figure_id=figure.id)
 
 
 @blp.patch("/figures/<int:figure_id>")
@@ -187,7 +187,7 @@ def create_figure(data: dict):
 def update_figure(data: dict, figure_id: int):
     """Change a figure (administrators); only the keys sent change. Needs If-Match."""
     figure = _patch("figure", g.api_target, data, structure.update_figure)
-    return read_api._figure(figure), 200, {"ETag": _etag("figure", figure)}
+    return _figure(figure), 200, {"ETag": _etag("figure", figure)}
 
 
 TARGETS["api_structure.get_figure"] = ("figure_id", PracticeFigure, "figure")
