@@ -12,8 +12,6 @@ from ..listing import ListArgsSchema, PaginationSchema, SortArg
 from .base import DepartmentRefSchema, Progress, _enum, _number
 from .recommendations import ActionItemBriefSchema, ItemStateFields
 
-# --- Action items -----------------------------------------------------------------
-
 
 class RecommendationRefSchema(Schema):
     id = fields.Integer(required=True)

@@ -9,8 +9,6 @@ from ..common import IdArg
 from ..listing import BoundedInt, ListArgsSchema, PaginationSchema, PagingArgsSchema, SortArg, text_filter
 from .recommendations import IndicatorSchema, PracticeFigureSchema, PracticeSchema
 
-# --- Practices and figures ----------------------------------------------------------
-
 PRACTICE_SORT = ("recommendation_id", "position", "code", "section", "id")
 FIGURE_SORT = ("practice_id", "position", "code", "year", "id")
 

@@ -15,8 +15,6 @@ from ..listing import ListArgsSchema, PaginationSchema, SortArg, text_filter
 from .base import FLAGS, MISSING, DepartmentRefSchema, Progress, _enum, _number
 from .reports import RollUpFields
 
-# --- Recommendations --------------------------------------------------------------
-
 
 class AdoptionSchema(Schema):
     decision = _enum(Adoption, required=True)

@@ -7,8 +7,6 @@ from marshmallow import Schema, fields
 from ..listing import BoundedInt, ListArgsSchema, PaginationSchema, SortArg, text_filter
 from .base import Progress, StatusCountsSchema
 
-# --- Reports --------------------------------------------------------------------
-
 
 class ReportSummarySchema(Schema):
     id = fields.Integer(required=True)

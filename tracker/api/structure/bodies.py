@@ -12,8 +12,6 @@ from ...inputs import MAX_INT
 from ...services import structure
 from ...services.structure import Field
 
-# --- OpenAPI description of the bodies, from the service's field list ------------------------------
-
 
 def _property(spec: Field, creating: bool) -> dict[str, Any]:
     kind = spec.kind

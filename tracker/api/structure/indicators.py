@@ -40,8 +40,6 @@ from .blueprint import (
 )
 from .bodies import body_schema
 
-# --- Indicators ------------------------------------------------------------------------------------------
-
 IndicatorCreateSchema = body_schema("IndicatorCreate", structure.INDICATOR_FIELDS, True)
 IndicatorUpdateSchema = body_schema("IndicatorUpdate", structure.INDICATOR_FIELDS, False)
 INDICATOR_OPTIONS = (joinedload(Indicator.data_department),)

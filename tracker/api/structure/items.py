@@ -40,8 +40,6 @@ from .blueprint import (
 )
 from .bodies import body_schema
 
-# --- Action items ---------------------------------------------------------------------------------------
-
 ItemCreateSchema = body_schema("ActionItemCreate", structure.ITEM_FIELDS, True)
 ItemUpdateSchema = body_schema("ActionItemUpdate", structure.ITEM_FIELDS, False)
 

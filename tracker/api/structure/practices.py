@@ -37,8 +37,6 @@ from .blueprint import (
 )
 from .bodies import body_schema
 
-# --- Reference practices -----------------------------------------------------------------------------
-
 PracticeCreateSchema = body_schema("PracticeCreate", structure.PRACTICE_FIELDS, True)
 PracticeUpdateSchema = body_schema("PracticeUpdate", structure.PRACTICE_FIELDS, False)
 

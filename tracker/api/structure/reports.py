@@ -17,9 +17,6 @@ from ..common import (
 from .blueprint import CREATED_HEADERS, TARGETS, _actor, _created, _etag, _patch, _today, _write, blp, write_operation
 from .bodies import body_schema
 
-# --- Reports -------------------------------------------------------------------------------------------
-
-
 ReportCreateSchema = body_schema("ReportCreate", structure.REPORT_FIELDS, True)
 ReportUpdateSchema = body_schema("ReportUpdate", structure.REPORT_FIELDS, False)
 

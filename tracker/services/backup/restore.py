@@ -35,8 +35,6 @@ from .archive import (
     verify_manifest_signature,
 )
 
-# --- restore ---------------------------------------------------------------------------------
-
 
 def _safe_member_name(name: str) -> bool:
     path = PurePosixPath(name)

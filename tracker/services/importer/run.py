@@ -20,8 +20,6 @@ from .columns import ImportResult, Problem
 from .rows import Row, _map_columns, _typed_rows
 from .writes import _write
 
-# --- the import --------------------------------------------------------------------------------
-
 
 def import_file(
     filename: str, data: bytes, actor: Any, *, dry_run: bool = False, today: date | None = None

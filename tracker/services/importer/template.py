@@ -9,8 +9,6 @@ from flask_babel import gettext as _
 
 from .columns import COLUMNS
 
-# --- the template ------------------------------------------------------------------------------
-
 TEMPLATE_EXAMPLE = {
     "report": "example-2019",
     "recommendation": "R1",

@@ -41,8 +41,6 @@ from .fields import (
     snapshot,
 )
 
-# --- recommendations, practices, figures, indicators, items -----------------------------------
-
 
 def _unique(
     model: Any, parent_col: Any, parent_id: int, code: str, own_id: int | None, errors: dict[str, str], message: str

@@ -24,8 +24,6 @@ from ...models import (
 from ...models.enums import Adoption
 from .. import projections
 
-# --- the portfolio list (a read) ---------------------------------------------------------------
-
 SORTS = (
     "report_date",
     "trip_start",

@@ -27,8 +27,6 @@ from .. import DomainError, projections
 from ..audit import record_event
 from .fields import REPORT_FIELDS, _apply, _audit, _raise, _require_admin, clean, snapshot
 
-# --- reports -----------------------------------------------------------------------------------
-
 
 def _report_rules(values: dict[str, Any], errors: dict[str, str], report: Report | None, today: date) -> None:
     if "code" not in errors and values.get("code"):

@@ -18,8 +18,6 @@ from .outline import (
     normalise,
 )
 
-# --- the recommendations section ---------------------------------------------------------------
-
 
 def _find_section(lines: list[str]) -> tuple[int, Heading | None] | None:
     """Index and numbering of the recommendations heading (the last one that is not a

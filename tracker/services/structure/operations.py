@@ -26,8 +26,6 @@ from .fields import FIGURE_FIELDS, INDICATOR_FIELDS, ITEM_FIELDS, PRACTICE_FIELD
 from .rules import _check_figure, _check_indicator, _check_item, _check_practice, _check_recommendation, _check_report
 from .steps import _create, _update
 
-# --- operations ------------------------------------------------------------------------------------
-
 
 def create_report(actor: User, values: Mapping[str, Any]) -> Report:
     return _create("report", Report, REPORT_FIELDS, actor, values, _check_report)

@@ -20,8 +20,6 @@ from ...models import (
 )
 from .steps import _merged, _next_position, _unique
 
-# --- rules of each object --------------------------------------------------------------------------
-
 
 def _check_report(obj: Report | None, clean: dict[str, Any], errors: dict[str, str]) -> None:
     start, end = _merged(obj, clean, "trip_start"), _merged(obj, clean, "trip_end")

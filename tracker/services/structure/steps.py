@@ -26,8 +26,6 @@ from .. import ConflictError, DomainError, PermissionDenied, permissions
 from ..audit import record_event
 from .fields import ITEM_LISTS, Field, _raise, _read_all
 
-# --- shared steps ----------------------------------------------------------------------------------
-
 
 def _require_admin(actor: User, kind: str, obj: Any = None) -> None:
     if not permissions.can_administer(actor):

@@ -11,8 +11,6 @@ from ...services import permissions
 from ..authz import require
 from .blueprint import bp
 
-# --- spreadsheet import ------------------------------------------------------------------------
-
 
 @bp.route("/import", methods=["GET", "POST"])
 @require(permissions.can_administer)
