@@ -58,7 +58,7 @@ class Config:
     # Spreadsheets imported as reports or bulk status updates (docs/portfolio.md).
     IMPORT_MAX_BYTES = _env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     # Files of a refused submission wait in <UPLOAD_FOLDER>/staging so the re-shown form keeps
-    # them (services/uploads.py): bounded per user, in total and in time; swept by
+    # them (services/uploads/): bounded per user, in total and in time; swept by
     # `flask sweep-uploads` (cron / systemd timer) and while staging; left out of backups.
     STAGING_MAX_BYTES_PER_USER = _env_int("STAGING_MAX_BYTES_PER_USER", 50 * 1024 * 1024)
     STAGING_MAX_FILES_PER_USER = _env_int("STAGING_MAX_FILES_PER_USER", 20)

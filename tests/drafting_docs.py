@@ -1,7 +1,7 @@
 """TEST DATA ONLY: made-up trip reports in other layouts, generated in the tests.
 
 None of these reports exists; names, places, dates and texts are invented to exercise the
-section splitter (tracker/services/splitter.py) on layouts other than the Israel report.
+section splitter (tracker/services/splitter/) on layouts other than the Israel report.
 They are never seeded into the product.
 """
 

@@ -1,4 +1,4 @@
-"""Importing reports from a spreadsheet (services/importer.py, services/sheets.py, the
+"""Importing reports from a spreadsheet (services/importer/, services/sheets.py, the
 ``import-report`` command and the upload page).
 
 Every report, department and file here is made-up TEST DATA built by the test itself."""

@@ -27,7 +27,7 @@ def world(factory, app) -> World:
     app.config.update(
         STAGING_MAX_BYTES_PER_USER=300 * KB, STAGING_MAX_FILES_PER_USER=5, STAGING_MAX_BYTES_TOTAL=500 * KB
     )
-    uploads._last_sweep = 0.0
+    uploads.staging._last_sweep = 0.0
     return build_world(factory)
 
 
@@ -101,7 +101,7 @@ def test_staging_sweeps_expired_files_on_the_way(app, world):
     uploads.stage(uploads.check_file(uploads.IncomingFile("old.txt", b"old")), world.other_editor.id)
     old = _staged(app)[0]
     os.utime(old, (time.time() - 48 * 3600,) * 2)
-    uploads._last_sweep = 0.0
+    uploads.staging._last_sweep = 0.0
     uploads.stage(uploads.check_file(uploads.IncomingFile("new.txt", b"new")), world.lead_editor.id)
     assert not old.exists()
 

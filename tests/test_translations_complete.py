@@ -38,13 +38,13 @@ CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff
 # Files that are locale tables: the 民國 date format, the export documents' typography and titles.
 # Formatting and parsing tables of the calendar itself (民國 years, 年/月/日, 上半年, 至).
 # The outline of a Chinese trip report (numerals 壹/一/(一), 建議 headings, 民國 dates) that
-# tracker/services/splitter.py recognises is such a table too.
+# tracker/services/splitter/ recognises is such a table too.
 LOCALE_TABLES = (
     "tracker/locale.py",
     "tracker/dates.py",
     "tracker/periods.py",
     "tracker/exports/",
-    "tracker/services/splitter.py",
+    "tracker/services/splitter/",
     "tracker/sections.py",
 )
 # Languages named in their own language (the language switch, language choices).

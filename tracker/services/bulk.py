@@ -163,7 +163,7 @@ def download(department_id: int, fmt: str, locale: str, today: date | None = Non
 
 
 def _heading_index() -> dict[str, Column]:
-    from .importer import _norm
+    from .importer.columns import _norm
 
     out: dict[str, Column] = {}
     for locale in ("en", "zh_TW"):
@@ -178,7 +178,7 @@ def _heading_index() -> dict[str, Column]:
 def _status(text: str) -> str:
     """A status from its value or its label in either language ("" if it is neither: the
     service then says "Choose a status")."""
-    from .importer import _norm
+    from .importer.columns import _norm
 
     wanted = _norm(text)
     for s in Status:
@@ -341,6 +341,6 @@ def upload(user: User, filename: str, data: bytes, today: date | None = None) ->
 
 
 def _norm_heading(text: str) -> str:
-    from .importer import _norm
+    from .importer.columns import _norm
 
     return _norm(text)

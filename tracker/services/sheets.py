@@ -1,5 +1,5 @@
 """Reading an uploaded spreadsheet (CSV, XLSX, ODS) into a header and rows of cells, for
-the report import (services/importer.py) and the bulk status update (services/bulk.py).
+the report import (services/importer/) and the bulk status update (services/bulk.py).
 
 The file is identified by its content, not its name: a file whose name says one format
 and whose bytes are another is refused, and so are old binary Excel files (also what a
