@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import dates, inputs
 from ..extensions import db
@@ -196,10 +197,11 @@ def _raise_errors(errors: dict[str, str]) -> None:
 
 def _bump_version(item: ActionItem, based_on_version: int) -> None:
     """Atomically move the item from ``based_on_version`` to the next. Raises ConflictError."""
+    now = utcnow()
     result = db.session.execute(
         update(ActionItem)
         .where(ActionItem.id == item.id, ActionItem.version == based_on_version)
-        .values(version=ActionItem.version + 1, updated_at=utcnow())
+        .values(version=ActionItem.version + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -208,7 +210,9 @@ def _bump_version(item: ActionItem, based_on_version: int) -> None:
             _("Someone else changed this item after you opened it: reload it, check the change and try again."),
             current_version=current,
         )
-    db.session.refresh(item, ["version", "updated_at"])
+    # The guarded UPDATE matched: the row now holds exactly these values (no read back).
+    set_committed_value(item, "version", based_on_version + 1)
+    set_committed_value(item, "updated_at", now)
 
 
 def _report_date(item: ActionItem) -> date | None:
@@ -516,6 +520,12 @@ def submit_update(
         corrects=corrects or replaces,
         department_id=item.lead_department_id,
         submitted_by=user,
+        # A new record has no review or withdrawal and only the evidence added below: known
+        # here, so reading them back (the API's answer) costs no query.
+        review=None,
+        withdrawal=None,
+        attachments=[],
+        measurements=[],
         **proposed,
     )
     db.session.add(su)
