@@ -63,13 +63,17 @@ from ..models import (
 from ..models.enums import PeriodReview, ReviewDecision, Timeliness, TrackingChoice, WithdrawalKind
 from ..periods import Calendar
 from .history import (
+    EVERYTHING,
     DecisionRec,
     ItemFacts,
     ItemHistory,
+    PeriodRow,
     ReviewRec,
     UpdateRec,
     WithdrawalRec,
+    period_report,
     period_rows,
+    state_on,
 )
 
 log = logging.getLogger(__name__)
@@ -405,12 +409,23 @@ def _lock_items(session: Session, item_ids: Sequence[int]) -> None:
 PENDING_KEY = "projection_items"
 
 
-def touch(item_ids: Iterable[int], session: Session | None = None) -> None:
+def touch(item_ids: Iterable[int], session: Session | None = None, *, since: date | None = None) -> None:
     """Note that these items' history changed: their read model is recomputed before the
     transaction commits (or before the next read of the read model, whichever comes first),
-    once for every item touched, however many records were written."""
+    once for every item touched, however many records were written.
+
+    ``since``: the records written can change only the rows of the periods ending on or
+    after this day (a report, review or withdrawal changes nothing before the data date of
+    the reports it concerns), so only those rows are recomputed. None: every row."""
     session = session or db.session
-    session.info.setdefault(PENDING_KEY, set()).update(int(i) for i in item_ids)
+    pending: dict[int, date | None] = session.info.setdefault(PENDING_KEY, {})
+    for i in item_ids:
+        key = int(i)
+        if key in pending:
+            known = pending[key]
+            pending[key] = None if known is None or since is None else min(known, since)
+        else:
+            pending[key] = since
 
 
 def sync(session: Session | None = None) -> None:
@@ -418,9 +433,9 @@ def sync(session: Session | None = None) -> None:
     session = session or db.session
     pending = session.info.get(PENDING_KEY)
     if pending:
-        ids = sorted(pending)
+        since = dict(pending)
         pending.clear()
-        refresh_items(ids, session)
+        refresh_items(sorted(since), session, since=since)
 
 
 @event.listens_for(Session, "before_commit")
@@ -433,13 +448,34 @@ def _forget_on_rollback(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
 
 
-def refresh_items(item_ids: Iterable[int], session: Session | None = None) -> None:
+def _rows_from(h: ItemHistory, cal: Calendar, through: date, since: date | None) -> list[dict]:
+    """The item's item_period rows of the periods ending on or after ``since`` (all: None)."""
+    if since is None:
+        return compute_rows(h, cal, through)
+    # history.period_rows, from the period holding ``since`` on (tests/test_read_model.py
+    # checks the two agree).
+    soon = due_soon_days()
+    first = cal.first_tracked(h.facts.start)
+    rows = []
+    for period in cal.between(max(cal.containing(h.facts.start), cal.containing(since)), through):
+        state = state_on(h, period.end, EVERYTHING, cal, soon)
+        must = period >= first and state_on(h, period.start - timedelta(days=1), EVERYTHING, cal).open
+        update_id, review, first_on, timeliness = period_report(h, period, EVERYTHING)
+        rows.append(PeriodRow(period, state, must, update_id, review, first_on, timeliness).values(h.facts))
+    return rows
+
+
+def refresh_items(
+    item_ids: Iterable[int], session: Session | None = None, *, since: dict[int, date | None] | None = None
+) -> None:
     """Recompute the read model of these items from their history, in the caller's
-    transaction (flushes, never commits). Prefer ``touch``: it batches."""
+    transaction (flushes, never commits). Prefer ``touch``: it batches. ``since`` (item id
+    -> day, see ``touch``) limits the rows compared and rewritten."""
     session = session or db.session
     ids = sorted(set(item_ids))
     if not ids:
         return
+    since = since or {}
     session.flush()
     cal = calendar()
     through = ensure_periods(session, cal)
@@ -450,9 +486,9 @@ def refresh_items(item_ids: Iterable[int], session: Session | None = None) -> No
         old = _stored_rows(session, chunk)
         new: dict[tuple[int, date], dict] = {}
         for h in histories.values():
-            for row in compute_rows(h, cal, through):
+            for row in _rows_from(h, cal, through, since.get(h.facts.item_id)):
                 new[(row["item_id"], row["period_end"])] = _normalise(row)
-        changed_old = [row for key, row in old.items() if new.get(key) != row]
+        changed_old = [row for key, row in old.items() if _in_scope(key, since) and new.get(key) != row]
         changed_new = [row for key, row in new.items() if old.get(key) != row]
         if not changed_old and not changed_new:
             continue
@@ -464,6 +500,11 @@ def refresh_items(item_ids: Iterable[int], session: Session | None = None) -> No
         if changed_new:
             session.execute(insert(t), [_db_row(r) for r in changed_new])
         _apply_deltas(session, changed_old, changed_new)
+
+
+def _in_scope(key: tuple[int, date], since: dict[int, date | None]) -> bool:
+    day = since.get(key[0])
+    return day is None or key[1] >= day
 
 
 @lru_cache(maxsize=1)

@@ -179,7 +179,10 @@ def _review(
         raise _already_reviewed(existing) from None
     if decision is ReviewDecision.APPROVE and update.proposes_schedule:
         _apply_proposal(update, reviewer, session)
-    projections.touch([update.action_item_id], session)
+        projections.touch([update.action_item_id], session)  # the schedule changes every period
+    else:
+        # A review changes nothing in the periods before the data date of the report.
+        projections.touch([update.action_item_id], session, since=update.effective_date)
     reviewer.last_review_at = dates.now()
     record_event(
         "update.approve" if decision is ReviewDecision.APPROVE else "update.return",

@@ -561,7 +561,10 @@ def submit_update(
             )
         )
     db.session.flush()
-    projections.touch([item.id])
+    # Nothing changes in the periods before the data dates of this report and of the
+    # report it corrects or replaces.
+    since = min(d.effective_date for d in (su, corrects, replaces) if d is not None)
+    projections.touch([item.id], since=since)
     record_event(
         "update.submit",
         user=user,
@@ -630,7 +633,7 @@ def withdraw_update(
     row = UpdateWithdrawal(update_id=update.id, kind=WithdrawalKind.WITHDRAWN, reason=reason_v, withdrawn_by_id=user.id)
     db.session.add(row)
     db.session.flush()
-    projections.touch([item.id])
+    projections.touch([item.id], since=update.effective_date)
     record_event(
         "update.withdraw",
         user=user,
