@@ -208,7 +208,7 @@ def test_random_histories_keep_the_read_model_equal_to_the_history(app, factory,
 
 
 def _check_rows_from(items) -> None:
-    """The write path recomputes only the periods from a day on (projections._rows_from):
+    """The write path recomputes only the periods from a day on (projections.rows_from):
     the same rows as history.period_rows from that period on, for every day it may get."""
     cal = projections.calendar()
     through = cal.containing(today()).end
@@ -218,7 +218,7 @@ def _check_rows_from(items) -> None:
         days = {date(2016, 1, 1), h.facts.start, through} | {u.effective_date for u in h.updates}
         for since in sorted(days):
             want = [r for r in every if r["period_end"] >= since]
-            assert projections._rows_from(h, cal, through, since) == want, since
+            assert projections.rows_from(h, cal, through, since) == want, since
 
 
 def test_rollover_carries_state_into_new_periods(app, factory):
