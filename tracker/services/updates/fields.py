@@ -127,7 +127,7 @@ def _check_date(
 
 
 def _fmt(day: date) -> str:
-    from ..locale import current_locale, format_date
+    from ...locale import current_locale, format_date
 
     try:
         return format_date(day, current_locale())
