@@ -201,12 +201,13 @@ def _normalise(row: dict) -> dict:
     return out
 
 
-def _stored_rows(session: Session, item_ids: Sequence[int]) -> dict[tuple[int, date], dict]:
+def _stored_rows(session: Session, item_ids: Sequence[int], since: date | None = None) -> dict[tuple[int, date], dict]:
+    """The stored rows of these items (of the periods ending on or after ``since`` when given)."""
     t = ItemPeriod.__table__
-    return {
-        (r["item_id"], r["period_end"]): _normalise(dict(r))
-        for r in session.execute(select(t).where(t.c.item_id.in_(item_ids))).mappings()
-    }
+    q = select(t).where(t.c.item_id.in_(item_ids))
+    if since is not None:
+        q = q.where(t.c.period_end >= since)
+    return {(r["item_id"], r["period_end"]): _normalise(dict(r)) for r in session.execute(q).mappings()}
 
 
 def rows_from(h: ItemHistory, cal: Calendar, through: date, since: date | None) -> list[dict]:
