@@ -11,8 +11,9 @@ driver did before (the version checks are guarded UPDATEs, not reads).
 Writers of the same file also queue on an exclusive ``flock`` of ``<database>.writelock``
 before ``BEGIN IMMEDIATE`` and release it after COMMIT or ROLLBACK. SQLite's own busy
 handler polls with sleeps of up to 100 ms, so under contention the write lock sat idle
-between writers (two gunicorn workers: more time asleep than writing); the kernel wakes the
-next writer the moment the lock is released. The SQLite lock still decides: the flock only
+between writers (two gunicorn workers: more time asleep than writing); a writer queued on
+the flock looks again every half millisecond. It waits at most the busy timeout, then goes
+on without the flock. The SQLite lock still decides: the flock only
 orders the writers of this application, a connection that does not take it (the sqlite3
 shell, a backup) is waited for by the busy timeout as before.
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import time
 from typing import Any
 
 from sqlalchemy import event
@@ -33,6 +35,10 @@ from sqlalchemy.pool import ConnectionPoolEntry
 # Statements that make a transaction a write transaction (after leading spaces and comments).
 _WRITE_START = re.compile(r"^\s*(?:--[^\n]*\n\s*)*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT)\b", re.IGNORECASE)
 _LOCK_FD = "tracker_writelock_fd"
+BUSY_TIMEOUT_S = 10
+# How often a queued writer looks at the flock again: short next to a write (~10 ms of CPU),
+# unlike SQLite's busy handler (sleeps of up to 100 ms).
+FLOCK_POLL_S = 0.0005
 
 
 def is_write_statement(statement: str) -> bool:
@@ -52,7 +58,7 @@ def configure_engine_events(engine: Engine) -> None:
     def _sqlite_pragmas(dbapi_conn, record: ConnectionPoolEntry) -> None:  # noqa: ANN001
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         if on_file:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
@@ -62,11 +68,22 @@ def configure_engine_events(engine: Engine) -> None:
         return
 
     def _acquire(record_info: dict) -> None:
+        """Queue on the flock for at most the busy timeout; then go on without it (SQLite's
+        own lock and busy timeout decide, as without the flock): a writer is never held
+        longer than before, whatever holds the flock."""
         fd = record_info.get(_LOCK_FD)
         if fd is None:
             fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
             record_info[_LOCK_FD] = fd
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(FLOCK_POLL_S)
 
     def _release(record_info: dict) -> None:
         fd = record_info.get(_LOCK_FD)
