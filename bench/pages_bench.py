@@ -517,6 +517,8 @@ class Run:
 def run_database(ds: Dataset, args: argparse.Namespace, logdir: Path) -> Run:
     run = Run(ds.kind, ds.url.split("@")[-1], ds.params, args.workers, args.threads, args.connections, args.duration)
     env_common = {"PYTHONUNBUFFERED": "1"}
+    if args.only == "writes":
+        return run_writes_only(run, ds, args, logdir, env_common)
     measure = lambda url, headers: wrk(url, headers, args.duration, args.threads, args.connections)  # noqa: E731
     with Gunicorn(
         "bench.floor_app:app",
@@ -581,6 +583,29 @@ def run_database(ds: Dataset, args: argparse.Namespace, logdir: Path) -> Run:
                 f"codes {w['codes']}, rows added {w['rows_added']}, lost or extra {w['lost_or_extra']})",
                 flush=True,
             )
+    return run
+
+
+def run_writes_only(run: Run, ds: Dataset, args: argparse.Namespace, logdir: Path, env_common: dict) -> Run:
+    """``--only writes``: the tracker under gunicorn and the write phase, no floors, no pages."""
+    env = {
+        **env_common,
+        "TRACKER_ENV": "production",
+        "DATABASE_URL": ds.url,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "TOTP_REQUIRED_ROLES": "",
+        "TRACKER_INSTANCE_PATH": str(logdir / f"instance-{ds.kind}"),
+    }
+    with Gunicorn("tracker:create_app()", env, args.workers, logdir / f"tracker-{ds.kind}.log") as app:
+        run.writes = write_bench(app.port, ds.url, args.write_seconds, args.writers)
+    w = run.writes
+    print(
+        f"[{ds.kind}] writes: {w['writes_per_s']} /s ({w['created']} created in {w['seconds']} s, p50 {w['p50_ms']} ms, "
+        f"p99 {w['p99_ms']} ms, codes {w['codes']}, rows added {w['rows_added']}, lost or extra {w['lost_or_extra']})",
+        flush=True,
+    )
+    if w["errors"]:
+        print(f"[{ds.kind}] errors: {w['errors']}", flush=True)
     return run
 
 
@@ -695,8 +720,11 @@ def main() -> None:
     parser.add_argument("--write-seconds", type=int, default=10)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/performance.md")
+    parser.add_argument("--only", choices=["writes"], help="writes: only the write phase (no floors, no pages, no doc)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
+    if args.only == "writes":
+        args.no_doc = True
+    elif shutil.which("wrk") is None:
         sys.exit("wrk is not installed: sudo apt-get install -y wrk (or make deps-system)")
     command = "bench/pages_bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     info = {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine()}
@@ -709,8 +737,10 @@ def main() -> None:
         ds = prepare(kind, args)
         run = run_database(ds, args, logdir)
         runs.append(run)
-        out = RESULTS / f"pages-{kind}-{args.items}.json"
+        out = RESULTS / f"{args.only or 'pages'}-{kind}-{args.items}.json"
         out.write_text(json.dumps({**info, "command": command, **asdict(run)}, indent=2, default=str))
+    if args.only == "writes":
+        return
     text = markdown(runs, info, command)
     print("\n" + text)
     if not args.no_doc:

@@ -45,7 +45,7 @@ def failing_write(monkeypatch, world):
         db.session.add(Department(code=code, name_zh="重複", name_en="Duplicate"))
         db.session.flush()
 
-    monkeypatch.setattr(updates, "record_event", broken_record_event)
+    monkeypatch.setattr(updates.submit, "record_event", broken_record_event)
 
 
 def _error_lines(text: str) -> list[str]:

@@ -204,6 +204,21 @@ def test_random_histories_keep_the_read_model_equal_to_the_history(app, factory,
         with time_machine.travel(_noon(START + timedelta(days=step[0])), tick=False):
             _apply(step, items, editor, reviewer)
     _check_equal(items)
+    _check_rows_from(items)
+
+
+def _check_rows_from(items) -> None:
+    """The write path recomputes only the periods from a day on (projections.rows_from):
+    the same rows as history.period_rows from that period on, for every day it may get."""
+    cal = projections.calendar()
+    through = cal.containing(today()).end
+    histories = projections.load_histories(db.session, [item.id for item in items])
+    for h in histories.values():
+        every = projections.compute_rows(h, cal, through)
+        days = {date(2016, 1, 1), h.facts.start, through} | {u.effective_date for u in h.updates}
+        for since in sorted(days):
+            want = [r for r in every if r["period_end"] >= since]
+            assert projections.rows_from(h, cal, through, since) == want, since
 
 
 def test_rollover_carries_state_into_new_periods(app, factory):

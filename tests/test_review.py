@@ -130,7 +130,7 @@ def test_race_between_two_reviewers_is_settled_by_the_unique_constraint(app, fac
     ids = (upd.id, reviewer.id, other.id)
     if db.engine.dialect.name == "sqlite" and db.engine.url.database in (None, "", ":memory:"):
         # One in-memory connection cannot race: simulate the lost check instead.
-        original = ops._existing_review
+        original = ops.reviews._existing_review
         calls = {"n": 0}
 
         def blind_first(update_id, session):
@@ -147,12 +147,12 @@ def test_race_between_two_reviewers_is_settled_by_the_unique_constraint(app, fac
             )
         )
         db.session.commit()
-        ops._existing_review = blind_first
+        ops.reviews._existing_review = blind_first
         try:
             with pytest.raises(DomainError) as exc:
                 ops.approve_update(upd, reviewer, effective_date=date(2017, 7, 1))
         finally:
-            ops._existing_review = original
+            ops.reviews._existing_review = original
         assert exc.value.code == "already_reviewed"
         db.session.rollback()
         assert len(_reviews(upd)) == 1
@@ -167,7 +167,7 @@ def test_race_between_two_reviewers_is_settled_by_the_unique_constraint(app, fac
 
             u = db.session.get(StatusUpdate, ids[0])
             who = db.session.get(User, reviewer_id)
-            original = ops._existing_review
+            original = ops.reviews._existing_review
             barrier.wait()
             try:
                 if decision == "approve":
@@ -180,7 +180,7 @@ def test_race_between_two_reviewers_is_settled_by_the_unique_constraint(app, fac
                 db.session.rollback()
                 outcomes.append(exc.code)
             finally:
-                ops._existing_review = original
+                ops.reviews._existing_review = original
                 db.session.remove()
 
     threads = [

@@ -417,14 +417,15 @@ class ItemUpdates(MethodView):
         except DomainError:
             db.session.rollback()
             raise
+        # The answer is built from the records just written (flushed, with their ids), before
+        # the commit expires them: reading them back would cost a query per relationship.
+        body = {"update": serialize_update(su), "item_version": item.version}
+        headers = {
+            "Location": url_for("api_updates.get_update", item_id=item.id, update_id=su.id),
+            "ETag": item_etag(item),
+        }
         db.session.commit()
-        su = updates.get_update(item.id, su.id)
-        location = url_for("api_updates.get_update", item_id=item.id, update_id=su.id)
-        return (
-            {"update": serialize_update(su), "item_version": item.version},
-            201,
-            {"Location": location, "ETag": item_etag(item)},
-        )
+        return body, 201, headers
 
 
 @blp.post("/action-items/<int:item_id>/updates/<int:update_id>/withdraw")
