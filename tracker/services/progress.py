@@ -495,6 +495,21 @@ def _counter(row: Any, name: str) -> int:
     return int(getattr(row, name) or 0)
 
 
+# (status, the roll-up column counting it), computed once: a summary builds a Counter per
+# recommendation and department row (thousands per request for the whole city).
+_STATUS_COLUMNS = tuple((s, f"n_{s.value}") for s in Status)
+
+
+def _status_counter(row: Any) -> Counter:
+    """The non-zero status counts of a roll-up row."""
+    counts: Counter = Counter()
+    for s, column in _STATUS_COLUMNS:
+        n = getattr(row, column)
+        if n:
+            counts[s] = int(n)
+    return counts
+
+
 @dataclass(frozen=True)
 class DepartmentRef:
     """A department as lists show it (a plain row, not an ORM object)."""
@@ -536,7 +551,7 @@ def _summary_from_read_model(
     if scoped:
         params["rids"] = rids
     totals = session.execute(summary_sql.totals(scoped), params).one()
-    status_counts = Counter({s: _counter(totals, f"n_{s.value}") for s in Status if _counter(totals, f"n_{s.value}")})
+    status_counts = _status_counter(totals)
     reporting = Reporting(period, *[_counter(totals, f"n_{n}") for n in REPORTING_FIELDS])
     report_progress: dict[int, float | None] = {}
     report_stats: dict[int, ReportStats] = {}
@@ -551,7 +566,7 @@ def _summary_from_read_model(
             report_stats.setdefault(rid, ReportStats()).recommendations = int(n)
     if list_recs and rids:
         for row in session.execute(summary_sql.recommendation_rows(), {"pe": period.end, "rids": rids}):
-            counts = Counter({s: _counter(row, f"n_{s.value}") for s in Status if _counter(row, f"n_{s.value}")})
+            counts = _status_counter(row)
             excluded = counts.get(Status.NOT_FEASIBLE, 0)
             weight_total = Decimal(row.weight_total or 0)
             prog = float(Decimal(row.weighted_progress) / weight_total) if weight_total > 0 else None
@@ -571,7 +586,7 @@ def _summary_from_read_model(
     if rids:
         for row in session.execute(summary_sql.department_counts(scoped), params):
             departments[row.id] = DepartmentRef(row.id, row.code, row.name_zh, row.name_en)
-            counts = Counter({s: _counter(row, f"n_{s.value}") for s in Status if _counter(row, f"n_{s.value}")})
+            counts = _status_counter(row)
             if counts:
                 dept_counts[row.id] = counts
     today_view = dd.as_of == dd.today
