@@ -1159,6 +1159,28 @@ def department_reporting(
     return sorted(out, key=lambda d: (-d.not_reported, d.department.code))
 
 
+# The roll-up count that equals period_items' count for a state filter. Not "pending": the
+# roll-ups count items with any report waiting for review, the page the period's own report.
+_STATE_COUNT = {
+    "": "must_report",
+    "not_reported": "not_reported",
+    "returned": "returned",
+    "approved": "approved",
+    "late": "late",
+}
+
+
+def period_total(departments: Sequence[DepartmentReporting], department_id: int | None, state: str) -> int | None:
+    """How many items ``period_items`` lists for a department (None: all) and a state, from
+    the roll-ups ``department_reporting`` read for the same period and reports (no count of
+    the period's item rows, which scans every item of the period); None when the roll-ups
+    do not hold that number."""
+    name = _STATE_COUNT.get(state)
+    if name is None:
+        return None
+    return sum(getattr(d, name) for d in departments if department_id is None or d.department.id == department_id)
+
+
 def period_items(
     period: Period,
     report_ids: Sequence[int] | None = None,
@@ -1167,9 +1189,11 @@ def period_items(
     page: int = 1,
     per_page: int = 50,
     session: Session | None = None,
+    total: int | None = None,
 ) -> tuple[list[PeriodItem], int]:
     """The items that must report on ``period`` (filtered by report, lead department and
-    state), one page of them, and how many there are."""
+    state), one page of them, and how many there are (``total`` when the caller already
+    knows it from the roll-ups: see ``period_total``; counted otherwise)."""
     session = session or db.session
     projections.sync(session)
     projections.ensure_current()
@@ -1185,7 +1209,8 @@ def period_items(
         conds.append(ip.review == state)
     elif state == "late":
         conds.append(ip.timeliness == "late")
-    total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
     q = (
         select(ip, ActionItem.code, ActionItem.title_zh, ActionItem.title_en, Recommendation.code.label("rec_code"))
         .join(ActionItem, ActionItem.id == ip.item_id)
