@@ -44,6 +44,55 @@ def test_summary_shape_and_numbers(client, signin, factory):
     assert client.get(f"/api/v1/summary?report={report.id}").get_json()["pending_count"] == 3
 
 
+@pytest.mark.parametrize("query", ["as_of=2017-12-31", "as_of=2018-06-30&known_at=2018-07-01", ""])
+def test_summary_answer_is_exactly_the_schema_dump(client, signin, factory, query):
+    """The summary is serialised by a precomputed dumper (api/summary.schema_dumper): its
+    answer must be what marshmallow's SummarySchema.dump gives for the same payload."""
+    import json
+    from datetime import date
+
+    from tracker.api.summary import SummarySchema, build_payload, schema_dumper
+    from tracker.dates import DataDates
+
+    build(factory, 12)
+    signin(factory.user("viewer"))
+    data = client.get(f"/api/v1/summary?{query}").get_json()
+    as_of = DataDates(date.fromisoformat(data["as_of"]), date.fromisoformat(data["known_at"]), TODAY)
+    payload = build_payload(as_of, None)
+    assert schema_dumper(SummarySchema())(payload) == SummarySchema().dump(payload)
+    assert data == json.loads(json.dumps(SummarySchema().dump(payload)))
+    assert data["recommendations"] and data["departments"]
+    assert isinstance(data["recommendations"][0]["rollup"]["weight_total"], float)
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", data["reporting"]["deadline"])
+
+
+def test_schema_dumper_formats_like_marshmallow():
+    """Nested objects, nulls, dates, rounded progress and integers given as other numbers."""
+    from datetime import date
+    from decimal import Decimal
+
+    from tracker.api.summary import SummaryRecommendationSchema, schema_dumper
+
+    rec = {
+        "id": 7,
+        "code": "R1",
+        "report_id": 3,
+        "section": None,
+        "title_zh": "標題",
+        "title_en": None,
+        "progress": 33.3333,
+        "rollup": {"weight_total": Decimal("2.500"), "items_counted": 2, "items_excluded": 0},
+        "item_count": 2.0,
+        "status_counts": {s.value: n for n, s in enumerate(Status)},
+        "adoption": {"decision": "adopted", "decided_on": date(2018, 1, 2), "decided_by": "市政會議"},
+    }
+    schema = SummaryRecommendationSchema()
+    assert schema_dumper(schema)(rec) == schema.dump(rec)
+    assert schema_dumper(schema)(dict(rec, adoption=None, progress=None)) == schema.dump(
+        dict(rec, adoption=None, progress=None)
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [

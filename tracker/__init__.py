@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 
 from config import CONFIGS, Config
 
@@ -20,14 +21,55 @@ class ConfigurationError(RuntimeError):
     """Raised when the app is configured in a way that is unsafe to run."""
 
 
+class TrackerFlask(Flask):
+    """Flask, with ``ensure_sync`` remembered per function: Flask asks ``inspect`` whether every
+    hook and view is a coroutine function on every request (a dozen times a request). The
+    functions are the app's own hooks and views, fixed at start-up; the cache is bounded."""
+
+    _sync_cache_limit = 2048
+
+    def ensure_sync(self, func):  # noqa: ANN001, ANN201
+        cache = self.__dict__.setdefault("_sync_cache", {})
+        try:
+            return cache[func]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+        result = super().ensure_sync(func)
+        if len(cache) < self._sync_cache_limit:
+            cache[func] = result
+        return result
+
+
+class _SigningSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of
+    keys instead of on every request (building one JSON-dumps a probe value). Derived from
+    the configuration only: a changed SECRET_KEY or SECRET_KEY_FALLBACKS builds a new one."""
+
+    _signing: tuple[tuple, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask):  # noqa: ANN201
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        cached = self._signing
+        if cached is not None and cached[0] == keys:
+            return cached[1]
+        serializer = super().get_signing_serializer(app)
+        self._signing = (keys, serializer)
+        return serializer
+
+
 def create_app(config: type[Config] | str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     """Application factory: config, extensions, blueprints, error handlers, CLI."""
-    app = Flask(
+    app = TrackerFlask(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=os.environ.get("TRACKER_INSTANCE_PATH", str(ROOT / "instance")),
     )
     load_config(app, config, overrides)
+    register_request_hooks(app)
     register_extensions(app)
     register_input_guards(app)
     register_blueprints(app)
@@ -138,6 +180,30 @@ def register_extensions(app: Flask) -> None:
 
     init_logging(app)
     init_security(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """What every request pays for at its start and its end, in one hook each (registered
+    first: the start runs before any other hook, the finish after every other one)."""
+    import time
+
+    from flask import g, request
+
+    from .locale import WTFORMS_CATALOG
+    from .web.errors import ensure_request_id, finish_response
+
+    app.session_interface = _SigningSessionInterface()
+
+    @app.before_request
+    def _start_request() -> None:
+        ensure_request_id()  # the request id every log line and answer carries
+        g.request_started = time.perf_counter()  # for the access log line
+        # flask_wtf.i18n reads this request attribute before loading its own catalog.
+        request.wtforms_translations = WTFORMS_CATALOG
+
+    # X-Request-Id and the security headers (also added by the error handlers, which
+    # answer when after_request hooks do not run).
+    app.after_request(finish_response)
 
 
 def register_input_guards(app: Flask) -> None:

@@ -171,14 +171,12 @@ class _CatalogForWTForms:
         return get_translations().ungettext(singular, plural, n)
 
 
-def _wtforms_translations() -> None:
-    # flask_wtf.i18n reads this request attribute before loading its own catalog.
-    request.wtforms_translations = _CatalogForWTForms()
+# Stateless (it asks Flask-Babel for the request's catalog on each call): one object serves
+# every request; tracker/__init__.py's request start sets it on the request.
+WTFORMS_CATALOG = _CatalogForWTForms()
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.before_request(_wtforms_translations)
-
     @app.context_processor
     def _inject() -> dict[str, Any]:
         loc = current_locale()

@@ -97,10 +97,6 @@ def init_logging(app: Flask) -> None:
         logger.addFilter(RequestContextFilter())
     access = logging.getLogger("tracker.access")
 
-    @app.before_request
-    def _start_timer() -> None:
-        g.request_started = time.perf_counter()
-
     @app.after_request
     def _log_request(resp):  # noqa: ANN001
         if request.endpoint == "static":

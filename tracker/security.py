@@ -106,12 +106,12 @@ def secret_key_problem(key: str) -> str | None:
 
 
 def init_security(app: Flask) -> None:
-    """Refuse debug mode in production and add the security headers to every response."""
+    """Refuse debug mode in production. (The security headers are added to every response
+    by the request finish hook, tracker/__init__.py register_request_hooks.)"""
     if app.config.get("ENV_NAME") == "production" and (app.debug or get_debug_flag()):
         # The Werkzeug debugger runs arbitrary code for whoever reaches it.
         raise ConfigurationError("Debug mode must be off in production (unset FLASK_DEBUG and DEBUG)")
 
-    app.after_request(apply_security_headers)
     # Every {{ value }} in every template loses text-direction overrides and isolates
     # (U+202A-U+202E, U+2066-U+2069): stored text cannot display as something else.
     app.jinja_env.finalize = neutralise_bidi

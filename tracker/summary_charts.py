@@ -28,10 +28,15 @@ def _percent_number(v: float | None) -> str:
 
 
 def summary_charts(
-    summary: progress.Summary, locale: str, reports: Sequence[Report] | None = None, narrow: bool = False
+    summary: progress.Summary,
+    locale: str,
+    reports: Sequence[Report] | None = None,
+    narrow: bool = False,
+    department_ids: Sequence[int] | None = None,
 ) -> dict[str, charts.Chart]:
     """Progress per recommendation (bars; per report when ``reports`` are given and the
-    summary covers several) and items by status per lead department (stacked bars)."""
+    summary covers several) and items by status per lead department (stacked bars; only
+    ``department_ids`` when given, one page of them)."""
     if reports is not None and len(summary.reports) > 1:
         rows = [(localized(r, "title", locale), summary.report_progress.get(r.id)) for r in reports]
         rows_for_rec = dict(
@@ -61,8 +66,10 @@ def summary_charts(
         by_rec = charts.progress_bars(**rows_for_rec)
     series = [(s, labels.status_label(s), None) for s in Status]
     dept_rows = []
+    wanted = set(department_ids) if department_ids is not None else None
     for dept_id, counts in sorted(summary.department_counts.items(), key=lambda kv: summary.departments[kv[0]].code):
-        dept_rows.append((summary.departments[dept_id].name(locale), counts))
+        if wanted is None or dept_id in wanted:
+            dept_rows.append((summary.departments[dept_id].name(locale), counts))
     by_dept = charts.stacked_bars(
         dept_rows,
         series,

@@ -495,6 +495,21 @@ def _counter(row: Any, name: str) -> int:
     return int(getattr(row, name) or 0)
 
 
+# (status, the roll-up column counting it), computed once: a summary builds a Counter per
+# recommendation and department row (thousands per request for the whole city).
+_STATUS_COLUMNS = tuple((s, f"n_{s.value}") for s in Status)
+
+
+def _status_counter(row: Any) -> Counter:
+    """The non-zero status counts of a roll-up row."""
+    counts: Counter = Counter()
+    for s, column in _STATUS_COLUMNS:
+        n = getattr(row, column)
+        if n:
+            counts[s] = int(n)
+    return counts
+
+
 @dataclass(frozen=True)
 class DepartmentRef:
     """A department as lists show it (a plain row, not an ORM object)."""
@@ -536,7 +551,7 @@ def _summary_from_read_model(
     if scoped:
         params["rids"] = rids
     totals = session.execute(summary_sql.totals(scoped), params).one()
-    status_counts = Counter({s: _counter(totals, f"n_{s.value}") for s in Status if _counter(totals, f"n_{s.value}")})
+    status_counts = _status_counter(totals)
     reporting = Reporting(period, *[_counter(totals, f"n_{n}") for n in REPORTING_FIELDS])
     report_progress: dict[int, float | None] = {}
     report_stats: dict[int, ReportStats] = {}
@@ -551,7 +566,7 @@ def _summary_from_read_model(
             report_stats.setdefault(rid, ReportStats()).recommendations = int(n)
     if list_recs and rids:
         for row in session.execute(summary_sql.recommendation_rows(), {"pe": period.end, "rids": rids}):
-            counts = Counter({s: _counter(row, f"n_{s.value}") for s in Status if _counter(row, f"n_{s.value}")})
+            counts = _status_counter(row)
             excluded = counts.get(Status.NOT_FEASIBLE, 0)
             weight_total = Decimal(row.weight_total or 0)
             prog = float(Decimal(row.weighted_progress) / weight_total) if weight_total > 0 else None
@@ -571,7 +586,7 @@ def _summary_from_read_model(
     if rids:
         for row in session.execute(summary_sql.department_counts(scoped), params):
             departments[row.id] = DepartmentRef(row.id, row.code, row.name_zh, row.name_en)
-            counts = Counter({s: _counter(row, f"n_{s.value}") for s in Status if _counter(row, f"n_{s.value}")})
+            counts = _status_counter(row)
             if counts:
                 dept_counts[row.id] = counts
     today_view = dd.as_of == dd.today
@@ -1144,6 +1159,28 @@ def department_reporting(
     return sorted(out, key=lambda d: (-d.not_reported, d.department.code))
 
 
+# The roll-up count that equals period_items' count for a state filter. Not "pending": the
+# roll-ups count items with any report waiting for review, the page the period's own report.
+_STATE_COUNT = {
+    "": "must_report",
+    "not_reported": "not_reported",
+    "returned": "returned",
+    "approved": "approved",
+    "late": "late",
+}
+
+
+def period_total(departments: Sequence[DepartmentReporting], department_id: int | None, state: str) -> int | None:
+    """How many items ``period_items`` lists for a department (None: all) and a state, from
+    the roll-ups ``department_reporting`` read for the same period and reports (no count of
+    the period's item rows, which scans every item of the period); None when the roll-ups
+    do not hold that number."""
+    name = _STATE_COUNT.get(state)
+    if name is None:
+        return None
+    return sum(getattr(d, name) for d in departments if department_id is None or d.department.id == department_id)
+
+
 def period_items(
     period: Period,
     report_ids: Sequence[int] | None = None,
@@ -1152,9 +1189,11 @@ def period_items(
     page: int = 1,
     per_page: int = 50,
     session: Session | None = None,
+    total: int | None = None,
 ) -> tuple[list[PeriodItem], int]:
     """The items that must report on ``period`` (filtered by report, lead department and
-    state), one page of them, and how many there are."""
+    state), one page of them, and how many there are (``total`` when the caller already
+    knows it from the roll-ups: see ``period_total``; counted otherwise)."""
     session = session or db.session
     projections.sync(session)
     projections.ensure_current()
@@ -1170,7 +1209,8 @@ def period_items(
         conds.append(ip.review == state)
     elif state == "late":
         conds.append(ip.timeliness == "late")
-    total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
     q = (
         select(ip, ActionItem.code, ActionItem.title_zh, ActionItem.title_en, Recommendation.code.label("rec_code"))
         .join(ActionItem, ActionItem.id == ip.item_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from ..extensions import db
@@ -31,6 +31,7 @@ from . import progress, projections
 WORKLIST_FLAGS = ("overdue", "due_soon", "stale", "pending", "returned")
 WORKLIST_SORTS = ("due", "code", "progress", "status")
 PER_PAGE = 50
+DUE_PER_PAGE = 20
 
 
 @dataclass
@@ -94,7 +95,13 @@ def department_worklist(
     sup = action_item_supporting
     supported = select(sup.c.action_item_id).where(sup.c.department_id == department_id)
     is_lead = ip.lead_department_id == department_id
-    base = [ip.period_end == current, or_(is_lead, ip.item_id.in_(supported))]
+    # "Leads or supports" as one id list from two index searches: an OR of the two
+    # conditions would scan every row of the period.
+    ours = union(
+        select(ip.item_id).where(ip.period_end == current, is_lead),
+        supported,
+    )
+    base = [ip.period_end == current, ip.item_id.in_(ours)]
     counts_row = session.execute(
         select(
             func.coalesce(func.sum(case((is_lead, 1), else_=0)), 0).label("lead"),
@@ -218,9 +225,19 @@ def nav_count(*, pending: bool = False, returned_for: int | None = None, session
     return session.scalar(select(func.count()).select_from(ip).where(*conds)) or 0
 
 
+@dataclass(frozen=True)
+class DueItem:
+    """The columns of an item the "due this period" list shows (no ORM object per row)."""
+
+    id: int
+    code: str
+    title_zh: str | None
+    title_en: str | None
+
+
 @dataclass
 class DueRow:
-    item: ActionItem
+    item: DueItem
     review: str | None  # None (not reported yet), "pending", "returned" or "approved"
     update_id: int | None
 
@@ -230,10 +247,13 @@ class DueThisPeriod:
     """The reports a department owes for the period being collected."""
 
     period: Any
-    rows: list[DueRow]  # its lead items that must report on the period, not yet approved first
+    rows: list[DueRow]  # one page of its lead items that must report on it and are not approved yet
     must_report: int
     reported: int  # with a report (pending, returned or approved)
     approved: int
+    open: int = 0  # must report and not approved yet (the rows of every page)
+    page: int = 1
+    pages: int = 1
 
 
 def collecting_period(today: date):
@@ -245,37 +265,61 @@ def collecting_period(today: date):
     return previous if today <= previous.deadline else current
 
 
-def due_this_period(department_id: int, today: date, session: Session | None = None) -> DueThisPeriod:
-    """What the department must report for the period being collected: its lead items that
-    must report on it, with how each one's report stands. Two statements."""
+def due_this_period(
+    department_id: int,
+    today: date,
+    session: Session | None = None,
+    *,
+    page: int = 1,
+    per_page: int = DUE_PER_PAGE,
+) -> DueThisPeriod:
+    """What the department must report for the period being collected: how many of its lead
+    items must report on it and how their reports stand (one aggregate), and one page of the
+    items whose report is not approved yet, not reported first (one statement)."""
     session = session or db.session
     period = collecting_period(today)
     ip = ItemPeriod
-    result = session.execute(
-        select(ip, ActionItem)
-        .join(ActionItem, ActionItem.id == ip.item_id)
-        .join(Recommendation, Recommendation.id == ip.recommendation_id)
-        .where(ip.period_end == period.end, ip.lead_department_id == department_id, ip.must_report.is_(True))
-        .order_by(
-            case(
-                (ip.review.is_(None), 0),
-                (ip.review == PeriodReview.RETURNED, 1),
-                (ip.review == PeriodReview.PENDING, 2),
-                else_=3,
-            ),
-            Recommendation.report_id,
-            Recommendation.position,
-            ActionItem.position,
-            ActionItem.code,
-        )
-    ).all()
-    rows = [
-        DueRow(item, row.review.value if row.review is not None else None, row.period_update_id) for row, item in result
-    ]
-    return DueThisPeriod(
-        period,
-        rows,
-        len(rows),
-        sum(1 for r in rows if r.review is not None),
-        sum(1 for r in rows if r.review == "approved"),
-    )
+    where = (ip.period_end == period.end, ip.lead_department_id == department_id, ip.must_report.is_(True))
+    totals = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((ip.review.is_not(None), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((ip.review == PeriodReview.APPROVED, 1), else_=0)), 0),
+        ).where(*where)
+    ).one()
+    must_report, reported, approved = (int(v or 0) for v in totals)
+    open_total = must_report - approved
+    pages = max(1, -(-open_total // per_page))
+    page = max(1, min(page, pages))
+    rows: list[DueRow] = []
+    if open_total:
+        result = session.execute(
+            select(
+                ip.review, ip.period_update_id, ActionItem.id, ActionItem.code, ActionItem.title_zh, ActionItem.title_en
+            )
+            .join(ActionItem, ActionItem.id == ip.item_id)
+            .join(Recommendation, Recommendation.id == ip.recommendation_id)
+            .where(*where, or_(ip.review.is_(None), ip.review != PeriodReview.APPROVED))
+            .order_by(
+                case(
+                    (ip.review.is_(None), 0),
+                    (ip.review == PeriodReview.RETURNED, 1),
+                    else_=2,
+                ),
+                Recommendation.report_id,
+                Recommendation.position,
+                ActionItem.position,
+                ActionItem.code,
+            )
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        rows = [
+            DueRow(
+                DueItem(r.id, r.code, r.title_zh, r.title_en),
+                r.review.value if r.review is not None else None,
+                r.period_update_id,
+            )
+            for r in result
+        ]
+    return DueThisPeriod(period, rows, must_report, reported, approved, open_total, page, pages)

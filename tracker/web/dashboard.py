@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import charts
+from .. import charts, labels
 from ..extensions import db
 from ..inputs import get_by_id, looks_like_number
 from ..locale import current_locale
@@ -30,6 +30,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
 FLAG_PREVIEW = 10
 REPORTS_PER_PAGE = 20
+DEPARTMENTS_PER_PAGE = 20
 MAX_PAGE = 100000
 
 
@@ -100,13 +101,24 @@ def index():
     shown_reports = report_rows[(page - 1) * REPORTS_PER_PAGE : page * REPORTS_PER_PAGE]
     empty = progress.ReportStats()
     per_report = {r.id: summary.report_stats.get(r.id, empty) for r in shown_reports}
+    # Lead departments by code, one page at a time (the chart draws the same page).
+    dept_ids = sorted(summary.department_counts, key=lambda d: summary.departments[d].code)
+    dept_pages = max(1, -(-len(dept_ids) // DEPARTMENTS_PER_PAGE))
+    dept_page = min(page_number(request.args.get("dept_page")), dept_pages)
+    shown_depts = dept_ids[(dept_page - 1) * DEPARTMENTS_PER_PAGE : dept_page * DEPARTMENTS_PER_PAGE]
     return render_template(
         "dashboard/index.html",
         summary=summary,
         as_of=as_of,
         report=report,
         reports=all_reports,
-        charts=summary_charts(summary, current_locale(), shown_reports, narrow=True),
+        charts=summary_charts(summary, current_locale(), shown_reports, narrow=True, department_ids=shown_depts),
+        # Words every row repeats, looked up once: (status, its label) in display order.
+        status_columns=[(s, labels.status_label(s)) for s in Status],
+        shown_depts=[(summary.departments[d], summary.department_counts[d]) for d in shown_depts],
+        dept_first=(dept_page - 1) * DEPARTMENTS_PER_PAGE + 1 if shown_depts else 0,
+        dept_page=dept_page,
+        dept_pages=dept_pages,
         adoptions=adoptions,
         statuses=list(Status),
         table_html=charts.table_html,

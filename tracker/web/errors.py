@@ -129,15 +129,6 @@ def register_error_handlers(app: Flask) -> None:
     # "Exception on ..." line would be a second, differently formatted copy.
     app.log_exception = lambda exc_info: None  # type: ignore[method-assign]
 
-    @app.before_request
-    def _request_id() -> None:
-        ensure_request_id()
-
-    @app.after_request
-    def _echo_request_id(resp):  # noqa: ANN001
-        resp.headers["X-Request-Id"] = g.get("request_id", "")
-        return resp
-
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500

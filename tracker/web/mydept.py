@@ -38,7 +38,7 @@ def index():
     today = dates.today()
     args = {k: (request.args.get(k) or "").strip()[:100] for k in ("sort", "status", "flag", "role", "q")}
     work = worklist.department_worklist(department.id, today, page=page_number(request.args.get("page")), **args)
-    due = worklist.due_this_period(department.id, today)
+    due = worklist.due_this_period(department.id, today, page=page_number(request.args.get("due_page")))
     if role is Role.EDITOR:
         prime_badges({"mydept.index": work.counts["returned"]})
     return render_template(
@@ -57,4 +57,6 @@ def index():
         sorts=worklist.WORKLIST_SORTS,
         admin_view=role is Role.ADMIN,
         due=due,
+        # The links of each list's pager keep the other list's page and the filters.
+        link_args=dict(args, department=department.code if role is Role.ADMIN else None),
     )

@@ -61,8 +61,9 @@ def index():
         name: sum(getattr(d, name) for d in departments)
         for name in ("must_report", "reported", "on_time", "late", "approved", "pending", "returned", "not_reported")
     }
+    dept_id = department.id if department else None
     rows, total = progress.period_items(
-        period, report_ids, department.id if department else None, state, page, PER_PAGE
+        period, report_ids, dept_id, state, page, PER_PAGE, total=progress.period_total(departments, dept_id, state)
     )
     pages = max(1, -(-total // PER_PAGE))
     dept_names = {d.id: d for d in db.session.scalars(select(Department))}
