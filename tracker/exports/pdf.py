@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -535,6 +536,30 @@ def _use_cid_codes(font) -> None:
     font.subset = CidSubsetMap(font)
 
 
+@contextmanager
+def _no_seac_closure():
+    """While the fonts are subset: no glyph closure over CID-keyed CFF charstrings.
+
+    fontTools runs every kept glyph's charstring to find the accent components of ``seac``
+    (a Type 1 compatibility operator of name-keyed fonts); a CID-keyed CJK font has none,
+    and running 3,000-odd charstrings cost seconds per font. Name-keyed fonts keep it."""
+    from fontTools import ttLib
+
+    cff = ttLib.getTableClass("CFF ")
+    closure = cff.closure_glyphs
+
+    def closure_glyphs(self, s):
+        if all(getattr(font, "ROS", None) is not None for font in self.cff.values()):
+            return None  # CID-keyed: seac cannot occur
+        return closure(self, s)
+
+    cff.closure_glyphs = closure_glyphs
+    try:
+        yield
+    finally:
+        cff.closure_glyphs = closure
+
+
 @lru_cache(maxsize=1)
 def _identity_h_producer():
     from fpdf.output import OutputProducer
@@ -542,7 +567,8 @@ def _identity_h_producer():
 
     class IdentityHProducer(OutputProducer):
         def _add_fonts(self, *args, **kwargs):
-            objs = super()._add_fonts(*args, **kwargs)
+            with _no_seac_closure():
+                objs = super()._add_fonts(*args, **kwargs)
             for obj in objs.values():
                 if getattr(obj, "subtype", None) == Name("Type0") and not isinstance(
                     getattr(obj, "encoding", None), (str, type(None))
