@@ -90,7 +90,7 @@ def test_docx_rows_whole_header_repeated_no_break_paragraphs(world, lang):
 
 
 def test_docx_header_words_fit_their_columns(world):
-    from tracker.exports.office import HEADER_PT
+    from tracker.exports.docx_writer import HEADER_PT
 
     body = part(export(world, "docx", "en"), "word/document.xml")
     for tbl in re.findall(r"<w:tbl>.*?</w:tbl>", body, re.S):
