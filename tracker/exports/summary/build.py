@@ -24,7 +24,7 @@ from ...dates import DataDates, describe
 from ...extensions import db
 from ...locale import format_date, format_year, localized, roc_year
 from ...models import Indicator, ReferencePractice, Report, Status, TrackingChoice
-from ...services import annual, benchmark, progress
+from ...services import annual, benchmark, progress, summary_rows
 from ...services.review import latest_adoptions
 from .appendix import AppendixMixin
 from .model import (
@@ -115,7 +115,14 @@ class Builder(OverviewMixin, TrackingMixin, AppendixMixin):
 
     def build(self, reports: list[Report], report_ids: list[int] | None) -> SummaryDocument:
         self.tick(0.02, self._("Reading the as-of state"))
-        summary = progress.build_summary(self.dates, report_ids, year=self.year, with_items=True)
+        if progress.read_model_period(self.dates) is not None:
+            # The stored rows answer: the items come as plain rows (services/summary_rows.py).
+            summary = summary_rows.add_items(
+                progress.build_summary(self.dates, report_ids, year=self.year, with_recommendations=True),
+                self.dates,
+            )
+        else:
+            summary = progress.build_summary(self.dates, report_ids, year=self.year, with_items=True)
         self.summary = summary
         self.reports = reports
         self.item_by_id = {i.id: i for i in summary.items}
