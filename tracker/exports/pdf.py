@@ -33,7 +33,7 @@ __all__ = ["FontMissing", "find_font", "write_pdf"]
 def write_pdf(doc: SummaryDocument) -> bytes:
     """The summary as a PDF (A4 landscape): cover, bookmarks per heading, tables with
     repeated header rows, the chart, 'Page X of Y' footers; Noto Sans CJK TC embedded."""
-    out = _Layout(doc, {style: find_font(style) for style in ("", "B")})
+    out = _Layout(doc, find_font(""))
     colon = "：" if doc.locale == "zh_TW" else ": "
     out.cover(doc.cover, colon)
     out.new_page()

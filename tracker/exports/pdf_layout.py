@@ -49,20 +49,27 @@ class _Style:
     leading: float = 1.45
 
 
+# Bold text: the outline stroked this wide (in em) around the filled regular glyphs.
+BOLD_STROKE = 0.035
+
+
 class _Layout:
     """Pages, a cursor and text measurement on top of one fpdf2 document."""
 
-    def __init__(self, doc: SummaryDocument, fonts: dict[str, tuple[str, int]]):
-        """``fonts``: (file, face index) of the regular ('') and bold ('B') faces."""
+    def __init__(self, doc: SummaryDocument, font: tuple[str, int]):
+        """``font``: (file, face index) of the regular face.
+
+        One face is embedded: bold text is the regular glyphs filled and stroked (text
+        render mode 2, a stroke of BOLD_STROKE em). Parsing and subsetting a second CJK face
+        cost about a third of the PDF's time and 40-odd MB."""
         from fpdf import FPDF
 
         self.doc = doc
         pdf = FPDF(orientation="L", unit="pt", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(MARGIN_X, MARGIN_TOP, MARGIN_X)
-        for style in ("", "B"):
-            path, index = fonts[style]
-            pdf.add_font(FAMILY, style=style, fname=path, collection_font_number=index)
+        path, index = font
+        pdf.add_font(FAMILY, style="", fname=path, collection_font_number=index)
         for font in pdf.fonts.values():
             _use_cid_codes(font)
             # Recomputing every glyph's bounding box while saving the subset runs each CFF
@@ -74,6 +81,7 @@ class _Layout:
         pdf.set_lang(doc.lang)
         self.pdf = pdf
         self._rg = "0 g"
+        self._stroke = "0 G"
         self.y = MARGIN_TOP
         self._font: tuple[bool, float] | None = None
         self._color: tuple[int, int, int] | None = None
@@ -86,14 +94,16 @@ class _Layout:
 
     def set_font(self, bold: bool, size: float) -> None:
         if self._font != (bold, size):
-            self.pdf.set_font(FAMILY, "B" if bold else "", size)
+            self.pdf.set_font(FAMILY, "", size)
             self._font = (bold, size)
 
     def set_color(self, color: tuple[int, int, int]) -> None:
         if self._color != color:
             self.pdf.set_text_color(*color)
             self._color = color
-            self._rg = " ".join(f"{c / 255:.3f}" for c in color) + " rg"
+            rgb = " ".join(f"{c / 255:.3f}" for c in color)
+            self._rg = f"{rgb} rg"
+            self._stroke = f"{rgb} RG"
 
     def char_width(self, ch: str, bold: bool) -> float:
         """Width of ``ch`` at 1 pt (cached: a document uses a few thousand distinct characters)."""
@@ -185,8 +195,9 @@ class _Layout:
         if not pdf.current_font_is_set_on_page:
             pdf._out(pdf._set_font_for_page(font, pdf.font_size_pt))
         enc = self._encoded
-        bold = self._font[0] if self._font else False
-        ops = [f"q {self._rg} BT {x:.2f} {PAGE_H - y:.2f} Td {leading:.2f} TL"]
+        bold, size = self._font if self._font else (False, pdf.font_size_pt)
+        paint = f"{self._rg} {self._stroke} {size * BOLD_STROKE:.2f} w 2 Tr" if bold else self._rg
+        ops = [f"q {paint} BT {x:.2f} {PAGE_H - y:.2f} Td {leading:.2f} TL"]
         for k, line in enumerate(lines):
             code = enc.get((bold, line))
             if code is None:
