@@ -22,7 +22,16 @@ from sqlalchemy.orm import Session
 
 from ..dates import DataDates
 from ..extensions import db
-from ..models import ActionItem, BudgetSource, Department, Recommendation, Report, action_item_supporting
+from ..models import (
+    ActionItem,
+    BudgetSource,
+    Department,
+    ItemPeriod,
+    Recommendation,
+    Report,
+    Status,
+    action_item_supporting,
+)
 from . import progress
 
 
@@ -71,10 +80,30 @@ def add_items(summary: progress.Summary, dd: DataDates, session: Session | None 
     for rs in summary.recommendations:
         rs.recommendation = recs[rs.recommendation.id]
     items = item_rows(session, rids, recs)
-    states = progress.item_states(items, dd, session=session)
+    states = _states(session, items, dd)
     summary.items = [i for i in items if states[i.id].exists]
     summary.states = {i.id: states[i.id] for i in summary.items}
     return summary
+
+
+def _states(session: Session, items: list[ItemRow], dd: DataDates) -> dict[int, progress.ItemState]:
+    """``progress.item_states`` for a past period end, read as plain rows (no ORM object per
+    item): each row through ``progress.state_from_row``; no row, not tracked yet on D. On
+    today's date the flags of the day apply: ``progress.item_states`` answers."""
+    period = progress.read_model_period(dd)
+    if period is None or dd.as_of == dd.today:
+        return progress.item_states(items, dd, session=session)
+    t = ItemPeriod.__table__
+    states = {
+        row.item_id: progress.state_from_row(row)
+        for row in session.execute(
+            select(t).where(t.c.period_end == period.end, t.c.item_id.in_([i.id for i in items]))
+        )
+    }
+    for item in items:
+        if item.id not in states:
+            states[item.id] = progress.ItemState(item.id, Status.NOT_STARTED, 0, None, None, None, exists=False)
+    return states
 
 
 def item_rows(session: Session, report_ids: list[int], recs: dict[int, Any]) -> list[ItemRow]:
