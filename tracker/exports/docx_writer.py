@@ -56,8 +56,10 @@ def write_docx(doc: SummaryDocument) -> bytes:
 
     lang = "zh-TW" if doc.locale == "zh_TW" else "en-US"
     _set_styles(d, lang, qn, Pt, RGBColor)
-    d.core_properties.title = doc.title
-    d.core_properties.subject = doc.cover.title.replace("\n", " / ")
+    # Core properties hold at most 255 characters (python-docx refuses more): the subject
+    # lists every report's title, 200 reports run to thousands.
+    d.core_properties.title = _property(doc.title)
+    d.core_properties.subject = _property(doc.cover.title.replace("\n", " / "))
     d.core_properties.language = lang
 
     # Footer: "Page X of Y" with live fields.
@@ -286,3 +288,8 @@ def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[s
                 )
             cells.append(f"{start}{run}</w:p></w:tc>")
         yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"
+
+
+def _property(text: str, limit: int = 255) -> str:
+    """``text`` cut to a core property's length, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
