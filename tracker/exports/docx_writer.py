@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
+from contextlib import contextmanager
 from typing import Any
 
 from lxml import etree
@@ -39,6 +40,11 @@ FONT_ZH = "Noto Sans CJK TC"
 def write_docx(doc: SummaryDocument) -> bytes:
     """A Word document: cover page, headings, tables with repeated header rows, the chart,
     a PAGE / NUMPAGES footer; A4 landscape."""
+    with _append_before_sect_pr():
+        return _write_docx(doc)
+
+
+def _write_docx(doc: SummaryDocument) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -78,17 +84,20 @@ def write_docx(doc: SummaryDocument) -> bytes:
     # A new page starts with the paragraph after a page break (page_break_before), never with an
     # empty paragraph holding the break: that one lands alone on a page after a full table.
     new_page = True
+    # Styles resolved once: python-docx looks a style name up through every style each time.
+    styles = {name: d.styles[name] for name in ("Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet")}
+    body = d.element.body
     for block in doc.body:
         if isinstance(block, PageBreak):
             new_page = True
             continue
-        before = len(d.element.body)
+        last = body[-1].getprevious()  # the last element before sectPr (counting them is O(n))
         if isinstance(block, Heading):
-            h = d.add_heading(block.text, level=min(block.level, 3))
+            h = d.add_paragraph(block.text, style=styles[f"Heading {min(block.level, 3)}"])
             h.paragraph_format.keep_with_next = True
         elif isinstance(block, Para):
             style = {"quote": "Quote", "bullet": "List Bullet"}.get(block.style)
-            p = d.add_paragraph(style=style)
+            p = d.add_paragraph(style=styles[style] if style else None)
             run = p.add_run(block.text)
             if block.style == "strong":
                 run.bold = True
@@ -109,8 +118,8 @@ def write_docx(doc: SummaryDocument) -> bytes:
             cap = d.add_paragraph(block.caption, style="Caption")
             cap.alignment = WD_ALIGN_PARAGRAPH.LEFT
         if new_page:
-            body_els = list(d.element.body)
-            for el in body_els[max(before - 1, 0) : len(body_els) - 1]:  # new elements sit before sectPr
+            first = last.getnext() if last is not None else body[0]
+            for el in _until_sect_pr(first, qn("w:sectPr")):  # the elements this block added
                 if el.tag == qn("w:p"):
                     ppr = el.get_or_add_pPr()
                     ppr.insert(0, ppr.makeelement(qn("w:pageBreakBefore"), {}))
@@ -293,3 +302,38 @@ def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[s
 def _property(text: str, limit: int = 255) -> str:
     """``text`` cut to a core property's length, ending with an ellipsis when cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _until_sect_pr(el: Any, sect_pr: str) -> Iterable[Any]:
+    while el is not None and el.tag != sect_pr:
+        yield el
+        el = el.getnext()
+
+
+@contextmanager
+def _append_before_sect_pr():
+    """While the document is built: a paragraph or table goes straight before the body's
+    closing sectPr. python-docx finds sectPr by scanning every child of the body, which at
+    10,000 rows' worth of headings, fields and tables made building quadratic (20 s)."""
+    from docx.oxml.document import CT_Body
+    from docx.oxml.ns import qn
+
+    original = CT_Body.insert_element_before
+    sect_pr = qn("w:sectPr")
+
+    def insert_element_before(self, elm, *tagnames):
+        if tagnames == ("w:sectPr",):
+            try:
+                last = self[-1]
+            except IndexError:
+                last = None
+            if last is not None and last.tag == sect_pr:
+                last.addprevious(elm)
+                return elm
+        return original(self, elm, *tagnames)
+
+    CT_Body.insert_element_before = insert_element_before
+    try:
+        yield
+    finally:
+        CT_Body.insert_element_before = original
