@@ -85,7 +85,9 @@ def _write_docx(doc: SummaryDocument) -> bytes:
     # empty paragraph holding the break: that one lands alone on a page after a full table.
     new_page = True
     # Styles resolved once: python-docx looks a style name up through every style each time.
-    styles = {name: d.styles[name] for name in ("Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet")}
+    # Ids written straight into w:pStyle: assigning a style through python-docx also compares it
+    # with the default style, found by walking every style of the document (each time).
+    styles = {name: d.styles[name].style_id for name in ("Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet")}
     body = d.element.body
     for block in doc.body:
         if isinstance(block, PageBreak):
@@ -93,11 +95,14 @@ def _write_docx(doc: SummaryDocument) -> bytes:
             continue
         last = body[-1].getprevious()  # the last element before sectPr (counting them is O(n))
         if isinstance(block, Heading):
-            h = d.add_paragraph(block.text, style=styles[f"Heading {min(block.level, 3)}"])
+            h = d.add_paragraph(block.text)
+            h._p.get_or_add_pPr().style = styles[f"Heading {min(block.level, 3)}"]
             h.paragraph_format.keep_with_next = True
         elif isinstance(block, Para):
             style = {"quote": "Quote", "bullet": "List Bullet"}.get(block.style)
-            p = d.add_paragraph(style=styles[style] if style else None)
+            p = d.add_paragraph()
+            if style:
+                p._p.get_or_add_pPr().style = styles[style]
             run = p.add_run(block.text)
             if block.style == "strong":
                 run.bold = True
@@ -219,7 +224,7 @@ def _docx_table(
         [c.label for c in cols], [c.width for c in cols], int(text_width_cm / 2.54 * 1440), HEADER_PT
     )
     t = d.add_table(rows=1, cols=len(cols))
-    t.style = "Table Grid"
+    t._tbl.tblStyle_val = d.styles["Table Grid"].style_id  # not t.style = ...: see _write_docx
     tbl = t._tbl
     # Fixed layout and an explicit width: Word need not measure 10,000 rows to size the columns.
     t.autofit = False
