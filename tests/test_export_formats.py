@@ -90,7 +90,7 @@ def test_docx_rows_whole_header_repeated_no_break_paragraphs(world, lang):
 
 
 def test_docx_header_words_fit_their_columns(world):
-    from tracker.exports.office import HEADER_PT
+    from tracker.exports.docx_writer import HEADER_PT
 
     body = part(export(world, "docx", "en"), "word/document.xml")
     for tbl in re.findall(r"<w:tbl>.*?</w:tbl>", body, re.S):
@@ -129,3 +129,14 @@ def test_renders_without_blank_pages(world, soffice, tmp_path, fmt, lang):
     for n, page in enumerate(pages, 1):
         text = re.sub(r"Page \d+ of \d+|第 \d+ 頁，共 \d+ 頁|Draft|草稿|·", "", page.extract_text() or "")
         assert len(text.split()) > 3, f"page {n} is blank"
+
+
+def test_docx_subject_of_many_reports_fits_a_core_property():
+    """A summary of 200 reports lists every title in the subject; Word's core properties hold
+    255 characters, and python-docx refuses more (the DOCX of 200 reports failed)."""
+    from tracker.exports.docx_writer import _property
+
+    long = " / ".join(f"測試出國報告第{n}號（日本）" for n in range(200))
+    cut = _property(long)
+    assert len(cut) == 255 and cut.endswith("…") and long.startswith(cut[:-1])
+    assert _property("short") == "short"

@@ -264,13 +264,13 @@ def render_summary(options: ExportOptions, on_progress: ProgressFn | None = None
 def writer(fmt: str) -> Callable:
     """The function turning a SummaryDocument into bytes for ``fmt``."""
     if fmt == "odt":
-        from .odf import write_odt as fn
+        from .odt import write_odt as fn
     elif fmt == "ods":
-        from .odf import write_ods as fn
+        from .ods import write_ods as fn
     elif fmt == "docx":
-        from .office import write_docx as fn
+        from .docx_writer import write_docx as fn
     elif fmt == "xlsx":
-        from .office import write_xlsx as fn
+        from .xlsx import write_xlsx as fn
     elif fmt == "pdf":
         from .pdf import write_pdf as fn
     elif fmt == "csv":

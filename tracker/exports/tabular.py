@@ -12,6 +12,7 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from .summary import DATE, INT, MONEY, NUM, PCT, TEXT, YEAR, SummaryDocument, Table, cell_text
@@ -44,12 +45,18 @@ def sheet_value(value: Any, kind: str, locale: str) -> Any:
     return neutralise(str(value))
 
 
+@lru_cache(maxsize=4096)
+def _csv_date(value: date, locale: str) -> str:
+    # Thousands of rows share a few hundred dates; 民國 formatting goes through Babel.
+    return value.isoformat() if locale == "en" else cell_text(value, DATE, locale)
+
+
 def csv_cell(value: Any, kind: str, locale: str) -> str:
     v = sheet_value(value, kind, locale)
     if v is None:
         return ""
     if isinstance(v, date):
-        return v.isoformat() if locale == "en" else cell_text(v, DATE, locale)
+        return _csv_date(v, locale)
     if isinstance(v, float):
         return f"{v:.6g}" if abs(v) < 1e15 else repr(v)
     return str(v)

@@ -1,7 +1,7 @@
 """The annual follow-up summary (年度追蹤辦理情形報告, 辦理情形追蹤表) as one document model.
 
 ``build_document`` returns plain dataclasses (model.py) with every string localized; the
-writers (odf.py, office.py, pdf.py, tabular.py) only lay it out. Two views of the same data:
+writers (odt.py, ods.py, docx_writer.py, xlsx.py, pdf.py, tabular.py) only lay it out. Two views of the same data:
 ``body`` (blocks for ODT, DOCX, PDF) and ``sheets`` (flat typed tables for ODS, XLSX, CSV).
 Layout and rules: docs/exports.md.
 """

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from ... import labels
 from ...locale import format_year, unit_label
 from ...sections import section_ref
@@ -50,14 +48,14 @@ class AppendixMixin:
     ) -> Table:
         where = self.destinations()
         title = (
-            _("Appendix A: reference practices abroad (%(where)s)", where=where)
+            self._("Appendix A: reference practices abroad (%(where)s)", where=where)
             if where
-            else _("Appendix A: reference practices abroad")
+            else self._("Appendix A: reference practices abroad")
         )
         body.append(Heading(1, title))
         body.append(
             Para(
-                _(
+                self._(
                     "What the trip report says about the practices its recommendations follow, with its "
                     "figures as it words them. A figure's year is given only where the report gives one."
                 ),
@@ -70,9 +68,9 @@ class AppendixMixin:
             body.append(Heading(2, f"{rec.code} {self.l10n(rec, 'title')}"))
             ps = practices.get(rec.id, [])
             if not ps:
-                body.append(Para(_("The report cites no practice for this recommendation."), "note"))
+                body.append(Para(self._("The report cites no practice for this recommendation."), "note"))
             for p in ps:
-                sec = _("report section %(section)s", section=section_ref(p.section, self.loc))
+                sec = self._("report section %(section)s", section=section_ref(p.section, self.loc))
                 body.append(
                     Para(f"{self.l10n(p, 'place')}{self.colon()}{self.l10n(p, 'title')}{self.paren(sec)}", "strong")
                 )
@@ -81,7 +79,9 @@ class AppendixMixin:
                     body.append(Para(desc))
                 for f in p.figures:
                     when = figure_year(f.year, report_year.get(rec.report_id, self.year), self.loc)
-                    extra = self.sep().join([when, _("section %(section)s", section=section_ref(f.section, self.loc))])
+                    extra = self.sep().join(
+                        [when, self._("section %(section)s", section=section_ref(f.section, self.loc))]
+                    )
                     body.append(
                         Para(
                             f"{self.l10n(f, 'label')}{self.colon()}{figure_value(f, self.loc)}{self.paren(extra)}",
@@ -90,20 +90,20 @@ class AppendixMixin:
                     )
 
         body.append(PageBreak())
-        body.append(Heading(1, _("Appendix B: indicators")))
+        body.append(Heading(1, self._("Appendix B: indicators")))
         ind_table = Table(
             "indicators_all",
-            _("Indicators"),
+            self._("Indicators"),
             [
-                Column("indicator", _("Indicator"), TEXT, 3.2),
-                Column("baseline", _("Baseline"), TEXT, 1.6),
-                Column("latest", _("Latest measurement"), TEXT, 1.8),
-                Column("target", _("Target"), TEXT, 1.6),
-                Column("reference", _("Reference value abroad"), TEXT, 2.2),
-                Column("gap", _("Gap closure"), TEXT, 1.1),
-                Column("on_track", _("On-track class"), TEXT, 1.5),
+                Column("indicator", self._("Indicator"), TEXT, 3.2),
+                Column("baseline", self._("Baseline"), TEXT, 1.6),
+                Column("latest", self._("Latest measurement"), TEXT, 1.8),
+                Column("target", self._("Target"), TEXT, 1.6),
+                Column("reference", self._("Reference value abroad"), TEXT, 2.2),
+                Column("gap", self._("Gap closure"), TEXT, 1.1),
+                Column("on_track", self._("On-track class"), TEXT, 1.5),
             ],
-            empty=_("No indicator is defined."),
+            empty=self._("No indicator is defined."),
         )
         flat = self.indicators_flat_table()
         for ind in indicators:
@@ -118,15 +118,17 @@ class AppendixMixin:
             baseline = (
                 self.valued(ind.baseline_value, unit, format_year(ind.baseline_year, self.loc, ""))
                 if ind.baseline_value is not None
-                else _("Not given (to be provided by the department)")
+                else self._("Not given (to be provided by the department)")
             )
             latest = (
-                self.valued(st.latest.value, unit, self.d(st.latest.measured_on)) if st.latest else _("No measurement")
+                self.valued(st.latest.value, unit, self.d(st.latest.measured_on))
+                if st.latest
+                else self._("No measurement")
             )
             target = (
                 self.valued(ind.target_value, unit, format_year(ind.target_year, self.loc, ""))
                 if ind.target_value is not None
-                else _("Not set")
+                else self._("Not set")
             )
             place = self.l10n(ind, "reference_place")
             ry = report_year.get(rec.report_id, self.year) if rec else self.year
@@ -176,10 +178,10 @@ class AppendixMixin:
 
     def attention(self, body: list[Block], summary: progress.Summary) -> Table:
         body.append(PageBreak())
-        body.append(Heading(1, _("Appendix C: items not reported or overdue")))
+        body.append(Heading(1, self._("Appendix C: items not reported or overdue")))
         body.append(
             Para(
-                _(
+                self._(
                     "Not reported: a reporting period of %(year)s the item had to report on, with no report "
                     "reviewed by the approval date. Overdue: the due date has passed on the data date and the "
                     "item is not completed.",
@@ -189,29 +191,29 @@ class AppendixMixin:
             )
         )
         cols = [
-            Column("recommendation", _("Recommendation"), TEXT, 1),
-            Column("code", _("Code"), TEXT, 1),
-            Column("item", _("Action item"), TEXT, 4),
-            Column("lead", _("Lead department"), TEXT, 2),
-            Column("due", _("Due date"), DATE, 1.4),
-            Column("what", _("Periods not reported"), TEXT, 2),
-            Column("status", _("Status"), TEXT, 1.2),
-            Column("progress", _("Progress (%)"), INT, 1),
+            Column("recommendation", self._("Recommendation"), TEXT, 1),
+            Column("code", self._("Code"), TEXT, 1),
+            Column("item", self._("Action item"), TEXT, 4),
+            Column("lead", self._("Lead department"), TEXT, 2),
+            Column("due", self._("Due date"), DATE, 1.4),
+            Column("what", self._("Periods not reported"), TEXT, 2),
+            Column("status", self._("Status"), TEXT, 1.2),
+            Column("progress", self._("Progress (%)"), INT, 1),
         ]
         flat = Table(
             "appendix",
-            _("Items not reported or overdue"),
-            [Column("flag", _("Flag"), TEXT, 1)] + cols,
-            empty=_("No item is overdue or not reported."),
+            self._("Items not reported or overdue"),
+            [Column("flag", self._("Flag"), TEXT, 1)] + cols,
+            empty=self._("No item is overdue or not reported."),
         )
         not_reported = [row for row in self.review.items if row.not_reported]
         overdue = [self.item_by_id[f.item_id] for f in summary.flagged["overdue"] if f.item_id in self.item_by_id]
         groups = (
-            ("stale", _("Items not reported"), [(r.item, r) for r in not_reported]),
-            ("overdue", _("Overdue items"), [(it, self.rows.get(it.id)) for it in overdue]),
+            ("stale", self._("Items not reported"), [(r.item, r) for r in not_reported]),
+            ("overdue", self._("Overdue items"), [(it, self.rows.get(it.id)) for it in overdue]),
         )
         for key, title, pairs in groups:
-            t = Table(f"appendix_{key}", title, cols, empty=_("None."))
+            t = Table(f"appendix_{key}", title, cols, empty=self._("None."))
             for it, row in pairs:
                 st = row.state if row is not None else summary.states[it.id]
                 periods = self.sep().join(p.label(self.loc) for p in row.not_reported) if row is not None else ""
@@ -233,24 +235,24 @@ class AppendixMixin:
     def indicators_flat_table(self) -> Table:
         return Table(
             "indicators",
-            _("Indicators"),
+            self._("Indicators"),
             [
-                Column("recommendation", _("Recommendation"), TEXT),
-                Column("code", _("Code"), TEXT),
-                Column("name", _("Indicator"), TEXT, 4),
-                Column("unit", _("Unit"), TEXT),
-                Column("direction", _("Direction"), TEXT, 1.5),
-                Column("baseline", _("Baseline"), NUM),
-                Column("baseline_year", _("Baseline year"), YEAR),
-                Column("latest", _("Latest measurement"), NUM),
-                Column("latest_date", _("Measured on"), DATE),
-                Column("target", _("Target"), NUM),
-                Column("target_year", _("Target year"), YEAR),
-                Column("reference", _("Reference value abroad"), NUM),
-                Column("reference_year", _("Reference year"), YEAR),
-                Column("reference_place", _("Reference place"), TEXT, 1.5),
-                Column("gap", _("Gap closure (%)"), PCT),
-                Column("on_track", _("On-track class"), TEXT, 1.5),
+                Column("recommendation", self._("Recommendation"), TEXT),
+                Column("code", self._("Code"), TEXT),
+                Column("name", self._("Indicator"), TEXT, 4),
+                Column("unit", self._("Unit"), TEXT),
+                Column("direction", self._("Direction"), TEXT, 1.5),
+                Column("baseline", self._("Baseline"), NUM),
+                Column("baseline_year", self._("Baseline year"), YEAR),
+                Column("latest", self._("Latest measurement"), NUM),
+                Column("latest_date", self._("Measured on"), DATE),
+                Column("target", self._("Target"), NUM),
+                Column("target_year", self._("Target year"), YEAR),
+                Column("reference", self._("Reference value abroad"), NUM),
+                Column("reference_year", self._("Reference year"), YEAR),
+                Column("reference_place", self._("Reference place"), TEXT, 1.5),
+                Column("gap", self._("Gap closure (%)"), PCT),
+                Column("on_track", self._("On-track class"), TEXT, 1.5),
             ],
-            empty=_("No indicators."),
+            empty=self._("No indicators."),
         )

@@ -10,48 +10,42 @@ is still a draft). Nothing here re-implements a counting rule.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext as _
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ... import labels
 from ...dates import DataDates, describe
 from ...extensions import db
-from ...locale import format_date, format_number, format_year, localized, roc_year
+from ...locale import format_date, format_year, localized, roc_year
 from ...models import Indicator, ReferencePractice, Report, Status, TrackingChoice
-from ...models.enums import STATUS_ORDER
-from ...services import annual, benchmark, progress
+from ...services import annual, benchmark, progress, summary_rows
 from ...services.review import latest_adoptions
 from .appendix import AppendixMixin
 from .model import (
-    INT,
-    PCT,
     TEXT,
     Block,
     Column,
     Cover,
-    Fields,
     Heading,
-    Image,
     PageBreak,
     Para,
     ProgressFn,
     Sheet,
     SummaryDocument,
     Table,
-    pct,
-    round1,
 )
+from .overview import OverviewMixin
 from .tracking import TrackingMixin
 from .words import commission_name, date_range, has_cjk, is_demo_database
 
 
-class Builder(TrackingMixin, AppendixMixin):
+class Builder(OverviewMixin, TrackingMixin, AppendixMixin):
     def __init__(
         self,
         locale: str,
@@ -63,6 +57,7 @@ class Builder(TrackingMixin, AppendixMixin):
     ):
         # "body" for the text documents, "sheets" for spreadsheets and the CSV: a format
         # only pays for what it writes.
+        self._texts: dict[str, str] = {}
         self.want_body = "body" in parts
         self.want_sheets = "sheets" in parts
         self.loc = locale
@@ -79,6 +74,14 @@ class Builder(TrackingMixin, AppendixMixin):
         self.on_track = {k: str(v) for k, v in labels.ON_TRACK.items()}
 
     # --- small helpers ---------------------------------------------------------------------
+
+    def _(self, msgid: str, **variables: Any) -> str:
+        """gettext with the translation looked up once per document: flask_babel resolves the
+        locale and the catalog on every call, and the tables make tens of thousands of them."""
+        text = self._texts.get(msgid)
+        if text is None:
+            text = self._texts[msgid] = gettext(msgid)
+        return text % variables if variables else text
 
     def d(self, value: date | None) -> str:
         # Thousands of rows share a few hundred dates: format each once per document.
@@ -111,8 +114,15 @@ class Builder(TrackingMixin, AppendixMixin):
     # --- the whole document ------------------------------------------------------------------
 
     def build(self, reports: list[Report], report_ids: list[int] | None) -> SummaryDocument:
-        self.tick(0.02, _("Reading the as-of state"))
-        summary = progress.build_summary(self.dates, report_ids, year=self.year, with_items=True)
+        self.tick(0.02, self._("Reading the as-of state"))
+        if progress.read_model_period(self.dates) is not None:
+            # The stored rows answer: the items come as plain rows (services/summary_rows.py).
+            summary = summary_rows.add_items(
+                progress.build_summary(self.dates, report_ids, year=self.year, with_recommendations=True),
+                self.dates,
+            )
+        else:
+            summary = progress.build_summary(self.dates, report_ids, year=self.year, with_items=True)
         self.summary = summary
         self.reports = reports
         self.item_by_id = {i.id: i for i in summary.items}
@@ -144,12 +154,12 @@ class Builder(TrackingMixin, AppendixMixin):
             )
         ind_states = benchmark.indicator_states(indicators, self.dates) if indicators else {}
         self.demo = is_demo_database()
-        self.tick(0.25, _("Building the document"))
+        self.tick(0.25, self._("Building the document"))
 
         notices = self.notices(summary)
         cover = self.cover(reports)
         body: list[Block] = []
-        body += [Heading(1, _("Overview"))]
+        body += [Heading(1, self._("Overview"))]
         body += [Para(n, "note") for n in notices]
         overview_tables = self.overview(summary, body)
 
@@ -171,7 +181,7 @@ class Builder(TrackingMixin, AppendixMixin):
                 recs_flat,
                 practices.get(rec.id, []),
             )
-            self.tick(0.25 + 0.45 * (k + 1) / n_recs, _("Building the document"))
+            self.tick(0.25 + 0.45 * (k + 1) / n_recs, self._("Building the document"))
         body.append(PageBreak())
         indicators_flat = self.appendices(body, summary, practices, indicators, ind_states)
         attention = self.attention(body, summary)
@@ -180,18 +190,22 @@ class Builder(TrackingMixin, AppendixMixin):
         cover_table = Table(
             "cover",
             cover.subtitle,
-            [Column("label", _("Item"), TEXT, 1), Column("value", _("Value"), TEXT, 2)],
-            [[_("Note"), m] for m in cover.marks] + [[_("Report"), cover.title]] + [list(f) for f in cover.fields],
+            [Column("label", self._("Item"), TEXT, 1), Column("value", self._("Value"), TEXT, 2)],
+            [[self._("Note"), m] for m in cover.marks]
+            + [[self._("Report"), cover.title]]
+            + [list(f) for f in cover.fields],
         )
-        notice_table = Table("notices", _("Notes"), [Column("note", _("Note"), TEXT, 1)], [[n] for n in notices])
+        notice_table = Table(
+            "notices", self._("Notes"), [Column("note", self._("Note"), TEXT, 1)], [[n] for n in notices]
+        )
         sheets = [
-            Sheet(_("Overview"), [cover_table] + ([notice_table] if notices else []) + overview_tables),
-            Sheet(_("Recommendations"), [recs_flat]),
-            Sheet(_("Action items"), [items_flat]),
-            Sheet(_("Indicators"), [indicators_flat]),
-            Sheet(_("Appendix"), [attention]),
+            Sheet(self._("Overview"), [cover_table] + ([notice_table] if notices else []) + overview_tables),
+            Sheet(self._("Recommendations"), [recs_flat]),
+            Sheet(self._("Action items"), [items_flat]),
+            Sheet(self._("Indicators"), [indicators_flat]),
+            Sheet(self._("Appendix"), [attention]),
         ]
-        footer = _("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
+        footer = self._("Page %(page)s of %(pages)s", page="{page}", pages="{pages}")
         if self.page_mark:
             footer = f"{self.page_mark} · {footer}"
         return SummaryDocument(
@@ -222,14 +236,14 @@ class Builder(TrackingMixin, AppendixMixin):
     def page_mark(self) -> str:
         marks = []
         if self.demo:
-            marks.append(_("DEMO DATA"))
+            marks.append(self._("DEMO DATA"))
         if self.review.is_draft:
-            marks.append(_("Draft"))
+            marks.append(self._("Draft"))
         return " · ".join(marks)
 
     def draft_line(self) -> str:
         review = self.review
-        return _(
+        return self._(
             "Draft: %(pending)s reports of %(year)s still wait for review and %(missing)s action items "
             "have no year-end recommendation yet.",
             pending=f"{review.pending_reports:,}",
@@ -241,7 +255,7 @@ class Builder(TrackingMixin, AppendixMixin):
         out = []
         if self.demo:
             out.append(
-                _(
+                self._(
                     "DEMO DATA: this database holds the demo history loaded by `flask seed --demo`; "
                     "nothing in this document is an official figure."
                 )
@@ -249,12 +263,12 @@ class Builder(TrackingMixin, AppendixMixin):
         if self.review.is_draft:
             out.append(self.draft_line())
         if not summary.reports:
-            out.append(_("There is no report to summarise."))
+            out.append(self._("There is no report to summarise."))
         elif not summary.items:
-            out.append(_("There are no action items to report on in %(year)s.", year=self.year_label()))
+            out.append(self._("There are no action items to report on in %(year)s.", year=self.year_label()))
         elif not any(row.reports for row in self.review.items) and not summary.decisions_in_year:
             out.append(
-                _(
+                self._(
                     "No progress report (status update) was approved and no tracking decision was "
                     "made in %(year)s up to %(date)s: the tables show the state on that date.",
                     year=self.year_label(),
@@ -266,7 +280,7 @@ class Builder(TrackingMixin, AppendixMixin):
             for row in self.review.items
         ):
             out.append(
-                _(
+                self._(
                     "The departments' progress reports and the commission's opinions are quoted as "
                     "they were written, in Chinese: they exist in no other language."
                 )
@@ -277,181 +291,54 @@ class Builder(TrackingMixin, AppendixMixin):
         if self.loc == "zh_TW":
             subtitle = f"民國{roc_year(self.year)}年度追蹤辦理情形報告（辦理情形追蹤表）"
         else:
-            subtitle = _("Annual follow-up summary %(year)s", year=self.year)
-        title = "\n".join(self.l10n(r, "title") for r in reports) or _("All reports")
+            subtitle = self._("Annual follow-up summary %(year)s", year=self.year)
+        title = "\n".join(self.l10n(r, "title") for r in reports) or self._("All reports")
         agencies = list(dict.fromkeys(self.l10n(r, "agency") for r in reports))
-        commission = commission_name(self.loc) or _("Research and evaluation commission")
+        commission = commission_name(self.loc) or self._("Research and evaluation commission")
         if self.loc == "zh_TW":
             compiler = f"{agencies[0] if agencies else ''}{commission}"
         else:
             compiler = f"{commission}, {agencies[0]}" if agencies else commission
         fields = [
-            (_("Compiled by"), compiler),
-            (_("Reporting agency"), self.sep().join(agencies) or "—"),
+            (self._("Compiled by"), compiler),
+            (self._("Reporting agency"), self.sep().join(agencies) or "—"),
             (
-                _("Destination"),
+                self._("Destination"),
                 self.sep().join(dict.fromkeys(filter(None, (self.l10n(r, "destination") for r in reports)))) or "—",
             ),
-            (_("Trip dates"), self.sep().join(date_range(r.trip_start, r.trip_end, self.loc) for r in reports) or "—"),
-            (_("Trip report date"), self.sep().join(self.d(r.report_date) for r in reports) or "—"),
-            (_("Summary year"), self.year_label()),
-            (_("Data as of"), self.d(self.dates.as_of)),
-            (_("Approvals and decisions as of"), self.d(self.dates.known_at)),
-            (_("Date compiled"), self.d(self.generated_on)),
+            (
+                self._("Trip dates"),
+                self.sep().join(date_range(r.trip_start, r.trip_end, self.loc) for r in reports) or "—",
+            ),
+            (self._("Trip report date"), self.sep().join(self.d(r.report_date) for r in reports) or "—"),
+            (self._("Summary year"), self.year_label()),
+            (self._("Data as of"), self.d(self.dates.as_of)),
+            (self._("Approvals and decisions as of"), self.d(self.dates.known_at)),
+            (self._("Date compiled"), self.d(self.generated_on)),
         ]
         marks = []
         if self.review.is_draft:
             marks.append(self.draft_line())
         if self.demo:
-            marks.append(_("DEMO DATA: not an official document."))
+            marks.append(self._("DEMO DATA: not an official document."))
         marks.append(describe(self.dates, self.loc))
         return Cover(title=title, subtitle=subtitle, fields=fields, marks=marks)
 
     def sign_off(self, body: list[Block]) -> None:
         """承辦人 / 單位主管 / 機關首長 on the last page."""
-        body.append(Heading(2, _("Sign-off")))
+        body.append(Heading(2, self._("Sign-off")))
         blank = "\n\n\n"
         body.append(
             Table(
                 "sign_off",
-                _("Sign-off"),
+                self._("Sign-off"),
                 [
-                    Column("officer", _("Officer in charge"), TEXT, 1),
-                    Column("head", _("Head of unit"), TEXT, 1),
-                    Column("chief", _("Head of agency"), TEXT, 1),
+                    Column("officer", self._("Officer in charge"), TEXT, 1),
+                    Column("head", self._("Head of unit"), TEXT, 1),
+                    Column("chief", self._("Head of agency"), TEXT, 1),
                 ],
                 [[blank, blank, blank]],
             )
-        )
-
-    # --- overview ---------------------------------------------------------------------------
-
-    def overview(self, summary: progress.Summary, body: list[Block]) -> list[Table]:
-        total = len(summary.items)
-        review = self.review
-        body.append(
-            Fields(
-                [
-                    (_("Action items"), f"{total:,}"),
-                    (_("Overall progress"), pct(summary.overall_progress)),
-                    (_("Reports of the year waiting for review"), f"{review.pending_reports:,}"),
-                    (_("Items without a year-end recommendation"), f"{len(review.missing_decisions):,}"),
-                    (_("Overdue"), f"{summary.flag_counts['overdue']:,}"),
-                    (_("Not reported"), f"{summary.flag_counts['stale']:,}"),
-                ]
-            )
-        )
-        body.append(
-            Para(
-                _(
-                    "A recommendation's progress is the weighted mean of its action items' progress: "
-                    "Σ(weight × progress) ÷ Σ(weight), leaving out not-feasible items. Each item's "
-                    "progress is that of its latest report effective on or before the data date and "
-                    "approved by the approval date. The overall progress is the mean of the "
-                    "recommendations' progress."
-                ),
-                "note",
-            )
-        )
-
-        status_table = Table(
-            "status_counts",
-            _("Action items by status"),
-            [Column("status", _("Status"), TEXT, 2), Column("count", _("Items"), INT, 1)],
-        )
-        for s in STATUS_ORDER:
-            status_table.rows.append([self.status[s], int(summary.status_counts.get(s, 0))])
-        status_table.rows.append([_("Total"), total])
-        body += [Heading(2, status_table.title), status_table]
-
-        dept_table = Table(
-            "department_counts",
-            _("Action items by lead department and status"),
-            [Column("department", _("Lead department"), TEXT, 3)]
-            + [Column(s.value, self.status[s], INT, 1) for s in STATUS_ORDER]
-            + [Column("total", _("Total"), INT, 1)],
-            empty=_("No action items."),
-        )
-        for dept_id, counter in sorted(
-            summary.department_counts.items(), key=lambda kv: summary.departments[kv[0]].code
-        ):
-            dept_table.rows.append(
-                [self.dept(summary.departments[dept_id])]
-                + [int(counter.get(s, 0)) for s in STATUS_ORDER]
-                + [sum(counter.values())]
-            )
-        body += [Heading(2, dept_table.title), dept_table]
-
-        choices = list(TrackingChoice)
-        year_end = self.year_end_counts()
-        prog_table = Table(
-            "recommendation_progress",
-            _("Progress per recommendation"),
-            [
-                Column("code", _("Code"), TEXT, 1),
-                Column("recommendation", _("Recommendation"), TEXT, 5),
-                Column("items", _("Items counted"), INT, 1.2),
-                Column("excluded", _("Not feasible (left out)"), INT, 1.2),
-                Column("progress", _("Progress (%)"), PCT, 1.2),
-            ]
-            + [Column(c.value, self.tracking[c], INT, 1.1) for c in choices]
-            + [Column("undecided", _("No year-end recommendation"), INT, 1.3)],
-            empty=_("No recommendations."),
-        )
-        for rs in summary.recommendations:
-            counts = year_end.get(rs.recommendation.id, Counter())
-            prog_table.rows.append(
-                [
-                    rs.recommendation.code,
-                    self.l10n(rs.recommendation, "title"),
-                    rs.rollup.items_counted,
-                    rs.rollup.items_excluded,
-                    round1(rs.rollup.progress),
-                ]
-                + [counts.get(c, 0) for c in choices]
-                + [counts.get(None, 0)]
-            )
-        body.append(Heading(2, prog_table.title))
-        if summary.recommendations and self.want_body:
-            body.append(self.chart(summary))
-        body.append(prog_table)
-        return [status_table, dept_table, prog_table]
-
-    def year_end_counts(self) -> dict[int, Counter]:
-        """Per recommendation: items by their 列管建議 of the year (None: still missing)."""
-        out: dict[int, Counter] = defaultdict(Counter)
-        for row in self.review.items:
-            choice, _opinion = self.year_end_of(row)
-            if choice is not None or row.needs_decision:
-                out[row.item.recommendation_id][choice] += 1
-        return out
-
-    def chart(self, summary: progress.Summary) -> Image:
-        from ... import charts
-
-        rows = [
-            (f"{rs.recommendation.code} {self.l10n(rs.recommendation, 'title')}", rs.rollup.progress)
-            for rs in summary.recommendations
-        ]
-        title = _("Progress per recommendation")
-        desc = _("Horizontal bars: weighted mean progress of each recommendation's action items, 0 to 100 %.")
-        chart = charts.progress_bars(
-            rows,
-            title=title,
-            desc=desc,
-            chart_id="export-rec-progress",
-            label_header=_("Recommendation"),
-            value_header=_("Progress"),
-            number=lambda v: format_number(v, 1),
-        )
-        png = charts.svg_to_png(chart.svg, scale=2.0)
-        alt = "; ".join(f"{label}: {value}" for label, value in chart.rows)
-        return Image(
-            png=png,
-            width_px=chart.width,
-            height_px=chart.height,
-            caption=_("Figure: progress per recommendation as of %(date)s", date=self.d(self.as_of)),
-            alt=f"{title}. {alt}",
         )
 
 

@@ -1,6 +1,6 @@
 """The document model of the annual summary: plain dataclasses with every string already
-localized, and how a raw cell value reads in a text document. The writers (odf.py,
-office.py, pdf.py, tabular.py) only lay this model out; they never query or translate."""
+localized, and how a raw cell value reads in a text document. The writers (odt.py,
+ods.py, docx_writer.py, xlsx.py, pdf.py, tabular.py) only lay this model out; they never query or translate."""
 
 from __future__ import annotations
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
 from ... import labels
 from ...models import TrackingChoice
 from ...sections import section_ref
@@ -55,7 +53,7 @@ class TrackingMixin:
         # One lookup of the translated pattern per document, not one per line (10,000 items).
         pattern = self.__dict__.get("_period_pattern")
         if pattern is None:
-            pattern = self.__dict__["_period_pattern"] = _("%(period)s, as of %(date)s, approved %(approved)s")
+            pattern = self.__dict__["_period_pattern"] = self._("%(period)s, as of %(date)s, approved %(approved)s")
         when = pattern % {
             "period": r.period.label(self.loc),
             "date": self.d(r.effective_date),
@@ -67,22 +65,22 @@ class TrackingMixin:
 
     def year_text(self, row: annual.ItemYear | None) -> str:
         if row is None:
-            return _("Not tracked in %(year)s", year=self.year_label())
+            return self._("Not tracked in %(year)s", year=self.year_label())
         lines = [self.period_line(r) for r in row.reports]
         for period in row.not_reported:
-            lines.append(_("%(period)s: not reported", period=period.label(self.loc)))
+            lines.append(self._("%(period)s: not reported", period=period.label(self.loc)))
         if row.pending_ids:
-            lines.append(_("%(n)s report(s) of the year still waiting for review", n=len(row.pending_ids)))
-        return "\n".join(lines) or _("None approved in %(year)s", year=self.year_label())
+            lines.append(self._("%(n)s report(s) of the year still waiting for review", n=len(row.pending_ids)))
+        return "\n".join(lines) or self._("None approved in %(year)s", year=self.year_label())
 
     def departments_text(self, it: Any) -> tuple[str, bool]:
         sup = self.sep().join(self.dept(d) for d in it.supporting_departments)
         text = self.dept(it.lead_department)
         if sup:
-            text += f"（{sup}）" if self.loc == "zh_TW" else self.paren(_("supporting: %(depts)s", depts=sup))
+            text += f"（{sup}）" if self.loc == "zh_TW" else self.paren(self._("supporting: %(depts)s", depts=sup))
         proposed = it.departments_confirmed_at is None
         if proposed:
-            text += "\n" + _("Proposed (not named in the report)")
+            text += "\n" + self._("Proposed (not named in the report)")
         return text, proposed
 
     def recommendation_section(
@@ -103,14 +101,17 @@ class TrackingMixin:
             who = self.sep().join(filter(None, [self.d(adoption.decided_on), adoption.decided_by]))
             decided = f"{labels.label(adoption.decision)}{self.paren(who)}"
         else:
-            decided = _("Not yet decided")
-        fields = [(_("Source section"), section_ref(rec.section, self.loc)), (_("Adoption decision"), decided)]
+            decided = self._("Not yet decided")
+        fields = [
+            (self._("Source section"), section_ref(rec.section, self.loc)),
+            (self._("Adoption decision"), decided),
+        ]
         if adoption is not None and adoption.reason:
-            fields.append((_("Reason"), adoption.reason))
+            fields.append((self._("Reason"), adoption.reason))
         fields.append(
             (
-                _("Progress"),
-                _(
+                self._("Progress"),
+                self._(
                     "%(progress)s (%(counted)s items counted, %(excluded)s not feasible left out)",
                     progress=pct(rs.rollup.progress),
                     counted=rs.rollup.items_counted,
@@ -126,7 +127,7 @@ class TrackingMixin:
                     section_ref(rec.section, self.loc),
                     self.l10n(rec, "title"),
                     self.l10n(rec, "text"),
-                    labels.label(adoption.decision) if adoption else _("Not yet decided"),
+                    labels.label(adoption.decision) if adoption else self._("Not yet decided"),
                     adoption.decided_on if adoption else None,
                     adoption.decided_by if adoption else "",
                     adoption.reason if adoption else "",
@@ -139,20 +140,20 @@ class TrackingMixin:
 
         table = Table(
             f"items_{rec.code}",
-            _("Follow-up table"),
+            self._("Follow-up table"),
             [
-                Column("item", _("Action item"), TEXT, 2.6),
-                Column("departments", _("Lead (supporting) departments"), TEXT, 2.3),
-                Column("schedule", _("Schedule (due date)"), TEXT, 1.5),
-                Column("budget", _("Budget"), TEXT, 1.1),
-                Column("year", _("Progress reported this year"), TEXT, 4.2),
-                Column("progress", _("Status and progress"), TEXT, 1.1),
-                Column("opinion", _("Commission's opinion"), TEXT, 2),
-                Column("decision", _("Year-end recommendation"), TEXT, 1.2),
+                Column("item", self._("Action item"), TEXT, 2.6),
+                Column("departments", self._("Lead (supporting) departments"), TEXT, 2.3),
+                Column("schedule", self._("Schedule (due date)"), TEXT, 1.5),
+                Column("budget", self._("Budget"), TEXT, 1.1),
+                Column("year", self._("Progress reported this year"), TEXT, 4.2),
+                Column("progress", self._("Status and progress"), TEXT, 1.1),
+                Column("opinion", self._("Commission's opinion"), TEXT, 2),
+                Column("decision", self._("Year-end recommendation"), TEXT, 1.2),
             ],
-            empty=_("No action items."),
+            empty=self._("No action items."),
         )
-        yes, undecided = _("Yes"), _("Not yet decided")
+        yes, undecided = self._("Yes"), self._("Not yet decided")
         for it in items:
             row = self.rows.get(it.id)
             st = row.state if row is not None else self.summary.states[it.id]
@@ -191,7 +192,7 @@ class TrackingMixin:
                 continue
             schedule = date_range(it.start_date, it.due_date, self.loc)
             if it.due_date is not None:
-                schedule += "\n" + _("Due %(date)s", date=self.d(it.due_date))
+                schedule += "\n" + self._("Due %(date)s", date=self.d(it.due_date))
             budget = money(it.budget_amount) if it.budget_amount is not None else "—"
             if it.budget_source is not None:
                 budget += "\n" + self.budget_source[it.budget_source]
@@ -213,50 +214,50 @@ class TrackingMixin:
     def items_flat_table(self) -> Table:
         return Table(
             "action_items",
-            _("Action items"),
+            self._("Action items"),
             [
-                Column("report", _("Report"), TEXT),
-                Column("recommendation", _("Recommendation"), TEXT),
-                Column("code", _("Code"), TEXT),
-                Column("title", _("Action item"), TEXT, 4),
-                Column("section", _("Source section"), TEXT),
-                Column("lead", _("Lead department"), TEXT, 2),
-                Column("supporting", _("Supporting departments"), TEXT, 2),
-                Column("proposed", _("Departments proposed"), TEXT),
-                Column("start", _("Start date"), DATE),
-                Column("due", _("Due date"), DATE),
-                Column("budget", _("Budget (NT$)"), MONEY),
-                Column("budget_source", _("Budget source"), TEXT, 1.5),
-                Column("status", _("Status"), TEXT),
-                Column("progress", _("Progress (%)"), INT),
-                Column("weight", _("Weight"), NUM),
-                Column("last_update", _("Last approved update"), DATE),
-                Column("year", _("Progress reported this year"), TEXT, 5),
-                Column("pending", _("Reports waiting for review"), INT),
-                Column("decision", _("Year-end recommendation"), TEXT, 1.5),
-                Column("opinion", _("Commission's opinion"), TEXT, 3),
-                Column("flags", _("Flags"), TEXT),
+                Column("report", self._("Report"), TEXT),
+                Column("recommendation", self._("Recommendation"), TEXT),
+                Column("code", self._("Code"), TEXT),
+                Column("title", self._("Action item"), TEXT, 4),
+                Column("section", self._("Source section"), TEXT),
+                Column("lead", self._("Lead department"), TEXT, 2),
+                Column("supporting", self._("Supporting departments"), TEXT, 2),
+                Column("proposed", self._("Departments proposed"), TEXT),
+                Column("start", self._("Start date"), DATE),
+                Column("due", self._("Due date"), DATE),
+                Column("budget", self._("Budget (NT$)"), MONEY),
+                Column("budget_source", self._("Budget source"), TEXT, 1.5),
+                Column("status", self._("Status"), TEXT),
+                Column("progress", self._("Progress (%)"), INT),
+                Column("weight", self._("Weight"), NUM),
+                Column("last_update", self._("Last approved update"), DATE),
+                Column("year", self._("Progress reported this year"), TEXT, 5),
+                Column("pending", self._("Reports waiting for review"), INT),
+                Column("decision", self._("Year-end recommendation"), TEXT, 1.5),
+                Column("opinion", self._("Commission's opinion"), TEXT, 3),
+                Column("flags", self._("Flags"), TEXT),
             ],
-            empty=_("No action items."),
+            empty=self._("No action items."),
         )
 
     def recs_flat_table(self) -> Table:
         return Table(
             "recommendations",
-            _("Recommendations"),
+            self._("Recommendations"),
             [
-                Column("code", _("Code"), TEXT),
-                Column("section", _("Source section"), TEXT),
-                Column("title", _("Recommendation"), TEXT, 3),
-                Column("text", _("Text"), TEXT, 6),
-                Column("adoption", _("Adoption decision"), TEXT, 1.5),
-                Column("decided_on", _("Decided on"), DATE),
-                Column("decided_by", _("Decided by"), TEXT, 1.5),
-                Column("adoption_reason", _("Reason"), TEXT, 2),
-                Column("items", _("Action items"), INT),
-                Column("excluded", _("Not feasible (left out)"), INT),
-                Column("progress", _("Progress (%)"), PCT),
-                Column("practices", _("Reference practices"), TEXT, 4),
+                Column("code", self._("Code"), TEXT),
+                Column("section", self._("Source section"), TEXT),
+                Column("title", self._("Recommendation"), TEXT, 3),
+                Column("text", self._("Text"), TEXT, 6),
+                Column("adoption", self._("Adoption decision"), TEXT, 1.5),
+                Column("decided_on", self._("Decided on"), DATE),
+                Column("decided_by", self._("Decided by"), TEXT, 1.5),
+                Column("adoption_reason", self._("Reason"), TEXT, 2),
+                Column("items", self._("Action items"), INT),
+                Column("excluded", self._("Not feasible (left out)"), INT),
+                Column("progress", self._("Progress (%)"), PCT),
+                Column("practices", self._("Reference practices"), TEXT, 4),
             ],
-            empty=_("No recommendations."),
+            empty=self._("No recommendations."),
         )

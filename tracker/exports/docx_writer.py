@@ -1,30 +1,26 @@
-"""DOCX (python-docx) and XLSX (XlsxWriter) writers of the annual summary.
+"""DOCX writer of the annual summary (python-docx).
 
-Big tables are where time and memory go: python-docx's cell API re-walks the whole table
-on every access and an lxml tree of 10,000 rows takes hundreds of MB, so table body rows
-are written as WordprocessingML text into the saved package (streaming.py); XlsxWriter
-runs in constant-memory mode, streaming rows to disk in order.
+python-docx's cell API re-walks the whole table on every access and an lxml tree of
+10,000 rows takes hundreds of MB, so table body rows are written as WordprocessingML text
+into the saved package (streaming.py).
 """
 
 from __future__ import annotations
 
 import io
-import math
 import re
 from collections.abc import Iterable
-from datetime import date
+from contextlib import contextmanager
 from typing import Any
 
 from lxml import etree
 
 from .streaming import marker, splice, xml_escape
 from .summary import (
-    DATE,
     INT,
     MONEY,
     NUM,
     PCT,
-    YEAR,
     Cover,
     Fields,
     Heading,
@@ -35,172 +31,20 @@ from .summary import (
     Table,
     cell_text,
 )
-from .tabular import sheet_value
 
 FONT_ZH = "Noto Sans CJK TC"
 # Windows and macOS fallbacks are the readers' business; the east-Asian font slot is
 # what makes Word pick a Chinese face for 漢字.
 
 
-# --- XLSX -------------------------------------------------------------------------------
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", name)[:31] or "Sheet"
-    out, n = base, 2
-    while out.lower() in used:
-        out = f"{base[:28]}~{n}"
-        n += 1
-    used.add(out.lower())
-    return out
-
-
-def write_xlsx(doc: SummaryDocument) -> bytes:
-    """One workbook: Overview, Recommendations, Action items, Indicators, Appendix."""
-    import xlsxwriter
-
-    buf = io.BytesIO()
-    # constant_memory streams each finished row to a temp file: 10,000 items stay flat.
-    wb = xlsxwriter.Workbook(
-        buf,
-        {
-            "constant_memory": True,
-            "in_memory": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    wb.set_properties(
-        {
-            "title": doc.title,
-            "subject": doc.cover.title,
-            "company": doc.cover.fields[0][1],
-            "comments": doc.cover.subtitle,
-        }
-    )
-    font = {"font_name": FONT_ZH, "font_size": 10}
-    fmt = {
-        "title": wb.add_format({**font, "bold": True, "font_size": 12}),
-        "header": wb.add_format(
-            {**font, "bold": True, "bg_color": "#E5E7EB", "border": 1, "text_wrap": True, "valign": "top"}
-        ),
-        "text": wb.add_format({**font, "text_wrap": True, "valign": "top"}),
-        "int": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
-        "num": wb.add_format({**font, "num_format": "#,##0.###", "valign": "top"}),
-        "pct": wb.add_format({**font, "num_format": "0.0", "valign": "top"}),
-        "money": wb.add_format({**font, "num_format": "#,##0", "valign": "top"}),
-        "year": wb.add_format({**font, "num_format": "0", "valign": "top"}),
-        # zh-TW: the ROC calendar (LCID 0x0404, calendar type 4), shown as 106年12月31日.
-        "date": wb.add_format(
-            {
-                **font,
-                "valign": "top",
-                "num_format": '[$-40404]e"年"m"月"d"日"' if doc.locale == "zh_TW" else "yyyy-mm-dd",
-            }
-        ),
-    }
-    kind_fmt = {
-        INT: fmt["int"],
-        NUM: fmt["num"],
-        PCT: fmt["pct"],
-        MONEY: fmt["money"],
-        YEAR: fmt["year"],
-        DATE: fmt["date"],
-    }
-    footer = doc.footer.replace("&", "&&").replace("{page}", "&P").replace("{pages}", "&N")
-    used: set[str] = set()
-    for sheet in doc.sheets:
-        ws = wb.add_worksheet(_sheet_name(sheet.name, used))
-        ws.set_landscape()
-        ws.set_paper(9)  # A4
-        widths = _column_widths(sheet.tables)
-        # One page wide unless that would shrink the text below about 70 %: then as many
-        # pages wide as keep it readable (≈ 200 width units a page), any number tall.
-        ws.fit_to_pages(max(1, math.ceil(sum(widths) / 200)), 0)
-        ws.set_footer(f"&C{footer}")
-        single = len(sheet.tables) == 1
-        for c, w in enumerate(widths):
-            ws.set_column(c, c, w)
-        row = 0
-        for table in sheet.tables:
-            if not single:
-                ws.write_string(row, 0, sheet_value(table.title, "text", doc.locale) or "", fmt["title"])
-                row += 1
-            header_row = row
-            for c, col in enumerate(table.columns):
-                ws.write_string(row, c, sheet_value(col.label, "text", doc.locale) or "", fmt["header"])
-            row += 1
-            kinds = [col.kind for col in table.columns]
-            # A one-column table among others (notes) spans the sheet's columns.
-            span = len(table.columns) == 1 and not single and len(widths) > 1
-            cell_widths = [sum(widths[: min(len(widths), 6)])] if span else widths
-            for values in table.rows:
-                lines = max(
-                    (
-                        _lines(v, cell_widths[c])
-                        for c, v in enumerate(values)
-                        if isinstance(v, str) and c < len(cell_widths)
-                    ),
-                    default=1,
-                )
-                if lines > 1:  # rows are not measured when the file opens: say how tall
-                    ws.set_row(row, min(409, 13.5 * lines))
-                if span:
-                    text = sheet_value(values[0], "text", doc.locale) or ""
-                    ws.merge_range(row, 0, row, min(len(widths), 6) - 1, text, fmt["text"])
-                    row += 1
-                    continue
-                for c, (value, kind) in enumerate(zip(values, kinds, strict=False)):
-                    v = sheet_value(value, kind, doc.locale)
-                    if v is None:
-                        continue
-                    if isinstance(v, date):
-                        ws.write_datetime(row, c, v, fmt["date"])
-                    elif isinstance(v, (int, float)):
-                        ws.write_number(row, c, v, kind_fmt.get(kind, fmt["num"]))
-                    else:
-                        ws.write_string(row, c, v, fmt["text"])
-                row += 1
-            if not table.rows and table.empty:
-                ws.write_string(row, 0, sheet_value(table.empty, "text", doc.locale) or "", fmt["text"])
-                row += 1
-            if single:
-                ws.freeze_panes(header_row + 1, 0)
-                ws.repeat_rows(header_row)
-                if table.rows:
-                    ws.autofilter(header_row, 0, header_row + len(table.rows), len(table.columns) - 1)
-            row += 1
-    wb.close()
-    return buf.getvalue()
-
-
-def _lines(text: str, width: float) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` units wide (CJK counts 2)."""
-    n = 0
-    for line in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
-        n += max(1, math.ceil(units / max(width - 1, 1)))
-    return n
-
-
-def _column_widths(tables: list[Table]) -> list[float]:
-    n = max((len(t.columns) for t in tables), default=1)
-    widths = [12.0] * n
-    for t in tables:
-        for c, col in enumerate(t.columns):
-            widths[c] = max(widths[c], min(60.0, 10.0 + 8.0 * (col.width - 1) + (4 if col.kind == DATE else 0)))
-    return widths
-
-
-# --- DOCX -------------------------------------------------------------------------------
-
-
 def write_docx(doc: SummaryDocument) -> bytes:
     """A Word document: cover page, headings, tables with repeated header rows, the chart,
     a PAGE / NUMPAGES footer; A4 landscape."""
+    with _append_before_sect_pr():
+        return _write_docx(doc)
+
+
+def _write_docx(doc: SummaryDocument) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -218,8 +62,10 @@ def write_docx(doc: SummaryDocument) -> bytes:
 
     lang = "zh-TW" if doc.locale == "zh_TW" else "en-US"
     _set_styles(d, lang, qn, Pt, RGBColor)
-    d.core_properties.title = doc.title
-    d.core_properties.subject = doc.cover.title.replace("\n", " / ")
+    # Core properties hold at most 255 characters (python-docx refuses more): the subject
+    # lists every report's title, 200 reports run to thousands.
+    d.core_properties.title = _property(doc.title)
+    d.core_properties.subject = _property(doc.cover.title.replace("\n", " / "))
     d.core_properties.language = lang
 
     # Footer: "Page X of Y" with live fields.
@@ -238,17 +84,25 @@ def write_docx(doc: SummaryDocument) -> bytes:
     # A new page starts with the paragraph after a page break (page_break_before), never with an
     # empty paragraph holding the break: that one lands alone on a page after a full table.
     new_page = True
+    # Styles resolved once: python-docx looks a style name up through every style each time.
+    # Ids written straight into w:pStyle: assigning a style through python-docx also compares it
+    # with the default style, found by walking every style of the document (each time).
+    styles = {name: d.styles[name].style_id for name in ("Heading 1", "Heading 2", "Heading 3", "Quote", "List Bullet")}
+    body = d.element.body
     for block in doc.body:
         if isinstance(block, PageBreak):
             new_page = True
             continue
-        before = len(d.element.body)
+        last = body[-1].getprevious()  # the last element before sectPr (counting them is O(n))
         if isinstance(block, Heading):
-            h = d.add_heading(block.text, level=min(block.level, 3))
+            h = d.add_paragraph(block.text)
+            h._p.get_or_add_pPr().style = styles[f"Heading {min(block.level, 3)}"]
             h.paragraph_format.keep_with_next = True
         elif isinstance(block, Para):
             style = {"quote": "Quote", "bullet": "List Bullet"}.get(block.style)
-            p = d.add_paragraph(style=style)
+            p = d.add_paragraph()
+            if style:
+                p._p.get_or_add_pPr().style = styles[style]
             run = p.add_run(block.text)
             if block.style == "strong":
                 run.bold = True
@@ -269,8 +123,8 @@ def write_docx(doc: SummaryDocument) -> bytes:
             cap = d.add_paragraph(block.caption, style="Caption")
             cap.alignment = WD_ALIGN_PARAGRAPH.LEFT
         if new_page:
-            body_els = list(d.element.body)
-            for el in body_els[max(before - 1, 0) : len(body_els) - 1]:  # new elements sit before sectPr
+            first = last.getnext() if last is not None else body[0]
+            for el in _until_sect_pr(first, qn("w:sectPr")):  # the elements this block added
                 if el.tag == qn("w:p"):
                     ppr = el.get_or_add_pPr()
                     ppr.insert(0, ppr.makeelement(qn("w:pageBreakBefore"), {}))
@@ -370,7 +224,7 @@ def _docx_table(
         [c.label for c in cols], [c.width for c in cols], int(text_width_cm / 2.54 * 1440), HEADER_PT
     )
     t = d.add_table(rows=1, cols=len(cols))
-    t.style = "Table Grid"
+    t._tbl.tblStyle_val = d.styles["Table Grid"].style_id  # not t.style = ...: see _write_docx
     tbl = t._tbl
     # Fixed layout and an explicit width: Word need not measure 10,000 rows to size the columns.
     t.autofit = False
@@ -448,3 +302,43 @@ def _docx_rows(table: Table, locale: str, widths_twips: list[int]) -> Iterable[s
                 )
             cells.append(f"{start}{run}</w:p></w:tc>")
         yield "<w:tr><w:trPr><w:cantSplit/></w:trPr>" + "".join(cells) + "</w:tr>"
+
+
+def _property(text: str, limit: int = 255) -> str:
+    """``text`` cut to a core property's length, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _until_sect_pr(el: Any, sect_pr: str) -> Iterable[Any]:
+    while el is not None and el.tag != sect_pr:
+        yield el
+        el = el.getnext()
+
+
+@contextmanager
+def _append_before_sect_pr():
+    """While the document is built: a paragraph or table goes straight before the body's
+    closing sectPr. python-docx finds sectPr by scanning every child of the body, which at
+    10,000 rows' worth of headings, fields and tables made building quadratic (20 s)."""
+    from docx.oxml.document import CT_Body
+    from docx.oxml.ns import qn
+
+    original = CT_Body.insert_element_before
+    sect_pr = qn("w:sectPr")
+
+    def insert_element_before(self, elm, *tagnames):
+        if tagnames == ("w:sectPr",):
+            try:
+                last = self[-1]
+            except IndexError:
+                last = None
+            if last is not None and last.tag == sect_pr:
+                last.addprevious(elm)
+                return elm
+        return original(self, elm, *tagnames)
+
+    CT_Body.insert_element_before = insert_element_before
+    try:
+        yield
+    finally:
+        CT_Body.insert_element_before = original
