@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, select
 
 from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
-from tests.factories import establish_session
+from tests.factories import sign_in
 
 BUDGET = 12
 
@@ -115,7 +115,7 @@ def _count(app, email: str, path: str) -> int:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
         client = app.test_client()
-        establish_session(client, user)
+        sign_in(client, user)
         assert client.get(path).status_code == 200, path
         statements: list[str] = []
 

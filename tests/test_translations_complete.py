@@ -539,14 +539,14 @@ def test_the_checks_catch_mixed_languages():
 
 @pytest.mark.parametrize("who", ["editor2", "reviewer", "viewer", "admin"])
 def test_every_page_speaks_the_chosen_language(demo, msgids, who):
-    from tests.factories import establish_session
+    from tests.factories import sign_in
     from tracker.extensions import db
     from tracker.models import User
 
     application, ids, users = demo
     client = application.test_client()
     with application.app_context():
-        establish_session(client, db.session.get(User, users[who]))
+        sign_in(client, db.session.get(User, users[who]))
         db.session.remove()
     problems, seen = [], 0
     for lang in ("zh-TW", "en"):
@@ -614,11 +614,11 @@ def test_annual_summary_csv_speaks_the_chosen_language(demo):
 
     application, ids, users = demo
     client = application.test_client()
-    from tests.factories import establish_session
+    from tests.factories import sign_in
     from tracker.models import User
 
     with application.app_context():
-        establish_session(client, db.session.get(User, users["viewer"]))
+        sign_in(client, db.session.get(User, users["viewer"]))
         db.session.remove()
     headers = {}
     for lang in ("zh-TW", "en"):
@@ -640,7 +640,7 @@ def test_indicator_units_have_an_english_form(demo):
     (model helper, indicator pages and the annual summary alike)."""
     from sqlalchemy import select
 
-    from tests.factories import establish_session
+    from tests.factories import sign_in
     from tracker.extensions import db
     from tracker.locale import unit_label
     from tracker.models import Indicator, PracticeFigure, User
@@ -660,7 +660,7 @@ def test_indicator_units_have_an_english_form(demo):
 
     client = application.test_client()
     with application.app_context():
-        establish_session(client, db.session.get(User, users["admin"]))
+        sign_in(client, db.session.get(User, users["admin"]))
         db.session.remove()
     for lang, shown, hidden in (("en", "(tonnes,", "(公噸,"), ("zh-TW", "(公噸,", "(tonnes,")):
         client.get(f"/?lang={lang}")
