@@ -35,7 +35,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) -rfEs $(PYTES
 RUN_STAMP := $(VENV)/.installed-requirements
 DEV_STAMP := $(VENV)/.installed-requirements-dev
 
-.PHONY: help run serve install install-dev translations migrate seed demo test test-sqlite \
+.PHONY: help run serve install install-dev translations i18n-extract i18n-update i18n-check i18n-fold migrate seed demo test test-sqlite \
         test-browser test-postgres deps-system bench bench-pages lock screenshots lint clean
 
 help:
@@ -48,6 +48,8 @@ help:
 	@echo "make bench        run the benchmarks in bench/ (BENCH_ARGS=... passed to each)"
 	@echo "make bench-pages  every everyday page under gunicorn + wrk at 10,000 items, SQLite and PostgreSQL (docs/performance.md)"
 	@echo "make screenshots  retake the README screenshots (needs Chromium)"
+	@echo "make i18n-update  extract msgids into translations/messages.pot and update the zh-TW catalog"
+	@echo "make i18n-fold F=translations/src/x.po  fold a fragment's translations into the catalog"
 	@echo "make lint         ruff check and ruff format --check (also run by make test)"
 	@echo "make clean        remove the virtualenv, caches and compiled catalogs"
 
@@ -72,8 +74,42 @@ install: $(RUN_STAMP)
 
 install-dev: $(DEV_STAMP)
 
+# --- translations (one gettext catalog, Babel's own commands; docs/translations.md) --
+#
+# Every user-visible string is an English msgid; translations/messages.pot lists them
+# (committed), translations/zh_Hant_TW/LC_MESSAGES/messages.po translates them (committed),
+# messages.mo is compiled here and not committed. zh_Hant_TW is the name Babel gives the
+# locale zh_TW (Traditional Chinese, Taiwan), so it is the directory Flask-Babel reads.
+PYBABEL      := $(VENV)/bin/pybabel
+CATALOG_DIR  := translations
+POT          := $(CATALOG_DIR)/messages.pot
+CATALOG      := $(CATALOG_DIR)/zh_Hant_TW/LC_MESSAGES/messages.po
+I18N_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+
 translations: install
-	$(PY) scripts/i18n.py compile
+	$(PYBABEL) compile --statistics -d $(CATALOG_DIR)
+
+# Code and templates -> messages.pot (then `make i18n-update`).
+i18n-extract: install-dev
+	$(PYBABEL) extract -F babel.cfg $(I18N_KEYWORDS) -c TRANSLATORS: --sort-by-file --width 100 \
+	    --ignore-dirs ".* __pycache__ node_modules static" \
+	    --project "Policy Benchmark Tracker" --version $$($(PY) -c 'import tracker; print(tracker.__version__)') \
+	    -o $(POT) .
+
+# messages.pot -> the catalog: new msgids appear untranslated, removed ones become obsolete (#~).
+i18n-update: i18n-extract
+	$(PYBABEL) update -i $(POT) -d $(CATALOG_DIR) --width 100 --no-fuzzy-matching
+
+# Fails while a msgid of messages.pot has no translation (or a translation breaks a placeholder).
+i18n-check: install-dev
+	$(PY) -m pytest -p no:cacheprovider -n 0 -q tests/test_translations_complete.py
+
+# Fold a fragment's translations into the catalog: make i18n-fold F=translations/src/pages.po
+# (its msgids are added or their translations replaced; nothing else in the catalog changes;
+# the fragment itself is left for `git rm`). Then `make i18n-update i18n-check`.
+i18n-fold: install-dev
+	@test -n "$(F)" || { echo "usage: make i18n-fold F=translations/src/pages.po" >&2; exit 1; }
+	$(PY) scripts/i18n_fold.py "$(F)" $(CATALOG)
 
 # --- running ---------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,15 +35,10 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_translations():
-    """Merge translations/src/*.po and compile the zh-TW catalog once per run (the .mo is not in git)."""
-    import importlib.util
+    """Compile the zh-TW catalog if `make translations` has not (the .mo is not in git)."""
+    from tests.catalog import compile_mo
 
-    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    # Conflicts are reported on stderr here and fail tests/test_i18n.py, not every test.
-    return module.compile_catalog(allow_conflicts=True, quiet=True)
+    return compile_mo()
 
 
 def _pg_admin_url(url: str) -> str:
@@ -104,9 +101,38 @@ def _empty_pg_tables() -> None:
         )
 
 
+class RequestClient(FlaskClient):
+    """The test client, each request in an app context of its own, as under a real server.
+
+    The test itself runs in the ``app`` fixture's app context (its ``db.session``, its ``g``);
+    a request pushed there would share that ``g`` and session with the test and with every
+    earlier request. So each request (and each redirect it follows) gets a fresh app
+    context: fresh ``g`` (Flask-Babel's locale, the signed-in user), its own session, torn
+    down (rolled back if uncommitted) when it ends. Before a request the test's own work is
+    committed, so the request sees it on any database, and the test's objects are expired,
+    so it reads what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context() and not g.get("_test_client_request"):
+            db.session.commit()
+        with self.application.app_context():
+            g._test_client_request = True
+            return super().open(*args, **kwargs)
+
+
+def pytest_configure(config):
+    # Every app the suite builds (the fixture's, and those tests create themselves).
+    Flask.test_client_class = RequestClient
+
+
 @pytest.fixture
 def app(database_url, tmp_path):
-    """A fresh app with an empty schema for each test."""
+    """A fresh app with an empty schema for each test; the test runs in its app context.
+
+    Requests made through ``client`` do not share this context (``RequestClient``); a test
+    that builds a request by hand and needs a fresh ``g`` pushes ``app.app_context()`` first.
+    """
     global _pg_schema_ready
     application = create_app(
         "testing",
@@ -161,18 +187,26 @@ def factory(app):
     return Factory(db.session)
 
 
-def login_as(client, user) -> None:
-    """Sign ``user`` in on ``client`` (session cookie, as the login page would)."""
-    from tests.factories import establish_session
+@pytest.fixture
+def world(factory):
+    """The cast most request-level tests need (tests/update_world.py): a lead, a supporting
+    and an unrelated department, one user per role, and one action item with an indicator.
 
-    establish_session(client, user)
+    The one meaning of ``world`` in the suite; a file that needs more extends it (a fixture
+    ``world(world)``), other set-ups have names of their own.
+    """
+    from tests.update_world import build_world
+
+    return build_world(factory)
 
 
 @pytest.fixture
 def login(client):
-    def _login(user):
-        login_as(client, user)
-        return user
+    """``login(user)`` signs ``user`` in on ``client`` and returns it (tests.factories.sign_in)."""
+    from tests.factories import sign_in
+
+    def _login(user, **kwargs):
+        return sign_in(client, user, **kwargs)
 
     return _login
 

@@ -22,13 +22,13 @@ AS_OF = date(2017, 12, 31)
 
 
 @dataclass
-class World:
+class ExportHistory:
     report: Report
     items: list[ActionItem]
     hostile: ActionItem
 
 
-def build_world(seeded: Report, factory) -> World:
+def build_export_history(seeded: Report, factory) -> ExportHistory:
     recs = list(
         db.session.scalars(
             select(Recommendation).where(Recommendation.report_id == seeded.id).order_by(Recommendation.position)
@@ -91,4 +91,4 @@ def build_world(seeded: Report, factory) -> World:
         narrative="-2+3 公式字元",
     )
     db.session.commit()
-    return World(report=seeded, items=items, hostile=hostile)
+    return ExportHistory(report=seeded, items=items, hostile=hostile)

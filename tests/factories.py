@@ -46,12 +46,24 @@ def refresh(session: Session, item: ActionItem) -> None:
     projections.touch([item.id], session)
 
 
-def establish_session(client, user: User) -> None:
-    """Put ``user`` in the client's session exactly as a successful login does."""
+def sign_in(client, user: User, *, via_form: bool = False, password: str = DEFAULT_PASSWORD) -> User:
+    """Sign ``user`` in on ``client`` (any test client); the one sign-in helper of the suite.
+
+    By default the client's session gets exactly what a successful sign-in puts there
+    (tests/session_keys.py), without a request. ``via_form=True`` posts the sign-in form with
+    ``password`` as a person does (sign-in events, throttling, the two-factor step) and
+    asserts the form accepted it; a test of a refused password posts the form itself.
+    The ``login`` fixture (conftest.py) is this function on the ``client`` fixture.
+    """
+    if via_form:
+        resp = client.post("/login", data={"email": user.email, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return user
     from tests import session_keys
 
     with client.session_transaction() as sess:
         sess.update(session_keys.for_user(user))
+    return user
 
 
 class Factory:

@@ -10,14 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.update_world import World, build_world
 from tracker.extensions import db
 from tracker.models import ActionItem, AuditLog, BudgetSource, Department, Role, User
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _errors(html: str) -> set[str]:

@@ -10,7 +10,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import build_world
 from tracker.extensions import db
 from tracker.models import (
     AuditLog,
@@ -22,11 +21,6 @@ from tracker.services import tokens
 
 API = "/api/v1"
 ROLES = ("lead", "other", "reviewer", "viewer", "admin")
-
-
-@pytest.fixture
-def world(factory):
-    return build_world(factory)
 
 
 def _user(world, role):

@@ -8,15 +8,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import World, build_world, tiny_pdf, update_form
+from tests.update_world import tiny_pdf, update_form
 from tracker.extensions import db
 from tracker.models import AuditLog, Review, ReviewDecision, StatusUpdate
 from tracker.services import tokens, updates, uploads
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _url(world) -> str:

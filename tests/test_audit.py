@@ -7,20 +7,14 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from tests.factories import DEFAULT_PASSWORD
-from tests.update_world import World, build_world, tiny_pdf
+from tests.factories import DEFAULT_PASSWORD, sign_in
+from tests.update_world import tiny_pdf
 from tracker.extensions import db
 from tracker.models import AuditLog, User
 from tracker.services import updates, uploads
 from tracker.services.audit import record_event
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _actions() -> list[str]:
@@ -31,12 +25,9 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
     """Sign in, submit, note, manage users, departments, tokens and items, sign out: each leaves a row."""
     secrets_seen: list[str] = [DEFAULT_PASSWORD]
 
-    def sign_in(user, password=DEFAULT_PASSWORD):
-        return client.post("/login", data={"email": user.email, "password": password})
-
-    sign_in(world.lead_editor, "wrong password guess")
+    client.post("/login", data={"email": world.lead_editor.email, "password": "wrong password guess"})
     secrets_seen.append("wrong password guess")
-    sign_in(world.lead_editor)
+    sign_in(client, world.lead_editor, via_form=True)
     data = {
         "status": "in_progress",
         "progress": "30",
@@ -53,12 +44,12 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
     secrets_seen.append(raw)
     client.post("/logout")
 
-    sign_in(world.support_editor)
+    sign_in(client, world.support_editor, via_form=True)
     client.post(f"/items/{world.item.id}/notes/new", data={"body": "協辦", "effective_date": "2017-06-30"})
     client.get("/admin/")  # forbidden
     client.post("/logout")
 
-    sign_in(world.admin)
+    sign_in(client, world.admin, via_form=True)
     client.post(
         "/admin/users/new", data={"email": "n@example.org", "role": "viewer", "password": "brand new passphrase 1"}
     )
@@ -86,7 +77,7 @@ def test_a_whole_working_session_is_audited_without_secrets(client, world, app):
 
     token = db.session.scalar(select(ApiToken))
     client.post("/logout")
-    sign_in(world.lead_editor)
+    sign_in(client, world.lead_editor, via_form=True)
     client.post(f"/account/tokens/{token.id}/revoke")
 
     actions = _actions()

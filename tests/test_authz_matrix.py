@@ -26,7 +26,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from tests.conftest import IS_POSTGRES
-from tests.factories import Factory, establish_session
+from tests.factories import Factory, sign_in
 from tests.update_world import build_world, tiny_pdf
 from tracker.extensions import db
 from tracker.models import PracticeFigure, ReferencePractice
@@ -341,7 +341,7 @@ def _call(app, w, endpoint: str, method: str, role: str) -> int:
     client = app.test_client()
     user = _user_for(w, role)
     if user is not None:
-        establish_session(client, user)
+        sign_in(client, user)
     with app.test_request_context():
         rule = next(r for r in app.url_map.iter_rules(endpoint=endpoint))
         values = {k: v for k, v in url_values(w).items() if k in rule.arguments}

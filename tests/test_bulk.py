@@ -10,15 +10,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.conftest import login_as
-from tests.update_world import build_world
+from tests.factories import sign_in
 from tracker.extensions import db
 from tracker.models import AuditLog, StatusUpdate
 
 
 @pytest.fixture
-def world(factory):
-    w = build_world(factory)
+def world(world, factory):
+    """The shared world (conftest.py), plus what these tests need."""
+    w = world
     w.item2 = factory.item(w.item.recommendation, lead=w.lead, code="R1-A2")
     db.session.commit()
     return w
@@ -71,7 +71,7 @@ def _n_updates() -> int:
 
 
 def test_download_fill_upload_submits_for_review(client, world):
-    login_as(client, world.lead_editor)
+    sign_in(client, world.lead_editor)
     _english(client)
     page = client.get("/my-department/bulk/")
     assert page.status_code == 200 and 'data-code="R1-A1"' in page.get_data(as_text=True)
@@ -98,13 +98,13 @@ def test_download_fill_upload_submits_for_review(client, world):
     su = db.session.scalar(select(StatusUpdate))
     assert (su.action_item_id, su.progress, su.status.value) == (world.item.id, 30, "in_progress")
     assert su.review is None  # waits for review, as one at a time
-    login_as(client, world.reviewer)
+    sign_in(client, world.reviewer)
     assert "R1-A1" in client.get("/review/").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "update.bulk")) == 1
 
 
 def test_csv_round_trip(client, world):
-    login_as(client, world.lead_editor)
+    sign_in(client, world.lead_editor)
     _english(client)
     head, rows = _download(client, "csv")
     filled = [
@@ -127,7 +127,7 @@ def test_csv_round_trip(client, world):
 
 
 def test_any_bad_row_means_nothing_is_submitted(client, world):
-    login_as(client, world.lead_editor)
+    sign_in(client, world.lead_editor)
     _english(client)
     head, rows = _download(client)
     filled = [
@@ -172,7 +172,7 @@ def test_same_rules_as_one_at_a_time(client, app, world, factory):
         based_on_version=world.item.version,
     )
     db.session.commit()
-    login_as(client, world.lead_editor)
+    sign_in(client, world.lead_editor)
     _english(client)
     head, rows = _download(client)
     stale_version = rows[1][head.index("Version")] - 1 if isinstance(rows[1][head.index("Version")], int) else 0
@@ -219,10 +219,10 @@ def test_same_rules_as_one_at_a_time(client, app, world, factory):
 
 
 def test_other_department_cannot_report_for_these_items(client, world):
-    login_as(client, world.lead_editor)
+    sign_in(client, world.lead_editor)
     head, rows = _download(client)
     filled = [_fill(head, rows[0], **{head[7]: "in_progress", head[8]: 10, head[9]: "x", head[10]: "2026-11-01"})]
-    login_as(client, world.other_editor)
+    sign_in(client, world.other_editor)
     _english(client)
     assert _download(client)[1] == []  # nothing to report for EDU
     resp = _upload(client, _xlsx(head, filled))
@@ -232,7 +232,7 @@ def test_other_department_cannot_report_for_these_items(client, world):
 
 def test_roles(client, world):
     for user in (world.reviewer, world.viewer, world.admin):
-        login_as(client, user)
+        sign_in(client, user)
         assert client.get("/my-department/bulk/").status_code == 403
         assert client.get("/my-department/bulk/download.xlsx").status_code == 403
         assert client.post("/my-department/bulk/", data={}).status_code == 403
@@ -240,7 +240,7 @@ def test_roles(client, world):
 
 
 def test_bad_files(client, world):
-    login_as(client, world.lead_editor)
+    sign_in(client, world.lead_editor)
     _english(client)
     assert "named .xlsx but its content is CSV" in _upload(client, b"a,b\r\n1,2\r\n").get_data(as_text=True)
     resp = _upload(client, _xlsx(["Nonsense"], [["x"]]))

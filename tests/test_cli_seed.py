@@ -8,7 +8,6 @@ import secrets
 import shutil
 from pathlib import Path
 
-import config as config_module
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import Recommendation, Report
@@ -37,7 +36,6 @@ def test_seed_twice_changes_nothing(runner):
 
 
 def test_demo_refused_in_production(tmp_path, monkeypatch):
-    monkeypatch.setattr(config_module.Config, "SECRET_KEY", None)
     # A random key: production refuses placeholder-looking ones (tracker/security.py secret_key_problem).
     monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(tmp_path / "prod.sqlite3"))

@@ -3,13 +3,19 @@ generated secret, and environment variables override class defaults."""
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 import config as config_module
 from tracker import ConfigurationError, create_app
 
+ROOT = Path(__file__).resolve().parent.parent
 GOOD_SECRET = "k3Jx9-vQ2pLz7RtY8wN4mB6cH1sD5fG0aE_uI"  # 38 random-looking characters
 
 
@@ -27,9 +33,6 @@ def clean_env(monkeypatch, tmp_path):
         "REPORTING_PERIOD_ENDS",
     ):
         monkeypatch.delenv(name, raising=False)
-    # Class attributes were read from the environment at import time.
-    monkeypatch.setattr(config_module.Config, "SECRET_KEY", None)
-    monkeypatch.setattr(config_module.Config, "SQLALCHEMY_DATABASE_URI", None)
     monkeypatch.setenv("TRACKER_INSTANCE_PATH", str(tmp_path / "instance"))
     return tmp_path
 
@@ -166,6 +169,45 @@ class TestEnvironmentOverrides:
         monkeypatch.setenv("DATABASE_URL", "sqlite:///" + str(clean_env / "real.sqlite3"))
         app = create_app("testing")
         assert "real.sqlite3" not in app.config["SQLALCHEMY_DATABASE_URI"]
+
+    def test_derived_settings_follow_the_environment(self, clean_env, monkeypatch):
+        monkeypatch.setenv("SESSION_ABSOLUTE_HOURS", "8")
+        monkeypatch.setenv("MAX_UPLOAD_BYTES", "1048576")
+        app = create_app("development")
+        assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=8)
+        assert app.config["MAX_CONTENT_LENGTH"] == 2 * 1048576
+
+    def test_classes_do_not_read_the_environment(self, clean_env, monkeypatch):
+        """Settings are read when an app is built, not when config.py is imported."""
+        probe = "import config; print(config.Config.DUE_SOON_DAYS, config.DevelopmentConfig.DEBUG)"
+        env = {**os.environ, "DUE_SOON_DAYS": "3", "FLASK_DEBUG": "1"}
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+        assert out.split() == ["30", "False"]
+        assert config_module.settings(config_module.DevelopmentConfig, env)["DUE_SOON_DAYS"] == 3
+
+    @pytest.mark.parametrize(
+        "name, value",
+        [("SESSION_COOKIE_SECURE", "sometimes"), ("LOGIN_MAX_FAILURES", "five"), ("MAIL_PORT", "25.5")],
+    )
+    def test_a_value_that_does_not_fit_is_refused_by_name(self, clean_env, monkeypatch, name, value):
+        monkeypatch.setenv(name, value)
+        with pytest.raises(ConfigurationError, match=name):
+            create_app("development")
+
+    def test_flask_debug_turns_debug_on_in_development_only(self, clean_env, monkeypatch):
+        monkeypatch.setenv("FLASK_DEBUG", "1")
+        assert create_app("development").config["DEBUG"] is True
+        monkeypatch.setenv("SECRET_KEY", GOOD_SECRET)
+        monkeypatch.setenv("DATABASE_URL", sqlite_url(clean_env))
+        with pytest.raises(ConfigurationError, match="Debug mode must be off"):
+            create_app("production")
+
+    def test_test_database_url_sets_the_testing_database(self, clean_env, monkeypatch):
+        url = "sqlite:///" + str(clean_env / "suite.sqlite3")
+        monkeypatch.setenv("TEST_DATABASE_URL", url)
+        assert create_app("testing").config["SQLALCHEMY_DATABASE_URI"] == url
 
     def test_explicit_overrides_win_over_environment(self, clean_env, monkeypatch):
         monkeypatch.setenv("REPORTING_DEADLINE_DAYS", "20")

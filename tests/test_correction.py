@@ -11,16 +11,11 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import World, build_world, update_form
+from tests.update_world import update_form
 from tracker.extensions import db
 from tracker.models import StatusUpdate, UpdateState
 from tracker.services import review as review_ops
 from tracker.services import updates
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _returned(world) -> StatusUpdate:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import build_world, update_form
+from tests.update_world import update_form
 from tracker import dates
 from tracker.errors import InvalidDate
 from tracker.extensions import db
@@ -138,11 +138,6 @@ def test_account_page_shows_the_password_change_on_taipeis_date(client, login, f
 
 
 # --- the forms: text inputs that echo the parsed date -----------------------------------------
-
-
-@pytest.fixture
-def world(factory):
-    return build_world(factory)
 
 
 def _echo(html: str, field_id: str) -> str:

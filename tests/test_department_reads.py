@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.update_world import World, build_world
+from tests.update_world import World
 from tracker.extensions import db
 from tracker.services import updates
 
@@ -14,8 +14,9 @@ READERS = ("lead_editor", "support_editor", "other_editor", "reviewer", "viewer"
 
 
 @pytest.fixture
-def world(factory) -> World:
-    w = build_world(factory)
+def world(world) -> World:
+    """The shared world (conftest.py), plus what these tests need."""
+    w = world
     updates.submit_update(
         w.item,
         w.lead_editor,

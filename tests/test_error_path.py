@@ -12,15 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.test_security_headers import assert_security_headers
-from tests.update_world import World, build_world, update_form
+from tests.update_world import update_form
 from tracker.extensions import db
 from tracker.models import Department, StatusUpdate
 from tracker.services import tokens, updates
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 @pytest.fixture

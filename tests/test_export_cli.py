@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from tests.export_world import build_world
+from tests.export_world import build_export_history
 
 
 @pytest.fixture
-def world(seeded, factory):
-    return build_world(seeded, factory)
+def history(seeded, factory):
+    return build_export_history(seeded, factory)
 
 
 def run(runner, *args: str):
     return runner.invoke(args=["export-summary", *args])
 
 
-def test_writes_the_requested_file(world, runner, tmp_path):
+def test_writes_the_requested_file(history, runner, tmp_path):
     from odfdo import Document
 
     out = tmp_path / "summary.odt"
@@ -27,7 +27,7 @@ def test_writes_the_requested_file(world, runner, tmp_path):
         "--as-of",
         "2017-12-31",
         "--report",
-        str(world.report.id),
+        str(history.report.id),
         "--format",
         "odt",
         "--lang",
@@ -43,7 +43,7 @@ def test_writes_the_requested_file(world, runner, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["ods", "pdf", "docx", "xlsx", "csv"])
-def test_default_file_name_in_a_folder(world, runner, tmp_path, fmt):
+def test_default_file_name_in_a_folder(history, runner, tmp_path, fmt):
     result = run(
         runner, "--year", "2017", "--report", "israel-2016", "--format", fmt, "--lang", "en", "--output", str(tmp_path)
     )
@@ -66,7 +66,7 @@ def test_default_file_name_in_a_folder(world, runner, tmp_path, fmt):
         (["--year", "abc", "--format", "odt"], "must be a number"),
     ],
 )
-def test_bad_input_is_a_clear_error_and_writes_nothing(world, runner, tmp_path, args, message):
+def test_bad_input_is_a_clear_error_and_writes_nothing(history, runner, tmp_path, args, message):
     out = tmp_path / "summary.out"
     extra = [] if "--lang" in args else ["--lang", "en"]
     result = run(runner, *args, *extra, "--output", str(out))
@@ -75,7 +75,7 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(world, runner, tmp_path, 
     assert list(tmp_path.iterdir()) == []
 
 
-def test_errors_in_chinese_when_chinese_is_asked(world, runner, tmp_path):
+def test_errors_in_chinese_when_chinese_is_asked(history, runner, tmp_path):
     result = run(
         runner,
         "--year",
@@ -93,13 +93,13 @@ def test_errors_in_chinese_when_chinese_is_asked(world, runner, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_folder_is_refused(world, runner, tmp_path):
+def test_missing_folder_is_refused(history, runner, tmp_path):
     result = run(runner, "--year", "2017", "--format", "csv", "--output", str(tmp_path / "no" / "x.csv"))
     assert result.exit_code != 0 and "does not exist" in result.output
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_failure_while_writing_leaves_no_partial_file(world, runner, tmp_path, monkeypatch):
+def test_a_failure_while_writing_leaves_no_partial_file(history, runner, tmp_path, monkeypatch):
     import tracker.exports.cli as cli
 
     def boom(src, dst):
@@ -112,7 +112,7 @@ def test_a_failure_while_writing_leaves_no_partial_file(world, runner, tmp_path,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_failure_while_rendering_leaves_no_file(world, runner, tmp_path, monkeypatch):
+def test_a_failure_while_rendering_leaves_no_file(history, runner, tmp_path, monkeypatch):
     import tracker.exports.cli as cli
 
     def broken(options, on_progress=None):
@@ -124,14 +124,14 @@ def test_a_failure_while_rendering_leaves_no_file(world, runner, tmp_path, monke
     assert list(tmp_path.iterdir()) == []
 
 
-def test_year_before_the_report_is_refused_and_nothing_written(world, runner, tmp_path):
+def test_year_before_the_report_is_refused_and_nothing_written(history, runner, tmp_path):
     out = tmp_path / "2015.xlsx"
     result = run(runner, "--year", "2015", "--format", "xlsx", "--lang", "en", "--output", str(out))
     assert result.exit_code != 0 and "before the report was filed (2016-12-23)" in result.output
     assert not out.exists()
 
 
-def test_progress_bar_on_a_terminal(world, runner, tmp_path, monkeypatch):
+def test_progress_bar_on_a_terminal(history, runner, tmp_path, monkeypatch):
     import tracker.exports.cli as cli
 
     monkeypatch.setattr(cli, "_is_terminal", lambda: True)
@@ -149,7 +149,7 @@ def test_progress_bar_on_a_terminal(world, runner, tmp_path, monkeypatch):
     assert "完成" in result.output  # the stages are shown (click draws the bar itself on a real terminal)
 
 
-def test_missing_pdf_font_is_a_clear_error(world, runner, tmp_path, monkeypatch):
+def test_missing_pdf_font_is_a_clear_error(history, runner, tmp_path, monkeypatch):
     import tracker.exports.pdf as pdf
 
     def no_font(style):

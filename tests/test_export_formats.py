@@ -11,20 +11,20 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.export_world import AS_OF, build_world
+from tests.export_world import AS_OF, build_export_history
 from tracker.exports import render_summary, resolve_options
 
 TODAY = date(2026, 11, 26)
 
 
 @pytest.fixture
-def world(seeded, factory):
-    return build_world(seeded, factory)
+def history(seeded, factory):
+    return build_export_history(seeded, factory)
 
 
-def export(world, fmt: str, lang: str = "zh-TW") -> bytes:
+def export(history, fmt: str, lang: str = "zh-TW") -> bytes:
     return render_summary(
-        resolve_options(year=2017, as_of=AS_OF, fmt=fmt, lang=lang, report=world.report.id, today=TODAY)
+        resolve_options(year=2017, as_of=AS_OF, fmt=fmt, lang=lang, report=history.report.id, today=TODAY)
     )
 
 
@@ -32,18 +32,18 @@ def part(data: bytes, name: str) -> str:
     return zipfile.ZipFile(io.BytesIO(data)).read(name).decode()
 
 
-def test_odt_default_language_is_the_documents_not_fr_fr(world):
-    styles = part(export(world, "odt"), "styles.xml")
+def test_odt_default_language_is_the_documents_not_fr_fr(history):
+    styles = part(export(history, "odt"), "styles.xml")
     assert 'fo:language="fr"' not in styles
     defaults = re.findall(r"<style:default-style.*?</style:default-style>", styles, re.S)
     assert defaults and all('style:language-asian="zh"' in d and 'style:country-asian="TW"' in d for d in defaults)
 
 
 @pytest.mark.parametrize("lang", ["zh-TW", "en"])
-def test_xlsx_dates_are_dates_shown_in_roc_form_in_zh_tw(world, lang):
+def test_xlsx_dates_are_dates_shown_in_roc_form_in_zh_tw(history, lang):
     from openpyxl import load_workbook
 
-    wb = load_workbook(io.BytesIO(export(world, "xlsx", lang)))
+    wb = load_workbook(io.BytesIO(export(history, "xlsx", lang)))
     ws = wb.worksheets[2]
     header = [c.value for c in ws[1]]
     due = header.index("預定完成日期" if lang == "zh-TW" else "Due date") + 1
@@ -56,17 +56,17 @@ def test_xlsx_dates_are_dates_shown_in_roc_form_in_zh_tw(world, lang):
     assert ws.sheet_properties.pageSetUpPr.fitToPage
 
 
-def test_xlsx_long_overview_cells_get_tall_rows(world):
+def test_xlsx_long_overview_cells_get_tall_rows(history):
     from openpyxl import load_workbook
 
-    ws = load_workbook(io.BytesIO(export(world, "xlsx"))).worksheets[0]
+    ws = load_workbook(io.BytesIO(export(history, "xlsx"))).worksheets[0]
     tall = [r for r, dim in ws.row_dimensions.items() if dim.height and dim.height > 20]
     assert tall  # the notes and marks wrap: their rows say how tall they are
     assert ws.merged_cells.ranges  # one-column note tables span the sheet
 
 
-def test_ods_dates_print_ranges_and_fit_to_width(world):
-    data = export(world, "ods")
+def test_ods_dates_print_ranges_and_fit_to_width(history):
+    data = export(history, "ods")
     content, styles = part(data, "content.xml"), part(data, "styles.xml")
     assert 'number:calendar="ROC"' in content
     assert re.search(r'office:value-type="date" office:date-value="2017-\d\d-\d\d"[^>]*><text:p>10[56]年', content)
@@ -80,8 +80,8 @@ def test_ods_dates_print_ranges_and_fit_to_width(world):
 
 
 @pytest.mark.parametrize("lang", ["zh-TW", "en"])
-def test_docx_rows_whole_header_repeated_no_break_paragraphs(world, lang):
-    body = part(export(world, "docx", lang), "word/document.xml")
+def test_docx_rows_whole_header_repeated_no_break_paragraphs(history, lang):
+    body = part(export(history, "docx", lang), "word/document.xml")
     assert 'w:type="page"' not in body  # no paragraph holding only a page break
     assert "<w:pageBreakBefore/>" in body
     rows = re.findall(r"<w:tr[ >].*?</w:tr>", body, re.S)
@@ -89,10 +89,10 @@ def test_docx_rows_whole_header_repeated_no_break_paragraphs(world, lang):
     assert body.count("<w:tblHeader/>") == body.count("<w:tbl>")
 
 
-def test_docx_header_words_fit_their_columns(world):
+def test_docx_header_words_fit_their_columns(history):
     from tracker.exports.docx_writer import HEADER_PT
 
-    body = part(export(world, "docx", "en"), "word/document.xml")
+    body = part(export(history, "docx", "en"), "word/document.xml")
     for tbl in re.findall(r"<w:tbl>.*?</w:tbl>", body, re.S):
         widths = [int(w) for w in re.findall(r'<w:gridCol w:w="(\d+)"', tbl)]
         head = re.search(r"<w:tr[ >].*?</w:tr>", tbl, re.S).group(0)
@@ -104,9 +104,9 @@ def test_docx_header_words_fit_their_columns(world):
 
 
 @pytest.mark.parametrize("fmt, lang", [("docx", "en"), ("odt", "zh-TW")])
-def test_renders_without_blank_pages(world, soffice, tmp_path, fmt, lang):
+def test_renders_without_blank_pages(history, soffice, tmp_path, fmt, lang):
     src = tmp_path / f"summary.{fmt}"
-    src.write_bytes(export(world, fmt, lang))
+    src.write_bytes(export(history, fmt, lang))
     subprocess.run(
         [
             soffice,

@@ -6,31 +6,18 @@ import io
 
 import pytest
 
-from tests.export_world import build_world
+from tests.export_world import build_export_history
 from tracker.dates import today
 
 
 @pytest.fixture
-def world(seeded, factory):
-    return build_world(seeded, factory)
-
-
-@pytest.fixture
-def sign_in(login, factory):
-    """Sign in a new user of ``role`` (committed: a refused request rolls back)."""
-    from tracker.extensions import db
-
-    def _sign_in(role: str):
-        user = factory.user(role)
-        db.session.commit()
-        return login(user)
-
-    return _sign_in
+def history(seeded, factory):
+    return build_export_history(seeded, factory)
 
 
 @pytest.mark.parametrize("role", ["reviewer", "viewer", "admin"])
-def test_readers_see_the_form(world, client, sign_in, role):
-    sign_in(role)
+def test_readers_see_the_form(history, client, login, factory, role):
+    login(factory.user(role))
     resp = client.get("/exports/")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
@@ -39,24 +26,24 @@ def test_readers_see_the_form(world, client, sign_in, role):
     assert 'href="/exports/"' in html  # in the main navigation
 
 
-def test_editors_read_the_annual_summary_too(world, client, sign_in):
+def test_editors_read_the_annual_summary_too(history, client, login, factory):
     """Every department may read the city's summary (docs/domain.md "Users"); read only."""
-    sign_in("editor")
+    login(factory.user("editor"))
     assert client.get("/exports/").status_code == 200
     resp = client.get("/exports/download?year=2017&format=csv&language=en")
     assert resp.status_code == 200 and resp.mimetype == "text/csv"
     assert client.post("/exports/download", data={"year": "2017"}).status_code == 405
 
 
-def test_knowledge_date_from_the_form(world, client, sign_in):
-    sign_in("viewer")
+def test_knowledge_date_from_the_form(history, client, login, factory):
+    login(factory.user("viewer"))
     resp = client.get("/exports/download?year=2017&format=csv&language=en&known_at=2017-12-31")
     assert resp.status_code == 200 and "known-2017-12-31" in resp.headers["Content-Disposition"]
     resp = client.get("/exports/download?year=2017&format=csv&language=en&known_at=2017-06-30")
     assert resp.status_code == 400 and "早於資料截止日" in resp.get_data(as_text=True)  # interface in zh-TW
 
 
-def test_signed_out_visitors_are_sent_to_sign_in(world, client):
+def test_signed_out_visitors_are_sent_to_sign_in(history, client):
     resp = client.get("/exports/download?year=2017&format=csv&language=en")
     assert resp.status_code in (302, 401)
 
@@ -70,10 +57,10 @@ def test_signed_out_visitors_are_sent_to_sign_in(world, client):
         ("csv", "text/csv"),
     ],
 )
-def test_download(world, client, sign_in, fmt, mimetype):
-    sign_in("viewer")
+def test_download(history, client, login, factory, fmt, mimetype):
+    login(factory.user("viewer"))
     resp = client.get(
-        f"/exports/download?report={world.report.id}&year=2017&as_of=2017-12-31&format={fmt}&language=zh-TW"
+        f"/exports/download?report={history.report.id}&year=2017&as_of=2017-12-31&format={fmt}&language=zh-TW"
     )
     assert resp.status_code == 200
     assert resp.mimetype == mimetype
@@ -89,9 +76,9 @@ def test_download(world, client, sign_in, fmt, mimetype):
         assert body.startswith(b"\xef\xbb\xbf")
 
 
-def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
-    sign_in("reviewer")
-    resp = client.get(f"/exports/download?report={world.report.id}&year=2017&as_of=&format=csv&language=en")
+def test_default_as_of_is_the_end_of_the_year(history, client, login, factory):
+    login(factory.user("reviewer"))
+    resp = client.get(f"/exports/download?report={history.report.id}&year=2017&as_of=&format=csv&language=en")
     assert resp.status_code == 200
     assert f"asof-2017-12-31_known-{today().isoformat()}_en.csv" in resp.headers["Content-Disposition"]
 
@@ -107,8 +94,8 @@ def test_default_as_of_is_the_end_of_the_year(world, client, sign_in):
         ("year=1800&format=odt&language=en", "year", "between"),
     ],
 )
-def test_bad_input_is_shown_next_to_its_field(world, client, sign_in, query, field, message):
-    sign_in("viewer")
+def test_bad_input_is_shown_next_to_its_field(history, client, login, factory, query, field, message):
+    login(factory.user("viewer"))
     resp = client.get(f"/exports/download?{query}&lang=en")  # lang: the interface language
     assert resp.status_code == 400
     assert resp.mimetype == "text/html"

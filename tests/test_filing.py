@@ -11,19 +11,19 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.export_world import UNAPPROVED_NARRATIVE, build_world
+from tests.export_world import UNAPPROVED_NARRATIVE, build_export_history
 from tracker.extensions import db
 from tracker.models import SummaryFiling, YearReopening
 
 
 @pytest.fixture
-def world(seeded, factory):
-    return build_world(seeded, factory)
+def history(seeded, factory):
+    return build_export_history(seeded, factory)
 
 
-def form(world, **kw):
+def form(history, **kw):
     data = {
-        "report": str(world.report.id),
+        "report": str(history.report.id),
         "year": "2017",
         "format": "csv",
         "language": "zh-TW",
@@ -35,17 +35,17 @@ def form(world, **kw):
     return data
 
 
-def test_reviewer_files_downloads_unchanged_and_refiles_after_reopening(world, client, login, factory):
+def test_reviewer_files_downloads_unchanged_and_refiles_after_reopening(history, client, login, factory):
     reviewer = login(factory.user("reviewer"))
     page = client.get("/filing/")
     assert page.status_code == 200 and "歸檔年度追蹤報告" in page.get_data(as_text=True)
 
     # A draft is not filed unless asked.
-    resp = client.post("/filing/file", data=form(world, allow_draft=""))
+    resp = client.post("/filing/file", data=form(history, allow_draft=""))
     assert resp.status_code == 400 and "仍為草稿" in resp.get_data(as_text=True)
     assert db.session.scalar(select(SummaryFiling)) is None
 
-    resp = client.post("/filing/file", data=form(world, known_at="2018-01-05", note="第一次歸檔"))
+    resp = client.post("/filing/file", data=form(history, known_at="2018-01-05", note="第一次歸檔"))
     assert resp.status_code == 302, resp.get_data(as_text=True)
     first = db.session.scalar(select(SummaryFiling))
     assert first.filed_by_id == reviewer.id and first.known_at == date(2018, 1, 5) and first.changes == ""
@@ -55,20 +55,20 @@ def test_reviewer_files_downloads_unchanged_and_refiles_after_reopening(world, c
     assert UNAPPROVED_NARRATIVE not in got.data.decode("utf-8-sig")  # approved 2018-01-10, after K
 
     # Filed: filing again is refused until the year is reopened, with a reason.
-    resp = client.post("/filing/file", data=form(world))
+    resp = client.post("/filing/file", data=form(history))
     assert resp.status_code == 400 and "已歸檔" in resp.get_data(as_text=True)
-    resp = client.post("/filing/reopen", data={"report": str(world.report.id), "year": "2017", "reason": " "})
+    resp = client.post("/filing/reopen", data={"report": str(history.report.id), "year": "2017", "reason": " "})
     assert resp.status_code == 400 and "理由" in resp.get_data(as_text=True)
     resp = client.post(
-        "/filing/reopen", data={"report": str(world.report.id), "year": "2017", "reason": "補登 1 月核定之辦理情形"}
+        "/filing/reopen", data={"report": str(history.report.id), "year": "2017", "reason": "補登 1 月核定之辦理情形"}
     )
     assert resp.status_code == 302
     assert db.session.scalar(select(YearReopening)).reason == "補登 1 月核定之辦理情形"
 
-    resp = client.post("/filing/file", data=form(world))
+    resp = client.post("/filing/file", data=form(history))
     assert resp.status_code == 302
     second = db.session.scalars(select(SummaryFiling).order_by(SummaryFiling.id)).all()[-1]
-    second_item = world.items[1].code
+    second_item = history.items[1].code
     assert "重新開啟：補登 1 月核定之辦理情形" in second.changes
     assert any(line.startswith(f"{second_item}:") and "→ 100" in line for line in second.changes.splitlines())
     assert client.get(f"/filing/download?id={second.id}").data == second.content
@@ -76,26 +76,26 @@ def test_reviewer_files_downloads_unchanged_and_refiles_after_reopening(world, c
     assert client.get("/filing/download?id=abc").status_code == 404
 
 
-def test_who_may_file_and_read(world, client, login, factory):
+def test_who_may_file_and_read(history, client, login, factory):
     editor, viewer = factory.user("editor"), factory.user("viewer")
     db.session.commit()
     login(editor)
     assert client.get("/filing/").status_code == 200
-    assert client.post("/filing/file", data=form(world)).status_code == 403
+    assert client.post("/filing/file", data=form(history)).status_code == 403
     login(viewer)
     assert client.post("/filing/reopen", data={"year": "2017", "reason": "x"}).status_code == 403
     page = client.get("/filing/").get_data(as_text=True)
     assert "尚無歸檔文件" in page and 'action="/filing/file"' not in page
 
 
-def test_reopen_a_year_that_is_not_filed_is_refused(world, client, login, factory):
+def test_reopen_a_year_that_is_not_filed_is_refused(history, client, login, factory):
     login(factory.user("reviewer"))
-    resp = client.post("/filing/reopen", data={"report": str(world.report.id), "year": "2017", "reason": "x"})
+    resp = client.post("/filing/reopen", data={"report": str(history.report.id), "year": "2017", "reason": "x"})
     assert resp.status_code == 400 and "尚未歸檔" in resp.get_data(as_text=True)
     assert db.session.scalar(select(YearReopening)) is None
 
 
-def test_cli_file_and_reopen(world, runner, factory):
+def test_cli_file_and_reopen(history, runner, factory):
     reviewer = factory.user("reviewer", email="rev@example.org")
     db.session.commit()
     out = runner.invoke(
@@ -104,7 +104,7 @@ def test_cli_file_and_reopen(world, runner, factory):
             "--year",
             "2017",
             "--report",
-            world.report.code,
+            history.report.code,
             "--format",
             "odt",
             "--user",
@@ -118,7 +118,7 @@ def test_cli_file_and_reopen(world, runner, factory):
             "--year",
             "2017",
             "--report",
-            world.report.code,
+            history.report.code,
             "--format",
             "odt",
             "--user",
@@ -137,7 +137,7 @@ def test_cli_file_and_reopen(world, runner, factory):
             "--year",
             "2017",
             "--report",
-            world.report.code,
+            history.report.code,
             "--reason",
             "更正",
             "--user",
@@ -151,7 +151,7 @@ def test_cli_file_and_reopen(world, runner, factory):
             "--year",
             "2017",
             "--report",
-            world.report.code,
+            history.report.code,
             "--format",
             "csv",
             "--lang",

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from tests.factories import establish_session
+from tests.factories import sign_in
 from tests.update_world import World, build_world
 from tracker.extensions import db
 
@@ -378,7 +378,7 @@ def _send(client, people, who, method, path, query, form):
         db.session.refresh(user)
         if not user.active:
             return None
-        establish_session(client, user)
+        sign_in(client, user)
     url = quote(path, safe="/%:") if "%" not in path else path
     resp = client.open(url, method=method, query_string=query, data=form)
     db.session.rollback()

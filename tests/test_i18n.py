@@ -1,24 +1,28 @@
-"""Translation pipeline (scripts/i18n.py) and language choice on the pages.
+"""The translation catalog (one gettext catalog, Babel's tools) and language choice on the pages.
 
-``test_every_msgid_has_a_zh_tw_translation`` fails while any engineer's string lacks a
-translation in their translations/src/<area>.po fragment: that is its purpose.
+``test_every_msgid_has_a_zh_tw_translation`` fails while a string in code or templates lacks
+a translation in translations/zh_Hant_TW/LC_MESSAGES/messages.po: that is its purpose
+(``make i18n-update`` adds the new msgids to the catalog, untranslated).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from flask_babel import force_locale, gettext
 
+from tests import catalog as cat
 from tracker.extensions import db
 from tracker.labels import FLAG, ON_TRACK, label
 from tracker.models import Adoption, Status, TrackingChoice
 
 ROOT = Path(__file__).resolve().parent.parent
-# Files whose strings the core (pages/design/i18n) fragment must cover.
+# Files whose strings must always be translated (the frame of every page).
 CORE_FILES = (
     "templates/base.html",
     "templates/_macros/",
@@ -31,30 +35,24 @@ CORE_FILES = (
 
 
 @pytest.fixture(scope="module")
-def i18n():
-    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def extracted():
+    return cat.extract()
 
 
 @pytest.fixture(scope="module")
-def extracted(i18n):
-    return i18n.extract_catalog()
+def catalog():
+    return cat.read()
 
 
-# --------------------------------------------------------------------------- pipeline
+# --------------------------------------------------------------------------- the catalog
 
 
-def test_catalog_compiles_without_conflicts(i18n):
-    result = i18n.compile_catalog(allow_conflicts=True, quiet=True)
-    assert [p.message for p in result.problems] == []
-    mo = i18n.CATALOG_DIR / "messages.mo"
-    assert mo.is_file() and mo.stat().st_size > 0
-    # Babel looks zh_TW up as zh_Hant_TW: the alias must lead to the same catalog.
-    alias = i18n.TRANSLATIONS / "zh_Hant_TW" / "LC_MESSAGES" / "messages.mo"
-    assert alias.is_file()
+def test_there_is_one_catalog_where_flask_babel_looks():
+    """Babel turns the locale zh_TW into zh_Hant_TW; the one catalog lives under that name."""
+    assert str(Locale.parse("zh_TW")) == cat.CATALOG_LOCALE
+    catalogs = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "translations").rglob("*.po"))
+    assert catalogs == ["translations/zh_Hant_TW/LC_MESSAGES/messages.po"]
+    assert not (ROOT / "translations" / "zh_TW").exists()  # no alias, no second copy
 
 
 def test_compiled_catalog_is_used_at_run_time(app):
@@ -66,72 +64,108 @@ def test_compiled_catalog_is_used_at_run_time(app):
             assert gettext("Reports") == "Reports"
 
 
-def test_core_strings_are_translated(i18n, extracted):
-    merged = i18n.merge_fragments().catalog
-    missing = [
-        m for m in i18n.missing_translations(extracted, merged) if any(f.startswith(CORE_FILES) for f, _ in m.locations)
-    ]
+def test_core_strings_are_translated(extracted, catalog):
+    missing = [m for m in cat.missing(extracted, catalog) if any(f.startswith(CORE_FILES) for f, _ in m.locations)]
     assert [m.msgid for m in missing] == []
 
 
-def test_every_msgid_has_a_zh_tw_translation(i18n, extracted):
-    missing = i18n.missing_translations(extracted)
-    assert not missing, "untranslated msgids (python scripts/i18n.py check --po prints stubs):\n" + "\n".join(
+def test_every_msgid_has_a_zh_tw_translation(extracted, catalog):
+    missing = cat.missing(extracted, catalog)
+    assert not missing, "untranslated msgids (make i18n-update, then translate them in messages.po):\n" + "\n".join(
         f"  {m.msgid!r}  [{', '.join(f'{f}:{n}' for f, n in m.locations[:2])}]" for m in missing
     )
 
 
-def test_check_command_reports_missing_and_exits_1(i18n, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(i18n, "SRC", tmp_path)  # no fragments at all: everything is missing
-    assert i18n.main(["check"]) == 1
-    out = capsys.readouterr().out
-    assert "missing: 'Reports'" in out
+def test_messages_pot_lists_every_msgid(extracted):
+    """translations/messages.pot is committed: it must be what `make i18n-extract` writes."""
+    pot = cat.read(cat.POT)
+    stale = [m.id for m in extracted if m.id and pot.get(m.id, m.context) is None]
+    assert stale == [], "messages.pot is out of date (make i18n-update): " + repr(stale[:10])
 
 
-def test_extract_writes_the_template(i18n, tmp_path, monkeypatch):
-    monkeypatch.setattr(i18n, "POT", tmp_path / "messages.pot")
-    assert i18n.main(["extract"]) == 0
-    pot = (tmp_path / "messages.pot").read_text(encoding="utf-8")
-    assert 'msgid "Skip to main content"' in pot and "templates/base.html" in pot
-    assert 'msgid "Not started"' in pot  # lazy_gettext (_l) is extracted too
+def test_no_translation_breaks_its_placeholders(catalog):
+    assert cat.placeholder_problems(catalog) == []
 
 
-def _write(path: Path, entries: dict[str, str]) -> None:
-    body = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-    body += "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
-    path.write_text(body, encoding="utf-8")
-
-
-def test_merge_reports_conflicts_instead_of_overriding(i18n, tmp_path):
-    _write(tmp_path / "a.po", {"Reports": "出國報告", "Save": "儲存"})
-    _write(tmp_path / "b.po", {"Reports": "報告", "Save": "儲存", "Cancel": "取消"})
-    result = i18n.merge_fragments(tmp_path)
-    assert [p.kind for p in result.problems] == ["conflict"]
-    assert "a.po" in result.problems[0].message and "b.po" in result.problems[0].message
-    assert result.catalog.get("Reports").string == "出國報告"  # the first fragment is kept
-    assert result.catalog.get("Cancel").string == "取消"
-
-
-def test_merge_rejects_placeholder_mismatch_and_duplicates(i18n, tmp_path):
-    _write(tmp_path / "a.po", {"Page %(page)s of %(pages)s": "第 %(page)s 頁，共 %(total)s 頁"})
-    (tmp_path / "b.po").write_text('msgid "Save"\nmsgstr "儲存"\n\nmsgid "Save"\nmsgstr "存檔"\n', encoding="utf-8")
-    result = i18n.merge_fragments(tmp_path)
-    kinds = sorted(p.kind for p in result.problems)
-    assert kinds == ["duplicate", "placeholder"]
-    assert result.catalog.get("Page %(page)s of %(pages)s") is None  # never compiled into the catalog
-
-
-def test_empty_or_fuzzy_translations_count_as_missing(i18n, tmp_path):
-    (tmp_path / "a.po").write_text(
-        'msgid "Reports"\nmsgstr ""\n\n#, fuzzy\nmsgid "Save"\nmsgstr "儲存"\n', encoding="utf-8"
+def test_the_checks_find_what_is_missing_fuzzy_or_broken(tmp_path):
+    """The checks above can fail: an empty, a fuzzy and a misplaced-placeholder translation."""
+    po = tmp_path / "messages.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Reports"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Save"\nmsgstr "儲存"\n\n'
+        'msgid "Cancel"\nmsgstr "取消"\n\n'
+        'msgid "Page %(page)s of %(pages)s"\nmsgstr "第 %(page)s 頁，共 %(total)s 頁"\n',
+        encoding="utf-8",
     )
-    merged = i18n.merge_fragments(tmp_path).catalog
+    broken = cat.read(po)
     from babel.messages.catalog import Catalog
 
     wanted = Catalog()
-    wanted.add("Reports")
-    wanted.add("Save")
-    assert sorted(m.msgid for m in i18n.missing_translations(wanted, merged)) == ["Reports", "Save"]
+    for msgid in ("Reports", "Save", "Cancel", "Help"):
+        wanted.add(msgid)
+    assert sorted(m.msgid for m in cat.missing(wanted, broken)) == ["Help", "Reports", "Save"]
+    assert len(cat.placeholder_problems(broken)) == 1
+
+
+def test_extraction_keywords_are_the_makefiles():
+    """tests/catalog.py extracts with the same keywords and directories as `make i18n-extract`."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    line = re.search(r"^I18N_KEYWORDS\s*:=(.*)$", makefile, re.M).group(1)
+    assert sorted(re.findall(r"-k (\S+?)(?::\S+)?(?=\s|$)", line)) == sorted(cat.EXTRA_KEYWORDS)
+    ignored = re.search(r'--ignore-dirs "([^"]*)"', makefile).group(1).split()
+    assert set(ignored) == {".*", *cat.IGNORED_DIRS}
+
+
+def test_pybabel_compiles_the_catalog(tmp_path):
+    """`make translations` is `pybabel compile`: it accepts the catalog as committed."""
+    tree = tmp_path / "translations" / cat.CATALOG_LOCALE / "LC_MESSAGES"
+    tree.mkdir(parents=True)
+    (tree / "messages.po").write_bytes(cat.PO.read_bytes())
+    pybabel = Path(sys.executable).with_name("pybabel")
+    done = subprocess.run(
+        [str(pybabel), "compile", "-d", str(tmp_path / "translations")], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tree / "messages.mo").stat().st_size > 100_000
+
+
+def test_fold_adds_and_replaces_translations_and_nothing_else(tmp_path):
+    """`make i18n-fold F=translations/src/x.po` (scripts/i18n_fold.py) merges a fragment into the catalog."""
+    target = tmp_path / "messages.po"
+    target.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#: a.py:1\nmsgid "Reports"\nmsgstr "出國報告"\n\n'
+        'msgid "Save"\nmsgstr "存檔"\n\n'
+        '#~ msgid "Old"\n#~ msgstr "舊"\n',
+        encoding="utf-8",
+    )
+    fragment = tmp_path / "pages.po"
+    fragment.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Save"\nmsgstr "儲存"\n\n'
+        'msgid "New page"\nmsgstr "新頁面"\n\n'
+        'msgid "Old"\nmsgstr "舊的"\n\n'
+        'msgid "Untranslated"\nmsgstr ""\n\n'
+        'msgid "%(n)s items"\nmsgstr "%(count)s 項"\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "i18n_fold.py"), str(fragment), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1  # the placeholder mismatch is refused (and reported)
+    assert "refused" in done.stderr and "1 added, 1 changed, 1 revived" in done.stdout
+    folded = cat.read(target)
+    assert {m.id: m.string for m in folded if m.id} == {
+        "Reports": "出國報告",
+        "Save": "儲存",
+        "New page": "新頁面",
+        "Old": "舊的",
+    }
+    assert folded.get("Reports").locations == [("a.py", 1)]
 
 
 @pytest.mark.parametrize("enum_member", [*Status, *Adoption, *TrackingChoice])

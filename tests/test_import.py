@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from tests.conftest import login_as
+from tests.factories import sign_in
 from tracker.extensions import db
 from tracker.models import ActionItem, AuditLog, Recommendation, Report
 from tracker.services import importer, sheets
@@ -355,11 +355,11 @@ def test_upload_page_for_every_role(client, app, factory, depts):
     others = [editor, factory.user("reviewer"), factory.user("viewer")]
     db.session.commit()
     for user in others:
-        login_as(client, user)
+        sign_in(client, user)
         assert client.get("/portfolio/import").status_code == 403
         assert client.post("/portfolio/import", data={}).status_code == 403
         assert client.get("/portfolio/import/template.xlsx").status_code == 403
-    login_as(client, depts[2])
+    sign_in(client, depts[2])
     with client.session_transaction() as sess:
         sess["lang"] = "en"
     assert client.get("/portfolio/import").status_code == 200
@@ -391,7 +391,7 @@ def test_template_has_the_csv_export_columns_and_imports_cleanly(client, app, de
 
     from tracker.exports import render_summary, resolve_options
 
-    login_as(client, depts[2])
+    sign_in(client, depts[2])
     with client.session_transaction() as sess:
         sess["lang"] = "en"
     resp = client.get("/portfolio/import/template.xlsx")
@@ -418,7 +418,7 @@ def test_imported_report_follows_the_reporting_cycle(client, app, factory, depts
     db.session.commit()
     viewer = factory.user("viewer")
     db.session.commit()
-    login_as(client, viewer)
+    sign_in(client, viewer)
     report = db.session.scalar(select(Report))
     item = db.session.scalar(select(ActionItem))
     # Filed 2016-12-20: the first tracked period is 2017 H1.

@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import World, build_world, update_form
+from tests.update_world import update_form
 from tracker.extensions import db
 from tracker.inputs import MAX_INT, json_too_deep, parse_id, parse_int, parse_iso_date
 from tracker.models import AuditLog, Department, ItemNote, LoginThrottle, StatusUpdate, User
@@ -19,11 +19,6 @@ from tracker.models import AuditLog, Department, ItemNote, LoginThrottle, Status
 HUGE = ["2147483648", "99999999999999999999", "9223372036854775808"]
 UNICODE_DIGITS = ["²", "１２", "١٢٣", "٣"]
 NOT_IDS = ["0", "-1", "+1", "1_000", " 1", "1.0", "0x1"]
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _int_rules(app):

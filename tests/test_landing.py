@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import DEFAULT_PASSWORD
-from tests.update_world import World, build_world, update_form
+from tests.update_world import update_form
 from tracker.extensions import db
 from tracker.models import TrackingDecision
 from tracker.services import review as review_ops
@@ -26,11 +26,6 @@ LANDING = {
     "other_editor": "/my-department/",
     "viewer": "/dashboard/",
 }
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _submit(world, **kw):

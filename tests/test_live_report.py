@@ -10,17 +10,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.update_world import World, build_world, update_form
+from tests.update_world import update_form
 from tracker.extensions import db
 from tracker.models import AuditLog, Review, StatusUpdate, UpdateState, UpdateWithdrawal, WithdrawalKind
 from tracker.services import DomainError, updates
 from tracker.services import review as review_ops
 from tracker.services.updates import PendingExists
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 def _submit(world, **kw):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-import flask_babel
 import pytest
 from flask import render_template_string
 
@@ -120,19 +119,16 @@ def test_localized_falls_back_to_the_other_language():
 def test_template_filters_follow_the_request_language(app):
     tpl = "{{ d|date }} | {{ 2017|year }} | {{ v|num }} | {{ p|pct }}"
     ctx = {"d": date(2017, 12, 31), "v": Decimal("1234.50"), "p": 80.0}
-    # The app fixture's context outlives these request contexts; Flask-Babel caches the
-    # locale on `g`, so forget it as the before_request hook does for real requests.
-    with app.test_request_context("/?lang=zh-TW"):
-        flask_babel.refresh()
+    # Each request context on an app context of its own (a fresh `g`), as a real request has:
+    # the test's app context would keep the first language Flask-Babel chose.
+    with app.app_context(), app.test_request_context("/?lang=zh-TW"):
         assert render_template_string(tpl, **ctx) == "106年12月31日 | 民國106年 | 1,234.5 | 80%"
-    with app.test_request_context("/?lang=en"):
-        flask_babel.refresh()
+    with app.app_context(), app.test_request_context("/?lang=en"):
         assert render_template_string(tpl, **ctx) == "2017-12-31 | 2017 | 1,234.5 | 80%"
 
 
 def test_ui_date_macro_marks_up_machine_readable_dates(app):
-    with app.test_request_context("/?lang=zh-TW"):
-        flask_babel.refresh()
+    with app.app_context(), app.test_request_context("/?lang=zh-TW"):
         html = render_template_string(
             '{% import "_macros/ui.html" as ui %}{{ ui.period(a, b) }}', a=date(2016, 11, 12), b=date(2016, 11, 19)
         )

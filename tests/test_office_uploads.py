@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from tests.office_fixtures import doc_with_macros, fixture, ole_file, ppt_bytes, xls_with_macros
-from tests.update_world import build_world, update_form
+from tests.update_world import update_form
 from tracker import numbers
 from tracker.extensions import db
 from tracker.models import Attachment
@@ -102,11 +102,6 @@ def test_encrypted_word_file_is_refused(app, english, monkeypatch):
 
 
 # --- through the form --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(factory):
-    return build_world(factory)
 
 
 def _post(client, world, files, lang="en"):

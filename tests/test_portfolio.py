@@ -11,18 +11,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import login_as
-from tests.update_world import build_world
+from tests.factories import sign_in
 from tracker.extensions import db
 from tracker.models import ActionItem, AdoptionDecision, AuditLog, Report, Status
 from tracker.models.enums import Adoption
 from tracker.services import DomainError, PermissionDenied
 from tracker.services import portfolio as svc
-
-
-@pytest.fixture
-def world(factory):
-    return build_world(factory)
 
 
 def english(client) -> None:
@@ -51,7 +45,7 @@ REPORT = {
 
 def test_every_role_reads_the_portfolio_and_sees_it_in_the_navigation(client, world):
     for user in (world.lead_editor, world.other_editor, world.reviewer, world.viewer, world.admin):
-        login_as(client, user)
+        sign_in(client, user)
         page = client.get("/portfolio/")
         assert page.status_code == 200
         html = page.get_data(as_text=True)
@@ -132,7 +126,7 @@ def test_list_page_filters_by_query_string(client, factory, world):
         trip_end=date(2018, 4, 3),
     )
     db.session.commit()
-    login_as(client, world.viewer)
+    sign_in(client, world.viewer)
     html = client.get("/portfolio/?year=2018").get_data(as_text=True)
     assert 'data-code="japan-2018"' in html and world.item.recommendation.report.code not in html
     html = client.get("/portfolio/?department=WRB").get_data(as_text=True)
@@ -162,7 +156,7 @@ def test_statement_count_does_not_grow_with_reports(app, factory, world, count_q
 
 
 def test_admin_creates_a_report_with_roc_dates_and_it_is_audited(client, world):
-    login_as(client, world.admin)
+    sign_in(client, world.admin)
     english(client)
     resp = client.post("/portfolio/reports/new", data=REPORT)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
@@ -177,7 +171,7 @@ def test_admin_creates_a_report_with_roc_dates_and_it_is_audited(client, world):
 
 
 def test_report_form_lists_every_problem(client, world):
-    login_as(client, world.admin)
+    sign_in(client, world.admin)
     english(client)
     bad = dict(REPORT, code="bad code!", trip_end="2019-02-01", report_date="not a date", title_en="")
     resp = client.post("/portfolio/reports/new", data=bad)
@@ -190,7 +184,7 @@ def test_report_form_lists_every_problem(client, world):
 
 def test_edit_records_only_the_changed_fields(client, world):
     report = world.item.recommendation.report
-    login_as(client, world.admin)
+    sign_in(client, world.admin)
     form = client.get(f"/portfolio/reports/{report.id}/edit")
     assert form.status_code == 200 and report.code in form.get_data(as_text=True)
     values = {k: v for k, v in svc.snapshot(report, svc.REPORT_FIELDS).items()}
@@ -203,7 +197,7 @@ def test_edit_records_only_the_changed_fields(client, world):
 
 def test_admin_adds_recommendation_practice_figure_indicator_and_item(client, world):
     report = world.item.recommendation.report
-    login_as(client, world.admin)
+    sign_in(client, world.admin)
     english(client)
     assert (
         client.post(
@@ -328,7 +322,7 @@ def test_non_admins_cannot_write(client, app, world):
         svc.create_report(world.reviewer, REPORT)
     report = world.item.recommendation.report
     for user in (world.lead_editor, world.reviewer, world.viewer):
-        login_as(client, user)
+        sign_in(client, user)
         assert client.get("/portfolio/reports/new").status_code == 403
         assert client.post(f"/portfolio/reports/{report.id}/archive").status_code == 403
         assert client.get(f"/portfolio/reports/{report.id}").status_code == 403
@@ -363,7 +357,7 @@ def test_archived_report_leaves_todays_pages_but_stays_in_the_portfolio_and_hist
     )
     factory.item(factory.recommendation(other, code="R1"), lead=world.lead, code="X1")
     db.session.commit()
-    login_as(client, world.admin)
+    sign_in(client, world.admin)
     assert client.post(f"/portfolio/reports/{report.id}/archive", data={"reason": "辦理完成"}).status_code == 302
     db.session.refresh(report)
     assert report.archived and _audit("report.archive")[-1]["after"] == {"archived": True, "reason": "辦理完成"}

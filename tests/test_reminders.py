@@ -62,7 +62,7 @@ def smtp(app):
 
 
 @pytest.fixture
-def world(factory):
+def due_work(factory):
     """Water bureau with work to report; a quiet bureau; reviewers; a viewer."""
     water = factory.department("water", name_zh="水利局", name_en="Water Resources Bureau")
     quiet = factory.department("quiet")
@@ -153,7 +153,7 @@ def test_reminder_days_follow_the_periods(app):
     assert got == expected
 
 
-def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
+def test_digests_arrive_once_in_each_recipients_language(runner, smtp, due_work):
     result = runner.invoke(args=["send-reminders", "--date", DAY.isoformat()])
     assert result.exit_code == 0, result.output
     recipients = sorted(r for rcpts, _m in smtp.messages for r in rcpts)
@@ -192,7 +192,7 @@ def test_digests_arrive_once_in_each_recipients_language(runner, smtp, world):
     assert db.session.scalar(select(func.count()).select_from(ReminderLog)) == 3
 
 
-def test_between_reminder_days_only_returned_reports_and_reviews_are_sent(app, world):
+def test_between_reminder_days_only_returned_reports_and_reviews_are_sent(app, due_work):
     digests = {d.user.email: d for d in reminders.collect_digests(date(2018, 1, 10))}
     assert set(digests) == {"zh.editor@tainan.example", "en.editor@tainan.example", "reviewer@tainan.example"}
     zh = digests["zh.editor@tainan.example"]
@@ -200,17 +200,17 @@ def test_between_reminder_days_only_returned_reports_and_reviews_are_sent(app, w
     assert [i.code for i, _s in zh.overdue] == ["A1.1"]  # rides along
 
 
-def test_after_the_deadline_missing_reports_are_chased(app, world):
+def test_after_the_deadline_missing_reports_are_chased(app, due_work):
     digests = {d.user.email: d for d in reminders.collect_digests(date(2018, 1, 16))}
     zh = digests["zh.editor@tainan.example"]
     assert zh.late_period.end == date(2017, 12, 31) and [i.code for i, _s in zh.late] == ["A1.1"]
     assert zh.due == []
 
 
-def test_overdue_items_alone_trigger_nothing(app, world):
+def test_overdue_items_alone_trigger_nothing(app, due_work):
     # Correct the returned report away: only the overdue item is left on a non-reminder day.
     returned = db.session.scalar(select(StatusUpdate).join(ActionItem).where(ActionItem.code == "A1.3"))
-    editor = db.session.merge(world["zh"])
+    editor = db.session.merge(due_work["zh"])
     submit_update(
         returned.action_item,
         editor,
@@ -226,9 +226,11 @@ def test_overdue_items_alone_trigger_nothing(app, world):
     assert emails == {"reviewer@tainan.example"}
 
 
-def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, world):
+def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, due_work):
     assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
-    ops.approve_update(db.session.merge(world["pending"]), db.session.merge(world["reviewer"]), effective_date=DAY)
+    ops.approve_update(
+        db.session.merge(due_work["pending"]), db.session.merge(due_work["reviewer"]), effective_date=DAY
+    )
     db.session.commit()
     assert runner.invoke(args=["send-reminders", "--date", DAY.isoformat()]).exit_code == 0
     assert len(smtp.messages) == 3
@@ -238,7 +240,7 @@ def test_nothing_new_even_if_the_digest_changed_the_same_day(runner, smtp, world
     assert len(smtp.messages) == 5
 
 
-def test_dry_run_sends_and_records_nothing(runner, smtp, world):
+def test_dry_run_sends_and_records_nothing(runner, smtp, due_work):
     result = runner.invoke(args=["send-reminders", "--date", DAY.isoformat(), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert smtp.messages == [] and "would send: zh.editor@tainan.example" in result.output
@@ -246,15 +248,15 @@ def test_dry_run_sends_and_records_nothing(runner, smtp, world):
 
 
 @pytest.mark.parametrize("value", ["2018-13-01", "tomorrow", "2999-01-01"])
-def test_bad_dates_are_refused(runner, smtp, world, value):
+def test_bad_dates_are_refused(runner, smtp, due_work, value):
     result = runner.invoke(args=["send-reminders", "--date", value])
     assert result.exit_code != 0 and "--date" in result.output
     assert smtp.messages == []
 
 
-def test_reviewer_digest_lists_the_oldest_and_counts_the_rest(app, factory, world):
+def test_reviewer_digest_lists_the_oldest_and_counts_the_rest(app, factory, due_work):
     rec = factory.recommendation(code="R9")
-    water = world["zh"].department
+    water = due_work["zh"].department
     for n in range(reminders.REVIEWER_LIST + 3):
         it = factory.item(rec, lead=water, code=f"B{n}", start_date=date(2017, 1, 1), due_date=date(2019, 1, 1))
         factory.update(it, progress=10, effective=date(2018, 1, 2))

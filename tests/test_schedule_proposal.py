@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.update_world import World, build_world, update_form
+from tests.update_world import World, update_form
 from tracker import dates
 from tracker.extensions import db
 from tracker.models import AuditLog, ItemPeriod
@@ -19,8 +19,9 @@ from tracker.services import review as review_ops
 
 
 @pytest.fixture
-def world(factory) -> World:
-    w = build_world(factory)
+def world(world) -> World:
+    """The shared world (conftest.py), plus what these tests need."""
+    w = world
     w.item.start_date = None
     w.item.due_date = None
     db.session.commit()

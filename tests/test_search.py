@@ -28,7 +28,7 @@ def _found(results) -> set[tuple[str, str]]:
 
 
 @pytest.fixture
-def world(seeded, factory):
+def two_reports(seeded, factory):
     """The Israel report plus a second, made-up report (test data) in Japan."""
     japan = factory.report(
         code="test-japan",
@@ -65,41 +65,41 @@ def world(seeded, factory):
 # --- the search service --------------------------------------------------------------------------
 
 
-def test_every_report_recommendation_and_practice_is_indexed(world):
+def test_every_report_recommendation_and_practice_is_indexed(two_reports):
     counts = dict(db.session.execute(select(SearchDocument.kind, func.count()).group_by(SearchDocument.kind)).all())
     assert counts["report"] == 2
     assert counts["recommendation"] == db.session.scalar(select(func.count()).select_from(Recommendation))
     assert counts["practice"] > 0
 
 
-def test_english_words_find_chinese_and_english_texts(world):
+def test_english_words_find_chinese_and_english_texts(two_reports):
     found = _found(svc.search("water reuse"))
     assert ("recommendation", "R3") in found  # the Israel report: "reclaimed-water programme … reuse"
     assert ("recommendation", "J1") in found  # "harvest rainwater for reuse"
     assert ("recommendation", "J2") not in found
 
 
-def test_chinese_words_of_three_or_more_characters_use_the_trigram_index(world):
+def test_chinese_words_of_three_or_more_characters_use_the_trigram_index(two_reports):
     found = _found(svc.search("再生水"))
     assert ("recommendation", "R3") in found
     assert ("recommendation", "J1") not in found
     assert _found(svc.search("雨水貯留")) == {("recommendation", "J1")}
 
 
-def test_short_words_fall_back_to_like(world):
+def test_short_words_fall_back_to_like(two_reports):
     assert ("recommendation", "R3") in _found(svc.search("滴灌"))  # two characters
     one = _found(svc.search("水"))
     assert {("recommendation", "R3"), ("recommendation", "J1")} <= one
 
 
-def test_every_word_must_occur_and_case_does_not_matter(world):
+def test_every_word_must_occur_and_case_does_not_matter(two_reports):
     assert _found(svc.search("WATER Reuse")) == _found(svc.search("water reuse"))
     # Only the report's own text has both words (its English title names Japan).
     assert _found(svc.search("雨水 Japan")) == {("report", "test-japan")}
     assert svc.search("雨水 沙漠").total == 0
 
 
-def test_like_wildcards_and_fts_syntax_are_plain_text(world):
+def test_like_wildcards_and_fts_syntax_are_plain_text(two_reports):
     assert _found(svc.search("_全面_")) == {("recommendation", "J2")}
     percent = svc.search("%", page_size=500)
     contents = dict(
@@ -113,15 +113,15 @@ def test_like_wildcards_and_fts_syntax_are_plain_text(world):
     assert svc.search("x" * 500).total == 0
 
 
-def test_titles_rank_first_and_snippets_mark_the_words(world):
+def test_titles_rank_first_and_snippets_mark_the_words(two_reports):
     results = svc.search("雨水")
     assert results.hits[0].kind == "recommendation" and results.hits[0].obj.code == "J1"
     marked = [t for t, hit in results.hits[0].snippet if hit]
     assert marked and all(t == "雨水" for t in marked)
 
 
-def test_the_index_follows_edits_in_the_same_transaction(world):
-    rain = world["rain"]
+def test_the_index_follows_edits_in_the_same_transaction(two_reports):
+    rain = two_reports["rain"]
     rain.text_en = "Public buildings should store storm runoff in cisterns."
     db.session.flush()
     assert ("recommendation", "J1") in _found(svc.search("cisterns"))
@@ -129,7 +129,7 @@ def test_the_index_follows_edits_in_the_same_transaction(world):
     assert svc.search("cisterns").total == 0
 
 
-def test_rebuild_gives_the_same_documents(world):
+def test_rebuild_gives_the_same_documents(two_reports):
     before = sorted(
         db.session.execute(select(SearchDocument.kind, SearchDocument.ref_id, SearchDocument.content)).all()
     )
@@ -140,7 +140,7 @@ def test_rebuild_gives_the_same_documents(world):
     assert ("recommendation", "R3") in _found(svc.search("再生水"))
 
 
-def test_search_index_command_rebuilds(world, runner):
+def test_search_index_command_rebuilds(two_reports, runner):
     db.session.execute(SearchDocument.__table__.delete())
     db.session.commit()
     result = runner.invoke(args=["search-index"])
@@ -149,14 +149,14 @@ def test_search_index_command_rebuilds(world, runner):
     assert f"{count} documents" in result.output and count > 0
 
 
-def test_an_empty_index_is_built_on_first_search(world):
+def test_an_empty_index_is_built_on_first_search(two_reports):
     db.session.execute(SearchDocument.__table__.delete())
     db.session.commit()
     assert ("recommendation", "R3") in _found(svc.search("再生水"))
     assert db.session.scalar(select(func.count()).select_from(SearchDocument)) > 0
 
 
-def test_the_database_full_text_index_exists(world):
+def test_the_database_full_text_index_exists(two_reports):
     if db.engine.dialect.name == "sqlite":
         sql = db.session.scalar(text("SELECT sql FROM sqlite_master WHERE name = 'search_document_fts'"))
         assert "fts5" in sql and "trigram" in sql
@@ -169,7 +169,7 @@ def test_the_database_full_text_index_exists(world):
         )
 
 
-def test_filters_destination_kind_and_department(world, factory):
+def test_filters_destination_kind_and_department(two_reports, factory):
     assert {k for k, _c in _found(svc.search("水", svc.Filters(destination="日本")))} <= {"recommendation", "report"}
     assert ("recommendation", "R3") not in _found(svc.search("水", svc.Filters(destination="Japan")))
     assert ("recommendation", "R3") in _found(svc.search("水", svc.Filters(destination="以色列")))
@@ -178,7 +178,7 @@ def test_filters_destination_kind_and_department(world, factory):
 
     water = factory.department("WATERTEST")
     helper = factory.department("HELPTEST")
-    item = factory.item(world["rain"], lead=water, supporting=[helper])
+    item = factory.item(two_reports["rain"], lead=water, supporting=[helper])
     db.session.commit()
     assert _found(svc.search("", svc.Filters(department_id=water.id))) == {
         ("recommendation", "J1"),
@@ -186,14 +186,14 @@ def test_filters_destination_kind_and_department(world, factory):
     }
     assert ("recommendation", "J1") in _found(svc.search("雨水", svc.Filters(department_id=helper.id)))
     # Through an item answering a recommendation of another report too.
-    sdg.link_item(item, world["r3"], None)
+    sdg.link_item(item, two_reports["r3"], None)
     db.session.commit()
     assert ("recommendation", "R3") in _found(svc.search("再生水", svc.Filters(department_id=water.id)))
 
 
-def test_filter_by_sdg_goal_or_target(world):
-    sdg.set_recommendation_targets(world["rain"], ["6.4", "11.3"], None)
-    practice = world["r3"].practices[0]
+def test_filter_by_sdg_goal_or_target(two_reports):
+    sdg.set_recommendation_targets(two_reports["rain"], ["6.4", "11.3"], None)
+    practice = two_reports["r3"].practices[0]
     sdg.set_practice_targets(practice, ["6.3"], None)
     db.session.commit()
     assert ("recommendation", "J1") in _found(svc.search("", svc.Filters(tag="6")))
@@ -203,7 +203,7 @@ def test_filter_by_sdg_goal_or_target(world):
     assert ("recommendation", "J2") not in _found(svc.search("", svc.Filters(tag="6")))
 
 
-def test_results_are_paginated(world):
+def test_results_are_paginated(two_reports):
     first = svc.search("水", page_size=2)
     second = svc.search("水", page=2, page_size=2)
     assert first.pages >= 2 and len(first.hits) == 2
@@ -211,7 +211,7 @@ def test_results_are_paginated(world):
     assert svc.search("水", page=999, page_size=2).page == first.pages
 
 
-def test_empty_query_without_filters_finds_nothing(world):
+def test_empty_query_without_filters_finds_nothing(two_reports):
     assert svc.search("   ").total == 0
 
 
@@ -229,17 +229,17 @@ def test_the_sdg_list_has_17_goals_and_169_targets():
     assert sdg.catalogue()["targets"]["6.3"]["en"].startswith("By 2030, improve water quality")
 
 
-def test_targets_are_validated_and_tagging_is_audited(world, factory):
+def test_targets_are_validated_and_tagging_is_audited(two_reports, factory):
     admin = factory.user(Role.ADMIN)
     assert sdg.validate_targets(["SDG 6.3", "6", " 11.b ", "6.3"]) == ["6", "6.3", "11.b"]
     with pytest.raises(DomainError):
         sdg.validate_targets(["6.99"])
     with pytest.raises(DomainError):
         sdg.validate_targets(["18"])
-    sdg.set_recommendation_targets(world["rain"], ["6.4"], admin)
-    sdg.set_indicator_iso(factory.indicator(world["rain"]), "23.1", admin)
+    sdg.set_recommendation_targets(two_reports["rain"], ["6.4"], admin)
+    sdg.set_indicator_iso(factory.indicator(two_reports["rain"]), "23.1", admin)
     with pytest.raises(DomainError):
-        sdg.set_indicator_iso(factory.indicator(world["rain"], code="ind-2"), "99.9", admin)
+        sdg.set_indicator_iso(factory.indicator(two_reports["rain"], code="ind-2"), "99.9", admin)
     db.session.commit()
     actions = set(db.session.scalars(select(AuditLog.action)))
     assert {"recommendation.sdg", "indicator.iso37120"} <= actions
@@ -250,25 +250,25 @@ def test_targets_are_validated_and_tagging_is_audited(world, factory):
 # --- one item, several reports' recommendations; duplicates -----------------------------------------
 
 
-def test_an_item_answers_recommendations_of_other_reports(world, factory):
-    item = factory.item(world["rain"])
-    sdg.link_item(item, world["r3"], None)
+def test_an_item_answers_recommendations_of_other_reports(two_reports, factory):
+    item = factory.item(two_reports["rain"])
+    sdg.link_item(item, two_reports["r3"], None)
     db.session.commit()
-    assert sdg.extra_recommendations([item.id])[item.id] == [world["r3"]]
-    assert sdg.answering_items(world["r3"].id) == [item]
+    assert sdg.extra_recommendations([item.id])[item.id] == [two_reports["r3"]]
+    assert sdg.answering_items(two_reports["r3"].id) == [item]
     with pytest.raises(DomainError):
-        sdg.link_item(item, world["r3"], None)
+        sdg.link_item(item, two_reports["r3"], None)
     with pytest.raises(DomainError):
-        sdg.link_item(item, world["rain"], None)  # its own
-    sdg.unlink_item(item, world["r3"], None)
+        sdg.link_item(item, two_reports["rain"], None)  # its own
+    sdg.unlink_item(item, two_reports["r3"], None)
     db.session.commit()
-    assert sdg.answering_items(world["r3"].id) == []
+    assert sdg.answering_items(two_reports["r3"].id) == []
     with pytest.raises(DomainError):
-        sdg.unlink_item(item, world["r3"], None)
+        sdg.unlink_item(item, two_reports["r3"], None)
 
 
-def test_likely_duplicates_need_similar_text_and_gain_from_a_shared_target(world):
-    r3 = world["r3"]
+def test_likely_duplicates_need_similar_text_and_gain_from_a_shared_target(two_reports):
+    r3 = two_reports["r3"]
     draft_recs = [
         {"title": "推動再生水計畫", "text": r3.text_zh[-200:], "sdg": []},
         {"title": "推動節能", "text": "公務機關汰換老舊燈具。", "sdg": []},
@@ -305,44 +305,44 @@ def _hits(html: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("role", ["admin", "reviewer", "editor", "viewer"])
-def test_every_signed_in_role_searches(client, login, world, people, role):
+def test_every_signed_in_role_searches(client, login, two_reports, people, role):
     login(people[role])
     resp = client.get("/search?q=water+reuse&lang=en")
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert ("recommendation", str(world["r3"].id)) in _hits(html)
+    assert ("recommendation", str(two_reports["r3"].id)) in _hits(html)
     assert "<mark>" in html
     assert ("Tags and linked items" in html) == (role == "admin")
 
 
-def test_search_page_filters_and_bad_tag(client, login, world, people):
+def test_search_page_filters_and_bad_tag(client, login, two_reports, people):
     login(people["viewer"])
     html = client.get("/search?q=水&destination=日本").get_data(as_text=True)
     assert {k for k, _i in _hits(html)} <= {"recommendation", "report"}
-    assert ("recommendation", str(world["r3"].id)) not in _hits(html)
+    assert ("recommendation", str(two_reports["r3"].id)) not in _hits(html)
     assert client.get("/search?tag=42").status_code == 400
     assert client.get("/search").status_code == 200
     assert client.get("/search?page=abc&department=x").status_code == 200
 
 
-def test_anonymous_visitors_sign_in_to_search(client, world):
+def test_anonymous_visitors_sign_in_to_search(client, two_reports):
     resp = client.get("/search?q=water")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
 @pytest.mark.parametrize("role", ["reviewer", "editor", "viewer"])
-def test_only_administrators_tag_and_link(client, login, world, people, role):
+def test_only_administrators_tag_and_link(client, login, two_reports, people, role):
     login(people[role])
-    rec = world["r3"]
+    rec = two_reports["r3"]
     assert client.get(f"/admin/knowledge/recommendations/{rec.id}").status_code == 403
     resp = client.post(f"/admin/knowledge/recommendations/{rec.id}/sdg", data={"sdg": "6"})
     assert resp.status_code == 403, resp.headers.get("Location")
     assert sdg.recommendation_targets([rec.id])[rec.id] == []
 
 
-def test_admin_tags_links_and_the_pages_show_it(client, login, world, people, factory):
+def test_admin_tags_links_and_the_pages_show_it(client, login, two_reports, people, factory):
     login(people["admin"])
-    rec, rain = world["r3"], world["rain"]
+    rec, rain = two_reports["r3"], two_reports["rain"]
     item = factory.item(rain)
     db.session.commit()
     assert client.get(f"/admin/knowledge/recommendations/{rec.id}").status_code == 200

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import time
 
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, sign_in
 from tracker import create_app
 from tracker.extensions import db
 from tracker.services import accounts, passwords, sessions
 
 NEW_PASSWORD = "violet otter under the lamp"
-
-
-def sign_in(client, user, password=DEFAULT_PASSWORD):
-    resp = client.post("/login", data={"email": user.email, "password": password})
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-    return resp
 
 
 def signed_in(client) -> bool:
@@ -58,7 +52,7 @@ class TestNewSessionAtSignIn:
         with client.session_transaction() as sess:
             sess["planted"] = "by an attacker"
             sess[sessions.SECOND_FACTOR] = user.get_id()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         with client.session_transaction() as sess:
             assert "planted" not in sess and sessions.SECOND_FACTOR not in sess
             assert sess["_user_id"] == user.get_id()
@@ -69,7 +63,7 @@ class TestOldSessionsDie:
         user = factory.user("viewer")
         db.session.commit()
         browser, thief = app.test_client(), app.test_client()
-        sign_in(browser, user)
+        sign_in(browser, user, via_form=True)
         with browser.session_transaction() as sess:
             stolen = dict(sess)
         with thief.session_transaction() as sess:
@@ -82,8 +76,8 @@ class TestOldSessionsDie:
         user = factory.user("editor")
         db.session.commit()
         here, elsewhere = app.test_client(), app.test_client()
-        sign_in(here, user)
-        sign_in(elsewhere, user)
+        sign_in(here, user, via_form=True)
+        sign_in(elsewhere, user, via_form=True)
         resp = here.post(
             "/account/password",
             data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
@@ -95,7 +89,7 @@ class TestOldSessionsDie:
     def test_password_change_needs_the_current_password(self, app, client, factory):
         user = factory.user("editor")
         db.session.commit()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         resp = client.post(
             "/account/password?lang=en",
             data={"current_password": "a wrong guess here", "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
@@ -108,7 +102,7 @@ class TestOldSessionsDie:
     def test_deactivation_ends_sessions(self, app, client, factory):
         user, admin = factory.user("editor"), factory.user("admin")
         db.session.commit()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         accounts.deactivate_user(user, actor=admin)
         db.session.commit()
         assert not signed_in(client)
@@ -117,8 +111,8 @@ class TestOldSessionsDie:
         user = factory.user("viewer")
         db.session.commit()
         here, elsewhere = app.test_client(), app.test_client()
-        sign_in(here, user)
-        sign_in(elsewhere, user)
+        sign_in(here, user, via_form=True)
+        sign_in(elsewhere, user, via_form=True)
         assert here.post("/account/sign-out-others").status_code == 302
         assert signed_in(here) and not signed_in(elsewhere)
 
@@ -133,7 +127,7 @@ class TestTimeouts:
     def test_idle_timeout(self, app, client, factory):
         user = factory.user("viewer")
         db.session.commit()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         idle = app.config["SESSION_IDLE_MINUTES"] * 60
         self._age(client, login_ago=idle - 60, seen_ago=idle - 60)
         assert signed_in(client)  # active just within the limit; activity restarts the clock
@@ -145,7 +139,7 @@ class TestTimeouts:
     def test_absolute_timeout_despite_activity(self, app, client, factory):
         user = factory.user("viewer")
         db.session.commit()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
         self._age(client, login_ago=limit + 60, seen_ago=5)
         assert not signed_in(client)
@@ -154,14 +148,14 @@ class TestTimeouts:
         app.config["SESSION_IDLE_MINUTES"] = 2
         user = factory.user("viewer")
         db.session.commit()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         self._age(client, login_ago=200, seen_ago=180)
         assert not signed_in(client)
 
     def test_api_gets_401_json_when_the_session_expired(self, app, client, factory):
         user = factory.user("viewer")
         db.session.commit()
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         self._age(client, login_ago=10, seen_ago=app.config["SESSION_IDLE_MINUTES"] * 60 + 60)
         resp = client.get("/api/v1/reports")
         assert resp.status_code == 401 and resp.is_json

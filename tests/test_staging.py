@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.update_world import World, build_world, update_form
+from tests.update_world import World, update_form
 from tracker.extensions import db
 from tracker.services import uploads
 from tracker.services.backup import create_backup
@@ -23,12 +23,13 @@ KB = 1024
 
 
 @pytest.fixture
-def world(factory, app) -> World:
+def world(world, app) -> World:
+    """The shared world (conftest.py), plus what these tests need."""
     app.config.update(
         STAGING_MAX_BYTES_PER_USER=300 * KB, STAGING_MAX_FILES_PER_USER=5, STAGING_MAX_BYTES_TOTAL=500 * KB
     )
     uploads.staging._last_sweep = 0.0
-    return build_world(factory)
+    return world
 
 
 def _text_file(n: int, size: int = 100 * KB) -> tuple[io.BytesIO, str]:

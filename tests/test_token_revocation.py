@@ -11,7 +11,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, sign_in
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditLog, LoginThrottle, User
 from tracker.services import accounts, tokens, totp
@@ -26,11 +26,6 @@ def _api(app, raw: str) -> int:
 def _revoke_all_rows() -> list[dict]:
     rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "token.revoke_all").order_by(AuditLog.id))
     return [json.loads(r.summary)["after"] | {"actor": r.actor} for r in rows]
-
-
-def _sign_in(client, user, password=DEFAULT_PASSWORD):
-    resp = client.post("/login", data={"email": user.email, "password": password})
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
 
 
 def _new_token(client, name="stolen", password=DEFAULT_PASSWORD, code=None) -> str:
@@ -51,12 +46,12 @@ def victim(factory):
 
 def test_a_token_made_with_a_stolen_password_dies_when_the_victim_changes_it(app, victim):
     thief = app.test_client()
-    _sign_in(thief, victim)
+    sign_in(thief, victim, via_form=True)
     raw = _new_token(thief)
     assert _api(app, raw) == 200
 
     owner = app.test_client()
-    _sign_in(owner, victim)
+    sign_in(owner, victim, via_form=True)
     resp = owner.post(
         "/account/password?lang=en",
         data={"current_password": DEFAULT_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
@@ -74,10 +69,10 @@ def test_a_token_made_with_a_stolen_password_dies_when_the_victim_changes_it(app
 
 def test_sign_out_everywhere_revokes_the_tokens(app, victim):
     thief = app.test_client()
-    _sign_in(thief, victim)
+    sign_in(thief, victim, via_form=True)
     raw = _new_token(thief)
     owner = app.test_client()
-    _sign_in(owner, victim)
+    sign_in(owner, victim, via_form=True)
     resp = owner.post("/account/sign-out-others?lang=en", follow_redirects=True)
     assert "Your 1 API token was revoked" in resp.get_data(as_text=True)
     assert _api(app, raw) == 401
@@ -130,7 +125,7 @@ def test_plain_sign_out_and_other_users_tokens_are_untouched(app, factory, victi
     db.session.commit()
     assert _api(app, raw_other) == 200 and _api(app, raw_mine) == 401
     browser = app.test_client()
-    _sign_in(browser, other)
+    sign_in(browser, other, via_form=True)
     browser.post("/logout")
     assert _api(app, raw_other) == 200  # signing out of one browser is not "everywhere"
 

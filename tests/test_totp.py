@@ -123,20 +123,14 @@ def test_required_role_cannot_turn_it_off(app, factory):
 
 # --- in the browser ---------------------------------------------------------------------------
 
-from tests.factories import DEFAULT_PASSWORD  # noqa: E402
-
-
-def sign_in(client, user):
-    resp = client.post("/login", data={"email": user.email, "password": DEFAULT_PASSWORD})
-    assert resp.status_code == 302
-    return resp
+from tests.factories import DEFAULT_PASSWORD, sign_in  # noqa: E402
 
 
 class TestSignInWithSecondStep:
     def test_password_alone_opens_nothing_until_the_code_is_given(self, app, client, factory):
         user = factory.user("reviewer")
         secret, _ = enrol(user, earlier_steps=5)
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         resp = client.get("/account/")
         assert resp.status_code == 302 and "/account/verify" in resp.headers["Location"]
         assert client.get("/api/v1/reports").status_code == 401
@@ -152,11 +146,11 @@ class TestSignInWithSecondStep:
     def test_recovery_code_signs_in_once(self, app, client, factory):
         user = factory.user("admin")
         _, codes = enrol(user)
-        sign_in(client, user)
+        sign_in(client, user, via_form=True)
         assert client.post("/account/verify", data={"code": codes[0]}).status_code == 302
         assert client.get("/account/").status_code == 200
         other = app.test_client()
-        sign_in(other, user)
+        sign_in(other, user, via_form=True)
         assert other.post("/account/verify", data={"code": codes[0]}).status_code == 422
 
     def test_api_token_is_not_held_at_the_second_step(self, app, client, factory):
@@ -175,7 +169,7 @@ class TestRequiredEnrolment:
         app.config["TOTP_REQUIRED_ROLES"] = ("reviewer", "admin")
         reviewer = factory.user("reviewer")
         db.session.commit()
-        sign_in(client, reviewer)
+        sign_in(client, reviewer, via_form=True)
         resp = client.get("/reports")
         assert resp.status_code == 302 and "/account/two-factor" in resp.headers["Location"]
         page = client.get("/account/two-factor")
@@ -193,13 +187,13 @@ class TestRequiredEnrolment:
         app.config["TOTP_REQUIRED_ROLES"] = ("reviewer", "admin")
         editor = factory.user("editor")
         db.session.commit()
-        sign_in(client, editor)
+        sign_in(client, editor, via_form=True)
         assert client.get("/account/").status_code == 200
 
     def test_any_user_may_turn_it_on_and_off(self, app, client, factory):
         viewer = factory.user("viewer")
         db.session.commit()
-        sign_in(client, viewer)
+        sign_in(client, viewer, via_form=True)
         client.get("/account/two-factor")
         with client.session_transaction() as sess:
             secret = sess["_totp_pending"]

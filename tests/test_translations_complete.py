@@ -1,8 +1,8 @@
 """Every user-visible message exists in zh-TW and in English.
 
 Static checks (the source):
-* ``scripts/i18n.py check`` passes: every msgid in code and templates (e-mail text
-  templates included) has a zh-TW translation;
+* every msgid in code and templates (e-mail text templates included) has a zh-TW
+  translation in the catalog (translations/zh_Hant_TW/LC_MESSAGES/messages.po);
 * no Chinese literal is hard-coded outside the translations, the seed and the locale
   tables (tracker/locale.py, tracker/exports/): a Chinese string in code would show in
   the English interface. Allowed: a language's own name (中文), and an official glossary
@@ -22,15 +22,14 @@ from __future__ import annotations
 
 import ast
 import csv
-import importlib.util
 import io
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
+
+from tests import catalog as cat
 
 ROOT = Path(__file__).resolve().parent.parent
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
@@ -86,49 +85,35 @@ GLOSSARY = {
 }
 
 
-def _load_i18n():
-    spec = importlib.util.spec_from_file_location("i18n_script", ROOT / "scripts" / "i18n.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture(scope="module")
+def extracted():
+    return cat.extract()
 
 
 @pytest.fixture(scope="module")
-def i18n():
-    return _load_i18n()
-
-
-@pytest.fixture(scope="module")
-def catalog(i18n):
-    return i18n.merge_fragments().catalog
+def catalog():
+    return cat.read()
 
 
 # =========================================================================== the source
 
 
-def test_i18n_check_command_passes():
-    """The pipeline's own check: no msgid without a zh-TW translation, no fragment conflict."""
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "i18n.py"), "check"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+def test_every_msgid_has_a_translation(extracted, catalog):
+    """No msgid without a zh-TW translation, no translation that breaks its placeholders."""
+    missing = cat.missing(extracted, catalog)
+    assert [m.msgid for m in missing] == []
+    assert cat.placeholder_problems(catalog) == []
 
 
-def test_email_text_templates_are_translated_too(i18n, catalog):
+def test_email_text_templates_are_translated_too(catalog):
     """babel.cfg extracts templates/**.html; the plain-text e-mails (*.txt) must not slip through."""
     from babel.messages.extract import extract_from_file
 
     missing = []
     for path in sorted((ROOT / "templates").rglob("*.txt")):
-        for _lineno, msgid, _comments, context in extract_from_file("jinja2", str(path), keywords=i18n.KEYWORDS):
+        for _lineno, msgid, _comments, context in extract_from_file("jinja2", str(path), keywords=cat.KEYWORDS):
             key = msgid if isinstance(msgid, str) else msgid[0]
-            found = catalog.get(msgid if isinstance(msgid, str) else msgid, context)
-            if found is None or not i18n._translated(found):
+            if not cat.translated(catalog.get(msgid, context)):
                 missing.append(f"{path.relative_to(ROOT)}: {key!r}")
     assert not missing, "e-mail strings without a zh-TW translation:\n" + "\n".join(missing)
 
@@ -186,7 +171,7 @@ def test_no_chinese_literal_in_python_code():
                 found.append(f"{rel}:{node.lineno}: {node.value[:100]!r}")
     assert not found, (
         "Chinese text hard-coded in code (use an English msgid and translate it in "
-        "translations/src/<area>.po):\n" + "\n".join(found)
+        "translations/zh_Hant_TW/LC_MESSAGES/messages.po):\n" + "\n".join(found)
     )
 
 
@@ -322,7 +307,7 @@ def test_wtforms_builtin_messages_are_traditional_chinese(app):
     data = {"short": "x", "number": "9", "decimal": "x", "day": "2017-02-30"}
     wtforms_zh = _wtforms_catalog()
     for lang, expect_chinese in (("zh-TW", True), ("en", False)):
-        with app.test_request_context(f"/?lang={lang}", method="POST", data=data):
+        with app.app_context(), app.test_request_context(f"/?lang={lang}", method="POST", data=data):
             app.preprocess_request()
             form = Probe()
             form.validate()
@@ -359,7 +344,7 @@ def test_every_form_in_the_app_refuses_in_the_page_language(app):
     assert len(forms) >= 10, [f.__name__ for f in forms]
     for lang in ("zh-TW", "en"):
         for form_cls in forms:
-            with app.test_request_context(f"/?lang={lang}", method="POST", data={"day": "x"}):
+            with app.app_context(), app.test_request_context(f"/?lang={lang}", method="POST", data={"day": "x"}):
                 app.preprocess_request()
                 form = form_cls(meta={"csrf": False}) if issubclass(form_cls, FlaskForm) else form_cls()
                 form.validate()
@@ -493,10 +478,10 @@ def _text(el) -> str:  # noqa: ANN001
     return " ".join(el.text_content().split())
 
 
-def _msgid_index(i18n) -> set[str]:
+def _msgid_index(extracted) -> set[str]:
     """English msgids long enough that seeing one on a Chinese page means it was not translated."""
     out = set()
-    for message in i18n.extract_catalog():
+    for message in extracted:
         if not message.id or not isinstance(message.id, str) or "%" in message.id:
             continue
         words = re.findall(r"[A-Za-z]+", message.id)
@@ -506,8 +491,8 @@ def _msgid_index(i18n) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def msgids(i18n):
-    return _msgid_index(i18n)
+def msgids(extracted):
+    return _msgid_index(extracted)
 
 
 def problems_on(html: str, lang: str, msgids: set[str], where: str) -> list[str]:
@@ -554,14 +539,14 @@ def test_the_checks_catch_mixed_languages():
 
 @pytest.mark.parametrize("who", ["editor2", "reviewer", "viewer", "admin"])
 def test_every_page_speaks_the_chosen_language(demo, msgids, who):
-    from tests.factories import establish_session
+    from tests.factories import sign_in
     from tracker.extensions import db
     from tracker.models import User
 
     application, ids, users = demo
     client = application.test_client()
     with application.app_context():
-        establish_session(client, db.session.get(User, users[who]))
+        sign_in(client, db.session.get(User, users[who]))
         db.session.remove()
     problems, seen = [], 0
     for lang in ("zh-TW", "en"):
@@ -629,11 +614,11 @@ def test_annual_summary_csv_speaks_the_chosen_language(demo):
 
     application, ids, users = demo
     client = application.test_client()
-    from tests.factories import establish_session
+    from tests.factories import sign_in
     from tracker.models import User
 
     with application.app_context():
-        establish_session(client, db.session.get(User, users["viewer"]))
+        sign_in(client, db.session.get(User, users["viewer"]))
         db.session.remove()
     headers = {}
     for lang in ("zh-TW", "en"):
@@ -655,7 +640,7 @@ def test_indicator_units_have_an_english_form(demo):
     (model helper, indicator pages and the annual summary alike)."""
     from sqlalchemy import select
 
-    from tests.factories import establish_session
+    from tests.factories import sign_in
     from tracker.extensions import db
     from tracker.locale import unit_label
     from tracker.models import Indicator, PracticeFigure, User
@@ -675,7 +660,7 @@ def test_indicator_units_have_an_english_form(demo):
 
     client = application.test_client()
     with application.app_context():
-        establish_session(client, db.session.get(User, users["admin"]))
+        sign_in(client, db.session.get(User, users["admin"]))
         db.session.remove()
     for lang, shown, hidden in (("en", "(tonnes,", "(公噸,"), ("zh-TW", "(公噸,", "(tonnes,")):
         client.get(f"/?lang={lang}")

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import FileStorage
 
 from tests.conftest import IS_POSTGRES
-from tests.update_world import PNG_1PX, World, build_world, docx_bytes, odt_bytes, tiny_pdf, update_form, zip_bytes
+from tests.update_world import PNG_1PX, build_world, docx_bytes, odt_bytes, tiny_pdf, update_form, zip_bytes
 from tracker.extensions import db
 from tracker.models import (
     ActionItem,
@@ -31,11 +31,6 @@ from tracker.models import (
     StatusUpdate,
 )
 from tracker.services import ConflictError, DomainError, PermissionDenied, updates, uploads
-
-
-@pytest.fixture
-def world(factory) -> World:
-    return build_world(factory)
 
 
 @pytest.fixture
@@ -619,9 +614,9 @@ def test_second_writer_sees_the_conflict_screen_and_loses_nothing(client, login,
     """Two editors open the form at version 1; the first submits; the second gets the
     conflict screen with everything typed (and the chosen file) kept, then submits again."""
     colleague = app.test_client()
-    from tests.factories import establish_session
+    from tests.factories import sign_in
 
-    establish_session(colleague, world.lead_editor)
+    sign_in(colleague, world.lead_editor)
     login(world.lead_editor)
     assert 'value="1"' in client.get(f"/items/{world.item.id}/updates/new").get_data(as_text=True)
     assert 'value="1"' in colleague.get(f"/items/{world.item.id}/updates/new").get_data(as_text=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.update_world import build_world, docx_bytes, odt_bytes, tiny_pdf, zip_bytes
+from tests.update_world import docx_bytes, odt_bytes, tiny_pdf, zip_bytes
 from tracker.extensions import db
 from tracker.services import updates, uploads
 
@@ -24,11 +24,6 @@ def english(app):
 
     with force_locale("en"):
         yield
-
-
-@pytest.fixture
-def world(factory):
-    return build_world(factory)
 
 
 @pytest.mark.parametrize(

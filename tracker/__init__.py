@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from config import CONFIGS, Config
+from config import CONFIGS, Config, SettingError, derived_settings, settings
 
 __version__ = "1.4.0"
 
@@ -79,19 +79,17 @@ def create_app(config: type[Config] | str | None = None, overrides: dict[str, An
 
 
 def load_config(app: Flask, config: type[Config] | str | None, overrides: dict[str, Any] | None) -> None:
+    """Settings in one pass: the class's defaults, the environment (config.settings, typed),
+    then ``overrides``; then the derived settings and the start-up checks."""
     if config is None or isinstance(config, str):
         config = CONFIGS[(config or os.environ.get("TRACKER_ENV", "development")).lower()]
-    app.config.from_object(config)
-    # Environment variables win over class defaults (names as in config.py).
-    for key in list(app.config):
-        if key in os.environ and key not in {"SECRET_KEY", "SQLALCHEMY_DATABASE_URI"}:
-            app.config[key] = _coerce(app.config[key], os.environ[key])
-    if os.environ.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
-    if os.environ.get("DATABASE_URL") and config.ENV_NAME != "testing":
-        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
-    if overrides:
-        app.config.update(overrides)
+    try:
+        values = settings(config, os.environ)
+    except SettingError as exc:
+        raise ConfigurationError(str(exc)) from None
+    values.update(overrides or {})
+    values.update({k: v for k, v in derived_settings(values).items() if k not in (overrides or {})})
+    app.config.from_mapping(values)
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     env = app.config["ENV_NAME"]
@@ -124,16 +122,6 @@ def load_config(app: Flask, config: type[Config] | str | None, overrides: dict[s
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite: no pool pre-ping needed; WAL and foreign keys are set per connection.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
-
-
-def _coerce(current: Any, raw: str) -> Any:
-    if isinstance(current, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
-    if isinstance(current, int):
-        return int(raw)
-    if isinstance(current, tuple):
-        return tuple(v for v in raw.split(",") if v)
-    return raw
 
 
 def _instance_secret(instance: Path) -> str:

@@ -270,11 +270,7 @@ def init_input_guards(app: Flask) -> None:
         try:
             check_request()
         except RefusedInput as exc:
-            import flask_babel
-
             from .web.errors import error_response
-
-            flask_babel.refresh()  # the locale cached by an earlier request in the same app context
 
             g.input_refused = True
             return error_response(exc.status, exc.message, code=exc.code)

@@ -6,10 +6,12 @@ argument so exports can use them outside a request.
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from babel import support
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 
@@ -152,28 +154,33 @@ def unit_label(obj: Any, locale: str) -> str:
     return zh
 
 
-class _CatalogForWTForms:
-    """WTForms' built-in messages ("This field is required.") from our catalog.
+@functools.cache
+def wtforms_catalog(locale: str) -> support.NullTranslations:
+    """WTForms' own catalog for one of our locales ("This field is required." -> 此欄位為必填。).
 
-    Flask-WTF looks WTForms' own catalog up as zh_Hant_TW, finds none and falls back to
-    the Simplified "zh" one (该字段是必填字段。); our catalog holds WTForms' zh-TW messages
-    (scripts/i18n.py merges them), so asking it gives 此欄位為必填。.
+    Flask-WTF would look it up under Babel's name for zh_TW, zh_Hant_TW, which WTForms does
+    not ship, and fall back to its Simplified "zh" catalog; WTForms names it zh_TW.
     """
+    from wtforms.i18n import messages_path
+
+    if locale.startswith("en"):
+        return support.NullTranslations()
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsTranslations:
+    """Looked up when a form renders a message, so the request's locale is settled by then."""
 
     def ugettext(self, string: str) -> str:
-        from flask_babel import get_translations
-
-        return get_translations().ugettext(string)
+        return wtforms_catalog(current_locale()).ugettext(string)
 
     def ungettext(self, singular: str, plural: str, n: int) -> str:
-        from flask_babel import get_translations
-
-        return get_translations().ungettext(singular, plural, n)
+        return wtforms_catalog(current_locale()).ungettext(singular, plural, n)
 
 
-# Stateless (it asks Flask-Babel for the request's catalog on each call): one object serves
-# every request; tracker/__init__.py's request start sets it on the request.
-WTFORMS_CATALOG = _CatalogForWTForms()
+# Stateless (it asks for the request's locale on each call): one object serves every
+# request; tracker/__init__.py's request start sets it where flask_wtf.i18n looks first.
+WTFORMS_CATALOG = _WTFormsTranslations()
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, redirect, request, request_started, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
@@ -224,30 +224,7 @@ def _audit_forbidden(response):  # noqa: ANN001
     return response
 
 
-# Per-request values kept on ``g``. Cleared when a request starts because ``g`` belongs to
-# the app context, which outlives a request when one is already pushed (tests, CLI).
-REQUEST_SCOPED_G = (
-    "_login_user",
-    "request_id",
-    "auth_via_token",
-    "api_user",
-    "denial_logged",
-    "csrf_token",
-    "csrf_valid",
-    "log_user_id",
-    "input_refused",
-    "error_logged",
-    "nav_badges",
-)
-
-
-def _fresh_request_state(sender: Flask, **extra: Any) -> None:
-    for key in REQUEST_SCOPED_G:
-        g.pop(key, None)
-
-
 def register_authn(app: Flask) -> None:
-    request_started.connect(_fresh_request_state, app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to open this page.")
     login_manager.login_message_category = "info"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import flask_babel
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
@@ -83,13 +82,6 @@ def dept_name(dept: Any, empty: str = "—") -> str:
 
 
 def register_nav(app: Flask) -> None:
-    @app.before_request
-    def _fresh_locale() -> None:
-        # Flask-Babel caches the locale on `g`. When one app context outlives several
-        # requests (the test client inside an app context), the first request's language
-        # would otherwise stick and ?lang= would be ignored.
-        flask_babel.refresh()
-
     @app.context_processor
     def _nav() -> dict[str, Any]:
         return {"nav_items": nav_items, "nav_current": nav_current, "nav_badge": nav_badge}
