@@ -14,8 +14,8 @@ import pytest
 from flask_babel import force_locale, gettext
 
 from tracker.extensions import db
-from tracker.labels import FLAG, ON_TRACK, label
 from tracker.models import Adoption, Status, TrackingChoice
+from tracker.services.labels import FLAG, ON_TRACK, label
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files whose strings the core (pages/design/i18n) fragment must cover.
@@ -24,7 +24,7 @@ CORE_FILES = (
     "templates/_macros/",
     "templates/errors/",
     "templates/reports/",
-    "tracker/labels.py",
+    "tracker/services/labels.py",
     "tracker/web/nav.py",
     "tracker/web/reports.py",
 )

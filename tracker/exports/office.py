@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..services.sheets import unique_sheet_name as _sheet_name
 from .streaming import marker, splice, xml_escape
 from .summary import (
     DATE,
@@ -43,18 +44,6 @@ FONT_ZH = "Noto Sans CJK TC"
 
 
 # --- XLSX -------------------------------------------------------------------------------
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", name)[:31] or "Sheet"
-    out, n = base, 2
-    while out.lower() in used:
-        out = f"{base[:28]}~{n}"
-        n += 1
-    used.add(out.lower())
-    return out
 
 
 def write_xlsx(doc: SummaryDocument) -> bytes:

@@ -24,11 +24,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import dates, labels
+from .. import dates
 from ..extensions import db
 from ..models import ActionItem, BudgetSource, Department, Recommendation, Report, Role
 from ..sections import section_ref
-from . import DomainError
+from . import DomainError, labels
 from . import portfolio as pf
 from .audit import record_event
 from .sheets import Sheet, SheetRefused, cell_date, cell_problem, cell_text, is_blank, read_sheet

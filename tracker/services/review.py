@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
-from .. import dates, labels
+from .. import dates
 from ..extensions import db
 from ..locale import current_locale, format_date
 from ..models import (
@@ -39,7 +39,7 @@ from ..models import (
     WithdrawalKind,
 )
 from ..models.enums import RELEASABLE_STATUSES
-from . import DomainError, NotFound, PermissionDenied, filing, permissions, progress, projections
+from . import DomainError, NotFound, PermissionDenied, filing, labels, permissions, progress, projections
 from .audit import record_event
 from .benchmark import Point, official_measurements
 

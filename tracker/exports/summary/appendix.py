@@ -9,10 +9,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ... import labels
 from ...locale import format_year, unit_label
 from ...sections import section_ref
-from ...services import progress
+from ...services import labels, progress
 from .model import (
     DATE,
     INT,

@@ -19,13 +19,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ... import labels
 from ...dates import DataDates, describe
 from ...extensions import db
 from ...locale import format_date, format_number, format_year, localized, roc_year
 from ...models import Indicator, ReferencePractice, Report, Status, TrackingChoice
 from ...models.enums import STATUS_ORDER
-from ...services import annual, benchmark, progress
+from ...services import annual, benchmark, labels, progress
 from ...services.review import latest_adoptions
 from .appendix import AppendixMixin
 from .model import (

@@ -10,10 +10,9 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ... import labels
 from ...models import TrackingChoice
 from ...sections import section_ref
-from ...services import annual, progress
+from ...services import annual, labels, progress
 from .model import (
     DATE,
     INT,
