@@ -57,7 +57,7 @@ def api_server(tmp_path):
 
     from seed.loader import load_seed
     from tracker.models import ActionItem, Role, User
-    from tracker.services.accounts import hash_password
+    from tracker.services.passwords import hash_password
     from tracker.services.tokens import create_token
 
     admin_engine = name = None

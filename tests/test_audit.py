@@ -186,3 +186,16 @@ def test_audit_page_refuses_a_bad_date_clearly(client, login, world):
     resp = client.get("/admin/audit?date_from=2017-02-30")
     assert resp.status_code == 400
     assert 'id="date_from-error"' in resp.get_data(as_text=True)
+
+
+def test_changed_fields_keeps_only_what_an_edit_changed():
+    from tracker.services.audit import changed_fields
+
+    before = {"code": "WRB", "name_zh": "水利局", "name_en": "Water", "active": True}
+    after = {"code": "WRB", "name_zh": "水利局", "name_en": "Water Resources Bureau", "active": False}
+    assert changed_fields(before, after) == (
+        {"name_en": "Water", "active": True},
+        {"name_en": "Water Resources Bureau", "active": False},
+    )
+    assert changed_fields(before, dict(before)) == ({}, {})
+    assert changed_fields({}, {"locale": "en"}) == ({"locale": None}, {"locale": "en"})  # a field new to the snapshot

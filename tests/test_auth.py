@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.factories import DEFAULT_PASSWORD
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditLog, User
-from tracker.services import accounts, tokens
+from tracker.services import tokens, users
 
 
 def _audit(action: str) -> list[AuditLog]:
@@ -105,7 +105,7 @@ def test_deactivated_user_cannot_sign_in_and_loses_open_sessions(client, factory
     db.session.commit()
     login(user)
     assert client.get("/reports").status_code == 200
-    accounts.deactivate_user(user, actor=admin)
+    users.deactivate_user(user, actor=admin)
     db.session.commit()
     assert client.get("/reports").status_code == 302  # old session no longer valid
     resp = client.post("/login", data={"email": "gone@example.org", "password": DEFAULT_PASSWORD})
@@ -139,7 +139,7 @@ def test_next_is_kept_through_the_redirect_to_login(client, factory):
 
 
 def test_passwords_are_argon2id_and_old_parameters_are_upgraded_at_login(client, factory, app):
-    user = accounts.create_user("new@example.org", "viewer", "a long enough passphrase")
+    user = users.create_user("new@example.org", "viewer", "a long enough passphrase")
     db.session.commit()
     assert user.password_hash.startswith("$argon2id$")
     cheap = factory.user("viewer", email="cheap@example.org")  # factory hashes with cheap parameters
@@ -276,7 +276,7 @@ def test_revoked_token_and_token_of_a_deactivated_user_stop_working(client, fact
     other = client.application.test_client()
     assert other.get("/api/v1/reports", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
     assert other.get("/api/v1/reports", headers={"Authorization": f"Bearer {raw2}"}).status_code == 200
-    accounts.deactivate_user(db.session.get(User, owner.id), actor=admin)
+    users.deactivate_user(db.session.get(User, owner.id), actor=admin)
     db.session.commit()
     assert other.get("/api/v1/reports", headers={"Authorization": f"Bearer {raw2}"}).status_code == 401
     assert [e.action for e in _audit("token.revoke")] == ["token.revoke"]

@@ -7,6 +7,8 @@ ratio = (actual yearly change) / (needed yearly change).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from tracker.models import Direction
@@ -82,3 +84,39 @@ def test_classify_lower_is_better(latest, expected):
 )
 def test_classify_insufficient_data(args):
     assert classify(*args, Direction.HIGHER) == (OnTrack.INSUFFICIENT_DATA, None)
+
+
+def test_a_measurement_is_corrected_only_by_an_official_later_one_of_the_same_day(factory):
+    """A correction is a later measurement of the same day (there is no pointer to the row it
+    corrects): it replaces the official value once it is official itself on the knowledge date
+    (its report approved by K, or entered directly by K); a pending or returned report's value
+    never does."""
+    from datetime import date
+
+    from tracker.dates import DataDates
+    from tracker.services.benchmark import official_measurements
+
+    item = factory.item()
+    ind = factory.indicator(item.recommendation)
+    day = date(2018, 6, 30)
+    first = factory.update(item, effective=day, approved_on=date(2018, 7, 10))
+    factory.measurement(ind, 10, day, update=first)
+    pending = factory.update(item, effective=day, submitted_on=date(2018, 8, 1))
+    factory.measurement(ind, 11, day, update=pending)
+    returned = factory.update(item, effective=day, submitted_on=date(2018, 8, 2), returned_on=date(2018, 8, 3))
+    factory.measurement(ind, 99, day, update=returned)
+    approved = factory.update(item, effective=day, submitted_on=date(2018, 8, 20), approved_on=date(2018, 9, 1))
+    factory.measurement(ind, 12, day, update=approved)
+    factory.measurement(ind, 13, day, recorded_on=date(2018, 10, 5))  # an administrator's direct entry
+
+    def value(known_at: date) -> Decimal:
+        points = official_measurements([ind.id], DataDates(date(2018, 12, 31), known_at, date(2019, 1, 1)))[ind.id]
+        assert [p.measured_on for p in points] == [day]  # one value per day
+        return points[0].value
+
+    assert value(date(2018, 7, 10)) == 10
+    assert value(date(2018, 8, 31)) == 10  # the pending and the returned values never count
+    assert value(date(2018, 9, 1)) == 12  # the correction counts from its approval
+    assert value(date(2018, 10, 4)) == 12
+    assert value(date(2018, 10, 5)) == 13  # a direct entry counts once recorded
+    assert official_measurements([ind.id], DataDates(date(2018, 6, 29), date(2018, 12, 31), date(2019, 1, 1))) == {}

@@ -27,14 +27,13 @@ from tests.export_world import (
     UNAPPROVED_NARRATIVE,
     build_export_history,
 )
-from tracker import labels
 from tracker.dates import DataDates
 from tracker.exports import ExportError, render_summary, resolve_options
 from tracker.exports.summary import build_document
 from tracker.exports.tabular import neutralise
 from tracker.models import Status
 from tracker.models.enums import STATUS_ORDER
-from tracker.services import progress
+from tracker.services import labels, progress
 
 TODAY = date(2026, 11, 26)
 LOCALES = {"zh-TW": "zh_TW", "en": "en"}

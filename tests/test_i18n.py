@@ -18,8 +18,8 @@ from flask_babel import force_locale, gettext
 
 from tests import catalog as cat
 from tracker.extensions import db
-from tracker.labels import FLAG, ON_TRACK, label
 from tracker.models import Adoption, Status, TrackingChoice
+from tracker.services.labels import FLAG, ON_TRACK, label
 
 ROOT = Path(__file__).resolve().parent.parent
 # Files whose strings must always be translated (the frame of every page).
@@ -28,7 +28,7 @@ CORE_FILES = (
     "templates/_macros/",
     "templates/errors/",
     "templates/reports/",
-    "tracker/labels.py",
+    "tracker/services/labels.py",
     "tracker/web/nav.py",
     "tracker/web/reports.py",
 )

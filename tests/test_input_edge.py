@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.update_world import update_form
+from tracker.errors import NotFound
 from tracker.extensions import db
-from tracker.inputs import MAX_INT, json_too_deep, parse_id, parse_int, parse_iso_date
+from tracker.inputs import MAX_INT, json_too_deep, load_or_404, parse_id, parse_int, parse_iso_date
 from tracker.models import AuditLog, Department, ItemNote, LoginThrottle, StatusUpdate, User
 
 HUGE = ["2147483648", "99999999999999999999", "9223372036854775808"]
@@ -117,6 +118,32 @@ def test_an_id_that_cannot_exist_is_404_without_a_query(app, client, count_queri
             assert counter.count == 0, (rule.rule, counter.statements)
             if rule.rule.startswith("/api/"):
                 assert resp.json["error"]["status"] == 404
+
+
+def test_load_or_404_is_the_page_404_or_the_api_not_found(app, factory, count_queries):
+    """The one loader: a row, else abort(404) for a page, else NotFound with the caller's words."""
+    from sqlalchemy.orm import selectinload
+    from werkzeug.exceptions import NotFound as PageNotFound
+
+    dept_id = factory.department().id
+    db.session.commit()
+    db.session.expunge_all()
+    with app.test_request_context("/"):
+        loaded = load_or_404(Department, str(dept_id), selectinload(Department.users))
+        assert loaded.id == dept_id
+        assert "users" in loaded.__dict__  # the loader options were applied
+        with pytest.raises(PageNotFound):
+            load_or_404(Department, dept_id + 1000)
+        with pytest.raises(NotFound) as caught:
+            load_or_404(Department, dept_id + 1000, message="There is no department.", field="department")
+        assert (caught.value.message, caught.value.field, caught.value.status_code) == (
+            "There is no department.",
+            "department",
+            404,
+        )
+        with count_queries() as counter, pytest.raises(PageNotFound):
+            load_or_404(Department, "2147483648")
+        assert counter.count == 0
 
 
 def test_impossible_ids_are_404_for_a_signed_in_administrator_too(app, client, login, factory):

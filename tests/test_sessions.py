@@ -8,7 +8,7 @@ import time
 from tests.factories import DEFAULT_PASSWORD, sign_in
 from tracker import create_app
 from tracker.extensions import db
-from tracker.services import accounts, passwords, sessions
+from tracker.services import passwords, sessions, users
 
 NEW_PASSWORD = "violet otter under the lamp"
 
@@ -103,7 +103,7 @@ class TestOldSessionsDie:
         user, admin = factory.user("editor"), factory.user("admin")
         db.session.commit()
         sign_in(client, user, via_form=True)
-        accounts.deactivate_user(user, actor=admin)
+        users.deactivate_user(user, actor=admin)
         db.session.commit()
         assert not signed_in(client)
 

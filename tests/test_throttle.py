@@ -176,7 +176,7 @@ def test_parallel_wrong_passwords_get_exactly_the_limit(shared_app, monkeypatch,
     the one-second hash and the failure counted after it. Now each attempt is counted
     atomically first, so exactly LOGIN_MAX_FAILURES passwords are ever checked."""
     from tests.factories import Factory
-    from tracker.services import accounts
+    from tracker.services import signin
 
     with shared_app.app_context():
         user = Factory(db.session).user("editor")
@@ -186,7 +186,7 @@ def test_parallel_wrong_passwords_get_exactly_the_limit(shared_app, monkeypatch,
 
     checked = []
     guard = threading.Lock()
-    real_verify = accounts.verify_password
+    real_verify = signin.verify_password
 
     def slow_verify(u, password):  # noqa: ANN001
         with guard:
@@ -194,7 +194,7 @@ def test_parallel_wrong_passwords_get_exactly_the_limit(shared_app, monkeypatch,
         time.sleep(0.3)  # an argon2 hash with production parameters takes about this long or more
         return real_verify(u, password)
 
-    monkeypatch.setattr(accounts, "verify_password", slow_verify)
+    monkeypatch.setattr(signin, "verify_password", slow_verify)
     start = threading.Barrier(threads)
     statuses: list[int] = []
     errors: list[BaseException] = []

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.factories import DEFAULT_PASSWORD, sign_in
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditLog, LoginThrottle, User
-from tracker.services import accounts, tokens, totp
+from tracker.services import tokens, totp, users
 
 NEW_PASSWORD = "a completely different passphrase"
 
@@ -121,7 +121,7 @@ def test_plain_sign_out_and_other_users_tokens_are_untouched(app, factory, victi
     _t, raw_other = tokens.create_token(other, "theirs")
     _t, raw_mine = tokens.create_token(victim, "mine")
     db.session.commit()
-    accounts.set_password(db.session.get(User, victim.id), NEW_PASSWORD)
+    users.set_password(db.session.get(User, victim.id), NEW_PASSWORD)
     db.session.commit()
     assert _api(app, raw_other) == 200 and _api(app, raw_mine) == 401
     browser = app.test_client()

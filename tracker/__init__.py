@@ -197,8 +197,9 @@ def register_request_hooks(app: Flask) -> None:
 def register_input_guards(app: Flask) -> None:
     """Before any route exists: the bounded ``int`` converter; before any view: the edge check."""
     from .inputs import init_input_guards
+    from .web.errors import error_response
 
-    init_input_guards(app)
+    init_input_guards(app, error_response)
 
 
 def register_blueprints(app: Flask) -> None:

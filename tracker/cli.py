@@ -99,7 +99,7 @@ def create_user_command(email: str, role: str, department_code: str | None, name
     from flask_babel import force_locale
 
     from .services import DomainError
-    from .services.accounts import create_user
+    from .services.users import create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -125,7 +125,7 @@ def create_token_command(email: str, name: str) -> None:
     from flask_babel import force_locale
 
     from .services import DomainError
-    from .services.accounts import find_user_by_email
+    from .services.signin import find_user_by_email
     from .services.tokens import create_token
 
     with force_locale("en"):
@@ -193,7 +193,7 @@ def send_reminders_command(on_date: str | None, dry_run: bool) -> None:
 @click.argument("email")
 def reset_second_factor_command(email: str) -> None:
     """Turn off EMAIL's TOTP and recovery codes (lost phone); a required role sets it up again at sign-in."""
-    from .services.accounts import find_user_by_email
+    from .services.signin import find_user_by_email
     from .services.totp import disable
 
     user = find_user_by_email(email)
@@ -260,7 +260,7 @@ def progress_command(as_of: str | None, known_at: str | None, report: str | None
     from . import dates
     from .errors import InvalidDate
     from .services import progress
-    from .web.dashboard import report_filter
+    from .services.portfolio import report_filter
 
     try:
         data_dates = dates.resolve_data_dates(as_of, known_at)

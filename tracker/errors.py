@@ -52,3 +52,17 @@ class InvalidDate(DomainError):
 
     def __init__(self, message: str, field: str, **kw: object):
         super().__init__(message, field=field, code="invalid_date", **kw)
+
+
+def raise_if_errors(errors: dict[str, str]) -> None:
+    """Refuse a form's worth of input at once: a DomainError naming the first field, with every
+    message by field in ``errors`` (one message alone is the error's own words)."""
+    if errors:
+        from flask_babel import gettext as _
+
+        first = next(iter(errors))
+        raise DomainError(
+            errors[first] if len(errors) == 1 else _("Please correct the fields marked below."),
+            field=first,
+            errors=errors,
+        )

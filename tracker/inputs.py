@@ -19,11 +19,11 @@ the web pages and the API.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -112,17 +112,47 @@ def parse_id(value: Any) -> int | None:
     return parse_int(value, low=1, high=MAX_INT)
 
 
+MAX_PAGE = 100000
+
+
+def page_number(raw: str | None) -> int:
+    """``?page=``: a positive whole number (anything else is page 1)."""
+    value = (raw or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 6:
+        return max(1, min(int(value), MAX_PAGE))
+    return 1
+
+
 def looks_like_number(value: Any) -> bool:
     """True for a string of ASCII digits (an id, possibly too large), not for a code."""
     return isinstance(value, str) and bool(re.fullmatch(r"\s*[0-9]+\s*", value))
 
 
-def get_by_id(model: Any, value: Any) -> Any:
-    """``db.session.get(model, value)``, or None without a query when no row can have that id."""
+def get_by_id(model: Any, value: Any, *options: Any) -> Any:
+    """``db.session.get(model, value)`` (loaded with ``options``), or None without a query when no
+    row can have that id."""
     from .extensions import db
 
     ident = parse_id(value)
-    return db.session.get(model, ident) if ident is not None else None
+    if ident is None:
+        return None
+    return db.session.get(model, ident, options=options) if options else db.session.get(model, ident)
+
+
+def load_or_404(model: Any, value: Any, *options: Any, message: str | None = None, field: str | None = None) -> Any:
+    """The one loader of the web pages and the API: the ``model`` row whose id is ``value`` (a path id,
+    or the text of a query or form field), loaded with the loader ``options``, else a 404.
+
+    Without ``message`` the 404 is the plain error page (``abort(404)``); with one it is a
+    ``NotFound`` domain error carrying it (the API's JSON body names what is missing)."""
+    row = get_by_id(model, value, *options)
+    if row is None:
+        if message is None:
+            abort(404)
+        from .errors import NotFound
+
+        raise NotFound(message, field=field)
+    return row
 
 
 # --- dates ---------------------------------------------------------------------------------------
@@ -261,8 +291,10 @@ def check_request() -> None:
                 raise RefusedInput(400, bad_text_message(), "invalid_text")
 
 
-def init_input_guards(app: Flask) -> None:
-    """The bounded ``int`` converter for every route, and the edge check before any view."""
+def init_input_guards(app: Flask, respond: Callable[..., Any]) -> None:
+    """The bounded ``int`` converter for every route, and the edge check before any view;
+    ``respond(status, message, code=...)`` answers a refused request (the web layer's JSON
+    error or error page, handed in by the application factory)."""
     app.url_map.converters["int"] = BoundedIntConverter
 
     @app.before_request
@@ -270,8 +302,6 @@ def init_input_guards(app: Flask) -> None:
         try:
             check_request()
         except RefusedInput as exc:
-            from .web.errors import error_response
-
             g.input_refused = True
-            return error_response(exc.status, exc.message, code=exc.code)
+            return respond(exc.status, exc.message, code=exc.code)
         return None

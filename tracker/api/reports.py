@@ -21,7 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..dates import DataDates
 from ..extensions import db
-from ..inputs import get_by_id
+from ..inputs import load_or_404
 from ..models import (
     ActionItem,
     Indicator,
@@ -221,19 +221,16 @@ def get_action_item(args: dict, item_id: int) -> tuple[dict, int, dict]:
 
 def item_detail(item_id: int, as_of: DataDates) -> tuple[dict, ActionItem]:
     """The item as GET /action-items/{id} shows it (also the answer to POST and PATCH), and the item."""
-    item = db.session.scalar(
-        select(ActionItem)
-        .where(ActionItem.id == item_id)
-        .options(
-            joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
-            joinedload(ActionItem.lead_department),
-            selectinload(ActionItem.supporting_departments),
-            selectinload(ActionItem.practices),
-            selectinload(ActionItem.indicators),
-        )
+    item = load_or_404(
+        ActionItem,
+        item_id,
+        joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
+        joinedload(ActionItem.lead_department),
+        selectinload(ActionItem.supporting_departments),
+        selectinload(ActionItem.practices),
+        selectinload(ActionItem.indicators),
+        message=_("There is no action item %(id)s.", id=item_id),
     )
-    if item is None:
-        raise NotFound(_("There is no action item %(id)s.", id=item_id))
     state = progress.item_states([item], as_of, fold=True)[item.id]
     rec, report = item.recommendation, item.recommendation.report
     official, pending = state.official, state.pending
@@ -311,10 +308,7 @@ def item_detail(item_id: int, as_of: DataDates) -> tuple[dict, ActionItem]:
 
 def _get_report(report_id: int) -> Report:
     """The report or NotFound (404)."""
-    report = get_by_id(Report, report_id)
-    if report is None:
-        raise NotFound(_("There is no report %(id)s.", id=report_id), field="report")
-    return report
+    return load_or_404(Report, report_id, message=_("There is no report %(id)s.", id=report_id), field="report")
 
 
 def _recommendations(where: list[ColumnElement[bool]], as_of: DataDates) -> list[dict]:

@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import g, request, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import RAISE, Schema, fields
 
 from ..extensions import db
-from ..inputs import MAX_INT
-from ..models import StatusUpdate
+from ..inputs import MAX_INT, load_or_404
+from ..models import ActionItem, StatusUpdate
 from ..services import DomainError, PermissionDenied, updates
 from .common import API_SECURITY, ApiBlueprint, ApiErrorSchema, item_etag, parse_if_match, require_reader
 
@@ -260,7 +261,7 @@ def serialize_update(su: StatusUpdate) -> dict[str, Any]:
         "based_on_version": su.based_on_version,
         "corrects_id": su.corrects_id,
         "department": su.department.code if su.department else None,
-        "submitted_by": (su.submitted_by.name or su.submitted_by.email) if su.submitted_by else None,
+        "submitted_by": su.submitted_by.display_name if su.submitted_by else None,
         "submitted_at": su.submitted_at,
         "review": None
         if review is None
@@ -268,7 +269,7 @@ def serialize_update(su: StatusUpdate) -> dict[str, Any]:
             "decision": review.decision.value,
             "comment": review.comment,
             "effective_date": review.effective_date,
-            "reviewer": (review.reviewer.name or review.reviewer.email) if review.reviewer else None,
+            "reviewer": review.reviewer.display_name if review.reviewer else None,
             "recorded_at": review.recorded_at,
         },
         "withdrawal": None
@@ -310,7 +311,7 @@ def serialize_update(su: StatusUpdate) -> dict[str, Any]:
 
 
 def _item(item_id: int):
-    return updates.get_item(item_id)  # NotFound -> 404 JSON
+    return load_or_404(ActionItem, item_id, message=_("No such action item."))  # NotFound -> 404 JSON
 
 
 # --- endpoints -------------------------------------------------------------------------------

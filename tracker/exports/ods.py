@@ -9,6 +9,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..services.sheets import unique_sheet_name as _unique_sheet_name
 from .odf import (
     _add_text,
     _el,
@@ -163,16 +164,6 @@ def write_ods(doc: SummaryDocument) -> bytes:
         quoted = "'" + name.replace("'", "''") + "'"
         t.set(q("table:print-ranges"), f"{quoted}.A1:{quoted}.{_column_letters(ncols)}{max(nrows, 1)}")
     return splice(_save(ods), "content.xml", sources)
-
-
-def _unique_sheet_name(name: str, used: set[str]) -> str:
-    base = "".join(" " if ch in "[]*?:/\\'" else ch for ch in name)[:31] or "Sheet"
-    out, n = base, 2
-    while out.lower() in used:
-        out = f"{base[:28]}~{n}"
-        n += 1
-    used.add(out.lower())
-    return out
 
 
 def _ods_row(parent: Any, cells: list[tuple[str, str]], locale: str) -> None:

@@ -15,16 +15,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from ..services.sheets import FORMULA_TRIGGERS, neutralise
 from .summary import DATE, INT, MONEY, NUM, PCT, TEXT, YEAR, SummaryDocument, Table, cell_text
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """A text cell made inert: prefixed with an apostrophe if a spreadsheet would evaluate it."""
-    if text and text.startswith(FORMULA_TRIGGERS):
-        return "'" + text
-    return text
 
 
 def sheet_value(value: Any, kind: str, locale: str) -> Any:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from datetime import date
 
+from ..services.sheets import unique_sheet_name as _sheet_name
 from .summary import (
     DATE,
     INT,
@@ -23,19 +23,6 @@ from .tabular import sheet_value
 FONT_ZH = "Noto Sans CJK TC"
 # Windows and macOS fallbacks are the readers' business; the east-Asian font slot is
 # what makes Word pick a Chinese face for 漢字.
-
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = _SHEET_BAD.sub(" ", name)[:31] or "Sheet"
-    out, n = base, 2
-    while out.lower() in used:
-        out = f"{base[:28]}~{n}"
-        n += 1
-    used.add(out.lower())
-    return out
 
 
 def write_xlsx(doc: SummaryDocument) -> bytes:

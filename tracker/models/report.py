@@ -250,7 +250,6 @@ class Measurement(AppendOnly, db.Model):
     measured_on: Mapped[date] = mapped_column(Date)
     source_note: Mapped[str] = mapped_column(Text, default="")
     update_id: Mapped[int | None] = mapped_column(ForeignKey("status_update.id"), index=True)
-    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("measurement.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

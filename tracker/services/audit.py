@@ -34,6 +34,13 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What an edit changed, for its audit row: ``before`` and ``after`` (snapshots of the same
+    fields) cut down to the fields whose value differs; both empty when nothing changed."""
+    keys = [k for k in after if after[k] != before.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
 def record_event(
     action: str,
     *,

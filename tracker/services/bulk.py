@@ -23,10 +23,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import dates, labels
+from .. import dates
 from ..extensions import db
 from ..models import ActionItem, ItemPeriod, Recommendation, Report, Status, User
-from . import ConflictError, DomainError, PermissionDenied, permissions, projections, updates
+from . import ConflictError, DomainError, PermissionDenied, labels, permissions, projections, updates
 from .audit import record_event
 from .importer import Problem
 from .portfolio import collecting_period
@@ -132,7 +132,7 @@ def sheet_rows(department_id: int, locale: str, today: date | None = None) -> tu
 
 def download(department_id: int, fmt: str, locale: str, today: date | None = None) -> bytes:
     """The department's sheet as XLSX (status chosen from a list) or CSV (UTF-8 with BOM)."""
-    from ..exports.tabular import neutralise
+    from .sheets import neutralise
 
     period, head, rows = sheet_rows(department_id, locale, today)
     if fmt == "csv":

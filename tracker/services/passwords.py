@@ -5,7 +5,7 @@ against a list of common (breached) passwords, no composition rules, no forced r
 Taiwan's 資通系統防護基準 adds complexity, a maximum age and no reuse of the last three;
 those are off by default and switched on with PASSWORD_REQUIRE_COMPLEXITY,
 PASSWORD_MAX_AGE_DAYS and PASSWORD_HISTORY (docs/security.md explains the choice).
-Hashing is argon2id (services/accounts.py holds the hasher and its parameters).
+Hashing is argon2id, here too (``hash_password``, ``verify_password``; ARGON2_PARAMS sets its cost).
 """
 
 from __future__ import annotations
@@ -34,6 +34,50 @@ _LEADING_JUNK = re.compile(r"^[\d\W_]+")
 
 # Only verifies: argon2 reads the parameters from each stored hash.
 _verifier = PasswordHasher()
+
+
+# --- hashing -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=8)
+def _hasher_for(params: tuple[tuple[str, int], ...]) -> PasswordHasher:
+    return PasswordHasher(**dict(params))
+
+
+def password_hasher() -> PasswordHasher:
+    """argon2id with the library's RFC 9106 defaults, or ``ARGON2_PARAMS`` (tests use cheap ones)."""
+    params = current_app.config.get("ARGON2_PARAMS") or {}
+    return _hasher_for(tuple(sorted(params.items())))
+
+
+@lru_cache(maxsize=8)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not a real password: equalises timing for unknown e-mails")
+
+
+def hash_password(password: str) -> str:
+    return password_hasher().hash(password)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """True if ``password`` matches; upgrades the stored hash when parameters changed."""
+    hasher = password_hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def password_problem(password: str | None, user: User | None = None) -> str | None:
+    """The reasons a new password is refused, or None (the policy below: ASVS length and
+    common-password list; 防護基準 rules when configured)."""
+    return " ".join(validate_new_password(user, password)) or None
+
+
+# --- policy ------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=4)
@@ -153,6 +197,15 @@ def check_current_password(user: User, password: str | None) -> bool:
         return False
 
 
+def confirm_password(user: User, password: str | None) -> bool:
+    """The signed-in user typed their password again before a sensitive change: is it theirs?
+    A wrong one is audited (``account.password_confirm_failed``); the caller commits."""
+    if check_current_password(user, password):
+        return True
+    record_event("account.password_confirm_failed", user=user, obj=user)
+    return False
+
+
 def change_password(user: User, current: str | None, new: str | None) -> int:
     """Change one's own password; ends the user's other sessions and revokes every API
     token (a token made with a stolen password must not survive). Returns how many
@@ -161,8 +214,6 @@ def change_password(user: User, current: str | None, new: str | None) -> int:
     Raises DomainError(field="current_password") if the current password is wrong and
     DomainError(field="new_password", errors=...) if the new one breaks the policy.
     """
-    from .accounts import hash_password  # accounts owns the hasher's parameters
-
     if not check_current_password(user, current):
         record_event("account.password_change_refused", user=user, obj=user, note="wrong current password")
         message = _("Your current password is not correct.")

@@ -239,10 +239,6 @@ def already_sent(as_of: date, session: Session | None = None) -> set[tuple[int, 
     return {(user_id, kind) for user_id, kind in rows}
 
 
-def _link(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
-
-
 def render_digest(digest: Digest) -> EmailMessage:
     """The digest as a multipart (plain text + HTML) message in the recipient's language."""
     base_url = current_app.config.get("BASE_URL", "http://127.0.0.1:5000")
@@ -254,13 +250,18 @@ def render_digest(digest: Digest) -> EmailMessage:
                 n=len({i.id for i, _s in digest.due + digest.late} | {u.action_item_id for u in digest.returned}),
                 dept=digest.department.name(digest.locale) if digest.department else "",
             )
-            link = _link("mydept.index")
+            link = url_for("mydept.index", _external=True)
             template = "email/digest_editor"
         else:
             subject = _("Policy Benchmark Tracker: %(n)s updates wait for your review", n=digest.pending_total)
-            link = _link("review.queue")
+            link = url_for("review.queue", _external=True)
             template = "email/digest_reviewer"
-        ctx = {"digest": digest, "link": link, "user": digest.user, "dashboard_link": _link("dashboard.index")}
+        ctx = {
+            "digest": digest,
+            "link": link,
+            "user": digest.user,
+            "dashboard_link": url_for("dashboard.index", _external=True),
+        }
         text = render_template(f"{template}.txt", **ctx)
         html = render_template(f"{template}.html", **ctx)
     return build_message(digest.user.email, subject, text, html, settings_sender, to_name=digest.user.name)

@@ -53,6 +53,36 @@ class Sheet:
     notes: list[str] = field(default_factory=list)  # e.g. "converted from Big5"
 
 
+# A cell starting with one of these is a formula to a spreadsheet program (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell made inert: prefixed with an apostrophe if a spreadsheet would evaluate it."""
+    if text and text.startswith(FORMULA_TRIGGERS):
+        return "'" + text
+    return text
+
+
+# Characters no sheet name may hold in Excel ([ ] : * ? / \) and the apostrophe, which
+# LibreOffice's references quote with and Excel refuses at either end.
+SHEET_NAME_BAD = frozenset("[]:*?/\\'")
+SHEET_NAME_MAX = 31
+
+
+def unique_sheet_name(name: str, used: set[str]) -> str:
+    """A sheet name every spreadsheet program accepts (the one rule of the XLSX and ODS
+    writers): forbidden characters become spaces, at most 31 characters, and unique within the
+    workbook ignoring case (``~2``, ``~3`` … appended). ``used`` collects the names given."""
+    base = "".join(" " if ch in SHEET_NAME_BAD else ch for ch in name)[:SHEET_NAME_MAX] or "Sheet"
+    out, n = base, 2
+    while out.lower() in used:
+        out = f"{base[:28]}~{n}"
+        n += 1
+    used.add(out.lower())
+    return out
+
+
 def max_bytes() -> int:
     if has_app_context():
         return int(current_app.config.get("IMPORT_MAX_BYTES") or MAX_BYTES)
@@ -257,9 +287,6 @@ def _sheet(fmt: str, rows: list[list[Any]], notes: list[str]) -> Sheet:
 
 def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
-
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def cell_text(value: Any) -> str:

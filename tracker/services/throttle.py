@@ -192,7 +192,7 @@ def check_login(email: str | None, password: str | None) -> User:
     is counted and committed before the password is checked; the caller commits in every
     case afterwards (the failure's audit row must be kept).
     """
-    from .accounts import authenticate  # accounts checks the password; this wraps it
+    from .signin import authenticate  # signin checks the password; this wraps it
 
     key = login_key(email)
     if not key:

@@ -21,10 +21,10 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo
 
 from ..extensions import db
-from ..services import DomainError, accounts, passwords, sessions, totp
-from ..services.audit import record_event
+from ..services import passwords, sessions, signin, totp
 from .authn import end_session, landing_url, safe_next, start_session
 from .forms import password_hint
+from .saving import save
 
 log = logging.getLogger("tracker.security")
 
@@ -188,19 +188,19 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            revoked = passwords.change_password(user, form.current_password.data, form.new_password.data)
-        except DomainError as exc:
-            db.session.commit()  # keep the audit row of a wrong current password
-            for name, message in (exc.extra.get("errors") or {exc.field or "new_password": exc.message}).items():
-                getattr(form, name, form.new_password).errors = [message]
-            status = 422
-        else:
-            db.session.commit()
-            _renew_session(user)
+        # A refusal keeps the audit row of a wrong current password.
+        saved = save(
+            lambda: passwords.change_password(user, form.current_password.data, form.new_password.data),
+            keep_refusal=True,
+        )
+        if saved.ok:
+            _renew_session(user)  # a new session: flash after it
             flash(_("Your password was changed. Other browsers signed in to your account were signed out."), "success")
-            _flash_revoked(revoked)
+            _flash_revoked(saved.result)
             return redirect(url_for("account.index"))
+        for name, message in saved.errors("new_password").items():
+            getattr(form, name, form.new_password).errors = [message]
+        status = 422
     elif form.is_submitted():
         status = 422
     for field in (form.current_password, form.new_password, form.confirm):
@@ -259,18 +259,13 @@ def two_factor():
         session[PENDING_SECRET] = secret
     status = 200
     if form.validate_on_submit():
-        try:
-            codes = totp.enable(user, secret, form.code.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.code.errors = [exc.message]
-            status = 422
-        else:
-            db.session.commit()
+        saved = save(lambda: totp.enable(user, secret, form.code.data), _("The second sign-in step is on."))
+        if saved.ok:
             session.pop(PENDING_SECRET, None)
             sessions.mark_second_factor(session, user)
-            flash(_("The second sign-in step is on."), "success")
-            return _no_store(make_response(render_template("account/recovery_codes.html", codes=codes)))
+            return _no_store(make_response(render_template("account/recovery_codes.html", codes=saved.result)))
+        form.code.errors = [saved.error.message]
+        status = 422
     elif form.is_submitted():
         status = 422
     form.code.data = ""
@@ -293,9 +288,8 @@ def two_factor():
 def _check_password(form: PasswordConfirmForm) -> bool:
     if not form.validate_on_submit():
         return False
-    if not passwords.check_current_password(current_user, form.password.data):
-        record_event("account.password_confirm_failed", user=current_user, obj=current_user._get_current_object())
-        db.session.commit()
+    if not passwords.confirm_password(current_user._get_current_object(), form.password.data):
+        db.session.commit()  # keep the audit row of the wrong password
         flash(_("Your password is not correct; nothing was changed."), "error")
         return False
     return True
@@ -306,14 +300,9 @@ def disable_two_factor():
     form = PasswordConfirmForm(prefix="disable")
     if not _check_password(form):
         return redirect(url_for("account.index"))
-    try:
-        totp.disable(current_user._get_current_object())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return redirect(url_for("account.index"))
-    db.session.commit()
-    flash(_("The second sign-in step is off."), "success")
+    save(
+        lambda: totp.disable(current_user._get_current_object()), _("The second sign-in step is off."), flash_error=True
+    )
     return redirect(url_for("account.index"))
 
 
@@ -323,9 +312,8 @@ def recovery_codes():
     user = current_user._get_current_object()
     if not user.totp_enabled or not _check_password(form):
         return redirect(url_for("account.index"))
-    codes = totp.regenerate_recovery_codes(user)
-    db.session.commit()
-    return _no_store(make_response(render_template("account/recovery_codes.html", codes=codes)))
+    saved = save(lambda: totp.regenerate_recovery_codes(user))
+    return _no_store(make_response(render_template("account/recovery_codes.html", codes=saved.result)))
 
 
 @bp.post("/sign-out-others")
@@ -334,8 +322,7 @@ def sign_out_others():
     if not ConfirmForm(prefix="others").validate_on_submit():
         return redirect(url_for("account.index"))
     user = current_user._get_current_object()
-    revoked = accounts.sign_out_everywhere(user)
-    db.session.commit()
+    revoked = save(lambda: signin.sign_out_everywhere(user)).result
     _renew_session(user)
     flash(_("All your other sessions were signed out."), "success")
     _flash_revoked(revoked)
@@ -367,15 +354,11 @@ def verify():
         form.next.data = target or ""
     status = 200
     if form.validate_on_submit():
-        try:
-            ok = totp.verify(user, form.code.data)
-        except DomainError as exc:
-            db.session.commit()
-            form.code.errors = [exc.message]
-            ok = None
+        saved = save(lambda: totp.verify(user, form.code.data), keep_refusal=True)  # failures are counted
+        ok = saved.result
+        if saved.error is not None:
+            form.code.errors = [saved.error.message]
             status = 422
-        else:
-            db.session.commit()
         if ok:
             sessions.mark_second_factor(session, user)
             left = totp.remaining_recovery_codes(user)

@@ -17,40 +17,18 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.routing import BuildError
 
 from ..extensions import db
-from ..inputs import get_by_id, parse_id, parse_int
-from ..models import Attachment, StatusUpdate
+from ..inputs import get_by_id, load_or_404, parse_id, parse_int
+from ..models import ActionItem, Attachment, StatusUpdate
 from ..services import ConflictError, DomainError, NotFound, PermissionDenied, permissions, progress, updates, uploads
 from .forms import NoteForm, UpdateForm, WithdrawForm, apply_errors
 
 bp = Blueprint("actions", __name__)
 
 
-@bp.app_context_processor
-def _item_links() -> dict:
-    def item_page_url(item) -> str:  # noqa: ANN001
-        """The item's own page when the reports screens offer one, else its history here."""
-        if "reports.action_item" in current_app.view_functions:
-            try:
-                return url_for("reports.action_item", item_id=item.id)
-            except BuildError:
-                pass
-        return url_for("actions.history", item_id=item.id)
-
-    return {"item_page_url": item_page_url}
-
-
 # Operation error keys that have no field of the same name on the form.
 UPDATE_ALIASES = {"evidence": "files", "based_on_version": "version"}
-
-
-def _item_or_404(item_id: int):
-    try:
-        return updates.get_item(item_id)
-    except NotFound:
-        abort(404)
 
 
 def _incoming_files() -> list[uploads.IncomingFile]:
@@ -151,7 +129,7 @@ def _prefill_from(form: UpdateForm, corrects: StatusUpdate, *, correction: bool 
 @bp.route("/items/<int:item_id>/updates/new", methods=["GET", "POST"])
 def new_update(item_id: int):
     """The status update form. 403 unless the user edits for the lead department."""
-    item = _item_or_404(item_id)
+    item = load_or_404(ActionItem, item_id)
     if not permissions.can_submit_update(current_user, item):
         abort(403)  # logged by the 403 audit hook
     form = UpdateForm()
@@ -239,7 +217,7 @@ def new_update(item_id: int):
 @bp.route("/items/<int:item_id>/notes/new", methods=["GET", "POST"])
 def new_note(item_id: int):
     """A note from the lead or a supporting department. 403 for anyone else."""
-    item = _item_or_404(item_id)
+    item = load_or_404(ActionItem, item_id)
     if not permissions.can_add_note(current_user, item):
         abort(403)
     form = NoteForm()
@@ -285,7 +263,7 @@ def withdraw_update(item_id: int, update_id: int):
     """Take back a report that waits for review, or a returned one the department will not
     correct (recorded; the report stays in the history). 403 unless the user edits for the
     lead department."""
-    item = _item_or_404(item_id)
+    item = load_or_404(ActionItem, item_id)
     try:
         su = updates.get_update(item.id, update_id)
     except NotFound:
@@ -319,7 +297,7 @@ def withdraw_update(item_id: int, update_id: int):
 @bp.get("/items/<int:item_id>/history")
 def history(item_id: int):
     """The item's timeline: updates with their review, notes and tracking decisions."""
-    item = _item_or_404(item_id)
+    item = load_or_404(ActionItem, item_id)
     today = updates.local_today()
     return render_template(
         "actions/history.html",
@@ -334,9 +312,7 @@ def history(item_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     """Download an evidence file: always as an attachment, with its checked type and nosniff."""
-    att = db.session.get(Attachment, attachment_id)
-    if att is None:
-        abort(404)
+    att = load_or_404(Attachment, attachment_id)
     if not permissions.can_read(current_user):
         abort(403)
     try:

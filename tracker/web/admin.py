@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,10 +14,12 @@ from sqlalchemy.orm import selectinload
 
 from .. import dates
 from ..extensions import db
-from ..inputs import MAX_INT, parse_int
+from ..inputs import MAX_INT, load_or_404, parse_int
 from ..locale import current_locale
 from ..models import ActionItem, AuditLog, Department, Recommendation, Role, User
-from ..services import ConflictError, DomainError, accounts, permissions, updates
+from ..services import ConflictError, permissions, updates
+from ..services import departments as department_ops
+from ..services import users as user_ops
 from . import audit_text
 from .forms import (
     AuditFilterForm,
@@ -29,22 +31,19 @@ from .forms import (
     choices,
     password_hint,
 )
+from .saving import save
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _save(form, operation, *, default_field: str, message, next_endpoint: str):  # noqa: ANN001
-    """Run a write for a validated form: commit, flash ``message(result)`` and redirect,
-    or roll back, put the DomainError on the form's fields and return None."""
-    try:
-        result = operation()
-    except DomainError as exc:
-        db.session.rollback()
-        apply_errors(form, exc.extra.get("errors") or {exc.field or default_field: exc.message})
-        return None
-    db.session.commit()
-    flash(message(result), "success")
-    return redirect(url_for(next_endpoint))
+    """Run a write for a validated form (``save``): redirect when it is saved, else put the
+    refusal on the form's fields and return None."""
+    saved = save(operation, message)
+    if saved.ok:
+        return redirect(url_for(next_endpoint))
+    apply_errors(form, saved.errors(default_field))
+    return None
 
 
 AUDIT_PAGE_SIZE = 50
@@ -67,13 +66,6 @@ def _administrators_only():
     # The global guard has already required a signed-in user.
     if not permissions.can_administer(current_user):
         abort(403)
-
-
-def _get_or_404(model, ident: int):  # noqa: ANN001
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def _department_choices(by: str = "code", keep: set[int] | None = None) -> list:
@@ -123,7 +115,7 @@ def user_new():
     if form.validate_on_submit():
 
         def create():
-            return accounts.create_user(
+            return user_ops.create_user(
                 form.email.data or "",
                 form.role.data or "",
                 form.password.data or "",
@@ -150,7 +142,7 @@ def user_new():
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def user_edit(user_id: int):
-    user = _get_or_404(User, user_id)
+    user = load_or_404(User, user_id)
     form = UserForm(obj=None)
     form.department.choices = _department_choices(keep={user.department_id} if user.department_id else None)
     status = 200
@@ -162,9 +154,9 @@ def user_edit(user_id: int):
         revoked = {"count": 0}
 
         def update():
-            accounts.update_user(
+            user_ops.update_user(
                 user,
-                accounts.UserChanges(
+                user_ops.UserChanges(
                     email=form.email.data or "",
                     name=form.name.data or "",
                     role=form.role.data or "",
@@ -174,7 +166,7 @@ def user_edit(user_id: int):
                 actor=current_user,
             )
             if form.password.data:
-                revoked["count"] = accounts.set_password(user, form.password.data, actor=current_user)
+                revoked["count"] = user_ops.set_password(user, form.password.data, actor=current_user)
             return user
 
         done = _save(
@@ -198,35 +190,30 @@ def user_edit(user_id: int):
 
 @bp.post("/users/<int:user_id>/deactivate")
 def user_deactivate(user_id: int):
-    user = _get_or_404(User, user_id)
-    try:
-        revoked = accounts.deactivate_user(user, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            " ".join(
-                filter(
-                    None,
-                    [
-                        _("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
-                        _tokens_revoked(revoked, user.email),
-                    ],
-                )
-            ),
-            "success",
-        )
+    user = load_or_404(User, user_id)
+    save(
+        lambda: user_ops.deactivate_user(user, actor=current_user),
+        lambda revoked: " ".join(
+            filter(
+                None,
+                [
+                    _("Account %(email)s deactivated; its sessions and tokens no longer work.", email=user.email),
+                    _tokens_revoked(revoked, user.email),
+                ],
+            )
+        ),
+        flash_error=True,
+    )
     return redirect(url_for("admin.users"))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 def user_reactivate(user_id: int):
-    user = _get_or_404(User, user_id)
-    accounts.reactivate_user(user, actor=current_user)
-    db.session.commit()
-    flash(_("Account %(email)s reactivated.", email=user.email), "success")
+    user = load_or_404(User, user_id)
+    save(
+        lambda: user_ops.reactivate_user(user, actor=current_user),
+        _("Account %(email)s reactivated.", email=user.email),
+    )
     return redirect(url_for("admin.users"))
 
 
@@ -255,7 +242,7 @@ def department_new():
     if form.validate_on_submit():
         done = _save(
             form,
-            lambda: accounts.create_department(
+            lambda: department_ops.create_department(
                 form.code.data or "", form.name_zh.data or "", form.name_en.data or "", actor=current_user
             ),
             default_field="code",
@@ -270,7 +257,7 @@ def department_new():
 
 @bp.route("/departments/<int:department_id>", methods=["GET", "POST"])
 def department_edit(department_id: int):
-    dept = _get_or_404(Department, department_id)
+    dept = load_or_404(Department, department_id)
     form = DepartmentForm()
     status = 200
     if request.method == "GET":
@@ -278,7 +265,7 @@ def department_edit(department_id: int):
     elif form.validate_on_submit():
 
         def update():
-            accounts.update_department(
+            department_ops.update_department(
                 dept, form.code.data or "", form.name_zh.data or "", form.name_en.data or "", actor=current_user
             )
             return dept
@@ -298,19 +285,21 @@ def department_edit(department_id: int):
 
 @bp.post("/departments/<int:department_id>/deactivate")
 def department_deactivate(department_id: int):
-    dept = _get_or_404(Department, department_id)
-    accounts.set_department_active(dept, False, actor=current_user)
-    db.session.commit()
-    flash(_("Department %(code)s deactivated. Its items and history stay.", code=dept.code), "success")
+    dept = load_or_404(Department, department_id)
+    save(
+        lambda: department_ops.set_department_active(dept, False, actor=current_user),
+        _("Department %(code)s deactivated. Its items and history stay.", code=dept.code),
+    )
     return redirect(url_for("admin.departments"))
 
 
 @bp.post("/departments/<int:department_id>/reactivate")
 def department_reactivate(department_id: int):
-    dept = _get_or_404(Department, department_id)
-    accounts.set_department_active(dept, True, actor=current_user)
-    db.session.commit()
-    flash(_("Department %(code)s reactivated.", code=dept.code), "success")
+    dept = load_or_404(Department, department_id)
+    save(
+        lambda: department_ops.set_department_active(dept, True, actor=current_user),
+        _("Department %(code)s reactivated.", code=dept.code),
+    )
     return redirect(url_for("admin.departments"))
 
 
@@ -345,7 +334,7 @@ def items():
 @bp.route("/items/<int:item_id>", methods=["GET", "POST"])
 def item_edit(item_id: int):
     """Edit an item; the hidden version makes a concurrent edit come back as a conflict (409)."""
-    item = _get_or_404(ActionItem, item_id)
+    item = load_or_404(ActionItem, item_id)
     form = ItemForm()
     keep = {item.lead_department_id} | {d.id for d in item.supporting_departments}
     dept_choices = _department_choices(by="id", keep=keep)
@@ -366,21 +355,19 @@ def item_edit(item_id: int):
         form.version.data = str(item.version)
     elif form.validate_on_submit():
         values = {key: form[key].data for key in updates.ITEM_FIELDS}
-        try:
-            updates.edit_item(item, current_user, values, based_on_version=form.version.data)
-        except ConflictError as exc:
-            db.session.rollback()
-            conflict = {"current": exc.current_version, "based_on": form.version.data}
-            form.version.data = str(exc.current_version)
-            status = 409
-        except DomainError as exc:
-            db.session.rollback()
-            apply_errors(form, exc.extra.get("errors") or {exc.field or "title_zh": exc.message})
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Action item %(code)s saved.", code=item.code), "success")
+        saved = save(
+            lambda: updates.edit_item(item, current_user, values, based_on_version=form.version.data),
+            _("Action item %(code)s saved.", code=item.code),
+        )
+        if saved.ok:
             return redirect(url_for("admin.items"))
+        if isinstance(saved.error, ConflictError):
+            conflict = {"current": saved.error.current_version, "based_on": form.version.data}
+            form.version.data = str(saved.error.current_version)
+            status = 409
+        else:
+            apply_errors(form, saved.errors("title_zh"))
+            status = 422
     return render_template("admin/item_form.html", form=form, item=item, conflict=conflict), status
 
 

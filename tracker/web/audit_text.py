@@ -9,8 +9,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import labels
 from ..models import BudgetSource, ReviewDecision, Status, TrackingChoice
+from ..services import labels
 
 ACTIONS: dict[str, Any] = {
     "access.denied": _l("Was refused a page or an API call"),

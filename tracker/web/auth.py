@@ -6,12 +6,11 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import db
-from ..services import DomainError, NotFound, accounts, throttle
+from ..services import NotFound, signin, throttle
 from ..services import tokens as token_service
-from ..services.audit import record_event
 from .authn import end_session, landing_url, safe_next, start_session
 from .forms import ConfirmForm, LoginForm, TokenForm, apply_errors
+from .saving import save
 
 bp = Blueprint("auth", __name__)
 
@@ -25,17 +24,17 @@ def login():
         form.next.data = request.args.get("next", "")
     status = 200
     if form.validate_on_submit():
-        try:
+
+        def sign_in():
             # Throttled per account in the database (5 failures: locked 15 minutes).
             user = throttle.check_login(form.email.data or "", form.password.data or "")
-        except DomainError as exc:
-            db.session.commit()  # keep the failure's audit row
-            form.password.errors = [exc.message]
-            status = 200
-        else:
             start_session(user)
-            db.session.commit()
-            return redirect(safe_next(form.next.data, landing_url(user)))
+            return user
+
+        saved = save(sign_in, keep_refusal=True)  # a refusal keeps the failure's audit row
+        if saved.ok:
+            return redirect(safe_next(form.next.data, landing_url(saved.result)))
+        form.password.errors = [saved.error.message]
     form.password.data = ""
     return render_template("auth/login.html", form=form), status
 
@@ -44,9 +43,7 @@ def login():
 def logout():
     """Sign out and end every other session of this user too (a copied cookie stops working)."""
     user = current_user._get_current_object()
-    accounts.end_sessions(user)
-    record_event("logout", user=user, obj=user)
-    db.session.commit()
+    save(lambda: signin.sign_out(user))
     end_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -60,18 +57,20 @@ def tokens():
     new_token = None
     status = 200
     if form.validate_on_submit():
-        try:
+
+        def create():
             # The name first (nothing to count), then the password and code (counted).
             token_service.check_token_name(form.name.data)
             token_service.reauthenticate(user, form.password.data, form.code.data)
-            _token, new_token = token_service.create_token(user, form.name.data or "", actor=user)
-        except DomainError as exc:
-            db.session.commit()  # keep the refusal's audit row and the attempt count
-            apply_errors(form, exc.extra.get("errors") or {exc.field or "name": exc.message})
-            status = 422
-        else:
-            db.session.commit()
+            return token_service.create_token(user, form.name.data or "", actor=user)[1]
+
+        saved = save(create, keep_refusal=True)  # a refusal keeps its audit row and the attempt count
+        if saved.ok:
+            new_token = saved.result
             form = TokenForm(formdata=None)
+        else:
+            apply_errors(form, saved.errors("name"))
+            status = 422
     form.password.data = ""
     form.code.data = ""
     resp = make_response(
@@ -99,7 +98,8 @@ def revoke_token(token_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    token_service.revoke_token(token, actor=current_user)
-    db.session.commit()
-    flash(_("The token %(prefix)s… no longer works.", prefix=token.prefix), "success")
+    save(
+        lambda: token_service.revoke_token(token, actor=current_user),
+        _("The token %(prefix)s… no longer works.", prefix=token.prefix),
+    )
     return redirect(url_for("auth.tokens"))

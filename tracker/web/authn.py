@@ -136,7 +136,7 @@ def landing_url(user: Any) -> str:
     endpoint = LANDING.get(role or "")
     if role == "editor" and getattr(user, "department_id", None) is None:
         endpoint = None
-    if endpoint and endpoint in current_app.view_functions:
+    if endpoint:
         return url_for(endpoint)
     return url_for("reports.index")
 

@@ -15,14 +15,15 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import charts, labels
+from .. import charts
+from ..exports.charts import indicator_chart, summary_charts
 from ..extensions import db
-from ..inputs import get_by_id, looks_like_number
+from ..inputs import load_or_404, page_number
 from ..locale import current_locale
 from ..models import Indicator, Recommendation, ReferencePractice, Report, Status
-from ..services import benchmark, permissions, portfolio, progress
+from ..services import benchmark, labels, permissions, portfolio, progress
+from ..services.portfolio import report_filter
 from ..services.review import latest_adoptions
-from ..summary_charts import indicator_chart, summary_charts
 from .asof import page_dates
 from .authz import require
 
@@ -31,31 +32,6 @@ bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 FLAG_PREVIEW = 10
 REPORTS_PER_PAGE = 20
 DEPARTMENTS_PER_PAGE = 20
-MAX_PAGE = 100000
-
-
-def report_filter(raw: str | None) -> tuple[list[int] | None, Report | None, str | None]:
-    """``?report=`` as an id or a code: (ids to filter on, the report, error message)."""
-    if raw is None or not raw.strip():
-        return None, None, None
-    value = raw.strip()
-    # ASCII digits name an id (get_by_id: none can be above 2**31-1); anything else a code.
-    report = (
-        get_by_id(Report, value)
-        if looks_like_number(value)
-        else db.session.scalar(select(Report).where(Report.code == value[:60]))
-    )
-    if report is None:
-        return None, None, _("No such report: %(value)s.", value=value[:60])
-    return [report.id], report, None
-
-
-def page_number(raw: str | None) -> int:
-    """``?page=``: a positive whole number (anything else is page 1)."""
-    value = (raw or "").strip()
-    if value.isascii() and value.isdigit() and len(value) <= 6:
-        return max(1, min(int(value), MAX_PAGE))
-    return 1
 
 
 def _reports() -> list:
@@ -136,18 +112,14 @@ def index():
 @bp.get("/recommendations/<int:rec_id>/benchmark")
 @require(permissions.can_view_dashboard)
 def benchmark_page(rec_id: int):
-    rec = db.session.scalar(
-        select(Recommendation)
-        .where(Recommendation.id == rec_id)
-        .options(
-            selectinload(Recommendation.report),
-            selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
-            selectinload(Recommendation.indicators).selectinload(Indicator.data_department),
-            selectinload(Recommendation.indicators).selectinload(Indicator.practice),
-        )
+    rec = load_or_404(
+        Recommendation,
+        rec_id,
+        selectinload(Recommendation.report),
+        selectinload(Recommendation.practices).selectinload(ReferencePractice.figures),
+        selectinload(Recommendation.indicators).selectinload(Indicator.data_department),
+        selectinload(Recommendation.indicators).selectinload(Indicator.practice),
     )
-    if rec is None:
-        abort(404)
     as_of = page_dates()
     states = benchmark.indicator_states(rec.indicators, as_of.dates)
     items = progress.load_items(recommendation_id=rec.id)

@@ -7,15 +7,16 @@ other's edits unknowingly.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
-from ..inputs import parse_int
+from ..inputs import load_or_404, parse_int
 from ..models import ReportDraft
-from ..services import DomainError, drafting, permissions
+from ..services import drafting, permissions
+from .saving import save
 
 # Lists of SDG targets may be typed with the full-width comma of a Chinese keyboard.
 FULLWIDTH_COMMA = chr(0xFF0C)
@@ -27,13 +28,6 @@ bp = Blueprint("drafts", __name__, url_prefix="/admin/drafts")
 def _administrators_only():
     if not permissions.can_administer(current_user):
         abort(403)
-
-
-def _draft(draft_id: int) -> ReportDraft:
-    draft = db.session.get(ReportDraft, draft_id)
-    if draft is None:
-        abort(404)
-    return draft
 
 
 def _version() -> int | None:
@@ -57,20 +51,18 @@ def upload():
         return _index_page(_("Choose a file (DOCX, ODT, PDF or .txt)."), 422)
     # One byte more than the limit is enough for check_file to refuse an oversized file.
     data = upload.read(int(current_app.config["MAX_UPLOAD_BYTES"]) + 1)
-    try:
-        draft = drafting.create_draft(upload.filename, data, current_user)
-    except drafting.DraftRefused as exc:
-        db.session.rollback()
-        return _index_page(exc.message, 422)
-    db.session.commit()
-    flash(
-        _(
+    saved = save(
+        lambda: drafting.create_draft(upload.filename, data, current_user),
+        lambda draft: _(
             "%(num)d recommendations were found. Review them, then confirm the report.",
             num=len(draft.data["recommendations"]),
         ),
-        "success",
     )
-    return redirect(url_for("drafts.review", draft_id=draft.id))
+    if isinstance(saved.error, drafting.DraftRefused):
+        return _index_page(saved.error.message, 422)
+    if saved.error is not None:
+        raise saved.error
+    return redirect(url_for("drafts.review", draft_id=saved.result.id))
 
 
 def _review_page(draft: ReportDraft, errors: dict | None = None, submitted: dict | None = None, status: int = 200):
@@ -94,28 +86,24 @@ def _review_page(draft: ReportDraft, errors: dict | None = None, submitted: dict
 
 @bp.get("/<int:draft_id>")
 def review(draft_id: int):
-    return _review_page(_draft(draft_id))
+    return _review_page(load_or_404(ReportDraft, draft_id))
 
 
 def _after(draft: ReportDraft, operation, message: str, *, anchor: str = "", scope: str = "", submitted=None):
-    try:
-        operation()
-    except DomainError as exc:
-        db.session.rollback()
-        errors = {f"{scope}{k}": v for k, v in (exc.extra.get("errors") or {exc.field or "form": exc.message}).items()}
+    saved = save(operation, message)
+    if (exc := saved.error) is not None:
+        errors = {f"{scope}{k}": v for k, v in saved.errors("form").items()}
         if exc.field and f"{scope}{exc.field}" not in errors:
             errors[f"{scope}{exc.field}"] = exc.message
         errors.setdefault("_message", exc.message)
-        draft = _draft(draft.id)
+        draft = load_or_404(ReportDraft, draft.id)
         return _review_page(draft, errors, submitted, 409 if exc.code in ("version_conflict", "draft_closed") else 422)
-    db.session.commit()
-    flash(message, "success")
     return redirect(url_for("drafts.review", draft_id=draft.id) + (f"#{anchor}" if anchor else ""))
 
 
 @bp.post("/<int:draft_id>/meta")
 def meta(draft_id: int):
-    draft = _draft(draft_id)
+    draft = load_or_404(ReportDraft, draft_id)
     values = {k: request.form.get(k, "") for k in drafting.META_FIELDS if k in request.form}
     return _after(
         draft,
@@ -129,7 +117,7 @@ def meta(draft_id: int):
 
 @bp.post("/<int:draft_id>/recommendations/<int(min=0):index>")
 def recommendation(draft_id: int, index: int):
-    draft = _draft(draft_id)
+    draft = load_or_404(ReportDraft, draft_id)
     action = request.form.get("action", "save")
     version = _version()
     form = request.form
@@ -169,12 +157,10 @@ def recommendation(draft_id: int, index: int):
 
 @bp.post("/<int:draft_id>/confirm")
 def confirm(draft_id: int):
-    draft = _draft(draft_id)
+    draft = load_or_404(ReportDraft, draft_id)
     form = request.form
-    created = {}
-
-    def op():
-        created["report"] = drafting.confirm_draft(
+    saved = save(
+        lambda: drafting.confirm_draft(
             draft,
             current_user,
             code=form.get("code", ""),
@@ -182,38 +168,29 @@ def confirm(draft_id: int):
             agency_en=form.get("agency_en", ""),
             destination_en=form.get("destination_en", ""),
             version=_version(),
-        )
-
-    try:
-        op()
-    except DomainError as exc:
-        db.session.rollback()
-        errors = {f"confirm.{k}": v for k, v in (exc.extra.get("errors") or {exc.field or "form": exc.message}).items()}
-        errors["_message"] = exc.message
-        status = 409 if exc.code in ("version_conflict", "draft_closed") else 422
-        return _review_page(_draft(draft_id), errors, {"confirm": dict(form)}, status)
-    db.session.commit()
-    report = created["report"]
-    flash(
-        _(
+        ),
+        lambda report: _(
             "Report %(code)s was created with %(num)d recommendations.",
             code=report.code,
             num=len(report.recommendations),
         ),
-        "success",
     )
-    return redirect(url_for("reports.report", report_id=report.id))
+    if (exc := saved.error) is not None:
+        errors = {f"confirm.{k}": v for k, v in saved.errors("form").items()}
+        errors["_message"] = exc.message
+        status = 409 if exc.code in ("version_conflict", "draft_closed") else 422
+        return _review_page(load_or_404(ReportDraft, draft_id), errors, {"confirm": dict(form)}, status)
+    return redirect(url_for("reports.report", report_id=saved.result.id))
 
 
 @bp.post("/<int:draft_id>/discard")
 def discard(draft_id: int):
-    draft = _draft(draft_id)
-    try:
-        drafting.discard_draft(draft, current_user, _version())
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    draft = load_or_404(ReportDraft, draft_id)
+    saved = save(
+        lambda: drafting.discard_draft(draft, current_user, _version()),
+        _("The draft was discarded; nothing was created."),
+        flash_error=True,
+    )
+    if not saved.ok:
         return redirect(url_for("drafts.review", draft_id=draft_id))
-    db.session.commit()
-    flash(_("The draft was discarded; nothing was created."), "success")
     return redirect(url_for("drafts.index"))

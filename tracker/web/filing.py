@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +16,7 @@ from wtforms import BooleanField, Form, SelectField, TextAreaField
 from ..exports import FORMATS, ExportError, find_report, resolve_options
 from ..exports.filing import file_year
 from ..extensions import db
-from ..inputs import get_by_id
+from ..inputs import load_or_404
 from ..locale import current_locale, format_year
 from ..models import Report, SummaryFiling
 from ..services import DomainError, permissions
@@ -95,9 +95,7 @@ def index():
 @require(permissions.can_export)
 def download():
     """The document exactly as filed (its SHA-256 in a header, to check it)."""
-    row = get_by_id(SummaryFiling, request.args.get("id"))
-    if row is None:
-        abort(404)
+    row = load_or_404(SummaryFiling, request.args.get("id"))
     resp = send_file(
         io.BytesIO(row.content), mimetype=row.mimetype, as_attachment=True, download_name=row.filename, max_age=0
     )

@@ -31,11 +31,11 @@ from wtforms import (
 )
 from wtforms.widgets import NumberInput
 
-from .. import labels
 from ..numbers import file_size
+from ..services import labels
 from .datefield import DateTextField
 
-# One wording of each enum everywhere (tracker/labels.py).
+# One wording of each enum everywhere (tracker/services/labels.py).
 STATUS_LABELS = labels.STATUS
 ROLE_LABELS = labels.ROLE
 BUDGET_SOURCE_LABELS = labels.BUDGET_SOURCE

@@ -4,19 +4,20 @@ reports (docs/search.md)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..inputs import parse_int
+from ..inputs import get_by_id, load_or_404, parse_int
 from ..locale import current_locale
 from ..models import ActionItem, Department, Indicator, Recommendation, ReferencePractice, Report
 from ..services import DomainError, permissions, sdg
 from ..services import search as search_service
 from .authz import require
+from .saving import save
 
 # Lists of SDG targets may be typed with the full-width comma of a Chinese keyboard.
 FULLWIDTH_COMMA = chr(0xFF0C)
@@ -73,13 +74,6 @@ def _admin() -> None:
         abort(403)
 
 
-def _get(model, ident: int):  # noqa: ANN001
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _tags_page(rec: Recommendation, errors: dict | None = None, status: int = 200):
     practices = list(rec.practices)
     indicators = list(rec.indicators)
@@ -122,7 +116,7 @@ def _tags_page(rec: Recommendation, errors: dict | None = None, status: int = 20
 @bp.get("/admin/knowledge/recommendations/<int:rec_id>")
 def tags(rec_id: int):
     _admin()
-    return _tags_page(_get(Recommendation, rec_id))
+    return _tags_page(load_or_404(Recommendation, rec_id))
 
 
 def _targets() -> list[str]:
@@ -131,21 +125,17 @@ def _targets() -> list[str]:
 
 
 def _done(rec_id: int, operation, message: str, error_key: str):
-    rec = _get(Recommendation, rec_id)
-    try:
-        operation()
-    except DomainError as exc:
-        db.session.rollback()
-        return _tags_page(_get(Recommendation, rec_id), {error_key: exc.message}, 422)
-    db.session.commit()
-    flash(message, "success")
+    rec = load_or_404(Recommendation, rec_id)
+    saved = save(operation, message)
+    if saved.error is not None:
+        return _tags_page(load_or_404(Recommendation, rec_id), {error_key: saved.error.message}, 422)
     return redirect(url_for("knowledge.tags", rec_id=rec.id))
 
 
 @bp.post("/admin/knowledge/recommendations/<int:rec_id>/sdg")
 def save_rec_sdg(rec_id: int):
     _admin()
-    rec = _get(Recommendation, rec_id)
+    rec = load_or_404(Recommendation, rec_id)
     return _done(
         rec_id,
         lambda: sdg.set_recommendation_targets(rec, _targets(), current_user),
@@ -157,7 +147,7 @@ def save_rec_sdg(rec_id: int):
 @bp.post("/admin/knowledge/practices/<int:practice_id>/sdg")
 def save_practice_sdg(practice_id: int):
     _admin()
-    practice = _get(ReferencePractice, practice_id)
+    practice = load_or_404(ReferencePractice, practice_id)
     return _done(
         practice.recommendation_id,
         lambda: sdg.set_practice_targets(practice, _targets(), current_user),
@@ -169,7 +159,7 @@ def save_practice_sdg(practice_id: int):
 @bp.post("/admin/knowledge/indicators/<int:indicator_id>/iso37120")
 def save_indicator_iso(indicator_id: int):
     _admin()
-    indicator = _get(Indicator, indicator_id)
+    indicator = load_or_404(Indicator, indicator_id)
     return _done(
         indicator.recommendation_id,
         lambda: sdg.set_indicator_iso(indicator, request.form.get("iso37120", ""), current_user),
@@ -181,9 +171,8 @@ def save_indicator_iso(indicator_id: int):
 @bp.post("/admin/knowledge/recommendations/<int:rec_id>/items")
 def link_item(rec_id: int):
     _admin()
-    rec = _get(Recommendation, rec_id)
-    item_id = parse_int(request.form.get("item_id"), low=1)
-    item = db.session.get(ActionItem, item_id) if item_id else None
+    rec = load_or_404(Recommendation, rec_id)
+    item = get_by_id(ActionItem, request.form.get("item_id"))
     if item is None:
         return _tags_page(rec, {"link": _("Choose an action item.")}, 422)
     return _done(
@@ -197,8 +186,8 @@ def link_item(rec_id: int):
 @bp.post("/admin/knowledge/recommendations/<int:rec_id>/items/<int:item_id>/remove")
 def unlink_item(rec_id: int, item_id: int):
     _admin()
-    rec = _get(Recommendation, rec_id)
-    item = _get(ActionItem, item_id)
+    rec = load_or_404(Recommendation, rec_id)
+    item = load_or_404(ActionItem, item_id)
     return _done(
         rec_id,
         lambda: sdg.unlink_item(item, rec, current_user),

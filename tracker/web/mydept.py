@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from .. import dates
 from ..extensions import db
+from ..inputs import page_number
 from ..models import Department, Role, Status
 from ..services import worklist
-from .dashboard import page_number
 from .nav import prime_badges
 
 bp = Blueprint("mydept", __name__, url_prefix="/my-department")

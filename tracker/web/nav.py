@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from .. import labels
 from ..locale import current_locale, localized
-from ..services import permissions, worklist
+from ..services import labels, permissions, worklist
 
 # (endpoint, label, who sees it: the same permission the page itself checks)
 NAV = [
@@ -68,10 +67,6 @@ def nav_current(endpoint: str | None, nav_endpoint: str) -> bool:
     return endpoint == nav_endpoint or endpoint.split(".", 1)[0] == nav_endpoint.split(".", 1)[0]
 
 
-def has_endpoint(endpoint: str) -> bool:
-    return endpoint in current_app.view_functions
-
-
 def loc(obj: Any, field: str) -> str:
     """``l10n`` usable inside imported macros (which do not see the request context)."""
     return localized(obj, field, current_locale())
@@ -87,11 +82,9 @@ def register_nav(app: Flask) -> None:
         return {"nav_items": nav_items, "nav_current": nav_current, "nav_badge": nav_badge}
 
     # Globals (not context) so that macros imported without context can use them.
-    # current_app lets templates guard links to screens that may not be registered:
-    #   {% if 'actions.new_update' in current_app.view_functions %}
+    # ``permissions`` is the one place a template asks what the user may do.
     app.jinja_env.globals.update(
-        current_app=current_app,
-        has_endpoint=has_endpoint,
+        permissions=permissions,
         label=labels.label,
         status_label=labels.status_label,
         loc=loc,

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from .. import dates
 from ..extensions import db
+from ..inputs import page_number
 from ..models import Department, Role
 from ..services import permissions, portfolio, progress
+from ..services.portfolio import report_filter
 from .authz import require
-from .dashboard import page_number, report_filter
 
 bp = Blueprint("periods", __name__, url_prefix="/periods")
 

@@ -12,13 +12,13 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import dates
-from ..extensions import db
+from ..inputs import load_or_404
 from ..models import (
     ActionItem,
     AdoptionDecision,
@@ -44,14 +44,6 @@ def local_today() -> date:
 
 
 # --------------------------------------------------------------------------- loaders
-
-
-def _report_or_404(report_id: int) -> Report:
-    """The report, or 404."""
-    report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
-    return report
 
 
 def _latest_adoptions(rec_ids: list[int], as_of: AsOf) -> dict[int, AdoptionDecision]:
@@ -105,7 +97,7 @@ def index():
 @require(permissions.can_read)
 def report(report_id: int):
     """Overview of one report on (D, K): progress per recommendation, counts by status."""
-    rep = _report_or_404(report_id)
+    rep = load_or_404(Report, report_id)
     as_of = parse_as_of()
     status = 400 if as_of.error else 200  # the page still shows today's state under the message
     summary = progress.build_summary(as_of.dates, report_ids=[rep.id], flag_limit=0, decision_limit=0)
@@ -132,17 +124,13 @@ def report(report_id: int):
 @require(permissions.can_read)
 def recommendation(rec_id: int):
     """One recommendation: text, adoption, practices and figures, indicators, action items."""
-    rec = db.session.scalar(
-        select(Recommendation)
-        .where(Recommendation.id == rec_id)
-        .options(
-            joinedload(Recommendation.report).selectinload(Report.recommendations),
-            selectinload(Recommendation.practices).joinedload(ReferencePractice.figures),  # one statement
-            selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
-        )
+    rec = load_or_404(
+        Recommendation,
+        rec_id,
+        joinedload(Recommendation.report).selectinload(Report.recommendations),
+        selectinload(Recommendation.practices).joinedload(ReferencePractice.figures),  # one statement
+        selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
     )
-    if rec is None:
-        abort(404)
     as_of = parse_as_of()
     status = 400 if as_of.error else 200
     items = progress.load_items(recommendation_id=rec.id)
@@ -176,20 +164,16 @@ def recommendation(rec_id: int):
 @require(permissions.can_read)
 def action_item(item_id: int):
     """One action item: details, official state, pending update, decision, history on (D, K)."""
-    item = db.session.scalar(
-        select(ActionItem)
-        .where(ActionItem.id == item_id)
-        .options(
-            joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
-            joinedload(ActionItem.lead_department),
-            joinedload(ActionItem.departments_confirmed_by),
-            selectinload(ActionItem.supporting_departments),
-            selectinload(ActionItem.practices).selectinload(ReferencePractice.figures),
-            selectinload(ActionItem.indicators).joinedload(Indicator.data_department),
-        )
+    item = load_or_404(
+        ActionItem,
+        item_id,
+        joinedload(ActionItem.recommendation).joinedload(Recommendation.report),
+        joinedload(ActionItem.lead_department),
+        joinedload(ActionItem.departments_confirmed_by),
+        selectinload(ActionItem.supporting_departments),
+        selectinload(ActionItem.practices).selectinload(ReferencePractice.figures),
+        selectinload(ActionItem.indicators).joinedload(Indicator.data_department),
     )
-    if item is None:
-        abort(404)
     as_of = parse_as_of()
     status = 400 if as_of.error else 200
     # The whole timeline once: the state is folded from it (no statement of its own), then

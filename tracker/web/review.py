@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,10 +14,10 @@ from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import dates, labels
+from .. import dates
 from ..errors import InvalidDate
 from ..extensions import db
-from ..inputs import bidi_message, has_bidi_control, parse_id
+from ..inputs import bidi_message, has_bidi_control, load_or_404, page_number, parse_id
 from ..locale import current_locale, format_year_number
 from ..models import (
     ActionItem,
@@ -28,11 +28,11 @@ from ..models import (
     StatusUpdate,
     TrackingChoice,
 )
-from ..services import DomainError, permissions, progress
+from ..services import DomainError, labels, permissions, progress
 from ..services import review as review_ops
 from ..services.changes import changes_since, default_since
+from ..services.portfolio import report_filter
 from .authz import require
-from .dashboard import page_number, report_filter
 from .datefield import DateValueField, not_future
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -116,14 +116,6 @@ def _put_on_form(form: FlaskForm, exc: DomainError) -> bool:
     return False
 
 
-def item_url(item: ActionItem) -> str:
-    """The item's page if the browse pages are registered, else its decision page."""
-    for endpoint in ("reports.item", "actions.item", "items.show", "reports.action_item"):
-        if endpoint in current_app.view_functions:
-            return url_for(endpoint, item_id=item.id)
-    return url_for("review.decision", item_id=item.id)
-
-
 def _render_queue(
     forms: dict[int, ReviewForm] | None = None,
     batch: BatchForm | None = None,
@@ -151,17 +143,8 @@ def _render_queue(
         page=queue.page,
         pages=queue.pages,
         report=report,
-        item_url=item_url,
         focus_id=focus_id,
-        attachment_url=_attachment_url(),
     ), status
-
-
-def _attachment_url():
-    """Link builder for evidence files when the attachments screen is registered."""
-    if "actions.attachment" not in current_app.view_functions:
-        return None
-    return lambda a: url_for("actions.attachment", attachment_id=a.id)
 
 
 @bp.get("/")
@@ -171,9 +154,7 @@ def queue():
 
 
 def _single(update_id: int, approve: bool):
-    upd = db.session.get(StatusUpdate, update_id)
-    if upd is None:
-        abort(404)
+    upd = load_or_404(StatusUpdate, update_id)
     form = ReviewForm(prefix=f"u{update_id}")
     # A refused review is shown at its card, which the form's action URL points at
     # (#update-N, same page of the queue) and whose first wrong field takes the focus.
@@ -254,17 +235,10 @@ def batch():
     return redirect(url_for(".queue"))
 
 
-def _load_item(item_id: int) -> ActionItem:
-    item = db.session.get(ActionItem, item_id)
-    if item is None:
-        abort(404)
-    return item
-
-
 @bp.route("/items/<int:item_id>/decision", methods=["GET", "POST"])
 @require(permissions.can_review)
 def decision(item_id: int):
-    item = _load_item(item_id)
+    item = load_or_404(ActionItem, item_id)
     form = DecisionForm()
     status = 200
     if request.method == "POST":
@@ -280,19 +254,17 @@ def decision(item_id: int):
             else:
                 db.session.commit()
                 flash(_("Tracking decision recorded for %(code)s.", code=item.code), "success")
-                return redirect(item_url(item))
+                return redirect(url_for("reports.action_item", item_id=item.id))
         status = 422
     state = progress.item_states([item], review_ops.today(), fold=True)[item.id]
-    return render_template("review/decision.html", item=item, form=form, state=state, item_url=item_url), status
+    return render_template("review/decision.html", item=item, form=form, state=state), status
 
 
 @bp.post("/items/<int:item_id>/confirm-departments")
 @require(permissions.can_review)
 def confirm_departments(item_id: int):
     """Confirm the departments proposed (擬議) for an item the report does not assign."""
-    item = db.session.get(ActionItem, item_id)
-    if item is None:
-        abort(404)
+    item = load_or_404(ActionItem, item_id)
     was_proposed = item.departments_confirmed_at is None
     review_ops.confirm_departments(item, current_user)
     db.session.commit()
@@ -306,9 +278,7 @@ def confirm_departments(item_id: int):
 @bp.route("/recommendations/<int:rec_id>/adoption", methods=["GET", "POST"])
 @require(permissions.can_review)
 def adoption(rec_id: int):
-    rec = db.session.get(Recommendation, rec_id)
-    if rec is None:
-        abort(404)
+    rec = load_or_404(Recommendation, rec_id)
     form = AdoptionForm()
     status = 200
     if request.method == "POST":

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import labels
 from ...locale import format_year, unit_label
 from ...sections import section_ref
-from ...services import progress
+from ...services import labels, progress
 from .model import (
     DATE,
     INT,

@@ -19,12 +19,11 @@ from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ... import labels
 from ...dates import DataDates, describe
 from ...extensions import db
 from ...locale import format_date, format_year, localized, roc_year
 from ...models import Indicator, ReferencePractice, Report, Status, TrackingChoice
-from ...services import annual, benchmark, progress, summary_rows
+from ...services import annual, benchmark, labels, progress, summary_rows
 from ...services.review import latest_adoptions
 from .appendix import AppendixMixin
 from .model import (

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import labels
 from ...models import TrackingChoice
 from ...sections import section_ref
-from ...services import annual, progress
+from ...services import annual, labels, progress
 from .model import (
     DATE,
     INT,

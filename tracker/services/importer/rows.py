@@ -11,9 +11,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import labels
 from ...extensions import db
 from ...models import BudgetSource, Department
+from .. import labels
 from ..sheets import Sheet, cell_date, cell_problem, cell_text, is_blank
 from .columns import BY_KEY, COLUMNS, ImportResult, Problem, _heading_index, _norm
 

@@ -11,11 +11,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ... import labels
 from ...extensions import db
 from ...models import ActionItem, Department, Recommendation, Report
 from ...sections import section_ref
-from .. import DomainError
+from .. import DomainError, labels
 from .. import portfolio as pf
 from ..portfolio.fields import _plain
 from ..sheets import is_blank

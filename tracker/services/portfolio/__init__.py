@@ -44,6 +44,7 @@ from .reports import (
     edit_report,
     item_ids_of,
     open_items,
+    report_filter,
     unarchive_report,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "item_ids_of",
     "open_items",
     "portfolio_page",
+    "report_filter",
     "save_figure",
     "save_indicator",
     "save_practice",

@@ -153,3 +153,22 @@ def current_report_ids(session: Any = None) -> list[int] | None:
     if all(r.archived_at is None for r in rows):
         return None
     return [r.id for r in rows if r.archived_at is None]
+
+
+def report_filter(raw: str | None) -> tuple[list[int] | None, Report | None, str | None]:
+    """A ``report`` filter (query string, command option) as an id or a code: (ids to filter
+    on, the report, error message); (None, None, None) when none is given."""
+    from ...inputs import get_by_id, looks_like_number
+
+    if raw is None or not raw.strip():
+        return None, None, None
+    value = raw.strip()
+    # ASCII digits name an id (get_by_id: none can be above 2**31-1); anything else a code.
+    report = (
+        get_by_id(Report, value)
+        if looks_like_number(value)
+        else db.session.scalar(select(Report).where(Report.code == value[:60]))
+    )
+    if report is None:
+        return None, None, _("No such report: %(value)s.", value=value[:60])
+    return [report.id], report, None

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ... import dates, labels
+from ... import dates
 from ...extensions import db
 from ...models import (
     ActionItem,
@@ -21,7 +21,7 @@ from ...models import (
     User,
 )
 from ...models.enums import RELEASABLE_STATUSES
-from .. import DomainError, PermissionDenied, filing, permissions, progress, projections
+from .. import DomainError, PermissionDenied, filing, labels, permissions, progress, projections
 from ..audit import record_event
 from .common import _bump_version, _check_effective, _fmt, today
 

@@ -7,22 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ...extensions import db
 from ...models import Department
-from ...services import DomainError
 from ...services import portfolio as svc
+from ..saving import save
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
-
-
-def _get(model: Any, ident: int) -> Any:
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
 
 
 # --- administrator forms -----------------------------------------------------------------------
@@ -33,26 +26,21 @@ def _form(
     *,
     title: str,
     obj: Any,
-    save: Callable[[dict], Any],
+    write: Callable[[dict], Any],
     back: str,
     message: Callable[[Any], str],
     next_url: Callable[[Any], str],
     extra: dict | None = None,
 ):
-    """GET: the form (filled from ``obj``); POST: ``save(values)``, then redirect, or the
+    """GET: the form (filled from ``obj``); POST: ``write(values)`` saved, then redirect, or the
     form again with every message by field (422)."""
     errors: dict[str, str] = {}
     if request.method == "POST":
         values = {f.name: request.form.get(f.name, "") for f in fields}
-        try:
-            result = save(values)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.extra.get("errors") or {exc.field or fields[0].name: exc.message}
-        else:
-            db.session.commit()
-            flash(message(result), "success")
-            return redirect(next_url(result))
+        saved = save(lambda: write(values), message)
+        if saved.ok:
+            return redirect(next_url(saved.result))
+        errors = saved.errors(fields[0].name)
     else:
         values = {k: ("" if v is None else str(v)) for k, v in svc.snapshot(obj, fields).items()} if obj else {}
     depts = (

@@ -7,11 +7,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...extensions import db
+from ...inputs import page_number
 from ...models import Department
 from ...services import permissions
 from ...services import portfolio as svc
 from ..authz import require
-from ..dashboard import page_number
 from .blueprint import bp
 
 

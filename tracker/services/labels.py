@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from .models.enums import (
+from ..models.enums import (
     Adoption,
     BudgetSource,
     Direction,

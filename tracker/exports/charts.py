@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 from flask_babel import gettext as _
 
-from . import charts, labels, numbers
-from .locale import format_date, format_number, format_year, localized, unit_label
-from .models import Report, Status
-from .services import benchmark, progress
+from .. import charts, numbers
+from ..locale import format_date, format_number, format_year, localized, unit_label
+from ..models import Report, Status
+from ..services import benchmark, labels, progress
 
 
 def _number(v: float | None) -> str:
