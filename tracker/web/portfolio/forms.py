@@ -61,7 +61,7 @@ def report_edit(report_id: int):
         svc.REPORT_FIELDS,
         title=_("Edit report"),
         obj=report,
-        write=save,
+        write=write,
         back=url_for("portfolio.manage", report_id=report.id),
         message=lambda r: _("Report %(code)s saved.", code=r.code),
         next_url=lambda r: url_for("portfolio.manage", report_id=r.id),
