@@ -16,9 +16,9 @@ from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
 from tests.factories import sign_in
 
 # Counted per request as a server runs it: each request has its own app context and session
-# (tests/conftest.py RequestClient), so loading the signed-in user counts, as it does in
-# production (a shared test session used to hide it: the budget was 12 then).
-BUDGET = 13
+# (tests/conftest.py RequestClient), so loading the signed-in user (with their department, one
+# statement) counts, as it does in production.
+BUDGET = 12
 
 
 def _url(tmp_path_factory, name: str) -> str:

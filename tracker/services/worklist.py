@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select, union
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..extensions import db
 from ..models import (
@@ -162,15 +162,15 @@ def department_worklist(
         .limit(per_page)
         .offset((page - 1) * per_page)
         .options(
-            selectinload(ActionItem.recommendation),
-            selectinload(ActionItem.lead_department),
+            joinedload(ActionItem.recommendation),
+            joinedload(ActionItem.lead_department),
             selectinload(ActionItem.supporting_departments),
         )
     ).all()
     returned_rows = session.execute(
         joined.where(*base, is_lead, ip.returned_update_id.is_not(None))
         .order_by(*code_order)
-        .options(selectinload(ActionItem.recommendation), selectinload(ActionItem.lead_department))
+        .options(joinedload(ActionItem.recommendation), joinedload(ActionItem.lead_department))
     ).all()
     wanted = (
         {r.pending_update_id for r, _i in [*result, *returned_rows]}

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
+from sqlalchemy.orm import joinedload
 
 from ..extensions import csrf, db, login_manager
 from ..logging_setup import remember_user
@@ -48,7 +49,8 @@ def load_user(user_key: str) -> User | None:
         uid, version = (int(p) for p in user_key.split(":", 1))
     except ValueError:
         return None
-    user = db.session.get(User, uid)
+    # The department comes in the same statement: the navigation and most pages name it.
+    user = db.session.get(User, uid, options=[joinedload(User.department)])
     if user is None or not user.active or user.session_version != version:
         return None
     remember_user(user)

@@ -127,7 +127,8 @@ def recommendation(rec_id: int):
     rec = load_or_404(
         Recommendation,
         rec_id,
-        joinedload(Recommendation.report).selectinload(Report.recommendations),
+        # The report and its recommendations (for previous / next) in the row statement itself.
+        joinedload(Recommendation.report).joinedload(Report.recommendations),
         selectinload(Recommendation.practices).joinedload(ReferencePractice.figures),  # one statement
         selectinload(Recommendation.indicators).joinedload(Indicator.data_department),
     )

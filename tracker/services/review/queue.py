@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ...extensions import db
 from ...models import (
@@ -109,8 +109,8 @@ def review_queue(
             .options(
                 selectinload(StatusUpdate.attachments),
                 selectinload(StatusUpdate.measurements).selectinload(Measurement.indicator),
-                selectinload(StatusUpdate.submitted_by),
-                selectinload(StatusUpdate.department),
+                joinedload(StatusUpdate.submitted_by),
+                joinedload(StatusUpdate.department),
                 selectinload(StatusUpdate.action_item).selectinload(ActionItem.recommendation),
                 selectinload(StatusUpdate.action_item).selectinload(ActionItem.lead_department),
             )
