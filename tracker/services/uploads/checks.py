@@ -136,6 +136,8 @@ def _detect_zip(data: bytes) -> FileType | None:
                 for marker, kind in OOXML_MARKERS:
                     if marker in names:
                         return TYPES[kind]
+    # zipfile raises NotImplementedError for a compression method it cannot read and
+    # RuntimeError for an encrypted member: both mean "not a document we recognise".
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
         return None
     return None
@@ -222,6 +224,8 @@ def _check_zip_bomb(data: bytes, name: str) -> None:
                             raise UploadRefused(_("%(name)s: the file expands to too much data.", name=name))
     except UploadRefused:
         raise
+    # Unsupported compression (NotImplementedError), encryption (RuntimeError) and damage are
+    # all refused with the same message: the file cannot be checked, so it is not kept.
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, ValueError):
         raise UploadRefused(_("%(name)s: the file is damaged or encrypted.", name=name)) from None
 
